@@ -1,0 +1,314 @@
+//! The only module that names the primitive crates.
+//!
+//! * X25519 (`x25519-dalek`), with every shared secret checked to be
+//!   contributory: an all-zero output (a low-order peer point) is an error.
+//! * Ed25519 (`ed25519-dalek`), verified with `verify_strict` (canonical `s`,
+//!   no small-order `R` or `A`), every signed message prefixed by its own label.
+//! * HKDF-SHA256 and HMAC-SHA256 (RFC 5869, RFC 2104).
+//! * AES-256-GCM with the full 16-byte tag; opening writes plaintext only
+//!   after the tag has verified.
+
+use aes_gcm::aead::{AeadInOut, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce, Tag};
+use alloc::vec::Vec;
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use hkdf::{Hkdf, HkdfExtract};
+use hmac::{Hmac, Mac};
+use rand_core::CryptoRng;
+use sha2::{Digest, Sha256};
+use x25519_dalek::{PublicKey, StaticSecret};
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::error::{Error, Result};
+use crate::secret::Secret32;
+
+/// Length of an AES-256-GCM tag.
+pub(crate) const TAG_LEN: usize = 16;
+/// Length of an AES-256-GCM nonce.
+pub(crate) const NONCE_LEN: usize = 12;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Fills an array from the injected random number generator.
+pub(crate) fn random_array<const N: usize, R: CryptoRng + ?Sized>(rng: &mut R) -> [u8; N] {
+    let mut out = [0u8; N];
+    rng.fill_bytes(&mut out);
+    out
+}
+
+// ---------------------------------------------------------------- X25519
+
+/// An X25519 private key with its public key.
+pub(crate) struct DhKeyPair {
+    secret: StaticSecret,
+    public: [u8; 32],
+}
+
+impl DhKeyPair {
+    pub(crate) fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
+        Self::from_secret(StaticSecret::random_from_rng(rng))
+    }
+
+    fn from_secret(secret: StaticSecret) -> Self {
+        let public = PublicKey::from(&secret).to_bytes();
+        DhKeyPair { secret, public }
+    }
+
+    /// Restores a key pair from its private bytes (the public key is recomputed).
+    pub(crate) fn from_secret_bytes(bytes: &[u8; 32]) -> Self {
+        Self::from_secret(StaticSecret::from(*bytes))
+    }
+
+    /// Restores a key pair whose public key was stored next to it; the stored
+    /// public key is checked against the private key.
+    pub(crate) fn from_parts(secret: &[u8; 32], public: &[u8; 32]) -> Result<Self> {
+        let pair = Self::from_secret_bytes(secret);
+        if pair.public == *public {
+            Ok(pair)
+        } else {
+            Err(Error::Malformed)
+        }
+    }
+
+    /// Restores a key pair from a private key and the public key stored next
+    /// to it, without re-deriving the public key (a fixed-base scalar
+    /// multiplication). Used for session state, which is authenticated when
+    /// stored encrypted and whose DH keys are replaced at every ratchet step.
+    pub(crate) fn from_stored(secret: &[u8; 32], public: &[u8; 32]) -> Self {
+        DhKeyPair {
+            secret: StaticSecret::from(*secret),
+            public: *public,
+        }
+    }
+
+    pub(crate) fn public(&self) -> &[u8; 32] {
+        &self.public
+    }
+
+    pub(crate) fn secret_bytes(&self) -> &[u8; 32] {
+        self.secret.as_bytes()
+    }
+
+    pub(crate) fn duplicate(&self) -> Self {
+        DhKeyPair {
+            secret: StaticSecret::from(*self.secret.as_bytes()),
+            public: self.public,
+        }
+    }
+
+    /// `DH(self, their)`, refused when not contributory.
+    pub(crate) fn agree(&self, their: &[u8; 32]) -> Result<Secret32> {
+        let shared = self.secret.diffie_hellman(&PublicKey::from(*their));
+        if !shared.was_contributory() {
+            return Err(Error::NonContributory);
+        }
+        Ok(Secret32::new(shared.to_bytes()))
+    }
+}
+
+/// Raw X25519 through the same contributory check the protocol uses, for test
+/// vectors: `Err(NonContributory)` on an all-zero output.
+pub fn x25519(secret: [u8; 32], public: [u8; 32]) -> Result<[u8; 32]> {
+    let shared = StaticSecret::from(secret).diffie_hellman(&PublicKey::from(public));
+    if !shared.was_contributory() {
+        return Err(Error::NonContributory);
+    }
+    Ok(shared.to_bytes())
+}
+
+/// The X25519 public key of a private key (a fixed-base multiplication).
+pub fn x25519_public(secret: [u8; 32]) -> [u8; 32] {
+    PublicKey::from(&StaticSecret::from(secret)).to_bytes()
+}
+
+// ---------------------------------------------------------------- Ed25519
+
+/// Signs `label ‖ message` with an Ed25519 key.
+pub(crate) fn sign(key: &SigningKey, label: &[u8], message: &[u8]) -> [u8; 64] {
+    let mut buf = Zeroizing::new(Vec::with_capacity(
+        label.len().saturating_add(message.len()),
+    ));
+    buf.extend_from_slice(label);
+    buf.extend_from_slice(message);
+    key.sign(&buf).to_bytes()
+}
+
+/// Verifies a signature over `label ‖ message` with strict Ed25519 rules.
+pub(crate) fn verify(key: &[u8; 32], label: &[u8], message: &[u8], sig: &[u8; 64]) -> Result<()> {
+    let key = VerifyingKey::from_bytes(key).map_err(|_| Error::InvalidKey)?;
+    let mut buf = Vec::with_capacity(label.len().saturating_add(message.len()));
+    buf.extend_from_slice(label);
+    buf.extend_from_slice(message);
+    verify_raw(&key, &buf, sig)
+}
+
+/// Strict verification of a signature over a raw message.
+pub(crate) fn verify_raw(key: &VerifyingKey, message: &[u8], sig: &[u8; 64]) -> Result<()> {
+    let sig = Signature::from_bytes(sig);
+    key.verify_strict(message, &sig)
+        .map_err(|_| Error::InvalidSignature)
+}
+
+/// Strict Ed25519 verification of raw bytes, for test vectors.
+pub fn ed25519_verify_strict(public: &[u8], message: &[u8], sig: &[u8]) -> Result<()> {
+    let public: &[u8; 32] = public.try_into().map_err(|_| Error::InvalidKey)?;
+    let sig: &[u8; 64] = sig.try_into().map_err(|_| Error::InvalidSignature)?;
+    let key = VerifyingKey::from_bytes(public).map_err(|_| Error::InvalidKey)?;
+    verify_raw(&key, message, sig)
+}
+
+/// Checks that 32 bytes decode to an Ed25519 public key.
+pub(crate) fn check_ed25519_public(key: &[u8; 32]) -> Result<()> {
+    VerifyingKey::from_bytes(key)
+        .map(|_| ())
+        .map_err(|_| Error::InvalidKey)
+}
+
+// ---------------------------------------------------------------- HKDF / HMAC
+
+/// HKDF-SHA256 with a multi-part input key material:
+/// `OKM = HKDF-Expand(HKDF-Extract(salt, ikm[0] ‖ ikm[1] ‖ …), info, out.len())`.
+pub(crate) fn hkdf(salt: &[u8], ikm: &[&[u8]], info: &[u8], out: &mut [u8]) -> Result<()> {
+    let mut ext = HkdfExtract::<Sha256>::new(Some(salt));
+    for part in ikm {
+        ext.input_ikm(part);
+    }
+    let (_, hk) = ext.finalize();
+    hk.expand(info, out).map_err(|_| Error::LimitExceeded)
+}
+
+/// HKDF-SHA256 over raw inputs, for test vectors.
+pub fn hkdf_sha256(salt: &[u8], ikm: &[u8], info: &[u8], out: &mut [u8]) -> Result<()> {
+    let hk = Hkdf::<Sha256>::new(Some(salt), ikm);
+    hk.expand(info, out).map_err(|_| Error::LimitExceeded)
+}
+
+/// HMAC-SHA256 over raw inputs, for test vectors.
+pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
+    let mut mac = keyed_hmac(key);
+    mac.update(message);
+    mac.finalize().into_bytes().into()
+}
+
+/// HMAC-SHA256 keyed with `key`. HMAC accepts keys of every length, so the
+/// fallback (an all-zero block key) is unreachable.
+fn keyed_hmac(key: &[u8]) -> HmacSha256 {
+    <HmacSha256 as KeyInit>::new_from_slice(key)
+        .unwrap_or_else(|_| <HmacSha256 as KeyInit>::new(&Default::default()))
+}
+
+/// One symmetric-ratchet step: `(HMAC(ck, 0x01), HMAC(ck, 0x02))`, the
+/// message-key seed and the next chain key. The keyed HMAC state is computed
+/// once and cloned for the two constants.
+pub(crate) fn chain_step(ck: &Secret32) -> (Secret32, Secret32) {
+    let keyed = keyed_hmac(ck.expose());
+    let mut a = keyed.clone();
+    a.update(&[0x01]);
+    let mut b = keyed;
+    b.update(&[0x02]);
+    (
+        Secret32::new(a.finalize().into_bytes().into()),
+        Secret32::new(b.finalize().into_bytes().into()),
+    )
+}
+
+/// SHA-256 over the concatenation of `parts`.
+pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    h.finalize().into()
+}
+
+// ---------------------------------------------------------------- AES-256-GCM
+
+/// An AES-256-GCM key and nonce derived for exactly one message.
+pub(crate) struct AeadKey {
+    key: Secret32,
+    nonce: [u8; NONCE_LEN],
+}
+
+impl Drop for AeadKey {
+    fn drop(&mut self) {
+        self.nonce.zeroize();
+    }
+}
+
+impl AeadKey {
+    /// `key ‖ nonce = HKDF(salt = 0^32, ikm = seed, info = label, 44)`.
+    pub(crate) fn derive(seed: &Secret32, label: &[u8]) -> Self {
+        let mut okm = Zeroizing::new([0u8; 32 + NONCE_LEN]);
+        // 44 bytes is far below HKDF's 255 * 32 limit: cannot fail.
+        let _ = hkdf(&[0u8; 32], &[seed.expose()], label, okm.as_mut_slice());
+        let mut key = [0u8; 32];
+        let mut nonce = [0u8; NONCE_LEN];
+        key.copy_from_slice(okm.get(..32).unwrap_or(&[0u8; 32]));
+        nonce.copy_from_slice(okm.get(32..).unwrap_or(&[0u8; NONCE_LEN]));
+        let out = AeadKey {
+            key: Secret32::new(key),
+            nonce,
+        };
+        key.zeroize();
+        out
+    }
+
+    /// A key with an explicit nonce (state encryption uses a random nonce).
+    pub(crate) fn with_nonce(key: &[u8; 32], nonce: [u8; NONCE_LEN]) -> Self {
+        AeadKey {
+            key: Secret32::new(*key),
+            nonce,
+        }
+    }
+
+    /// Encrypts `out[start..]` in place and appends the 16-byte tag.
+    pub(crate) fn seal_in_place(&self, ad: &[u8], out: &mut Vec<u8>, start: usize) -> Result<()> {
+        let cipher = Aes256Gcm::new(self.key.expose().into());
+        let nonce = Nonce::from(self.nonce);
+        let body = out.get_mut(start..).ok_or(Error::Malformed)?;
+        let tag = cipher
+            .encrypt_inout_detached(&nonce, ad, body.into())
+            .map_err(|_| Error::LimitExceeded)?;
+        out.extend_from_slice(&tag);
+        Ok(())
+    }
+
+    /// Decrypts `ciphertext ‖ tag` and returns the plaintext only when the tag
+    /// verifies; on failure nothing is returned and the scratch copy is wiped.
+    pub(crate) fn open(&self, ad: &[u8], sealed: &[u8]) -> Result<Vec<u8>> {
+        let ct_len = sealed
+            .len()
+            .checked_sub(TAG_LEN)
+            .ok_or(Error::AuthenticationFailed)?;
+        let (ct, tag) = sealed.split_at(ct_len);
+        let tag = Tag::try_from(tag).map_err(|_| Error::AuthenticationFailed)?;
+        let cipher = Aes256Gcm::new(self.key.expose().into());
+        let nonce = Nonce::from(self.nonce);
+        let mut buf = ct.to_vec();
+        match cipher.decrypt_inout_detached(&nonce, ad, buf.as_mut_slice().into(), &tag) {
+            Ok(()) => Ok(buf),
+            Err(_) => {
+                buf.zeroize();
+                Err(Error::AuthenticationFailed)
+            }
+        }
+    }
+}
+
+/// AES-256-GCM over raw inputs (12-byte nonce, 16-byte tag), for test vectors:
+/// returns the plaintext or `AuthenticationFailed`.
+pub fn aes256gcm_open(
+    key: &[u8; 32],
+    nonce: &[u8; 12],
+    ad: &[u8],
+    sealed: &[u8],
+) -> Result<Vec<u8>> {
+    AeadKey::with_nonce(key, *nonce).open(ad, sealed)
+}
+
+/// AES-256-GCM encryption over raw inputs, for test vectors: `ct ‖ tag`.
+pub fn aes256gcm_seal(key: &[u8; 32], nonce: &[u8; 12], ad: &[u8], pt: &[u8]) -> Result<Vec<u8>> {
+    let mut out = pt.to_vec();
+    AeadKey::with_nonce(key, *nonce).seal_in_place(ad, &mut out, 0)?;
+    Ok(out)
+}

@@ -1,0 +1,86 @@
+//! The one public error type of the SDK.
+//!
+//! Every variant is safe to log: none carries key material, plaintext or
+//! attacker-chosen bytes. Authentication failure is deliberately a single
+//! opaque variant ([`Error::AuthenticationFailed`]) so that a failed decrypt
+//! does not tell an attacker *which* check failed.
+
+use core::fmt;
+
+/// What went wrong. Every fallible operation of the SDK returns this type and,
+/// when it does, leaves every state object exactly as it was before the call.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input is not a well-formed encoding of the expected object:
+    /// truncated, trailing bytes, a wrong length, a bad flag or a non-canonical
+    /// integer.
+    Malformed,
+    /// The version byte names a format this build does not implement.
+    UnsupportedVersion,
+    /// The type byte names a different kind of message or object than the
+    /// function expects.
+    WrongType,
+    /// The message or stored state failed authentication (bad tag, wrong key,
+    /// tampered bytes). Deliberately carries no detail.
+    AuthenticationFailed,
+    /// A signature (signed prekey, ...) did not verify under strict Ed25519
+    /// rules.
+    InvalidSignature,
+    /// A public key is not a valid key of its kind (for example an Ed25519 key
+    /// that does not decode to a curve point).
+    InvalidKey,
+    /// A Diffie-Hellman output was all zero: the peer supplied a low-order
+    /// point. The exchange is not contributory and is refused.
+    NonContributory,
+    /// The message was already decrypted (a replay), or its key has been
+    /// deleted because it was evicted from the bounded skipped-key store.
+    Duplicate,
+    /// The message counter is further ahead of the receiving chain than
+    /// [`crate::MAX_SKIP`] allows; nothing was derived.
+    TooFarAhead,
+    /// A counter would overflow. The session (or prekey store) must be
+    /// replaced by a new one.
+    CounterExhausted,
+    /// The prekey message names a signed prekey this store does not hold (never
+    /// issued, or retired beyond its grace period).
+    UnknownSignedPrekey,
+    /// The prekey message names a one-time prekey this store never issued.
+    UnknownOneTimePrekey,
+    /// The prekey message names a one-time prekey that was already consumed by
+    /// an earlier session.
+    OneTimePrekeyReused,
+    /// A prekey message was given to a session that was not created from it
+    /// (another base key or another identity).
+    SessionMismatch,
+    /// A request exceeds a documented limit (for example more one-time prekeys
+    /// than [`crate::MAX_ONE_TIME_PREKEYS`]).
+    LimitExceeded,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Error::Malformed => "malformed input",
+            Error::UnsupportedVersion => "unsupported format version",
+            Error::WrongType => "wrong message or object type",
+            Error::AuthenticationFailed => "authentication failed",
+            Error::InvalidSignature => "invalid signature",
+            Error::InvalidKey => "invalid public key",
+            Error::NonContributory => "non-contributory key agreement (low-order point)",
+            Error::Duplicate => "message already decrypted or its key expired",
+            Error::TooFarAhead => "message counter too far ahead",
+            Error::CounterExhausted => "counter exhausted; a new session is required",
+            Error::UnknownSignedPrekey => "unknown signed prekey",
+            Error::UnknownOneTimePrekey => "unknown one-time prekey",
+            Error::OneTimePrekeyReused => "one-time prekey already used",
+            Error::SessionMismatch => "prekey message does not belong to this session",
+            Error::LimitExceeded => "request exceeds a documented limit",
+        })
+    }
+}
+
+impl core::error::Error for Error {}
+
+/// Shorthand used throughout the crate.
+pub type Result<T> = core::result::Result<T, Error>;

@@ -1,0 +1,207 @@
+//! The prekey store: the private halves of a device's prekeys.
+//!
+//! * One current signed prekey; after [`PrekeyStore::rotate_signed_prekey`] the
+//!   previous one still accepts sessions for [`SIGNED_PREKEY_GRACE_SECS`].
+//! * Up to [`MAX_ONE_TIME_PREKEYS`] one-time prekeys, with ids allocated in
+//!   increasing order so that a consumed id can be told apart from one never
+//!   issued.
+//! * [`PrekeyStore::accept`] creates the responder's session from a prekey
+//!   message and consumes the one-time prekey only once the message has
+//!   decrypted.
+
+use alloc::vec::Vec;
+
+use rand_core::CryptoRng;
+
+use crate::crypto::DhKeyPair;
+use crate::error::{Error, Result};
+use crate::keys::identity::IdentityKeyPair;
+use crate::keys::prekey::{OneTimePrekey, OneTimePrekeyPublic, SignedPrekey, SignedPrekeyPublic};
+use crate::ratchet::session::Session;
+use crate::wire::message::parse;
+use crate::x3dh;
+
+/// How long a replaced signed prekey still accepts new sessions (30 days), so
+/// that messages sent from a bundle fetched before the rotation still work.
+pub const SIGNED_PREKEY_GRACE_SECS: u64 = 30 * 24 * 60 * 60;
+/// The most one-time prekeys a store holds.
+pub const MAX_ONE_TIME_PREKEYS: usize = 1000;
+
+/// The private prekeys of one device. Not `Clone`: a copy could let a
+/// one-time prekey be used twice.
+pub struct PrekeyStore {
+    pub(crate) current: SignedPrekey,
+    pub(crate) previous: Option<(SignedPrekey, u64)>,
+    pub(crate) one_time: Vec<OneTimePrekey>,
+    pub(crate) next_signed_id: u32,
+    pub(crate) next_one_time_id: u32,
+}
+
+impl core::fmt::Debug for PrekeyStore {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("PrekeyStore")
+            .field("signed_prekey_id", &self.current.id)
+            .field("one_time_prekeys", &self.one_time.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A session created from a prekey message, with the message's plaintext.
+#[derive(Debug)]
+pub struct Accepted {
+    /// The responder's new session.
+    pub session: Session,
+    /// The first message's plaintext.
+    pub plaintext: Vec<u8>,
+}
+
+impl PrekeyStore {
+    /// A new store with a signed prekey (id 1) created at `now` (seconds since
+    /// the Unix epoch) and no one-time prekeys yet.
+    pub fn new<R: CryptoRng + ?Sized>(rng: &mut R, identity: &IdentityKeyPair, now: u64) -> Self {
+        PrekeyStore {
+            current: SignedPrekey::generate(rng, identity, 1, now),
+            previous: None,
+            one_time: Vec::new(),
+            next_signed_id: 2,
+            next_one_time_id: 1,
+        }
+    }
+
+    /// The current signed prekey, to publish.
+    pub fn signed_prekey(&self) -> SignedPrekeyPublic {
+        self.current.public()
+    }
+
+    /// Replaces the signed prekey. The previous one keeps accepting sessions
+    /// until `now + SIGNED_PREKEY_GRACE_SECS`; one retired earlier is deleted.
+    pub fn rotate_signed_prekey<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        identity: &IdentityKeyPair,
+        now: u64,
+    ) -> Result<SignedPrekeyPublic> {
+        let id = self.next_signed_id;
+        let next = id.checked_add(1).ok_or(Error::CounterExhausted)?;
+        let fresh = SignedPrekey::generate(rng, identity, id, now);
+        let old = core::mem::replace(&mut self.current, fresh);
+        self.previous = Some((old, now));
+        self.next_signed_id = next;
+        Ok(self.current.public())
+    }
+
+    /// Deletes the previous signed prekey once its grace period has ended.
+    pub fn expire(&mut self, now: u64) {
+        if let Some((_, retired)) = &self.previous
+            && now >= retired.saturating_add(SIGNED_PREKEY_GRACE_SECS)
+        {
+            self.previous = None;
+        }
+    }
+
+    /// Generates `count` one-time prekeys and returns their public halves to
+    /// upload. Fails with [`Error::LimitExceeded`] (and generates nothing) if
+    /// the store would then hold more than [`MAX_ONE_TIME_PREKEYS`].
+    pub fn generate_one_time_prekeys<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        count: usize,
+    ) -> Result<Vec<OneTimePrekeyPublic>> {
+        let total = self
+            .one_time
+            .len()
+            .checked_add(count)
+            .ok_or(Error::LimitExceeded)?;
+        if total > MAX_ONE_TIME_PREKEYS {
+            return Err(Error::LimitExceeded);
+        }
+        let count_u32 = u32::try_from(count).map_err(|_| Error::LimitExceeded)?;
+        let end = self
+            .next_one_time_id
+            .checked_add(count_u32)
+            .ok_or(Error::CounterExhausted)?;
+        let mut out = Vec::with_capacity(count);
+        for id in self.next_one_time_id..end {
+            let key = OneTimePrekey {
+                id,
+                pair: DhKeyPair::generate(rng),
+            };
+            out.push(key.public());
+            self.one_time.push(key);
+        }
+        self.next_one_time_id = end;
+        Ok(out)
+    }
+
+    /// How many one-time prekeys are left; replenish when low.
+    pub fn one_time_prekey_count(&self) -> usize {
+        self.one_time.len()
+    }
+
+    /// The public halves of every unused one-time prekey.
+    pub fn one_time_prekeys(&self) -> Vec<OneTimePrekeyPublic> {
+        self.one_time.iter().map(OneTimePrekey::public).collect()
+    }
+
+    /// Creates the responder's session from a prekey message and decrypts it.
+    ///
+    /// Looks up the signed prekey (current, or previous within its grace
+    /// period at `now`) and the one-time prekey the message names, runs X3DH
+    /// and decrypts. Only when that succeeds is the one-time prekey deleted;
+    /// on any error the store is unchanged.
+    pub fn accept(
+        &mut self,
+        identity: &IdentityKeyPair,
+        message: &[u8],
+        now: u64,
+    ) -> Result<Accepted> {
+        let parsed = parse(message)?;
+        let pre = parsed.preamble.ok_or(Error::WrongType)?;
+        let spk = if self.current.id == pre.spk_id {
+            &self.current
+        } else {
+            match &self.previous {
+                Some((old, retired))
+                    if old.id == pre.spk_id
+                        && now < retired.saturating_add(SIGNED_PREKEY_GRACE_SECS) =>
+                {
+                    old
+                }
+                _ => return Err(Error::UnknownSignedPrekey),
+            }
+        };
+        let opk_index = match pre.opk_id {
+            None => None,
+            Some(id) => match self.one_time.iter().position(|k| k.id == id) {
+                Some(i) => Some(i),
+                None if id != 0 && id < self.next_one_time_id => {
+                    return Err(Error::OneTimePrekeyReused);
+                }
+                None => return Err(Error::UnknownOneTimePrekey),
+            },
+        };
+        let opk = match opk_index {
+            Some(i) => Some(
+                &self
+                    .one_time
+                    .get(i)
+                    .ok_or(Error::UnknownOneTimePrekey)?
+                    .pair,
+            ),
+            None => None,
+        };
+        let sk = x3dh::respond(identity, &spk.pair, opk, &pre.identity, &pre.base_key)?;
+        let mut session = Session::new_responder(
+            identity.public_key(),
+            &pre.identity,
+            sk,
+            spk.pair.duplicate(),
+            pre.base_key,
+        );
+        let plaintext = session.decrypt_parsed(&parsed)?;
+        if let Some(i) = opk_index {
+            self.one_time.remove(i);
+        }
+        Ok(Accepted { session, plaintext })
+    }
+}

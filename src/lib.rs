@@ -1,0 +1,69 @@
+//! # sotto
+//!
+//! End-to-end encryption for messengers: X3DH session setup, the Double
+//! Ratchet with AES-256-GCM, and (in later modules) Sender Keys for groups and
+//! an encrypted live-location ratchet.
+//!
+//! The crate is `#![no_std]` with `alloc`, contains no `unsafe` code, does no
+//! I/O and reads no clock: randomness comes from an injected
+//! [`rand_core::CryptoRng`] and time is passed in as seconds since the Unix
+//! epoch. Every secret is wiped when dropped and never printed by `Debug`.
+//!
+//! ```
+//! # fn rng() -> impl rand_core::CryptoRng { rand_core::UnwrapErr(getrandom::SysRng) }
+//! use sotto::{IdentityKeyPair, PrekeyBundle, PrekeyStore, Session};
+//! let mut rng = rng();
+//! let now = 1_700_000_000;
+//!
+//! // Bob publishes a bundle through the server.
+//! let bob = IdentityKeyPair::generate(&mut rng);
+//! let mut bob_store = PrekeyStore::new(&mut rng, &bob, now);
+//! let opks = bob_store.generate_one_time_prekeys(&mut rng, 10)?;
+//! let bundle = PrekeyBundle {
+//!     identity: *bob.public_key(),
+//!     signed_prekey: bob_store.signed_prekey(),
+//!     one_time_prekey: opks.first().copied(),
+//! };
+//!
+//! // Alice starts a session and sends.
+//! let alice = IdentityKeyPair::generate(&mut rng);
+//! let mut to_bob = Session::initiate(&mut rng, &alice, &bundle)?;
+//! let wire = to_bob.encrypt(&mut rng, b"hello Bob")?;
+//!
+//! // Bob accepts it, and replies.
+//! let accepted = bob_store.accept(&bob, &wire, now)?;
+//! assert_eq!(accepted.plaintext, b"hello Bob");
+//! let mut to_alice = accepted.session;
+//! let reply = to_alice.encrypt(&mut rng, b"hi Alice")?;
+//! assert_eq!(to_bob.decrypt(&reply)?, b"hi Alice");
+//! # Ok::<(), sotto::Error>(())
+//! ```
+
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+#[cfg(any(test, feature = "std"))]
+extern crate std;
+
+pub mod crypto;
+mod error;
+mod keys;
+mod ratchet;
+mod secret;
+mod state;
+mod wire;
+mod x3dh;
+
+pub use error::{Error, Result};
+pub use keys::bundle::PrekeyBundle;
+pub use keys::identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair};
+pub use keys::prekey::{LABEL_SIGNED_PREKEY, OneTimePrekeyPublic, SignedPrekeyPublic};
+pub use keys::store::{Accepted, MAX_ONE_TIME_PREKEYS, PrekeyStore, SIGNED_PREKEY_GRACE_SECS};
+pub use ratchet::session::Session;
+pub use ratchet::{LABEL_MESSAGE_KEYS, LABEL_RATCHET, MAX_OLD_CHAINS, MAX_SKIP, MAX_SKIPPED_KEYS};
+pub use state::{LABEL_STATE, STATE_VERSION};
+pub use wire::message::{MessageKind, PrekeyMessageInfo, inspect_prekey_message, message_kind};
+pub use wire::{TYPE_MESSAGE, TYPE_PREKEY_BUNDLE, TYPE_PREKEY_MESSAGE, WIRE_VERSION};
+pub use x3dh::{LABEL_SESSION_AD, LABEL_X3DH};
+pub use zeroize::Zeroizing;

@@ -1,0 +1,82 @@
+//! Sending and receiving chains.
+//!
+//! A receiving chain advances on a copy: [`ReceiverChain::advance_to`]
+//! returns the message key, the new chain key and the keys it skipped, and
+//! the session commits them only after the message has authenticated.
+
+use alloc::vec::Vec;
+
+use crate::crypto;
+use crate::error::{Error, Result};
+use crate::ratchet::MAX_SKIP;
+use crate::secret::Secret32;
+
+/// The sending chain: chain key and index of the next message.
+pub(crate) struct SenderChain {
+    pub(crate) ck: Secret32,
+    pub(crate) n: u32,
+}
+
+/// A receiving chain of one of the peer's ratchet keys.
+pub(crate) struct ReceiverChain {
+    pub(crate) ratchet_key: [u8; 32],
+    pub(crate) ck: Secret32,
+    /// Index of the next message not yet derived.
+    pub(crate) next: u32,
+    /// For a closed (old) chain: how many messages the peer sent on it.
+    pub(crate) end: Option<u32>,
+}
+
+/// The result of advancing a chain, not yet committed.
+pub(crate) struct Advance {
+    pub(crate) seed: Secret32,
+    pub(crate) ck: Secret32,
+    pub(crate) next: u32,
+    pub(crate) skipped: Vec<(u32, Secret32)>,
+}
+
+impl ReceiverChain {
+    /// Derives the key of message `n >= self.next`, collecting the keys of
+    /// the messages in between. Fails before deriving anything if the gap
+    /// exceeds [`MAX_SKIP`], if `n` is past the end of a closed chain or if
+    /// `n + 1` overflows.
+    pub(crate) fn advance_to(&self, n: u32) -> Result<Advance> {
+        let gap = n.checked_sub(self.next).ok_or(Error::Duplicate)?;
+        if gap > MAX_SKIP {
+            return Err(Error::TooFarAhead);
+        }
+        if let Some(end) = self.end
+            && n >= end
+        {
+            return Err(Error::TooFarAhead);
+        }
+        let next = n.checked_add(1).ok_or(Error::CounterExhausted)?;
+        let mut skipped = Vec::new();
+        let mut ck = self.ck.duplicate();
+        let mut i = self.next;
+        while i < n {
+            let (seed, next_ck) = crypto::chain_step(&ck);
+            skipped.push((i, seed));
+            ck = next_ck;
+            i = i.checked_add(1).ok_or(Error::CounterExhausted)?;
+        }
+        let (seed, ck) = crypto::chain_step(&ck);
+        Ok(Advance {
+            seed,
+            ck,
+            next,
+            skipped,
+        })
+    }
+
+    pub(crate) fn commit(&mut self, adv: Advance) -> Vec<(u32, Secret32)> {
+        self.ck = adv.ck;
+        self.next = adv.next;
+        adv.skipped
+    }
+
+    /// True when a closed chain has no message left to receive.
+    pub(crate) fn is_exhausted(&self) -> bool {
+        self.end.is_some_and(|end| self.next >= end)
+    }
+}

@@ -1,0 +1,46 @@
+//! Persistence of an identity: `0x01 | 0x81 | ed25519 seed (32) | x25519 private (32)`.
+
+use alloc::vec::Vec;
+
+use rand_core::CryptoRng;
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::error::Result;
+use crate::keys::identity::IdentityKeyPair;
+use crate::state::{self, TYPE_IDENTITY};
+use crate::wire::codec::Reader;
+
+impl IdentityKeyPair {
+    /// The plain state encoding (holds the private keys; wiped on drop).
+    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let mut out = state::begin(TYPE_IDENTITY, 66);
+        let mut seed = self.signing_secret_bytes();
+        out.extend_from_slice(&seed);
+        seed.zeroize();
+        out.extend_from_slice(self.dh().secret_bytes());
+        out
+    }
+
+    /// Restores an identity from its plain state encoding.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let mut r = Reader::new(bytes);
+        state::check(&mut r, TYPE_IDENTITY)?;
+        let mut seed: [u8; 32] = r.array()?;
+        let mut dh: [u8; 32] = r.array()?;
+        let fin = r.finish();
+        let out = IdentityKeyPair::from_secret_bytes(&seed, &dh);
+        seed.zeroize();
+        dh.zeroize();
+        fin.map(|()| out)
+    }
+
+    /// The encrypted state encoding under the host's 32-byte key.
+    pub fn seal<R: CryptoRng + ?Sized>(&self, key: &[u8; 32], rng: &mut R) -> Result<Vec<u8>> {
+        state::seal(key, rng, TYPE_IDENTITY, &self.to_bytes())
+    }
+
+    /// Restores an identity from its encrypted state encoding.
+    pub fn open(key: &[u8; 32], bytes: &[u8]) -> Result<Self> {
+        Self::from_bytes(&state::open(key, TYPE_IDENTITY, bytes)?)
+    }
+}

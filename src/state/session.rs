@@ -1,0 +1,199 @@
+//! Persistence of a session.
+//!
+//! ```text
+//! 0x01 | 0x83 | ad (32) | remote identity (64) | root key (32)
+//!      | DHs private (32) | DHs public (32)
+//!      | has_dhr u8 | [DHr (32)]
+//!      | has_sending u8 | [CKs (32) | Ns u32]
+//!      | PN u32
+//!      | has_receiving u8 | [ratchet key (32) | CKr (32) | Nr u32]
+//!      | has_pending u8 | [identity (64) | base key (32) | spk_id u32 | has_opk u8 | [opk_id u32]]
+//!      | has_their_base u8 | [base key (32)]
+//!      | old count u8 (≤ MAX_OLD_CHAINS) | count × (ratchet key (32) | CK (32) | next u32 | end u32)
+//!      | skipped count u16 (≤ MAX_SKIPPED_KEYS) | count × (ratchet key (32) | n u32 | seed (32))
+//! ```
+
+use alloc::vec::Vec;
+
+use rand_core::CryptoRng;
+use zeroize::Zeroizing;
+
+use crate::crypto::DhKeyPair;
+use crate::error::{Error, Result};
+use crate::keys::identity::IdentityKey;
+use crate::ratchet::chain::{ReceiverChain, SenderChain};
+use crate::ratchet::session::Session;
+use crate::ratchet::skipped::{SkippedKey, SkippedKeys};
+use crate::ratchet::{MAX_OLD_CHAINS, MAX_SKIPPED_KEYS};
+use crate::secret::Secret32;
+use crate::state::{self, TYPE_SESSION};
+use crate::wire::codec::{Reader, put_flag};
+use crate::wire::message::Preamble;
+
+fn secret(r: &mut Reader<'_>) -> Result<Secret32> {
+    let mut a = r.array::<32>()?;
+    let s = Secret32::new(a);
+    zeroize::Zeroize::zeroize(&mut a);
+    Ok(s)
+}
+
+impl Session {
+    /// The plain state encoding (holds keys; wiped on drop).
+    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let mut out = state::begin(
+            TYPE_SESSION,
+            self.skipped.len().saturating_mul(68).saturating_add(400),
+        );
+        out.extend_from_slice(&self.ad);
+        out.extend_from_slice(&self.remote_identity.to_bytes());
+        out.extend_from_slice(self.root.expose());
+        out.extend_from_slice(self.dhs.secret_bytes());
+        out.extend_from_slice(self.dhs.public());
+        put_flag(&mut out, self.dhr.is_some());
+        if let Some(dhr) = &self.dhr {
+            out.extend_from_slice(dhr);
+        }
+        put_flag(&mut out, self.sending.is_some());
+        if let Some(c) = &self.sending {
+            out.extend_from_slice(c.ck.expose());
+            out.extend_from_slice(&c.n.to_be_bytes());
+        }
+        out.extend_from_slice(&self.prev_sending_len.to_be_bytes());
+        put_flag(&mut out, self.receiving.is_some());
+        if let Some(c) = &self.receiving {
+            out.extend_from_slice(&c.ratchet_key);
+            out.extend_from_slice(c.ck.expose());
+            out.extend_from_slice(&c.next.to_be_bytes());
+        }
+        put_flag(&mut out, self.pending.is_some());
+        if let Some(p) = &self.pending {
+            out.extend_from_slice(&p.identity.to_bytes());
+            out.extend_from_slice(&p.base_key);
+            out.extend_from_slice(&p.spk_id.to_be_bytes());
+            put_flag(&mut out, p.opk_id.is_some());
+            if let Some(id) = p.opk_id {
+                out.extend_from_slice(&id.to_be_bytes());
+            }
+        }
+        put_flag(&mut out, self.their_base_key.is_some());
+        if let Some(b) = &self.their_base_key {
+            out.extend_from_slice(b);
+        }
+        // Both counts are bounded by their constants (4 and 2000).
+        out.push(u8::try_from(self.old_chains.len()).unwrap_or(u8::MAX));
+        for c in &self.old_chains {
+            out.extend_from_slice(&c.ratchet_key);
+            out.extend_from_slice(c.ck.expose());
+            out.extend_from_slice(&c.next.to_be_bytes());
+            out.extend_from_slice(&c.end.unwrap_or(0).to_be_bytes());
+        }
+        let count = u16::try_from(self.skipped.len()).unwrap_or(u16::MAX);
+        out.extend_from_slice(&count.to_be_bytes());
+        for k in self.skipped.iter() {
+            out.extend_from_slice(&k.ratchet_key);
+            out.extend_from_slice(&k.n.to_be_bytes());
+            out.extend_from_slice(k.seed.expose());
+        }
+        out
+    }
+
+    /// Restores a session from its plain state encoding.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let mut r = Reader::new(bytes);
+        state::check(&mut r, TYPE_SESSION)?;
+        let ad = r.array()?;
+        let remote_identity = IdentityKey::from_bytes(r.bytes(64)?)?;
+        let root = secret(&mut r)?;
+        let dhs_secret = secret(&mut r)?;
+        let dhs = DhKeyPair::from_stored(dhs_secret.expose(), &r.array()?);
+        let dhr = if r.flag()? { Some(r.array()?) } else { None };
+        let sending = if r.flag()? {
+            Some(SenderChain {
+                ck: secret(&mut r)?,
+                n: r.u32()?,
+            })
+        } else {
+            None
+        };
+        let prev_sending_len = r.u32()?;
+        let receiving = if r.flag()? {
+            Some(ReceiverChain {
+                ratchet_key: r.array()?,
+                ck: secret(&mut r)?,
+                next: r.u32()?,
+                end: None,
+            })
+        } else {
+            None
+        };
+        let pending = if r.flag()? {
+            Some(Preamble {
+                identity: IdentityKey::from_bytes(r.bytes(64)?)?,
+                base_key: r.array()?,
+                spk_id: r.u32()?,
+                opk_id: if r.flag()? { Some(r.u32()?) } else { None },
+            })
+        } else {
+            None
+        };
+        let their_base_key = if r.flag()? { Some(r.array()?) } else { None };
+        let old_count = usize::from(r.u8()?);
+        if old_count > MAX_OLD_CHAINS {
+            return Err(Error::Malformed);
+        }
+        let mut old_chains = Vec::with_capacity(old_count);
+        for _ in 0..old_count {
+            let chain = ReceiverChain {
+                ratchet_key: r.array()?,
+                ck: secret(&mut r)?,
+                next: r.u32()?,
+                end: Some(r.u32()?),
+            };
+            if chain.is_exhausted() {
+                return Err(Error::Malformed);
+            }
+            old_chains.push(chain);
+        }
+        let skipped_count = usize::from(r.u16()?);
+        if skipped_count > MAX_SKIPPED_KEYS {
+            return Err(Error::Malformed);
+        }
+        let mut skipped = SkippedKeys::default();
+        for _ in 0..skipped_count {
+            skipped.push(SkippedKey {
+                ratchet_key: r.array()?,
+                n: r.u32()?,
+                seed: secret(&mut r)?,
+            });
+        }
+        r.finish()?;
+        // A session can send only if it has a chain or can make one.
+        if sending.is_none() && dhr.is_none() && receiving.is_some() {
+            return Err(Error::Malformed);
+        }
+        Ok(Session {
+            ad,
+            remote_identity,
+            root,
+            dhs,
+            dhr,
+            sending,
+            prev_sending_len,
+            receiving,
+            old_chains,
+            skipped,
+            pending,
+            their_base_key,
+        })
+    }
+
+    /// The encrypted state encoding under the host's 32-byte key.
+    pub fn seal<R: CryptoRng + ?Sized>(&self, key: &[u8; 32], rng: &mut R) -> Result<Vec<u8>> {
+        state::seal(key, rng, TYPE_SESSION, &self.to_bytes())
+    }
+
+    /// Restores a session from its encrypted state encoding.
+    pub fn open(key: &[u8; 32], bytes: &[u8]) -> Result<Self> {
+        Self::from_bytes(&state::open(key, TYPE_SESSION, bytes)?)
+    }
+}

@@ -1,0 +1,122 @@
+//! Persistence of a prekey store.
+//!
+//! ```text
+//! 0x01 | 0x82 | next_signed_id u32 | next_one_time_id u32
+//!      | current: spk_id u32 | created u64 | private (32) | public (32) | sig (64)
+//!      | has_previous u8 | [previous spk (as above) | retired_at u64]
+//!      | count u16 (≤ MAX_ONE_TIME_PREKEYS) | count × (id u32 | private (32) | public (32))
+//! ```
+
+use alloc::vec::Vec;
+
+use rand_core::CryptoRng;
+use zeroize::Zeroizing;
+
+use crate::crypto::DhKeyPair;
+use crate::error::{Error, Result};
+use crate::keys::prekey::{OneTimePrekey, SignedPrekey};
+use crate::keys::store::{MAX_ONE_TIME_PREKEYS, PrekeyStore};
+use crate::state::{self, TYPE_PREKEY_STORE};
+use crate::wire::codec::{Reader, put_flag};
+
+fn put_spk(out: &mut Vec<u8>, spk: &SignedPrekey) {
+    out.extend_from_slice(&spk.id.to_be_bytes());
+    out.extend_from_slice(&spk.created_at.to_be_bytes());
+    out.extend_from_slice(spk.pair.secret_bytes());
+    out.extend_from_slice(spk.pair.public());
+    out.extend_from_slice(&spk.signature);
+}
+
+fn read_spk(r: &mut Reader<'_>) -> Result<SignedPrekey> {
+    let id = r.u32()?;
+    let created_at = r.u64()?;
+    let secret = Zeroizing::new(r.array::<32>()?);
+    let public = r.array()?;
+    Ok(SignedPrekey {
+        id,
+        pair: DhKeyPair::from_parts(&secret, &public)?,
+        created_at,
+        signature: r.array()?,
+    })
+}
+
+impl PrekeyStore {
+    /// The plain state encoding (holds private keys; wiped on drop).
+    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let mut out = state::begin(
+            TYPE_PREKEY_STORE,
+            self.one_time.len().saturating_mul(68).saturating_add(300),
+        );
+        out.extend_from_slice(&self.next_signed_id.to_be_bytes());
+        out.extend_from_slice(&self.next_one_time_id.to_be_bytes());
+        put_spk(&mut out, &self.current);
+        put_flag(&mut out, self.previous.is_some());
+        if let Some((spk, retired)) = &self.previous {
+            put_spk(&mut out, spk);
+            out.extend_from_slice(&retired.to_be_bytes());
+        }
+        // The count is bounded by MAX_ONE_TIME_PREKEYS (< u16::MAX).
+        let count = u16::try_from(self.one_time.len()).unwrap_or(u16::MAX);
+        out.extend_from_slice(&count.to_be_bytes());
+        for k in &self.one_time {
+            out.extend_from_slice(&k.id.to_be_bytes());
+            out.extend_from_slice(k.pair.secret_bytes());
+            out.extend_from_slice(k.pair.public());
+        }
+        out
+    }
+
+    /// Restores a store from its plain state encoding.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let mut r = Reader::new(bytes);
+        state::check(&mut r, TYPE_PREKEY_STORE)?;
+        let next_signed_id = r.u32()?;
+        let next_one_time_id = r.u32()?;
+        let current = read_spk(&mut r)?;
+        let previous = if r.flag()? {
+            let spk = read_spk(&mut r)?;
+            Some((spk, r.u64()?))
+        } else {
+            None
+        };
+        let count = usize::from(r.u16()?);
+        if count > MAX_ONE_TIME_PREKEYS {
+            return Err(Error::Malformed);
+        }
+        let mut one_time: Vec<OneTimePrekey> = Vec::with_capacity(count);
+        for _ in 0..count {
+            let id = r.u32()?;
+            let secret = Zeroizing::new(r.array::<32>()?);
+            let public = r.array()?;
+            // Ids are strictly increasing and below the next id to allocate.
+            if id >= next_one_time_id || one_time.last().is_some_and(|k| k.id >= id) {
+                return Err(Error::Malformed);
+            }
+            one_time.push(OneTimePrekey {
+                id,
+                pair: DhKeyPair::from_parts(&secret, &public)?,
+            });
+        }
+        r.finish()?;
+        if current.id >= next_signed_id {
+            return Err(Error::Malformed);
+        }
+        Ok(PrekeyStore {
+            current,
+            previous,
+            one_time,
+            next_signed_id,
+            next_one_time_id,
+        })
+    }
+
+    /// The encrypted state encoding under the host's 32-byte key.
+    pub fn seal<R: CryptoRng + ?Sized>(&self, key: &[u8; 32], rng: &mut R) -> Result<Vec<u8>> {
+        state::seal(key, rng, TYPE_PREKEY_STORE, &self.to_bytes())
+    }
+
+    /// Restores a store from its encrypted state encoding.
+    pub fn open(key: &[u8; 32], bytes: &[u8]) -> Result<Self> {
+        Self::from_bytes(&state::open(key, TYPE_PREKEY_STORE, bytes)?)
+    }
+}

@@ -1,0 +1,150 @@
+//! The two 1:1 message encodings.
+//!
+//! ```text
+//! normal:  0x01 | 0x01 | ratchet_key (32) | pn varint | n varint | ciphertext ‖ tag (≥ 16)
+//! prekey:  0x01 | 0x02 | identity (64) | base_key (32) | spk_id u32 | has_opk u8 | [opk_id u32]
+//!                      | ratchet_key (32) | pn varint | n varint | ciphertext ‖ tag (≥ 16)
+//! ```
+//!
+//! Everything before the ciphertext (the *header bytes*) is authenticated as
+//! part of the AEAD associated data.
+
+use alloc::vec::Vec;
+
+use crate::crypto::TAG_LEN;
+use crate::error::{Error, Result};
+use crate::keys::identity::IdentityKey;
+use crate::wire::codec::{Reader, put_flag, put_varint_u32};
+use crate::wire::{TYPE_MESSAGE, TYPE_PREKEY_MESSAGE, WIRE_VERSION};
+
+/// The Double Ratchet header: sender's ratchet key, length of its previous
+/// sending chain, index in the current one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Header {
+    pub(crate) ratchet_key: [u8; 32],
+    pub(crate) pn: u32,
+    pub(crate) n: u32,
+}
+
+/// What an initiator's messages carry until it has heard back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Preamble {
+    pub(crate) identity: IdentityKey,
+    pub(crate) base_key: [u8; 32],
+    pub(crate) spk_id: u32,
+    pub(crate) opk_id: Option<u32>,
+}
+
+/// A parsed message, borrowing the input.
+pub(crate) struct Parsed<'a> {
+    pub(crate) preamble: Option<Preamble>,
+    pub(crate) header: Header,
+    /// Every byte before the ciphertext.
+    pub(crate) header_bytes: &'a [u8],
+    /// `ciphertext ‖ tag`.
+    pub(crate) sealed: &'a [u8],
+}
+
+pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed<'_>> {
+    let mut r = Reader::new(bytes);
+    if r.u8()? != WIRE_VERSION {
+        return Err(Error::UnsupportedVersion);
+    }
+    let preamble = match r.u8()? {
+        TYPE_MESSAGE => None,
+        TYPE_PREKEY_MESSAGE => {
+            let identity = IdentityKey::from_bytes(r.bytes(64)?)?;
+            let base_key = r.array()?;
+            let spk_id = r.u32()?;
+            let opk_id = if r.flag()? { Some(r.u32()?) } else { None };
+            Some(Preamble {
+                identity,
+                base_key,
+                spk_id,
+                opk_id,
+            })
+        }
+        _ => return Err(Error::WrongType),
+    };
+    let header = Header {
+        ratchet_key: r.array()?,
+        pn: r.varint_u32()?,
+        n: r.varint_u32()?,
+    };
+    let sealed = r.rest();
+    if sealed.len() < TAG_LEN {
+        return Err(Error::Malformed);
+    }
+    let header_len = bytes
+        .len()
+        .checked_sub(sealed.len())
+        .ok_or(Error::Malformed)?;
+    let header_bytes = bytes.get(..header_len).ok_or(Error::Malformed)?;
+    Ok(Parsed {
+        preamble,
+        header,
+        header_bytes,
+        sealed,
+    })
+}
+
+pub(crate) fn encode_header(out: &mut Vec<u8>, preamble: Option<&Preamble>, header: &Header) {
+    out.push(WIRE_VERSION);
+    match preamble {
+        None => out.push(TYPE_MESSAGE),
+        Some(p) => {
+            out.push(TYPE_PREKEY_MESSAGE);
+            out.extend_from_slice(&p.identity.to_bytes());
+            out.extend_from_slice(&p.base_key);
+            out.extend_from_slice(&p.spk_id.to_be_bytes());
+            put_flag(out, p.opk_id.is_some());
+            if let Some(id) = p.opk_id {
+                out.extend_from_slice(&id.to_be_bytes());
+            }
+        }
+    }
+    out.extend_from_slice(&header.ratchet_key);
+    put_varint_u32(out, header.pn);
+    put_varint_u32(out, header.n);
+}
+
+/// The kind of a 1:1 message, for routing before decryption.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MessageKind {
+    /// A message that can start a session ([`crate::PrekeyStore::accept`]).
+    Prekey,
+    /// A message on an existing session ([`crate::Session::decrypt`]).
+    Normal,
+}
+
+/// What an unauthenticated prekey message claims, for routing it to an
+/// existing session or to [`crate::PrekeyStore::accept`]. Nothing here is
+/// authenticated until the message decrypts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PrekeyMessageInfo {
+    /// The identity the sender claims.
+    pub identity: IdentityKey,
+    /// The signed prekey the sender used.
+    pub signed_prekey_id: u32,
+    /// The one-time prekey the sender used, if any.
+    pub one_time_prekey_id: Option<u32>,
+}
+
+/// Parses a 1:1 message just far enough to tell its kind (and checks it is
+/// well-formed).
+pub fn message_kind(bytes: &[u8]) -> Result<MessageKind> {
+    Ok(match parse(bytes)?.preamble {
+        Some(_) => MessageKind::Prekey,
+        None => MessageKind::Normal,
+    })
+}
+
+/// Reads the preamble of a prekey message.
+pub fn inspect_prekey_message(bytes: &[u8]) -> Result<PrekeyMessageInfo> {
+    let p = parse(bytes)?.preamble.ok_or(Error::WrongType)?;
+    Ok(PrekeyMessageInfo {
+        identity: p.identity,
+        signed_prekey_id: p.spk_id,
+        one_time_prekey_id: p.opk_id,
+    })
+}

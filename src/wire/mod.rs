@@ -1,0 +1,31 @@
+//! Wire formats: what travels through the server.
+//!
+//! Every encoding starts with [`WIRE_VERSION`] and then a type byte that is
+//! distinct for every kind of message, so that one kind can never be parsed as
+//! another. Lengths are fixed or implied by the end of the input; nothing may
+//! trail. The byte-by-byte layouts are in `docs/PROTOCOL.md`.
+
+pub(crate) mod codec;
+pub(crate) mod message;
+
+/// Version byte of every wire encoding defined by this release.
+pub const WIRE_VERSION: u8 = 0x01;
+
+/// Type byte of a normal Double Ratchet message.
+pub const TYPE_MESSAGE: u8 = 0x01;
+/// Type byte of a prekey message (a ratchet message with the session-setup preamble).
+pub const TYPE_PREKEY_MESSAGE: u8 = 0x02;
+/// Type byte of a prekey bundle, as the server hands it out.
+pub const TYPE_PREKEY_BUNDLE: u8 = 0x03;
+
+/// Reads the version and type bytes and checks them against `expected_type`.
+pub(crate) fn check_prefix(r: &mut codec::Reader<'_>, expected_type: u8) -> crate::Result<()> {
+    let version = r.u8()?;
+    if version != WIRE_VERSION {
+        return Err(crate::Error::UnsupportedVersion);
+    }
+    if r.u8()? != expected_type {
+        return Err(crate::Error::WrongType);
+    }
+    Ok(())
+}
