@@ -67,3 +67,8 @@ pub use wire::message::{MessageKind, PrekeyMessageInfo, inspect_prekey_message, 
 pub use wire::{TYPE_MESSAGE, TYPE_PREKEY_BUNDLE, TYPE_PREKEY_MESSAGE, WIRE_VERSION};
 pub use x3dh::{LABEL_SESSION_AD, LABEL_X3DH};
 pub use zeroize::Zeroizing;
+
+/// The README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

