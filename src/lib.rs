@@ -48,6 +48,7 @@ extern crate std;
 
 pub mod crypto;
 mod error;
+pub mod fingerprint;
 mod keys;
 mod ratchet;
 mod secret;
@@ -56,6 +57,7 @@ mod wire;
 mod x3dh;
 
 pub use error::{Error, Result};
+pub use fingerprint::{ScanResult, SecurityCode};
 pub use keys::bundle::PrekeyBundle;
 pub use keys::identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair};
 pub use keys::prekey::{LABEL_SIGNED_PREKEY, OneTimePrekeyPublic, SignedPrekeyPublic};
