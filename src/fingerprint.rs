@@ -74,14 +74,21 @@ pub fn displayable(hash: &[u8; 64]) -> [u8; 30] {
 /// The 60-digit security code of a conversation, from the raw inputs of both
 /// parties (the order of the parties does not matter).
 pub fn security_code_raw(a_key: &[u8], a_id: &[u8], b_key: &[u8], b_id: &[u8]) -> Result<[u8; 60]> {
-    let a = displayable(&fingerprint_hash(a_key, a_id, FINGERPRINT_ITERATIONS)?);
-    let b = displayable(&fingerprint_hash(b_key, b_id, FINGERPRINT_ITERATIONS)?);
+    let a = fingerprint_hash(a_key, a_id, FINGERPRINT_ITERATIONS)?;
+    let b = fingerprint_hash(b_key, b_id, FINGERPRINT_ITERATIONS)?;
+    Ok(combine(&a, &b))
+}
+
+/// The two 30-digit halves, the lexicographically smaller first.
+fn combine(a: &[u8; 64], b: &[u8; 64]) -> [u8; 60] {
+    let a = displayable(a);
+    let b = displayable(b);
     let (first, second) = if a <= b { (a, b) } else { (b, a) };
     let mut out = [0u8; 60];
     let (x, y) = out.split_at_mut(30);
     x.copy_from_slice(&first);
     y.copy_from_slice(&second);
-    Ok(out)
+    out
 }
 
 /// What comparing a scanned payload with the local one found.
@@ -116,15 +123,8 @@ impl SecurityCode {
         let rk = remote.to_bytes();
         let local = fingerprint_hash(&lk, local_id, FINGERPRINT_ITERATIONS)?;
         let remote = fingerprint_hash(&rk, remote_id, FINGERPRINT_ITERATIONS)?;
-        let a = displayable(&local);
-        let b = displayable(&remote);
-        let (first, second) = if a <= b { (a, b) } else { (b, a) };
-        let mut digits = [0u8; 60];
-        let (x, y) = digits.split_at_mut(30);
-        x.copy_from_slice(&first);
-        y.copy_from_slice(&second);
         Ok(SecurityCode {
-            digits,
+            digits: combine(&local, &remote),
             local,
             remote,
         })
