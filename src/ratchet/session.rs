@@ -178,7 +178,8 @@ impl Session {
         let (ck, n, pn, ratchet_key) = match (&step, &self.sending) {
             (Some(s), _) => (&s.ck, 0, s.pn, s.dhs.public()),
             (None, Some(c)) => (&c.ck, c.n, self.prev_sending_len, self.dhs.public()),
-            (None, None) => return Err(Error::CounterExhausted),
+            // Unreachable: `step` is computed whenever `sending` is empty.
+            (None, None) => return Err(Error::Malformed),
         };
         let next_n = n.checked_add(1).ok_or(Error::CounterExhausted)?;
         let (seed, next_ck) = chain_step(ck);
@@ -212,7 +213,8 @@ impl Session {
     }
 
     fn prepare_send_ratchet<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> Result<SendRatchet> {
-        let dhr = self.dhr.as_ref().ok_or(Error::CounterExhausted)?;
+        // Every created or restored session has a sending chain or a DHr.
+        let dhr = self.dhr.as_ref().ok_or(Error::Malformed)?;
         let dhs = DhKeyPair::generate(rng);
         let dh = dhs.agree(dhr)?;
         let (root, ck) = kdf_rk(&self.root, &dh);

@@ -168,7 +168,7 @@ impl Session {
         }
         r.finish()?;
         // A session can send only if it has a chain or can make one.
-        if sending.is_none() && dhr.is_none() && receiving.is_some() {
+        if sending.is_none() && dhr.is_none() {
             return Err(Error::Malformed);
         }
         Ok(Session {
