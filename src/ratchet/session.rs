@@ -66,11 +66,12 @@ impl core::fmt::Debug for Session {
     }
 }
 
+/// The sending half of a DH ratchet step, not yet committed. `PN` needs no
+/// field: the receiving half already set `prev_sending_len`.
 struct SendRatchet {
     dhs: DhKeyPair,
     root: Secret32,
     ck: Secret32,
-    pn: u32,
 }
 
 impl Session {
@@ -171,21 +172,19 @@ impl Session {
         rng: &mut R,
         plaintext: &[u8],
     ) -> Result<Vec<u8>> {
-        let step = match &self.sending {
-            Some(_) => None,
-            None => Some(self.prepare_send_ratchet(rng)?),
-        };
-        let (ck, n, pn, ratchet_key) = match (&step, &self.sending) {
-            (Some(s), _) => (&s.ck, 0, s.pn, s.dhs.public()),
-            (None, Some(c)) => (&c.ck, c.n, self.prev_sending_len, self.dhs.public()),
-            // Unreachable: `step` is computed whenever `sending` is empty.
-            (None, None) => return Err(Error::Malformed),
+        let mut fresh: Option<SendRatchet> = None;
+        let (ck, n, ratchet_key) = match &self.sending {
+            Some(c) => (&c.ck, c.n, self.dhs.public()),
+            None => {
+                let s = fresh.insert(self.prepare_send_ratchet(rng)?);
+                (&s.ck, 0, s.dhs.public())
+            }
         };
         let next_n = n.checked_add(1).ok_or(Error::CounterExhausted)?;
         let (seed, next_ck) = chain_step(ck);
         let header = Header {
             ratchet_key: *ratchet_key,
-            pn,
+            pn: self.prev_sending_len,
             n,
         };
         let mut out = Vec::with_capacity(
@@ -200,10 +199,9 @@ impl Session {
         out.extend_from_slice(plaintext);
         AeadKey::derive(&seed, LABEL_MESSAGE_KEYS).seal_in_place(ad, &mut out, header_len)?;
         // Commit.
-        if let Some(s) = step {
+        if let Some(s) = fresh {
             self.dhs = s.dhs;
             self.root = s.root;
-            self.prev_sending_len = s.pn;
         }
         self.sending = Some(SenderChain {
             ck: next_ck,
@@ -218,12 +216,7 @@ impl Session {
         let dhs = DhKeyPair::generate(rng);
         let dh = dhs.agree(dhr)?;
         let (root, ck) = kdf_rk(&self.root, &dh);
-        Ok(SendRatchet {
-            dhs,
-            root,
-            ck,
-            pn: self.prev_sending_len,
-        })
+        Ok(SendRatchet { dhs, root, ck })
     }
 
     /// Decrypts a message from the remote device.
