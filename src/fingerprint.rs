@@ -71,26 +71,6 @@ pub fn displayable(hash: &[u8; 64]) -> [u8; 30] {
     out
 }
 
-/// The 60-digit security code of a conversation, from the raw inputs of both
-/// parties (the order of the parties does not matter).
-pub fn security_code_raw(a_key: &[u8], a_id: &[u8], b_key: &[u8], b_id: &[u8]) -> Result<[u8; 60]> {
-    let a = fingerprint_hash(a_key, a_id, FINGERPRINT_ITERATIONS)?;
-    let b = fingerprint_hash(b_key, b_id, FINGERPRINT_ITERATIONS)?;
-    Ok(combine(&a, &b))
-}
-
-/// The two 30-digit halves, the lexicographically smaller first.
-fn combine(a: &[u8; 64], b: &[u8; 64]) -> [u8; 60] {
-    let a = displayable(a);
-    let b = displayable(b);
-    let (first, second) = if a <= b { (a, b) } else { (b, a) };
-    let mut out = [0u8; 60];
-    let (x, y) = out.split_at_mut(30);
-    x.copy_from_slice(&first);
-    y.copy_from_slice(&second);
-    out
-}
-
 /// What comparing a scanned payload with the local one found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScanResult {
@@ -119,12 +99,28 @@ impl SecurityCode {
         remote: &IdentityKey,
         remote_id: &[u8],
     ) -> Result<Self> {
-        let lk = local.to_bytes();
-        let rk = remote.to_bytes();
-        let local = fingerprint_hash(&lk, local_id, FINGERPRINT_ITERATIONS)?;
-        let remote = fingerprint_hash(&rk, remote_id, FINGERPRINT_ITERATIONS)?;
+        Self::from_encoded(&local.to_bytes(), local_id, &remote.to_bytes(), remote_id)
+    }
+
+    /// Computes the code from already-encoded identity keys. [`Self::new`]
+    /// calls this with our 64-byte encoding; fed Signal's 33-byte key
+    /// encoding it reproduces Signal's published codes.
+    pub fn from_encoded(
+        local_key: &[u8],
+        local_id: &[u8],
+        remote_key: &[u8],
+        remote_id: &[u8],
+    ) -> Result<Self> {
+        let local = fingerprint_hash(local_key, local_id, FINGERPRINT_ITERATIONS)?;
+        let remote = fingerprint_hash(remote_key, remote_id, FINGERPRINT_ITERATIONS)?;
+        let (a, b) = (displayable(&local), displayable(&remote));
+        let (first, second) = if a <= b { (a, b) } else { (b, a) };
+        let mut digits = [0u8; 60];
+        let (x, y) = digits.split_at_mut(30);
+        x.copy_from_slice(&first);
+        y.copy_from_slice(&second);
         Ok(SecurityCode {
-            digits: combine(&local, &remote),
+            digits,
             local,
             remote,
         })

@@ -10,7 +10,7 @@
 mod common;
 
 use common::TestRng;
-use sotto::fingerprint::{SCANNABLE_VERSION, security_code_raw};
+use sotto::fingerprint::SCANNABLE_VERSION;
 use sotto::{Error, IdentityKeyPair, ScanResult, SecurityCode};
 
 #[test]
@@ -20,13 +20,17 @@ fn signal_published_vector() {
         hex::decode("0506863bc66d02b40d27b8d49ca7c09e9239236f9d7d25d6fcca5ce13c7064d868").unwrap();
     let b_key =
         hex::decode("05f781b6fb32fed9ba1cf2de978d4d5da28dc34046ae814402b5c0dbd96fda907b").unwrap();
-    let code = security_code_raw(&a_key, b"+14152222222", &b_key, b"+14153333333").unwrap();
+    let code = *SecurityCode::from_encoded(&a_key, b"+14152222222", &b_key, b"+14153333333")
+        .unwrap()
+        .digits();
     assert_eq!(
         &code[..],
         b"300354477692869396892869876765458257569162576843440918079131"
     );
     // And from the other side.
-    let code2 = security_code_raw(&b_key, b"+14153333333", &a_key, b"+14152222222").unwrap();
+    let code2 = *SecurityCode::from_encoded(&b_key, b"+14153333333", &a_key, b"+14152222222")
+        .unwrap()
+        .digits();
     assert_eq!(code, code2);
 }
 
