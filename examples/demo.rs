@@ -24,7 +24,7 @@ use sotto::{
 /// What the server sees: public bundles and opaque ciphertexts in mailboxes.
 #[derive(Default)]
 struct Server {
-    bundles: HashMap<&'static str, (Vec<u8>, VecDeque<sotto::OneTimePrekeyPublic>)>,
+    bundles: HashMap<&'static str, (PrekeyBundle, VecDeque<sotto::OneTimePrekeyPublic>)>,
     mailboxes: HashMap<&'static str, VecDeque<Vec<u8>>>,
     relayed: usize,
 }
@@ -37,14 +37,16 @@ impl Server {
             one_time_prekey: None,
         };
         self.bundles
-            .insert(user, (bundle.to_bytes(), store.one_time_prekeys().into()));
+            .insert(user, (bundle, store.one_time_prekeys().into()));
     }
     /// Hands out the bundle with one one-time prekey, deleting it.
     fn fetch(&mut self, user: &str) -> Vec<u8> {
-        let (bytes, opks) = self.bundles.get_mut(user).expect("user has published");
-        let mut bundle = PrekeyBundle::from_bytes(bytes).unwrap();
-        bundle.one_time_prekey = opks.pop_front();
-        bundle.to_bytes()
+        let (bundle, opks) = self.bundles.get_mut(user).expect("user has published");
+        PrekeyBundle {
+            one_time_prekey: opks.pop_front(),
+            ..*bundle
+        }
+        .to_bytes()
     }
     fn post(&mut self, to: &'static str, msg: Vec<u8>) {
         self.relayed += msg.len();
@@ -67,7 +69,7 @@ struct Device {
 
 const NOW: u64 = 1_800_000_000;
 
-fn receive(d: &mut Device, wire: &[u8]) -> Result<String, Error> {
+fn receive(d: &mut Device, wire: &[u8]) -> Result<(), Error> {
     let t = Instant::now();
     let kind = message_kind(wire)?;
     let text = match d.session.as_mut().map(|s| s.decrypt(wire)) {
@@ -80,7 +82,7 @@ fn receive(d: &mut Device, wire: &[u8]) -> Result<String, Error> {
         Some(result) => result?,
         None => return Err(Error::SessionMismatch),
     };
-    let text = String::from_utf8_lossy(&text).into_owned();
+    let text = String::from_utf8_lossy(&text);
     println!(
         "    {:<5} decrypted {:>4} B in {:>6.1} µs ({:?}): {text:?}",
         d.name,
@@ -88,7 +90,7 @@ fn receive(d: &mut Device, wire: &[u8]) -> Result<String, Error> {
         t.elapsed().as_secs_f64() * 1e6,
         kind
     );
-    Ok(text)
+    Ok(())
 }
 
 fn send(
