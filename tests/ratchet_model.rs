@@ -9,7 +9,7 @@
 //! * no `(ratchet key, counter)` pair, and hence no (key, nonce) pair, is ever
 //!   used twice by a sender, across serialize and restore.
 //!
-//! `PROPTEST_CASES` sets the number of cases (256 by default).
+//! `PROPTEST_CASES` sets the number of cases (proptest's default: 256).
 #![allow(
     clippy::arithmetic_side_effects,
     clippy::unwrap_used,
@@ -21,11 +21,9 @@ mod common;
 
 use std::collections::HashSet;
 
-use common::TestRng;
+use common::{Established, TestRng, device, establish};
 use proptest::prelude::*;
-use sotto::{Error, IdentityKeyPair, MAX_OLD_CHAINS, PrekeyBundle, PrekeyStore, Session};
-
-const NOW: u64 = 1_800_000_000;
+use sotto::{Error, IdentityKeyPair, MAX_OLD_CHAINS, Session};
 
 #[derive(Clone, Debug)]
 enum Op {
@@ -80,58 +78,53 @@ struct Direction {
     in_flight: Vec<InFlight>,
     delivered: Vec<Vec<u8>>,
     /// (ratchet key, counter) of every message sent in this direction.
-    used: HashSet<([u8; 32], Vec<u8>)>,
+    used: HashSet<([u8; 32], u32)>,
     chains: usize,
     last_ratchet: Option<[u8; 32]>,
 }
 
-/// The ratchet key and the two varints of a message's header.
-fn header_id(wire: &[u8]) -> ([u8; 32], Vec<u8>) {
-    let start = if wire[1] == sotto::TYPE_PREKEY_MESSAGE {
-        2 + 64 + 32 + 4 + 1 + if wire[2 + 64 + 32 + 4] == 1 { 4 } else { 0 }
-    } else {
-        2
-    };
-    let mut key = [0u8; 32];
-    key.copy_from_slice(&wire[start..start + 32]);
-    let mut i = start + 32;
-    let mut counters = Vec::new();
-    for _ in 0..2 {
-        loop {
-            counters.push(wire[i]);
-            i += 1;
-            if counters.last().unwrap() & 0x80 == 0 {
-                break;
-            }
-        }
+/// The ratchet key and counter `n` of a message, read as `docs/PROTOCOL.md` §6
+/// lays them out: an oracle that does not share the crate's parser.
+fn key_and_counter(wire: &[u8]) -> ([u8; 32], u32) {
+    let mut at = 2;
+    if wire[1] == sotto::TYPE_PREKEY_MESSAGE {
+        at += 64 + 32 + 4;
+        at += 1 + if wire[at] == 1 { 4 } else { 0 };
     }
-    // Only n identifies the message key on a chain; keep pn out.
-    let pn_len = counters.iter().position(|b| b & 0x80 == 0).unwrap() + 1;
-    (key, counters[pn_len..].to_vec())
+    let key = wire[at..at + 32].try_into().unwrap();
+    at += 32;
+    let _pn = varint(wire, &mut at);
+    (key, varint(wire, &mut at))
+}
+
+fn varint(wire: &[u8], at: &mut usize) -> u32 {
+    let (mut value, mut shift) = (0u32, 0);
+    loop {
+        let byte = wire[*at];
+        *at += 1;
+        value |= u32::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            return value;
+        }
+        shift += 7;
+    }
 }
 
 fn run(seed: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
     let mut rng = TestRng::new(seed);
     let alice = IdentityKeyPair::generate(&mut rng);
-    let bob = IdentityKeyPair::generate(&mut rng);
-    let mut store = PrekeyStore::new(&mut rng, &bob, NOW);
-    let opk = store.generate_one_time_prekeys(&mut rng, 1).unwrap()[0];
-    let bundle = PrekeyBundle {
-        identity: *bob.public_key(),
-        signed_prekey: store.signed_prekey(),
-        one_time_prekey: Some(opk),
-    };
-    let mut a = Session::initiate(&mut rng, &alice, &bundle).unwrap();
-    let first = a.encrypt(&mut rng, b"first").unwrap();
-    let acc = store.accept(&bob, &first, NOW).unwrap();
-    prop_assert_eq!(&acc.plaintext, b"first");
-    let mut b = acc.session;
+    let mut bob = device(&mut rng, 1);
+    let Established {
+        alice: mut a,
+        bob: mut b,
+        first,
+    } = establish(&mut rng, &alice, &mut bob, true, b"first");
     let key = [0x33u8; 32];
 
     // dirs[0]: to Bob (sent by Alice); dirs[1]: to Alice.
     let mut dirs = [Direction::default(), Direction::default()];
-    dirs[0].used.insert(header_id(&first));
-    dirs[0].last_ratchet = Some(header_id(&first).0);
+    dirs[0].used.insert(key_and_counter(&first));
+    dirs[0].last_ratchet = Some(key_and_counter(&first).0);
     dirs[0].chains = 1;
     dirs[0].delivered.push(first);
     let mut counter = 0u32;
@@ -148,9 +141,9 @@ fn run(seed: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
                     (&mut b, &mut dirs[1])
                 };
                 let wire = s.encrypt(&mut rng, &pt).unwrap();
-                let id = header_id(&wire);
+                let id = key_and_counter(&wire);
                 prop_assert!(
-                    d.used.insert(id.clone()),
+                    d.used.insert(id),
                     "a (ratchet key, counter) pair was used twice"
                 );
                 if d.last_ratchet != Some(id.0) {
@@ -256,10 +249,6 @@ fn run(seed: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256),
-        ..ProptestConfig::default()
-    })]
     #[test]
     fn two_party_model(seed in any::<u64>(), ops in proptest::collection::vec(op(), 1..80)) {
         run(seed, ops)?;

@@ -8,47 +8,18 @@
 
 mod common;
 
-use common::TestRng;
+use common::{NOW, TestRng, device, establish};
 use sotto::{
-    Error, IdentityKeyPair, MAX_OLD_CHAINS, MAX_SKIP, MAX_SKIPPED_KEYS, MessageKind, PrekeyBundle,
-    PrekeyStore, SIGNED_PREKEY_GRACE_SECS, Session, inspect_prekey_message, message_kind,
+    Error, IdentityKeyPair, MAX_OLD_CHAINS, MAX_SKIP, MAX_SKIPPED_KEYS, MessageKind, PrekeyStore,
+    SIGNED_PREKEY_GRACE_SECS, Session, inspect_prekey_message, message_kind,
 };
-
-const NOW: u64 = 1_800_000_000;
-
-struct Device {
-    identity: IdentityKeyPair,
-    store: PrekeyStore,
-}
-
-fn device(rng: &mut TestRng) -> Device {
-    let identity = IdentityKeyPair::generate(rng);
-    let mut store = PrekeyStore::new(rng, &identity, NOW);
-    store.generate_one_time_prekeys(rng, 5).unwrap();
-    Device { identity, store }
-}
-
-fn bundle(d: &Device, with_opk: bool) -> PrekeyBundle {
-    PrekeyBundle {
-        identity: *d.identity.public_key(),
-        signed_prekey: d.store.signed_prekey(),
-        one_time_prekey: if with_opk {
-            d.store.one_time_prekeys().first().copied()
-        } else {
-            None
-        },
-    }
-}
 
 /// Alice → Bob session established, both sides ready.
 fn pair(rng: &mut TestRng) -> (Session, Session) {
-    let alice = device(rng);
-    let mut bob = device(rng);
-    let mut a = Session::initiate(rng, &alice.identity, &bundle(&bob, true)).unwrap();
-    let m = a.encrypt(rng, b"hello").unwrap();
-    let acc = bob.store.accept(&bob.identity, &m, NOW).unwrap();
-    assert_eq!(acc.plaintext, b"hello");
-    (a, acc.session)
+    let alice = device(rng, 5);
+    let mut bob = device(rng, 5);
+    let e = establish(rng, &alice.identity, &mut bob, true, b"hello");
+    (e.alice, e.bob)
 }
 
 fn snapshot(s: &Session) -> Vec<u8> {
@@ -81,9 +52,9 @@ fn setup_and_conversation_with_many_ratchet_turns() {
 #[test]
 fn initiator_messages_are_prekey_messages_until_reply() {
     let mut rng = TestRng::new(2);
-    let alice = device(&mut rng);
-    let mut bob = device(&mut rng);
-    let bundle = bundle(&bob, true);
+    let alice = device(&mut rng, 5);
+    let mut bob = device(&mut rng, 5);
+    let bundle = bob.bundle(true);
     let mut a = Session::initiate(&mut rng, &alice.identity, &bundle).unwrap();
     let m1 = a.encrypt(&mut rng, b"one").unwrap();
     let m2 = a.encrypt(&mut rng, b"two").unwrap();
@@ -118,9 +89,9 @@ fn initiator_messages_are_prekey_messages_until_reply() {
 #[test]
 fn session_without_one_time_prekey() {
     let mut rng = TestRng::new(3);
-    let alice = device(&mut rng);
-    let mut bob = device(&mut rng);
-    let mut a = Session::initiate(&mut rng, &alice.identity, &bundle(&bob, false)).unwrap();
+    let alice = device(&mut rng, 5);
+    let mut bob = device(&mut rng, 5);
+    let mut a = Session::initiate(&mut rng, &alice.identity, &bob.bundle(false)).unwrap();
     let m = a.encrypt(&mut rng, b"no opk").unwrap();
     let acc = bob.store.accept(&bob.identity, &m, NOW).unwrap();
     assert_eq!(acc.plaintext, b"no opk");
@@ -245,17 +216,24 @@ fn tampering_is_rejected_without_state_change() {
 
 #[test]
 fn wrong_associated_data_is_rejected() {
-    // The same ciphertext delivered to a session with another peer fails.
     let mut rng = TestRng::new(9);
     let (mut a, mut b) = pair(&mut rng);
-    let (_, mut b2) = pair(&mut rng);
     let r = b.encrypt(&mut rng, b"r").unwrap();
     a.decrypt(&r).unwrap();
-    let m = a.encrypt(&mut rng, b"for b only").unwrap();
+    let m = a.encrypt(&mut rng, b"bound to both identities").unwrap();
+    // The same keys under another session AD (the first 32 bytes after the
+    // state header): the tag must not verify.
+    let mut state = snapshot(&b);
+    state[2] ^= 1;
+    let mut other_ad = Session::from_bytes(&state).unwrap();
+    assert_eq!(other_ad.decrypt(&m), Err(Error::AuthenticationFailed));
+    assert_eq!(snapshot(&other_ad), state);
+    // A session with another peer fails too.
+    let (_, mut b2) = pair(&mut rng);
     let before = snapshot(&b2);
     assert_eq!(b2.decrypt(&m), Err(Error::AuthenticationFailed));
     assert_eq!(snapshot(&b2), before);
-    assert_eq!(b.decrypt(&m).unwrap(), b"for b only");
+    assert_eq!(b.decrypt(&m).unwrap(), b"bound to both identities");
 }
 
 #[test]
@@ -323,10 +301,10 @@ fn low_order_ratchet_key_is_not_contributory() {
 #[test]
 fn unknown_prekeys_and_wrong_identity_are_rejected() {
     let mut rng = TestRng::new(13);
-    let alice = device(&mut rng);
-    let mut bob = device(&mut rng);
-    let mallory = device(&mut rng);
-    let good = bundle(&bob, true);
+    let alice = device(&mut rng, 5);
+    let mut bob = device(&mut rng, 5);
+    let mallory = device(&mut rng, 5);
+    let good = bob.bundle(true);
     // Unknown one-time prekey id.
     let mut b1 = good;
     b1.one_time_prekey.as_mut().unwrap().id = 999;
@@ -373,8 +351,8 @@ fn unknown_prekeys_and_wrong_identity_are_rejected() {
         Some(Error::Malformed)
     );
     // Sent to the wrong device entirely.
-    let mut carol = device(&mut rng);
-    let mut s = Session::initiate(&mut rng, &alice.identity, &bundle(&bob, false)).unwrap();
+    let mut carol = device(&mut rng, 5);
+    let mut s = Session::initiate(&mut rng, &alice.identity, &bob.bundle(false)).unwrap();
     let m = s.encrypt(&mut rng, b"x").unwrap();
     assert!(carol.store.accept(&carol.identity, &m, NOW).is_err());
 }
@@ -383,9 +361,9 @@ fn unknown_prekeys_and_wrong_identity_are_rejected() {
 fn prekey_message_for_another_session_is_a_mismatch() {
     let mut rng = TestRng::new(14);
     let (_, mut b) = pair(&mut rng);
-    let alice2 = device(&mut rng);
-    let bob2 = device(&mut rng);
-    let mut s = Session::initiate(&mut rng, &alice2.identity, &bundle(&bob2, true)).unwrap();
+    let alice2 = device(&mut rng, 5);
+    let bob2 = device(&mut rng, 5);
+    let mut s = Session::initiate(&mut rng, &alice2.identity, &bob2.bundle(true)).unwrap();
     let m = s.encrypt(&mut rng, b"x").unwrap();
     assert_eq!(b.decrypt(&m), Err(Error::SessionMismatch));
 }
@@ -393,9 +371,9 @@ fn prekey_message_for_another_session_is_a_mismatch() {
 #[test]
 fn signed_prekey_rotation_keeps_previous_for_grace_period() {
     let mut rng = TestRng::new(15);
-    let alice = device(&mut rng);
-    let mut bob = device(&mut rng);
-    let old_bundle = bundle(&bob, false);
+    let alice = device(&mut rng, 5);
+    let mut bob = device(&mut rng, 5);
+    let old_bundle = bob.bundle(false);
     let new_spk = bob
         .store
         .rotate_signed_prekey(&mut rng, &bob.identity, NOW + 10)
@@ -421,7 +399,7 @@ fn signed_prekey_rotation_keeps_previous_for_grace_period() {
         Some(Error::UnknownSignedPrekey)
     );
     // The new one works.
-    let mut s = Session::initiate(&mut rng, &alice.identity, &bundle(&bob, false)).unwrap();
+    let mut s = Session::initiate(&mut rng, &alice.identity, &bob.bundle(false)).unwrap();
     let m = s.encrypt(&mut rng, b"new spk").unwrap();
     assert_eq!(
         bob.store.accept(&bob.identity, &m, late).unwrap().plaintext,
@@ -432,7 +410,7 @@ fn signed_prekey_rotation_keeps_previous_for_grace_period() {
 #[test]
 fn one_time_prekeys_replenish_within_limit() {
     let mut rng = TestRng::new(16);
-    let d = device(&mut rng);
+    let d = device(&mut rng, 5);
     let mut store = d.store;
     let before = store.one_time_prekey_count();
     let more = store.generate_one_time_prekeys(&mut rng, 10).unwrap();
@@ -473,7 +451,7 @@ fn serialize_and_restore_mid_conversation() {
 #[test]
 fn state_objects_round_trip_and_reject_bad_input() {
     let mut rng = TestRng::new(18);
-    let d = device(&mut rng);
+    let d = device(&mut rng, 5);
     let key = [9u8; 32];
     let id_bytes = d.identity.to_bytes();
     let id2 = IdentityKeyPair::from_bytes(&id_bytes).unwrap();

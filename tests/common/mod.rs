@@ -59,3 +59,65 @@ impl TryRng for TestRng {
 }
 
 impl TryCryptoRng for TestRng {}
+
+use sotto::{IdentityKeyPair, PrekeyBundle, PrekeyStore, Session};
+
+/// The clock every test passes in, seconds since the Unix epoch.
+pub const NOW: u64 = 1_800_000_000;
+
+/// A device: its identity and its prekey store.
+pub struct Device {
+    pub identity: IdentityKeyPair,
+    pub store: PrekeyStore,
+}
+
+/// A new device whose store holds `one_time_prekeys` one-time prekeys.
+pub fn device(rng: &mut TestRng, one_time_prekeys: usize) -> Device {
+    let identity = IdentityKeyPair::generate(rng);
+    let mut store = PrekeyStore::new(rng, &identity, NOW);
+    store
+        .generate_one_time_prekeys(rng, one_time_prekeys)
+        .unwrap();
+    Device { identity, store }
+}
+
+impl Device {
+    /// The bundle a server would hand out, with the first one-time prekey if asked.
+    pub fn bundle(&self, with_one_time_prekey: bool) -> PrekeyBundle {
+        PrekeyBundle {
+            identity: *self.identity.public_key(),
+            signed_prekey: self.store.signed_prekey(),
+            one_time_prekey: if with_one_time_prekey {
+                self.store.one_time_prekeys().first().copied()
+            } else {
+                None
+            },
+        }
+    }
+}
+
+/// An established session pair and the prekey message that set it up.
+pub struct Established {
+    pub alice: Session,
+    pub bob: Session,
+    pub first: Vec<u8>,
+}
+
+/// Alice initiates from Bob's bundle and sends `text`; Bob accepts it.
+pub fn establish(
+    rng: &mut TestRng,
+    alice: &IdentityKeyPair,
+    bob: &mut Device,
+    with_one_time_prekey: bool,
+    text: &[u8],
+) -> Established {
+    let mut a = Session::initiate(rng, alice, &bob.bundle(with_one_time_prekey)).unwrap();
+    let first = a.encrypt(rng, text).unwrap();
+    let accepted = bob.store.accept(&bob.identity, &first, NOW).unwrap();
+    assert_eq!(accepted.plaintext, text);
+    Established {
+        alice: a,
+        bob: accepted.session,
+        first,
+    }
+}
