@@ -125,21 +125,33 @@ pub fn x25519_public(secret: [u8; 32]) -> [u8; 32] {
 
 /// Signs `label ‖ message` with an Ed25519 key.
 pub(crate) fn sign(key: &SigningKey, label: &[u8], message: &[u8]) -> [u8; 64] {
-    let mut buf = Zeroizing::new(Vec::with_capacity(
-        label.len().saturating_add(message.len()),
-    ));
-    buf.extend_from_slice(label);
-    buf.extend_from_slice(message);
+    sign_parts(key, &[label, message])
+}
+
+/// Signs the concatenation of `parts` (the first being the label).
+pub(crate) fn sign_parts(key: &SigningKey, parts: &[&[u8]]) -> [u8; 64] {
+    let buf = Zeroizing::new(concat(parts));
     key.sign(&buf).to_bytes()
 }
 
 /// Verifies a signature over `label ‖ message` with strict Ed25519 rules.
 pub(crate) fn verify(key: &[u8; 32], label: &[u8], message: &[u8], sig: &[u8; 64]) -> Result<()> {
     let key = VerifyingKey::from_bytes(key).map_err(|_| Error::InvalidKey)?;
-    let mut buf = Vec::with_capacity(label.len().saturating_add(message.len()));
-    buf.extend_from_slice(label);
-    buf.extend_from_slice(message);
-    verify_raw(&key, &buf, sig)
+    verify_parts(&key, &[label, message], sig)
+}
+
+/// Verifies a signature over the concatenation of `parts` with strict rules.
+pub(crate) fn verify_parts(key: &VerifyingKey, parts: &[&[u8]], sig: &[u8; 64]) -> Result<()> {
+    verify_raw(key, &concat(parts), sig)
+}
+
+fn concat(parts: &[&[u8]]) -> Vec<u8> {
+    let len = parts.iter().fold(0usize, |n, p| n.saturating_add(p.len()));
+    let mut buf = Vec::with_capacity(len);
+    for p in parts {
+        buf.extend_from_slice(p);
+    }
+    buf
 }
 
 /// Strict verification of a signature over a raw message.
@@ -159,9 +171,12 @@ pub fn ed25519_verify_strict(public: &[u8], message: &[u8], sig: &[u8]) -> Resul
 
 /// Checks that 32 bytes decode to an Ed25519 public key.
 pub(crate) fn check_ed25519_public(key: &[u8; 32]) -> Result<()> {
-    VerifyingKey::from_bytes(key)
-        .map(|_| ())
-        .map_err(|_| Error::InvalidKey)
+    ed25519_public(key).map(|_| ())
+}
+
+/// Decodes an Ed25519 public key.
+pub(crate) fn ed25519_public(key: &[u8; 32]) -> Result<VerifyingKey> {
+    VerifyingKey::from_bytes(key).map_err(|_| Error::InvalidKey)
 }
 
 // ---------------------------------------------------------------- HKDF / HMAC
@@ -210,6 +225,14 @@ pub(crate) fn chain_step(ck: &Secret32) -> (Secret32, Secret32) {
         Secret32::new(a.finalize().into_bytes().into()),
         Secret32::new(b.finalize().into_bytes().into()),
     )
+}
+
+/// The chain-key half of [`chain_step`] alone, `HMAC(ck, 0x02)`, for keys
+/// that are passed over and will not be stored.
+pub(crate) fn chain_next(ck: &Secret32) -> Secret32 {
+    let mut mac = keyed_hmac(ck.expose());
+    mac.update(&[0x02]);
+    Secret32::new(mac.finalize().into_bytes().into())
 }
 
 /// SHA-256 over the concatenation of `parts`.

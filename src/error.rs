@@ -56,6 +56,15 @@ pub enum Error {
     /// A request exceeds a documented limit (for example more one-time prekeys
     /// than [`crate::MAX_ONE_TIME_PREKEYS`]).
     LimitExceeded,
+    /// The identity is not a member of the group (a distribution or group
+    /// message from someone the app has not added, or has removed).
+    NotAMember,
+    /// The group message names a sender key this member never distributed to
+    /// us, or one dropped since (rotated out or its sender removed). It may
+    /// decrypt once the sender's distribution message has been processed.
+    UnknownSenderKey,
+    /// The distribution message belongs to another group.
+    GroupMismatch,
 }
 
 impl fmt::Display for Error {
@@ -76,6 +85,9 @@ impl fmt::Display for Error {
             Error::OneTimePrekeyReused => "one-time prekey already used",
             Error::SessionMismatch => "prekey message does not belong to this session",
             Error::LimitExceeded => "request exceeds a documented limit",
+            Error::NotAMember => "not a member of the group",
+            Error::UnknownSenderKey => "unknown sender key",
+            Error::GroupMismatch => "distribution message for another group",
         })
     }
 }

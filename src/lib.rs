@@ -1,8 +1,8 @@
 //! # sotto
 //!
 //! End-to-end encryption for messengers: X3DH session setup, the Double
-//! Ratchet with AES-256-GCM, and (in later modules) Sender Keys for groups and
-//! an encrypted live-location ratchet.
+//! Ratchet with AES-256-GCM, Sender Keys for groups ([`Group`]) and (in a
+//! later module) an encrypted live-location ratchet.
 //!
 //! The crate is `#![no_std]` with `alloc`, contains no `unsafe` code, does no
 //! I/O and reads no clock: randomness comes from an injected
@@ -49,6 +49,7 @@ extern crate std;
 pub mod crypto;
 mod error;
 pub mod fingerprint;
+mod group;
 mod keys;
 mod ratchet;
 mod secret;
@@ -58,6 +59,10 @@ mod x3dh;
 
 pub use error::{Error, Result};
 pub use fingerprint::{ScanResult, SecurityCode};
+pub use group::{
+    Group, LABEL_GROUP_MESSAGE_KEYS, LABEL_GROUP_SIGNATURE, MAX_GROUP_ID_LEN, MAX_GROUP_JUMP,
+    MAX_GROUP_MEMBERS, MAX_GROUP_SKIPPED_KEYS, MAX_SENDER_KEY_STATES,
+};
 pub use keys::bundle::PrekeyBundle;
 pub use keys::identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair};
 pub use keys::prekey::{LABEL_SIGNED_PREKEY, OneTimePrekeyPublic, SignedPrekeyPublic};
@@ -65,8 +70,12 @@ pub use keys::store::{Accepted, MAX_ONE_TIME_PREKEYS, PrekeyStore, SIGNED_PREKEY
 pub use ratchet::session::Session;
 pub use ratchet::{LABEL_MESSAGE_KEYS, LABEL_RATCHET, MAX_OLD_CHAINS, MAX_SKIP, MAX_SKIPPED_KEYS};
 pub use state::{LABEL_STATE, STATE_VERSION};
+pub use wire::group::{GroupMessageInfo, inspect_group_message};
 pub use wire::message::{MessageKind, PrekeyMessageInfo, inspect_prekey_message, message_kind};
-pub use wire::{TYPE_MESSAGE, TYPE_PREKEY_BUNDLE, TYPE_PREKEY_MESSAGE, WIRE_VERSION};
+pub use wire::{
+    TYPE_GROUP_MESSAGE, TYPE_MESSAGE, TYPE_PREKEY_BUNDLE, TYPE_PREKEY_MESSAGE,
+    TYPE_SENDER_KEY_DISTRIBUTION, WIRE_VERSION,
+};
 pub use x3dh::{LABEL_SESSION_AD, LABEL_X3DH};
 pub use zeroize::Zeroizing;
 

@@ -15,6 +15,7 @@
 //! keychain). Random 96-bit nonces are safe for far more than 2^32 saves
 //! under one key.
 
+pub(crate) mod group;
 pub(crate) mod identity;
 pub(crate) mod session;
 pub(crate) mod store;
@@ -37,6 +38,7 @@ pub const LABEL_STATE: &[u8] = b"sotto v1 state";
 pub(crate) const TYPE_IDENTITY: u8 = 0x81;
 pub(crate) const TYPE_PREKEY_STORE: u8 = 0x82;
 pub(crate) const TYPE_SESSION: u8 = 0x83;
+pub(crate) const TYPE_GROUP: u8 = 0x84;
 /// The encrypted form of an object uses its plain type with this bit set.
 const SEALED_BIT: u8 = 0x40;
 

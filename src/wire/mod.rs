@@ -6,6 +6,7 @@
 //! trail. The byte-by-byte layouts are in `docs/PROTOCOL.md`.
 
 pub(crate) mod codec;
+pub(crate) mod group;
 pub(crate) mod message;
 
 /// Version byte of every wire encoding defined by this release.
@@ -17,6 +18,10 @@ pub const TYPE_MESSAGE: u8 = 0x01;
 pub const TYPE_PREKEY_MESSAGE: u8 = 0x02;
 /// Type byte of a prekey bundle, as the server hands it out.
 pub const TYPE_PREKEY_BUNDLE: u8 = 0x03;
+/// Type byte of a sender-key distribution message (sent inside a pairwise session).
+pub const TYPE_SENDER_KEY_DISTRIBUTION: u8 = 0x04;
+/// Type byte of a group message.
+pub const TYPE_GROUP_MESSAGE: u8 = 0x05;
 
 /// Reads the version and type bytes and checks them against `expected_type`.
 pub(crate) fn check_prefix(r: &mut codec::Reader<'_>, expected_type: u8) -> crate::Result<()> {

@@ -121,3 +121,47 @@ pub fn establish(
         first,
     }
 }
+
+use sotto::{Group, IdentityKey};
+
+/// A group of `n` parties, each with its own view, every distribution
+/// processed by every other member.
+pub struct Party {
+    pub identity: IdentityKey,
+    pub group: Group,
+}
+
+pub const GROUP_ID: &[u8] = b"test group";
+
+pub fn group(rng: &mut TestRng, n: usize) -> Vec<Party> {
+    let ids: Vec<IdentityKey> = (0..n)
+        .map(|_| *IdentityKeyPair::generate(rng).public_key())
+        .collect();
+    let mut parties: Vec<Party> = ids
+        .iter()
+        .map(|me| {
+            let others: Vec<IdentityKey> = ids.iter().filter(|o| *o != me).copied().collect();
+            Party {
+                identity: *me,
+                group: Group::new(rng, GROUP_ID, &others).unwrap(),
+            }
+        })
+        .collect();
+    for i in 0..n {
+        let d = parties[i].group.distribution();
+        let from = parties[i].identity;
+        for (j, p) in parties.iter_mut().enumerate() {
+            if j != i {
+                p.group.process_distribution(&from, &d).unwrap();
+            }
+        }
+    }
+    parties
+}
+
+/// Byte offsets in a group's plain state encoding (`docs/PROTOCOL.md`):
+/// version, type, id length, id, then our chain id, iteration, chain key and
+/// signing seed.
+pub fn own_iteration_offset(group_id_len: usize) -> usize {
+    3 + group_id_len + 4
+}

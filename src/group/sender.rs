@@ -1,0 +1,86 @@
+//! Our own sender key in a group: the chain we encrypt on and the key we sign
+//! with.
+//!
+//! ```text
+//! seed_i, CK_{i+1} = HMAC(CK_i, 0x01), HMAC(CK_i, 0x02)
+//! key ‖ nonce      = HKDF-SHA256(salt = 0x00 × 32, IKM = seed_i, "sotto v1 group message keys", 44)
+//! body             = AES-256-GCM(key, nonce, plaintext, AD = header)
+//! signature        = Ed25519(sign_key, "sotto v1 group message" ‖ len(group_id) ‖ group_id ‖ header ‖ body)
+//! ```
+
+use alloc::vec::Vec;
+
+use ed25519_dalek::SigningKey;
+use rand_core::CryptoRng;
+use zeroize::Zeroizing;
+
+use crate::crypto::{self, AeadKey, TAG_LEN};
+use crate::error::{Error, Result};
+use crate::group::{LABEL_GROUP_MESSAGE_KEYS, LABEL_GROUP_SIGNATURE};
+use crate::secret::Secret32;
+use crate::wire::group::{self as wire, SIGNATURE_LEN};
+
+/// The sending half of a sender key.
+pub(crate) struct SenderKey {
+    pub(crate) chain_id: u32,
+    /// Index of the next message.
+    pub(crate) iteration: u32,
+    pub(crate) ck: Secret32,
+    pub(crate) signing: SigningKey,
+}
+
+impl SenderKey {
+    /// A fresh sender key whose chain id differs from `previous`.
+    pub(crate) fn generate<R: CryptoRng + ?Sized>(rng: &mut R, previous: Option<u32>) -> Self {
+        let mut chain_id = u32::from_be_bytes(crypto::random_array(rng));
+        if Some(chain_id) == previous {
+            chain_id = chain_id.wrapping_add(1);
+        }
+        SenderKey {
+            chain_id,
+            iteration: 0,
+            ck: Secret32::new(*Zeroizing::new(crypto::random_array(rng))),
+            signing: SigningKey::generate(rng),
+        }
+    }
+
+    /// The distribution message for the chain's current position.
+    pub(crate) fn distribution(&self, group_id: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+        wire::encode_distribution(
+            group_id,
+            self.chain_id,
+            self.iteration,
+            &self.ck,
+            self.signing.verifying_key().as_bytes(),
+        )
+    }
+
+    /// Encrypts and signs one message; the chain advances only on success.
+    pub(crate) fn encrypt(&mut self, group_id: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+        let id_len = wire::group_id_len(group_id)?;
+        let next = self
+            .iteration
+            .checked_add(1)
+            .ok_or(Error::CounterExhausted)?;
+        let (seed, ck) = crypto::chain_step(&self.ck);
+        let capacity = plaintext.len().saturating_add(11 + TAG_LEN + SIGNATURE_LEN);
+        let mut header = Vec::with_capacity(11);
+        wire::encode_message_header(&mut header, self.chain_id, self.iteration);
+        let mut out = Vec::with_capacity(capacity);
+        out.extend_from_slice(&header);
+        out.extend_from_slice(plaintext);
+        AeadKey::derive(&seed, LABEL_GROUP_MESSAGE_KEYS).seal_in_place(
+            &header,
+            &mut out,
+            header.len(),
+        )?;
+        let signature = crypto::sign_parts(
+            &self.signing,
+            &[LABEL_GROUP_SIGNATURE, &[id_len], group_id, &out],
+        );
+        out.extend_from_slice(&signature);
+        self.ck = ck;
+        self.iteration = next;
+        Ok(out)
+    }
+}

@@ -1,0 +1,170 @@
+//! Persistence of a group.
+//!
+//! ```text
+//! 0x01 | 0x84 | id_len u8 (1..=64) | id
+//!      | own: chain_id u32 | iteration u32 | chain key (32) | signing seed (32)
+//!      | member count u16 (≤ MAX_GROUP_MEMBERS)
+//!      | per member: identity (64) | key count u8 (≤ MAX_SENDER_KEY_STATES)
+//!      |   per key: chain_id u32 | signing public (32) | chain key (32) | next u32
+//!      |            | skipped count u16 (≤ MAX_GROUP_SKIPPED_KEYS) | per skipped: iteration u32 | seed (32)
+//! ```
+//!
+//! Decoding checks the invariants decrypt relies on: members are distinct,
+//! a member's chain ids are distinct, and skipped iterations are strictly
+//! increasing and below `next`.
+
+use alloc::collections::VecDeque;
+use alloc::vec::Vec;
+
+use ed25519_dalek::SigningKey;
+use rand_core::CryptoRng;
+use zeroize::Zeroizing;
+
+use crate::crypto;
+use crate::error::{Error, Result};
+use crate::group::receiver::ReceiverKey;
+use crate::group::sender::SenderKey;
+use crate::group::{
+    Group, MAX_GROUP_MEMBERS, MAX_GROUP_SKIPPED_KEYS, MAX_SENDER_KEY_STATES, Member,
+};
+use crate::keys::identity::IdentityKey;
+use crate::secret::Secret32;
+use crate::state::{self, TYPE_GROUP};
+use crate::wire::codec::Reader;
+use crate::wire::group::group_id_len;
+
+fn secret(r: &mut Reader<'_>) -> Result<Secret32> {
+    Ok(Secret32::new(*Zeroizing::new(r.array::<32>()?)))
+}
+
+fn put_key(out: &mut Vec<u8>, k: &ReceiverKey) {
+    out.extend_from_slice(&k.chain_id.to_be_bytes());
+    out.extend_from_slice(k.signing.as_bytes());
+    out.extend_from_slice(k.ck.expose());
+    out.extend_from_slice(&k.next.to_be_bytes());
+    // Bounded by MAX_GROUP_SKIPPED_KEYS (2000).
+    let count = u16::try_from(k.skipped.len()).unwrap_or(u16::MAX);
+    out.extend_from_slice(&count.to_be_bytes());
+    for (i, seed) in &k.skipped {
+        out.extend_from_slice(&i.to_be_bytes());
+        out.extend_from_slice(seed.expose());
+    }
+}
+
+fn read_key(r: &mut Reader<'_>) -> Result<ReceiverKey> {
+    let chain_id = r.u32()?;
+    let signing = crypto::ed25519_public(&r.array()?)?;
+    let ck = secret(r)?;
+    let next = r.u32()?;
+    let count = usize::from(r.u16()?);
+    if count > MAX_GROUP_SKIPPED_KEYS {
+        return Err(Error::Malformed);
+    }
+    let mut skipped: VecDeque<(u32, Secret32)> = VecDeque::with_capacity(count);
+    for _ in 0..count {
+        let i = r.u32()?;
+        let increasing = skipped.back().is_none_or(|(prev, _)| *prev < i);
+        if !increasing || i >= next {
+            return Err(Error::Malformed);
+        }
+        skipped.push_back((i, secret(r)?));
+    }
+    Ok(ReceiverKey {
+        chain_id,
+        signing,
+        ck,
+        next,
+        skipped,
+    })
+}
+
+impl Group {
+    /// The plain state encoding (holds keys; wiped on drop).
+    pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        let keys: usize = self
+            .members
+            .iter()
+            .flat_map(|m| m.keys.iter())
+            .fold(0, |n, k| {
+                n.saturating_add(74)
+                    .saturating_add(k.skipped.len().saturating_mul(36))
+            });
+        let capacity = keys
+            .saturating_add(self.members.len().saturating_mul(65))
+            .saturating_add(140);
+        let mut out = state::begin(TYPE_GROUP, capacity);
+        // The id length was validated on creation (1..=64).
+        out.push(u8::try_from(self.id.len()).unwrap_or(0));
+        out.extend_from_slice(&self.id);
+        out.extend_from_slice(&self.own.chain_id.to_be_bytes());
+        out.extend_from_slice(&self.own.iteration.to_be_bytes());
+        out.extend_from_slice(self.own.ck.expose());
+        out.extend_from_slice(&*Zeroizing::new(self.own.signing.to_bytes()));
+        // Bounded by MAX_GROUP_MEMBERS (1024) and MAX_SENDER_KEY_STATES (5).
+        let count = u16::try_from(self.members.len()).unwrap_or(u16::MAX);
+        out.extend_from_slice(&count.to_be_bytes());
+        for m in &self.members {
+            out.extend_from_slice(&m.identity.to_bytes());
+            out.push(u8::try_from(m.keys.len()).unwrap_or(u8::MAX));
+            for k in &m.keys {
+                put_key(&mut out, k);
+            }
+        }
+        out
+    }
+
+    /// Restores a group from its plain state encoding.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let mut r = Reader::new(bytes);
+        state::check(&mut r, TYPE_GROUP)?;
+        let id_len = r.u8()?;
+        let id = Vec::from(r.bytes(usize::from(id_len))?);
+        group_id_len(&id).map_err(|_| Error::Malformed)?;
+        let chain_id = r.u32()?;
+        let iteration = r.u32()?;
+        let ck = secret(&mut r)?;
+        let signing = SigningKey::from_bytes(&Zeroizing::new(r.array::<32>()?));
+        let own = SenderKey {
+            chain_id,
+            iteration,
+            ck,
+            signing,
+        };
+        let member_count = usize::from(r.u16()?);
+        if member_count > MAX_GROUP_MEMBERS {
+            return Err(Error::Malformed);
+        }
+        let mut members: Vec<Member> = Vec::with_capacity(member_count);
+        for _ in 0..member_count {
+            let identity = IdentityKey::from_bytes(r.bytes(64)?)?;
+            if members.iter().any(|m| m.identity == identity) {
+                return Err(Error::Malformed);
+            }
+            let key_count = usize::from(r.u8()?);
+            if key_count > MAX_SENDER_KEY_STATES {
+                return Err(Error::Malformed);
+            }
+            let mut keys: VecDeque<ReceiverKey> = VecDeque::with_capacity(key_count);
+            for _ in 0..key_count {
+                let key = read_key(&mut r)?;
+                if keys.iter().any(|k| k.chain_id == key.chain_id) {
+                    return Err(Error::Malformed);
+                }
+                keys.push_back(key);
+            }
+            members.push(Member { identity, keys });
+        }
+        r.finish()?;
+        Ok(Group { id, own, members })
+    }
+
+    /// The encrypted state encoding under the host's 32-byte key.
+    pub fn seal<R: CryptoRng + ?Sized>(&self, key: &[u8; 32], rng: &mut R) -> Result<Vec<u8>> {
+        state::seal(key, rng, TYPE_GROUP, &self.to_bytes())
+    }
+
+    /// Restores a group from its encrypted state encoding.
+    pub fn open(key: &[u8; 32], bytes: &[u8]) -> Result<Self> {
+        Self::from_bytes(&state::open(key, TYPE_GROUP, bytes)?)
+    }
+}

@@ -1,0 +1,154 @@
+//! The two group encodings.
+//!
+//! ```text
+//! distribution:  0x01 | 0x04 | group_id_len u8 (1..=64) | group_id | chain_id u32 | iteration u32
+//!                     | chain_key (32) | signing_key (32)
+//! group message: 0x01 | 0x05 | chain_id u32 | iteration varint | ciphertext ‖ tag (≥ 16) | signature (64)
+//! ```
+//!
+//! A distribution travels only inside a pairwise session, which authenticates
+//! its sender. A group message is authenticated by its Ed25519 signature over
+//! `"sotto v1 group message" ‖ group_id_len ‖ group_id ‖ every byte before
+//! the signature`, and its header (everything before the ciphertext) is also
+//! the AEAD associated data.
+
+use alloc::vec::Vec;
+
+use ed25519_dalek::VerifyingKey;
+use zeroize::Zeroizing;
+
+use crate::crypto::{self, TAG_LEN};
+use crate::error::{Error, Result};
+use crate::secret::Secret32;
+use crate::wire::codec::{Reader, put_varint_u32};
+use crate::wire::{TYPE_GROUP_MESSAGE, TYPE_SENDER_KEY_DISTRIBUTION, WIRE_VERSION, check_prefix};
+
+/// Length of an Ed25519 signature.
+pub(crate) const SIGNATURE_LEN: usize = 64;
+
+/// A parsed distribution message.
+pub(crate) struct Distribution<'a> {
+    pub(crate) group_id: &'a [u8],
+    pub(crate) chain_id: u32,
+    pub(crate) iteration: u32,
+    pub(crate) chain_key: Secret32,
+    pub(crate) signing_key: VerifyingKey,
+}
+
+/// Checks a group id's length and returns it as the one-byte length prefix.
+pub(crate) fn group_id_len(group_id: &[u8]) -> Result<u8> {
+    match u8::try_from(group_id.len()) {
+        Ok(n) if n >= 1 && usize::from(n) <= crate::group::MAX_GROUP_ID_LEN => Ok(n),
+        _ => Err(Error::LimitExceeded),
+    }
+}
+
+pub(crate) fn encode_distribution(
+    group_id: &[u8],
+    chain_id: u32,
+    iteration: u32,
+    chain_key: &Secret32,
+    signing_key: &[u8; 32],
+) -> Result<Zeroizing<Vec<u8>>> {
+    let len = group_id_len(group_id)?;
+    let mut out = Zeroizing::new(Vec::with_capacity(group_id.len().saturating_add(75)));
+    out.push(WIRE_VERSION);
+    out.push(TYPE_SENDER_KEY_DISTRIBUTION);
+    out.push(len);
+    out.extend_from_slice(group_id);
+    out.extend_from_slice(&chain_id.to_be_bytes());
+    out.extend_from_slice(&iteration.to_be_bytes());
+    out.extend_from_slice(chain_key.expose());
+    out.extend_from_slice(signing_key);
+    Ok(out)
+}
+
+pub(crate) fn parse_distribution(bytes: &[u8]) -> Result<Distribution<'_>> {
+    let mut r = Reader::new(bytes);
+    check_prefix(&mut r, TYPE_SENDER_KEY_DISTRIBUTION)?;
+    let len = r.u8()?;
+    let group_id = r.bytes(usize::from(len))?;
+    group_id_len(group_id).map_err(|_| Error::Malformed)?;
+    let chain_id = r.u32()?;
+    let iteration = r.u32()?;
+    let chain_key = Secret32::new(*Zeroizing::new(r.array::<32>()?));
+    let signing_key = crypto::ed25519_public(&r.array()?)?;
+    r.finish()?;
+    Ok(Distribution {
+        group_id,
+        chain_id,
+        iteration,
+        chain_key,
+        signing_key,
+    })
+}
+
+/// A parsed group message, borrowing the input.
+pub(crate) struct GroupMessage<'a> {
+    pub(crate) chain_id: u32,
+    pub(crate) iteration: u32,
+    /// Version, type, chain id and iteration: the AEAD associated data.
+    pub(crate) header: &'a [u8],
+    /// `ciphertext ‖ tag`.
+    pub(crate) sealed: &'a [u8],
+    /// Every byte the signature covers (all but the signature).
+    pub(crate) signed: &'a [u8],
+    pub(crate) signature: [u8; SIGNATURE_LEN],
+}
+
+pub(crate) fn encode_message_header(out: &mut Vec<u8>, chain_id: u32, iteration: u32) {
+    out.push(WIRE_VERSION);
+    out.push(TYPE_GROUP_MESSAGE);
+    out.extend_from_slice(&chain_id.to_be_bytes());
+    put_varint_u32(out, iteration);
+}
+
+pub(crate) fn parse_message(bytes: &[u8]) -> Result<GroupMessage<'_>> {
+    let signed_len = bytes
+        .len()
+        .checked_sub(SIGNATURE_LEN)
+        .ok_or(Error::Malformed)?;
+    let (signed, sig) = bytes.split_at(signed_len);
+    let mut r = Reader::new(signed);
+    check_prefix(&mut r, TYPE_GROUP_MESSAGE)?;
+    let chain_id = r.u32()?;
+    let iteration = r.varint_u32()?;
+    let sealed = r.rest();
+    if sealed.len() < TAG_LEN {
+        return Err(Error::Malformed);
+    }
+    let header_len = signed
+        .len()
+        .checked_sub(sealed.len())
+        .ok_or(Error::Malformed)?;
+    let header = signed.get(..header_len).ok_or(Error::Malformed)?;
+    let mut signature = [0u8; SIGNATURE_LEN];
+    signature.copy_from_slice(sig);
+    Ok(GroupMessage {
+        chain_id,
+        iteration,
+        header,
+        sealed,
+        signed,
+        signature,
+    })
+}
+
+/// What a group message claims before it is verified, for routing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GroupMessageInfo {
+    /// The sender key the message names.
+    pub chain_id: u32,
+    /// The message's index on that sender key's chain.
+    pub iteration: u32,
+}
+
+/// Parses a group message far enough to read its chain id and iteration
+/// (nothing is verified).
+pub fn inspect_group_message(bytes: &[u8]) -> Result<GroupMessageInfo> {
+    let m = parse_message(bytes)?;
+    Ok(GroupMessageInfo {
+        chain_id: m.chain_id,
+        iteration: m.iteration,
+    })
+}
