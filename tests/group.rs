@@ -244,7 +244,7 @@ fn forward_jump_and_skipped_keys_are_bounded() {
     let mut msgs = Vec::new();
     for i in 0..=MAX_GROUP_JUMP + 1 {
         let m = g[0].group.encrypt(&i.to_be_bytes()).unwrap();
-        if i < 3 || i >= MAX_GROUP_JUMP - 2 || i == oldest_kept || i == oldest_kept - 1 {
+        if !(3..MAX_GROUP_JUMP - 2).contains(&i) || i == oldest_kept || i == oldest_kept - 1 {
             msgs.push((i, m));
         }
     }
