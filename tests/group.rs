@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{GROUP_ID, Party, TestRng, group, own_iteration_offset};
+use common::{GROUP_ID, Party, TestRng, forger, group, own_iteration_offset};
 use ed25519_dalek::{Signer, SigningKey};
 use sotto::{
     Error, Group, IdentityKeyPair, LABEL_GROUP_SIGNATURE, MAX_GROUP_JUMP, MAX_GROUP_SKIPPED_KEYS,
@@ -159,11 +159,7 @@ fn an_insider_with_the_chain_key_cannot_forge() {
     let alice = g[0].identity;
     // Bob holds Alice's chain key (from her distribution). He builds a
     // group with her chain but his own signing key.
-    let mut forged_state = g[0].group.to_bytes().to_vec();
-    let at = own_iteration_offset(GROUP_ID.len()) + 4 + 32;
-    forged_state[at..at + 32].copy_from_slice(&[7u8; 32]);
-    let mut forger = Group::from_bytes(&forged_state).unwrap();
-    let forged = forger.encrypt(b"pay Bob").unwrap();
+    let forged = forger(&g[0].group).encrypt(b"pay Bob").unwrap();
     let before = state(&g[2]);
     assert_eq!(
         g[2].group.decrypt(&alice, &forged),

@@ -165,3 +165,13 @@ pub fn group(rng: &mut TestRng, n: usize) -> Vec<Party> {
 pub fn own_iteration_offset(group_id_len: usize) -> usize {
     3 + group_id_len + 4
 }
+
+/// An insider's forgery: the group's own chain (id, position and chain key,
+/// all of which every member who processed its distribution knows) with
+/// another signing key.
+pub fn forger(g: &Group) -> Group {
+    let mut bytes = g.to_bytes().to_vec();
+    let at = own_iteration_offset(g.id().len()) + 4 + 32;
+    bytes[at..at + 32].copy_from_slice(&[0x5a; 32]);
+    Group::from_bytes(&bytes).unwrap()
+}
