@@ -1,5 +1,6 @@
 //! Bounds evidence: stored state stays within the documented constants under
-//! 10,000 fresh ratchet keys (20,000 messages, half of them lost).
+//! 10,000 fresh ratchet keys (20,000 messages, half of them lost), and a
+//! group member's stored keys stay within theirs under rotations and gaps.
 #![allow(
     clippy::arithmetic_side_effects,
     clippy::unwrap_used,
@@ -9,8 +10,11 @@
 
 mod common;
 
-use common::{TestRng, device, establish};
-use sotto::{IdentityKeyPair, MAX_OLD_CHAINS, MAX_SKIPPED_KEYS};
+use common::{TestRng, device, establish, group};
+use sotto::{
+    IdentityKeyPair, MAX_GROUP_SKIPPED_KEYS, MAX_OLD_CHAINS, MAX_SENDER_KEY_STATES,
+    MAX_SKIPPED_KEYS,
+};
 
 /// The largest session the state format (`docs/PROTOCOL.md` §7) allows once
 /// both sides have received: every optional field present except the
@@ -63,4 +67,35 @@ fn state_stays_bounded_under_10000_fresh_ratchet_keys() {
         2 * 5_000.min(MAX_SKIPPED_KEYS)
     );
     assert!(max_len <= bound);
+}
+
+/// The most one member adds to a group's state (`docs/PROTOCOL.md` §7).
+const MAX_MEMBER_LEN: usize =
+    64 + 1 + MAX_SENDER_KEY_STATES * (4 + 32 + 32 + 4 + 2 + MAX_GROUP_SKIPPED_KEYS * (4 + 32));
+
+#[test]
+fn group_member_state_stays_bounded_under_rotations_and_gaps() {
+    let mut rng = TestRng::new(98);
+    let mut g = group(&mut rng, 2);
+    let alice = g[0].identity;
+    let base = g[1].group.to_bytes().len() - (64 + 1 + 4 + 32 + 32 + 4 + 2);
+    let mut max_len = 0;
+    // Seven sender keys, each with a gap wider than the skipped-key store.
+    for _ in 0..7 {
+        let d = g[0].group.rotate(&mut rng);
+        g[1].group.process_distribution(&alice, &d).unwrap();
+        let mut last = Vec::new();
+        for _ in 0..=MAX_GROUP_SKIPPED_KEYS + 100 {
+            last = g[0].group.encrypt(b"x").unwrap();
+        }
+        g[1].group.decrypt(&alice, &last).unwrap();
+        assert!(g[1].group.sender_key_count(&alice) <= MAX_SENDER_KEY_STATES);
+        max_len = max_len.max(g[1].group.to_bytes().len() - base);
+    }
+    println!(
+        "member state after 7 rotations with gaps of {}: {max_len} B (bound {MAX_MEMBER_LEN} B)",
+        MAX_GROUP_SKIPPED_KEYS + 100
+    );
+    assert_eq!(g[1].group.sender_key_count(&alice), MAX_SENDER_KEY_STATES);
+    assert_eq!(max_len, MAX_MEMBER_LEN);
 }

@@ -1,6 +1,6 @@
 //! No panic on any input: random and mutated bytes through every decoder and
 //! decrypt entry point. Each call must return (usually an error) and a
-//! failing call must leave the session unchanged.
+//! failing call must leave the session or group unchanged.
 #![allow(
     clippy::arithmetic_side_effects,
     clippy::unwrap_used,
@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 
 use common::{NOW, TestRng, device, establish};
 use proptest::prelude::*;
-use sotto::{IdentityKeyPair, PrekeyStore, SecurityCode, Session};
+use sotto::{Group, IdentityKey, IdentityKeyPair, PrekeyStore, SecurityCode, Session};
 
 const KEY: [u8; 32] = [1u8; 32];
 
@@ -26,6 +26,8 @@ struct Shared {
     store: Vec<u8>,
     session: Vec<u8>,
     code: SecurityCode,
+    group: Vec<u8>,
+    alice: IdentityKey,
     samples: Vec<Vec<u8>>,
 }
 
@@ -40,6 +42,18 @@ static SHARED: LazyLock<Shared> = LazyLock::new(|| {
     let reply = b.encrypt(&mut rng, b"reply").unwrap();
     a.decrypt(&reply).unwrap();
     let normal = a.encrypt(&mut rng, b"normal").unwrap();
+    // Bob's view of a group in which Alice has sent three messages, the
+    // middle one still unread (one skipped key).
+    let alice_id = *alice.public_key();
+    let mut sender = Group::new(&mut rng, b"no panic", &[*bob.identity.public_key()]).unwrap();
+    let mut group = Group::new(&mut rng, b"no panic", &[alice_id]).unwrap();
+    let distribution = sender.distribution().to_vec();
+    group
+        .process_distribution(&alice_id, &distribution)
+        .unwrap();
+    let g: Vec<Vec<u8>> = (0..3).map(|_| sender.encrypt(b"group").unwrap()).collect();
+    group.decrypt(&alice_id, &g[0]).unwrap();
+    group.decrypt(&alice_id, &g[2]).unwrap();
     let samples = vec![
         e.first,
         normal,
@@ -48,12 +62,18 @@ static SHARED: LazyLock<Shared> = LazyLock::new(|| {
         b.seal(&KEY, &mut rng).unwrap(),
         store.clone(),
         bob.identity.to_bytes().to_vec(),
+        distribution,
+        g[1].clone(),
+        group.to_bytes().to_vec(),
+        group.seal(&KEY, &mut rng).unwrap(),
     ];
     Shared {
         bob: bob.identity.to_bytes().to_vec(),
         store,
         session: b.to_bytes().to_vec(),
         code: SecurityCode::new(bob.identity.public_key(), b"b", alice.public_key(), b"a").unwrap(),
+        group: group.to_bytes().to_vec(),
+        alice: alice_id,
         samples,
     }
 });
@@ -63,6 +83,7 @@ struct Fixture {
     bob: IdentityKeyPair,
     store: PrekeyStore,
     session: Session,
+    group: Group,
 }
 
 fn fixture() -> Fixture {
@@ -70,6 +91,7 @@ fn fixture() -> Fixture {
         bob: IdentityKeyPair::from_bytes(&SHARED.bob).unwrap(),
         store: PrekeyStore::from_bytes(&SHARED.store).unwrap(),
         session: Session::from_bytes(&SHARED.session).unwrap(),
+        group: Group::from_bytes(&SHARED.group).unwrap(),
     }
 }
 
@@ -93,6 +115,16 @@ fn exercise(f: &mut Fixture, input: &[u8]) {
     let _ = IdentityKeyPair::open(&KEY, input);
     let _ = sotto::IdentityKey::from_bytes(input);
     let _ = SHARED.code.compare_scanned(input);
+    let group_before = f.group.to_bytes().to_vec();
+    if f.group.decrypt(&SHARED.alice, input).is_err() {
+        assert_eq!(f.group.to_bytes().to_vec(), group_before);
+    }
+    if f.group.process_distribution(&SHARED.alice, input).is_err() {
+        assert_eq!(f.group.to_bytes().to_vec(), group_before);
+    }
+    let _ = sotto::inspect_group_message(input);
+    let _ = Group::from_bytes(input);
+    let _ = Group::open(&KEY, input);
 }
 
 proptest! {
@@ -103,7 +135,7 @@ proptest! {
     }
 
     #[test]
-    fn mutated_valid_encodings(which in 0usize..7, edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..6), cut in any::<usize>()) {
+    fn mutated_valid_encodings(which in 0usize..11, edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..6), cut in any::<usize>()) {
         let mut f = fixture();
         let mut input = SHARED.samples[which].clone();
         for (at, v) in edits {

