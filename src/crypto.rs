@@ -4,6 +4,10 @@
 //!   contributory: an all-zero output (a low-order peer point) is an error.
 //! * Ed25519 (`ed25519-dalek`), verified with `verify_strict` (canonical `s`,
 //!   no small-order `R` or `A`), every signed message prefixed by its own label.
+//!   Keys that verify many signatures (group and location senders) are
+//!   checked once on intake and then verified without re-checking `R`'s
+//!   order ([`verify_parts_checked`] explains why that accepts nothing a
+//!   forger could make).
 //! * HKDF-SHA256 and HMAC-SHA256 (RFC 5869, RFC 2104).
 //! * AES-256-GCM with the full 16-byte tag; opening writes plaintext only
 //!   after the tag has verified.
@@ -11,7 +15,8 @@
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
 use alloc::vec::Vec;
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::ed25519::signature::{MultipartSigner, MultipartVerifier};
+use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 use hkdf::{Hkdf, HkdfExtract};
 use hmac::{Hmac, Mac};
 use rand_core::CryptoRng;
@@ -130,8 +135,7 @@ pub(crate) fn sign(key: &SigningKey, label: &[u8], message: &[u8]) -> [u8; 64] {
 
 /// Signs the concatenation of `parts` (the first being the label).
 pub(crate) fn sign_parts(key: &SigningKey, parts: &[&[u8]]) -> [u8; 64] {
-    let buf = Zeroizing::new(concat(parts));
-    key.sign(&buf).to_bytes()
+    key.multipart_sign(parts).to_bytes()
 }
 
 /// Verifies a signature over `label ‖ message` with strict Ed25519 rules.
@@ -143,6 +147,41 @@ pub(crate) fn verify(key: &[u8; 32], label: &[u8], message: &[u8], sig: &[u8; 64
 /// Verifies a signature over the concatenation of `parts` with strict rules.
 pub(crate) fn verify_parts(key: &VerifyingKey, parts: &[&[u8]], sig: &[u8; 64]) -> Result<()> {
     verify_raw(key, &concat(parts), sig)
+}
+
+/// Decodes an Ed25519 public key for [`verify_parts_checked`]: it must be a
+/// valid point and not of small order, the check `verify_strict` would
+/// otherwise repeat on every signature.
+pub(crate) fn ed25519_public_checked(key: &[u8; 32]) -> Result<VerifyingKey> {
+    let key = ed25519_public(key)?;
+    if key.is_weak() {
+        return Err(Error::InvalidKey);
+    }
+    Ok(key)
+}
+
+/// Verification under a key from [`ed25519_public_checked`], for the hot
+/// group and location paths. It checks the cofactorless equation with a
+/// canonical `s` and compares `R` byte for byte with the canonical encoding
+/// of `[s]B - [k]A`, so it accepts exactly what `verify_strict` accepts
+/// (given the key was checked once) plus signatures whose `R` is of small
+/// order, which only the holder of the private key can make: no forgery and
+/// no malleability, and no decompression of `R` per message.
+pub(crate) fn verify_parts_checked(
+    key: &VerifyingKey,
+    parts: &[&[u8]],
+    sig: &[u8; 64],
+) -> Result<()> {
+    key.multipart_verify(parts, &Signature::from_bytes(sig))
+        .map_err(|_| Error::InvalidSignature)
+}
+
+/// Ed25519 verification as the group and location paths do it (key checked
+/// once, then [`verify_parts_checked`]), for test vectors.
+pub fn ed25519_verify_checked(public: &[u8], message: &[u8], sig: &[u8]) -> Result<()> {
+    let public: &[u8; 32] = public.try_into().map_err(|_| Error::InvalidKey)?;
+    let sig: &[u8; 64] = sig.try_into().map_err(|_| Error::InvalidSignature)?;
+    verify_parts_checked(&ed25519_public_checked(public)?, &[message], sig)
 }
 
 fn concat(parts: &[&[u8]]) -> Vec<u8> {

@@ -377,3 +377,22 @@ fn membership_limits_and_ids() {
     assert_ne!(g.chain_id(), chain);
     assert_eq!(g.members().count(), 0);
 }
+
+#[test]
+fn a_small_order_signing_key_is_refused() {
+    let mut rng = TestRng::new(14);
+    let mut g = group(&mut rng, 2);
+    let alice = g[0].identity;
+    let mut d = g[0].group.rotate(&mut rng).to_vec();
+    let n = d.len();
+    // The identity point: a valid encoding, of small order.
+    let mut identity_point = [0u8; 32];
+    identity_point[0] = 1;
+    d[n - 32..].copy_from_slice(&identity_point);
+    let before = state(&g[1]);
+    assert_eq!(
+        g[1].group.process_distribution(&alice, &d),
+        Err(Error::InvalidKey)
+    );
+    assert_eq!(state(&g[1]), before);
+}

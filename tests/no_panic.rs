@@ -119,6 +119,7 @@ fn exercise(f: &mut Fixture, input: &[u8]) {
     if f.group.decrypt(&SHARED.alice, input).is_err() {
         assert_eq!(f.group.to_bytes().to_vec(), group_before);
     }
+    let group_before = f.group.to_bytes().to_vec();
     if f.group.process_distribution(&SHARED.alice, input).is_err() {
         assert_eq!(f.group.to_bytes().to_vec(), group_before);
     }

