@@ -65,6 +65,12 @@ pub enum Error {
     UnknownSenderKey,
     /// The distribution message belongs to another group.
     GroupMismatch,
+    /// The identity is not the one trusted for this contact: its identity
+    /// changed and the app has not accepted the change
+    /// ([`crate::TrustStore::accept_change`]), or it was never seen.
+    UntrustedIdentity,
+    /// The trust store has no record of this contact.
+    UnknownContact,
 }
 
 impl fmt::Display for Error {
@@ -88,6 +94,8 @@ impl fmt::Display for Error {
             Error::NotAMember => "not a member of the group",
             Error::UnknownSenderKey => "unknown sender key",
             Error::GroupMismatch => "distribution message for another group",
+            Error::UntrustedIdentity => "identity not trusted for this contact",
+            Error::UnknownContact => "unknown contact",
         })
     }
 }

@@ -54,6 +54,7 @@ mod keys;
 mod ratchet;
 mod secret;
 mod state;
+mod trust;
 mod wire;
 mod x3dh;
 
@@ -70,6 +71,10 @@ pub use keys::store::{Accepted, MAX_ONE_TIME_PREKEYS, PrekeyStore, SIGNED_PREKEY
 pub use ratchet::session::Session;
 pub use ratchet::{LABEL_MESSAGE_KEYS, LABEL_RATCHET, MAX_OLD_CHAINS, MAX_SKIP, MAX_SKIPPED_KEYS};
 pub use state::{LABEL_STATE, STATE_VERSION};
+pub use trust::{
+    IdentityStatus, MAX_CONTACT_ID_LEN, MAX_TRUST_RECORDS, PendingChange, TrustPolicy, TrustRecord,
+    TrustStore,
+};
 pub use wire::group::{GroupMessageInfo, inspect_group_message};
 pub use wire::message::{MessageKind, PrekeyMessageInfo, inspect_prekey_message, message_kind};
 pub use wire::{

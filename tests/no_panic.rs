@@ -14,7 +14,10 @@ use std::sync::LazyLock;
 
 use common::{NOW, TestRng, device, establish};
 use proptest::prelude::*;
-use sotto::{Group, IdentityKey, IdentityKeyPair, PrekeyStore, SecurityCode, Session};
+use sotto::{
+    Group, IdentityKey, IdentityKeyPair, PrekeyStore, SecurityCode, Session, TrustPolicy,
+    TrustStore,
+};
 
 const KEY: [u8; 32] = [1u8; 32];
 
@@ -66,6 +69,7 @@ static SHARED: LazyLock<Shared> = LazyLock::new(|| {
         g[1].clone(),
         group.to_bytes().to_vec(),
         group.seal(&KEY, &mut rng).unwrap(),
+        trust_sample(&mut rng),
     ];
     Shared {
         bob: bob.identity.to_bytes().to_vec(),
@@ -77,6 +81,18 @@ static SHARED: LazyLock<Shared> = LazyLock::new(|| {
         samples,
     }
 });
+
+/// A trust store with a verified contact and a pending change.
+fn trust_sample(rng: &mut TestRng) -> Vec<u8> {
+    let mut t = TrustStore::new(TrustPolicy::Block);
+    let a = *IdentityKeyPair::generate(rng).public_key();
+    let b = *IdentityKeyPair::generate(rng).public_key();
+    t.observe(b"alice", &a, NOW).unwrap();
+    t.set_verified(b"alice", &a, true).unwrap();
+    t.observe(b"bob", &a, NOW).unwrap();
+    t.observe(b"bob", &b, NOW).unwrap();
+    t.to_bytes().to_vec()
+}
 
 /// A fresh copy of the mutable state for one case.
 struct Fixture {
@@ -126,6 +142,8 @@ fn exercise(f: &mut Fixture, input: &[u8]) {
     let _ = sotto::inspect_group_message(input);
     let _ = Group::from_bytes(input);
     let _ = Group::open(&KEY, input);
+    let _ = TrustStore::from_bytes(input);
+    let _ = TrustStore::open(&KEY, input);
 }
 
 proptest! {
@@ -136,7 +154,7 @@ proptest! {
     }
 
     #[test]
-    fn mutated_valid_encodings(which in 0usize..11, edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..6), cut in any::<usize>()) {
+    fn mutated_valid_encodings(which in 0usize..12, edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..6), cut in any::<usize>()) {
         let mut f = fixture();
         let mut input = SHARED.samples[which].clone();
         for (at, v) in edits {

@@ -28,6 +28,7 @@ use crate::ratchet::chain::{ReceiverChain, SenderChain};
 use crate::ratchet::skipped::{SkippedKey, SkippedKeys};
 use crate::ratchet::{LABEL_MESSAGE_KEYS, MAX_OLD_CHAINS, MAX_SKIP, kdf_rk};
 use crate::secret::Secret32;
+use crate::trust::TrustStore;
 use crate::wire::message::{Header, Parsed, Preamble, encode_header, parse};
 use crate::x3dh;
 
@@ -208,6 +209,21 @@ impl Session {
             n: next_n,
         });
         Ok(out)
+    }
+
+    /// [`Session::encrypt`] after checking that the session's remote identity
+    /// is the one `trust` holds for `contact`: a session to a changed
+    /// identity the app has not accepted fails with
+    /// [`Error::UntrustedIdentity`], changing nothing.
+    pub fn encrypt_checked<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        trust: &TrustStore,
+        contact: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>> {
+        trust.check(contact, &self.remote_identity)?;
+        self.encrypt(rng, plaintext)
     }
 
     fn prepare_send_ratchet<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> Result<SendRatchet> {

@@ -19,6 +19,7 @@ pub(crate) mod group;
 pub(crate) mod identity;
 pub(crate) mod session;
 pub(crate) mod store;
+pub(crate) mod trust;
 
 use alloc::vec::Vec;
 
@@ -39,6 +40,7 @@ pub(crate) const TYPE_IDENTITY: u8 = 0x81;
 pub(crate) const TYPE_PREKEY_STORE: u8 = 0x82;
 pub(crate) const TYPE_SESSION: u8 = 0x83;
 pub(crate) const TYPE_GROUP: u8 = 0x84;
+pub(crate) const TYPE_TRUST: u8 = 0x85;
 /// The encrypted form of an object uses its plain type with this bit set.
 const SEALED_BIT: u8 = 0x40;
 
