@@ -1,8 +1,9 @@
 //! The SDK's main job, end to end: devices that have never met set up
 //! end-to-end encrypted sessions through an untrusted server and talk, with
 //! messages lost, delayed and reordered, one device restarting from its
-//! encrypted state in the middle of the conversation, and a group in which
-//! a member is removed.
+//! encrypted state in the middle of the conversation; a group in which a
+//! member is removed; security codes compared; and an identity change
+//! caught.
 //!
 //! Run: `cargo run --release --example demo`
 #![allow(
@@ -20,7 +21,10 @@ use std::time::Instant;
 
 use net::{Device, Envelope, Rng, SENDER_KEY, Server, micros};
 use rand_core::UnwrapErr;
-use sotto::{Group, IdentityKeyPair, PrekeyStore, Session};
+use sotto::{
+    Group, IdentityKeyPair, IdentityStatus, PrekeyStore, ScanResult, SecurityCode, Session,
+    TrustStore,
+};
 
 fn main() {
     let mut rng: Rng = UnwrapErr(getrandom::SysRng);
@@ -44,8 +48,11 @@ fn main() {
 
     println!("2. Alice fetches Bob's bundle, verifies its signature and starts a session (X3DH).");
     let t = Instant::now();
-    alice.connect(&mut rng, &mut server, "Bob");
-    println!("    session set up in {:.0} µs\n", micros(t));
+    let status = alice.connect(&mut rng, &mut server, "Bob");
+    println!(
+        "    session set up in {:.0} µs; Bob's identity: {status:?} (trusted on first use, not yet verified)\n",
+        micros(t)
+    );
 
     println!("3. Alice sends three messages while Bob is offline; they carry the setup preamble.");
     let mut first = Vec::new();
@@ -98,6 +105,7 @@ fn main() {
     let t = Instant::now();
     let saved_identity = bob.identity.seal(&storage_key, &mut rng).unwrap();
     let saved_store = bob.store.seal(&storage_key, &mut rng).unwrap();
+    let saved_trust = bob.trust.seal(&storage_key, &mut rng).unwrap();
     let saved_sessions: Vec<(&'static str, Vec<u8>)> = bob
         .sessions
         .iter()
@@ -123,6 +131,7 @@ fn main() {
             .collect::<HashMap<_, _>>(),
         peers,
         group: None,
+        trust: TrustStore::open(&storage_key, &saved_trust).unwrap(),
     };
     println!(
         "    restored in {:.0} µs; a wrong key gives: {:?}",
@@ -157,6 +166,7 @@ fn main() {
     bob.receive(&genuine).unwrap();
 
     group_chat(&mut rng, &mut server, [&mut alice, &mut bob, &mut carol]);
+    verification(&mut rng, &mut server, &mut alice, bob);
 
     println!(
         "\nDone: every message was read only by its recipients; the server relayed {} bytes of ciphertext it cannot read.",
@@ -187,7 +197,8 @@ fn group_chat(rng: &mut Rng, server: &mut Server, devices: [&mut Device; 3]) {
     let distribute = |d: &mut Device, rng: &mut Rng, server: &mut Server, to: &[&'static str]| {
         let key = d.group.as_ref().unwrap().distribution();
         for peer in to {
-            d.send_pairwise(rng, server, peer, SENDER_KEY, &key);
+            d.send_pairwise(rng, server, peer, SENDER_KEY, &key)
+                .unwrap();
         }
     };
     distribute(alice, rng, server, &["Bob", "Carol"]);
@@ -225,7 +236,8 @@ fn group_chat(rng: &mut Rng, server: &mut Server, devices: [&mut Device; 3]) {
             micros(t)
         );
         let other = if d.name == "Alice" { "Bob" } else { "Alice" };
-        d.send_pairwise(rng, server, other, SENDER_KEY, &key);
+        d.send_pairwise(rng, server, other, SENDER_KEY, &key)
+            .unwrap();
     }
     alice.receive_all(server);
     bob.receive_all(server);
@@ -247,4 +259,60 @@ fn group_chat(rng: &mut Rng, server: &mut Server, devices: [&mut Device; 3]) {
     );
     server.take_all("Alice");
     server.take_all("Bob");
+}
+
+/// Steps 12 and 13: security codes, then an identity change caught.
+fn verification(rng: &mut Rng, server: &mut Server, alice: &mut Device, bob: Device) {
+    println!("\n12. Alice and Bob meet and compare their security code (60 digits, or a QR scan).");
+    let a_id = *alice.identity.public_key();
+    let b_id = *bob.identity.public_key();
+    let t = Instant::now();
+    let at_alice = SecurityCode::new(&a_id, b"Alice", &b_id, b"Bob").unwrap();
+    let elapsed = micros(t);
+    let at_bob = SecurityCode::new(&b_id, b"Bob", &a_id, b"Alice").unwrap();
+    let digits = std::str::from_utf8(at_alice.digits()).unwrap();
+    let groups: Vec<&str> = (0..12).map(|i| &digits[i * 5..i * 5 + 5]).collect();
+    println!("    Alice's screen: {}", groups[..6].join(" "));
+    println!("                    {}", groups[6..].join(" "));
+    println!(
+        "    (computed in {:.1} ms; Bob's screen shows the same: {})",
+        elapsed / 1e3,
+        at_alice.digits() == at_bob.digits()
+    );
+    let scan = at_alice.compare_scanned(&at_bob.scannable()).unwrap();
+    println!(
+        "    Alice scans Bob's QR payload ({} B): {scan:?}",
+        at_bob.scannable().len()
+    );
+    assert_eq!(scan, ScanResult::Match);
+    alice.trust.set_verified(b"Bob", &b_id, true).unwrap();
+    println!(
+        "    Alice marks Bob verified: {:?}",
+        alice.trust.record(b"Bob").unwrap().verified
+    );
+
+    println!("\n13. Bob reinstalls the app: a new identity and a new bundle on the server.");
+    drop(bob);
+    let mut bob = Device::new(rng, "Bob", 5);
+    server.publish(&bob);
+    let status = alice.connect(rng, server, "Bob");
+    println!("    Alice fetches Bob's new bundle: {status:?}");
+    assert!(matches!(
+        status,
+        IdentityStatus::Changed { blocked: true, .. }
+    ));
+    let refused = alice
+        .send_pairwise(rng, server, "Bob", net::TEXT, b"Are you still Bob?")
+        .unwrap_err();
+    println!("    Alice's app shows a notice; sending to the new identity is refused: {refused:?}");
+    alice
+        .trust
+        .accept_change(b"Bob", &bob.identity.public_key().to_owned(), net::NOW)
+        .unwrap();
+    println!(
+        "    Alice confirms with Bob and accepts the change; Bob is now unverified: verified = {}",
+        alice.trust.record(b"Bob").unwrap().verified
+    );
+    alice.say(rng, server, "Bob", "Welcome back, Bob.");
+    bob.receive_all(server);
 }

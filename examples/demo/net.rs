@@ -12,8 +12,9 @@ use std::time::Instant;
 use getrandom::SysRng;
 use rand_core::UnwrapErr;
 use sotto::{
-    Error, Group, IdentityKey, IdentityKeyPair, MessageKind, OneTimePrekeyPublic, PrekeyBundle,
-    PrekeyStore, Session, message_kind,
+    Error, Group, IdentityKey, IdentityKeyPair, IdentityStatus, MessageKind, OneTimePrekeyPublic,
+    PrekeyBundle, PrekeyStore, Session, TrustPolicy, TrustStore, inspect_prekey_message,
+    message_kind,
 };
 
 pub(crate) type Rng = UnwrapErr<SysRng>;
@@ -24,7 +25,7 @@ pub(crate) const TEXT: u8 = 0;
 pub(crate) const SENDER_KEY: u8 = 1;
 
 /// What travels through the server.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub(crate) struct Envelope {
     pub(crate) from: &'static str,
     pub(crate) group: bool,
@@ -80,6 +81,8 @@ pub(crate) struct Device {
     /// Peer identities, as their sessions authenticated them.
     pub(crate) peers: HashMap<&'static str, IdentityKey>,
     pub(crate) group: Option<Group>,
+    /// Who is who: identities seen per contact, verified or not.
+    pub(crate) trust: TrustStore,
 }
 
 impl Device {
@@ -96,15 +99,27 @@ impl Device {
             sessions: HashMap::new(),
             peers: HashMap::new(),
             group: None,
+            trust: TrustStore::new(TrustPolicy::Block),
         }
     }
 
-    /// Starts a session with `peer` from a bundle fetched from the server.
-    pub(crate) fn connect(&mut self, rng: &mut Rng, server: &mut Server, peer: &'static str) {
+    /// Starts a session with `peer` from a bundle fetched from the server,
+    /// checking the bundle's identity against the trust store first.
+    pub(crate) fn connect(
+        &mut self,
+        rng: &mut Rng,
+        server: &mut Server,
+        peer: &'static str,
+    ) -> IdentityStatus {
         let bundle = PrekeyBundle::from_bytes(&server.fetch(peer)).unwrap();
+        let status = self
+            .trust
+            .observe(peer.as_bytes(), &bundle.identity, NOW)
+            .unwrap();
         let session = Session::initiate(rng, &self.identity, &bundle).unwrap();
         self.peers.insert(peer, *session.remote_identity());
         self.sessions.insert(peer, session);
+        status
     }
 
     /// Encrypts tagged content to `to` over the pairwise session.
@@ -115,16 +130,15 @@ impl Device {
         to: &'static str,
         tag: u8,
         content: &[u8],
-    ) -> Envelope {
+    ) -> Result<Envelope, Error> {
         let mut plaintext = vec![tag];
         plaintext.extend_from_slice(content);
         let t = Instant::now();
         let bytes = self
             .sessions
             .get_mut(to)
-            .unwrap()
-            .encrypt(rng, &plaintext)
-            .unwrap();
+            .ok_or(Error::SessionMismatch)?
+            .encrypt_checked(rng, &self.trust, to.as_bytes(), &plaintext)?;
         if tag == TEXT {
             println!(
                 "    {:<5} → {:<5} encrypted {:>4} B in {:>6.1} µs: {:?} ({} B of overhead)",
@@ -142,7 +156,7 @@ impl Device {
             bytes,
         };
         server.post(to, e.clone());
-        e
+        Ok(e)
     }
 
     /// Sends a chat line to `to`.
@@ -154,6 +168,7 @@ impl Device {
         text: &str,
     ) -> Envelope {
         self.send_pairwise(rng, server, to, TEXT, text.as_bytes())
+            .unwrap()
     }
 
     /// Encrypts once for the whole group; the server fans the ciphertext out.
@@ -212,7 +227,14 @@ impl Device {
         let kind = message_kind(&e.bytes)?;
         let plaintext = match self.sessions.get_mut(e.from).map(|s| s.decrypt(&e.bytes)) {
             Some(Err(Error::SessionMismatch)) | None if kind == MessageKind::Prekey => {
-                // The first message of a new session: X3DH as the responder.
+                // The first message of a new session: X3DH as the responder,
+                // after checking the identity it claims.
+                let claimed = inspect_prekey_message(&e.bytes)?.identity;
+                if let IdentityStatus::Changed { .. } =
+                    self.trust.observe(e.from.as_bytes(), &claimed, NOW)?
+                {
+                    println!("    {:<5} ! {}'s identity has changed", self.name, e.from);
+                }
                 let accepted = self.store.accept(&self.identity, &e.bytes, NOW)?;
                 self.peers
                     .insert(e.from, *accepted.session.remote_identity());
