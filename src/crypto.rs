@@ -266,12 +266,18 @@ pub(crate) fn chain_step(ck: &Secret32) -> (Secret32, Secret32) {
     )
 }
 
+/// `HMAC(key, constant)` with a one-byte message: the step of the
+/// live-location ratchet.
+pub(crate) fn hmac_byte(key: &Secret32, constant: u8) -> Secret32 {
+    let mut mac = keyed_hmac(key.expose());
+    mac.update(&[constant]);
+    Secret32::new(mac.finalize().into_bytes().into())
+}
+
 /// The chain-key half of [`chain_step`] alone, `HMAC(ck, 0x02)`, for keys
 /// that are passed over and will not be stored.
 pub(crate) fn chain_next(ck: &Secret32) -> Secret32 {
-    let mut mac = keyed_hmac(ck.expose());
-    mac.update(&[0x02]);
-    Secret32::new(mac.finalize().into_bytes().into())
+    hmac_byte(ck, 0x02)
 }
 
 /// SHA-256 over the concatenation of `parts`.

@@ -71,6 +71,15 @@ pub enum Error {
     UntrustedIdentity,
     /// The trust store has no record of this contact.
     UnknownContact,
+    /// A live-location update older than (or the same as) the newest one
+    /// already decrypted: only the latest position counts, so it is dropped
+    /// without being decrypted.
+    Stale,
+    /// The location share has ended (its end time has passed).
+    Expired,
+    /// A location field is out of its range (latitude beyond ±90°, a heading
+    /// of 360° or more, ...): rejected, never clamped.
+    InvalidLocation,
 }
 
 impl fmt::Display for Error {
@@ -96,6 +105,9 @@ impl fmt::Display for Error {
             Error::GroupMismatch => "distribution message for another group",
             Error::UntrustedIdentity => "identity not trusted for this contact",
             Error::UnknownContact => "unknown contact",
+            Error::Stale => "older than the newest location update",
+            Error::Expired => "the location share has ended",
+            Error::InvalidLocation => "location field out of range",
         })
     }
 }

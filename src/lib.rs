@@ -1,8 +1,9 @@
 //! # sotto
 //!
 //! End-to-end encryption for messengers: X3DH session setup, the Double
-//! Ratchet with AES-256-GCM, Sender Keys for groups ([`Group`]) and (in a
-//! later module) an encrypted live-location ratchet.
+//! Ratchet with AES-256-GCM, Sender Keys for groups ([`Group`]), encrypted
+//! location with the live-location ratchet ([`location`]), security codes
+//! and identity trust.
 //!
 //! The crate is `#![no_std]` with `alloc`, contains no `unsafe` code, does no
 //! I/O and reads no clock: randomness comes from an injected
@@ -51,6 +52,7 @@ mod error;
 pub mod fingerprint;
 mod group;
 mod keys;
+pub mod location;
 mod ratchet;
 mod secret;
 mod state;
@@ -68,6 +70,7 @@ pub use keys::bundle::PrekeyBundle;
 pub use keys::identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair};
 pub use keys::prekey::{LABEL_SIGNED_PREKEY, OneTimePrekeyPublic, SignedPrekeyPublic};
 pub use keys::store::{Accepted, MAX_ONE_TIME_PREKEYS, PrekeyStore, SIGNED_PREKEY_GRACE_SECS};
+pub use location::{Location, LocationShare, LocationViewer, Precision};
 pub use ratchet::session::Session;
 pub use ratchet::{LABEL_MESSAGE_KEYS, LABEL_RATCHET, MAX_OLD_CHAINS, MAX_SKIP, MAX_SKIPPED_KEYS};
 pub use state::{LABEL_STATE, STATE_VERSION};
@@ -78,8 +81,9 @@ pub use trust::{
 pub use wire::group::{GroupMessageInfo, inspect_group_message};
 pub use wire::message::{MessageKind, PrekeyMessageInfo, inspect_prekey_message, message_kind};
 pub use wire::{
-    TYPE_GROUP_MESSAGE, TYPE_MESSAGE, TYPE_PREKEY_BUNDLE, TYPE_PREKEY_MESSAGE,
-    TYPE_SENDER_KEY_DISTRIBUTION, WIRE_VERSION,
+    TYPE_GROUP_MESSAGE, TYPE_LOCATION_DISTRIBUTION, TYPE_LOCATION_PAYLOAD, TYPE_LOCATION_UPDATE,
+    TYPE_MESSAGE, TYPE_PREKEY_BUNDLE, TYPE_PREKEY_MESSAGE, TYPE_SENDER_KEY_DISTRIBUTION,
+    WIRE_VERSION,
 };
 pub use x3dh::{LABEL_SESSION_AD, LABEL_X3DH};
 pub use zeroize::Zeroizing;

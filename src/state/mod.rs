@@ -17,6 +17,7 @@
 
 pub(crate) mod group;
 pub(crate) mod identity;
+pub(crate) mod location;
 pub(crate) mod session;
 pub(crate) mod store;
 pub(crate) mod trust;
@@ -41,6 +42,8 @@ pub(crate) const TYPE_PREKEY_STORE: u8 = 0x82;
 pub(crate) const TYPE_SESSION: u8 = 0x83;
 pub(crate) const TYPE_GROUP: u8 = 0x84;
 pub(crate) const TYPE_TRUST: u8 = 0x85;
+pub(crate) const TYPE_LOCATION_SHARE: u8 = 0x86;
+pub(crate) const TYPE_LOCATION_VIEWER: u8 = 0x87;
 /// The encrypted form of an object uses its plain type with this bit set.
 const SEALED_BIT: u8 = 0x40;
 

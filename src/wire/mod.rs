@@ -7,6 +7,7 @@
 
 pub(crate) mod codec;
 pub(crate) mod group;
+pub(crate) mod location;
 pub(crate) mod message;
 
 /// Version byte of every wire encoding defined by this release.
@@ -22,6 +23,12 @@ pub const TYPE_PREKEY_BUNDLE: u8 = 0x03;
 pub const TYPE_SENDER_KEY_DISTRIBUTION: u8 = 0x04;
 /// Type byte of a group message.
 pub const TYPE_GROUP_MESSAGE: u8 = 0x05;
+/// Type byte of a live-location update.
+pub const TYPE_LOCATION_UPDATE: u8 = 0x06;
+/// Type byte of a live-location distribution message (sent inside a pairwise session).
+pub const TYPE_LOCATION_DISTRIBUTION: u8 = 0x07;
+/// Type byte of an encoded location (the payload of updates and one-shot locations).
+pub const TYPE_LOCATION_PAYLOAD: u8 = 0x08;
 
 /// Reads the version and type bytes and checks them against `expected_type`.
 pub(crate) fn check_prefix(r: &mut codec::Reader<'_>, expected_type: u8) -> crate::Result<()> {

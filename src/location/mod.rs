@@ -1,0 +1,28 @@
+//! Encrypted location: a fixed-size location payload ([`Location`]) for
+//! one-shot and live sharing, and live-location shares built on the
+//! whitepaper's multi-dimensional ratchet, so a viewer who missed any number
+//! of updates catches up with at most `D · (M + 1)` = 136 HMACs.
+//!
+//! A share works like a sender key: a random share id, the ratchet's keys at
+//! its current position and an Ed25519 signing key go to each viewer in a
+//! distribution message over the pairwise sessions; each update is one fixed
+//! [`LOCATION_UPDATE_LEN`]-byte message, signed and encrypted once for every
+//! viewer. The formulas are in the `ratchet` and `share` modules and in
+//! `docs/PROTOCOL.md` §12.
+
+pub(crate) mod payload;
+pub(crate) mod ratchet;
+pub(crate) mod share;
+
+pub use payload::{LOCATION_PAYLOAD_LEN, Location, Precision};
+pub use ratchet::{LOCATION_DIMENSIONS, LOCATION_STEPS, location_message_key};
+pub use share::{LocationShare, LocationViewer};
+
+pub use crate::wire::location::{LOCATION_UPDATE_LEN, LocationUpdateInfo, inspect_location_update};
+
+/// HKDF info of the AES-256-GCM key and nonce of a location update.
+pub const LABEL_LOCATION_KEYS: &[u8] = b"sotto v1 location keys";
+/// Prefix of the bytes a location update's signature covers.
+pub const LABEL_LOCATION_SIGNATURE: &[u8] = b"sotto v1 location update";
+/// The most viewers of one share.
+pub const MAX_VIEWERS: usize = 1024;

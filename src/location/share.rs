@@ -1,0 +1,314 @@
+//! Sharing a live location: the sender's [`LocationShare`] and each viewer's
+//! [`LocationViewer`].
+//!
+//! ```text
+//! MK(i)       = the ratchet's message key at iteration i (ratchet.rs)
+//! key ‖ nonce = HKDF-SHA256(salt = 0x00 × 32, IKM = MK(i), info = "sotto v1 location keys", 44)
+//! header      = 0x01 | 0x06 | share_id u32 | i u32
+//! body        = AES-256-GCM(key, nonce, payload (48), AD = header)
+//! signature   = Ed25519(sign_key, "sotto v1 location update" ‖ len(ctx) u8 ‖ ctx ‖ header ‖ body)
+//! ```
+//!
+//! A viewer keeps only the latest position: an update at or below the newest
+//! one it decrypted is [`Error::Stale`] and is dropped without being
+//! decrypted, so no skipped keys exist. After the share's end time, updates
+//! are [`Error::Expired`] on both sides.
+
+use alloc::vec::Vec;
+use core::fmt;
+
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use rand_core::CryptoRng;
+use zeroize::Zeroizing;
+
+use crate::crypto::{self, AeadKey};
+use crate::error::{Error, Result};
+use crate::keys::identity::IdentityKey;
+use crate::location::payload::{LOCATION_PAYLOAD_LEN, Location, Precision};
+use crate::location::ratchet::Ratchet;
+use crate::location::{LABEL_LOCATION_KEYS, LABEL_LOCATION_SIGNATURE, MAX_VIEWERS};
+use crate::secret::Secret32;
+use crate::wire::group::group_id_len;
+use crate::wire::location::{self as wire, LOCATION_UPDATE_LEN};
+
+/// The sender's side of a live-location share.
+pub struct LocationShare {
+    pub(crate) context: Vec<u8>,
+    pub(crate) share_id: u32,
+    pub(crate) expires_at: u64,
+    pub(crate) precision: Precision,
+    pub(crate) ratchet: Ratchet,
+    pub(crate) signing: SigningKey,
+    pub(crate) viewers: Vec<IdentityKey>,
+}
+
+impl fmt::Debug for LocationShare {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocationShare")
+            .field("share_id", &self.share_id)
+            .field("expires_at", &self.expires_at)
+            .field("next", &self.ratchet.next)
+            .field("viewers", &self.viewers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn fresh_keys<R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    previous: Option<u32>,
+) -> (u32, Ratchet, SigningKey) {
+    let mut share_id = u32::from_be_bytes(crypto::random_array(rng));
+    if Some(share_id) == previous {
+        share_id = share_id.wrapping_add(1);
+    }
+    let seed = Secret32::new(*Zeroizing::new(crypto::random_array(rng)));
+    (
+        share_id,
+        Ratchet::from_seed(seed),
+        SigningKey::generate(rng),
+    )
+}
+
+impl LocationShare {
+    /// Starts sharing in the app's conversation `context` (1 to 64 bytes)
+    /// with `viewers`, until `expires_at` (seconds since the epoch), at
+    /// `precision`. Send [`LocationShare::distribution`] to each viewer over
+    /// their pairwise session.
+    pub fn new<R: CryptoRng + ?Sized>(
+        rng: &mut R,
+        context: &[u8],
+        viewers: &[IdentityKey],
+        expires_at: u64,
+        precision: Precision,
+    ) -> Result<Self> {
+        group_id_len(context)?;
+        let (share_id, ratchet, signing) = fresh_keys(rng, None);
+        let mut share = LocationShare {
+            context: Vec::from(context),
+            share_id,
+            expires_at,
+            precision,
+            ratchet,
+            signing,
+            viewers: Vec::new(),
+        };
+        for v in viewers {
+            share.insert_viewer(v)?;
+        }
+        Ok(share)
+    }
+
+    /// The share's current state for a viewer: it decrypts updates from now
+    /// on, never earlier ones (the buffer holds keys and is wiped on drop).
+    pub fn distribution(&self) -> Zeroizing<Vec<u8>> {
+        // The context was validated on creation.
+        wire::encode_distribution(
+            &self.context,
+            self.share_id,
+            self.expires_at,
+            &self.ratchet,
+            self.signing.verifying_key().as_bytes(),
+        )
+        .unwrap_or_else(|_| Zeroizing::new(Vec::new()))
+    }
+
+    /// The viewers.
+    pub fn viewers(&self) -> &[IdentityKey] {
+        &self.viewers
+    }
+
+    /// The share id of the current key.
+    pub fn share_id(&self) -> u32 {
+        self.share_id
+    }
+
+    /// When the share ends, seconds since the epoch.
+    pub fn expires_at(&self) -> u64 {
+        self.expires_at
+    }
+
+    /// Adds a viewer and returns the distribution to send them (the current
+    /// position: earlier updates stay unreadable to them).
+    pub fn add_viewer(&mut self, viewer: &IdentityKey) -> Result<Zeroizing<Vec<u8>>> {
+        self.insert_viewer(viewer)?;
+        Ok(self.distribution())
+    }
+
+    /// Removes a viewer and rotates the key (new share id, ratchet and
+    /// signing key); returns the distribution for the remaining viewers.
+    pub fn remove_viewer<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        viewer: &IdentityKey,
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        let pos = self
+            .viewers
+            .iter()
+            .position(|v| v == viewer)
+            .ok_or(Error::NotAMember)?;
+        let _ = self.viewers.remove(pos);
+        Ok(self.rotate(rng))
+    }
+
+    /// Replaces the key (new share id, ratchet and signing key) and returns
+    /// the new distribution.
+    pub fn rotate<R: CryptoRng + ?Sized>(&mut self, rng: &mut R) -> Zeroizing<Vec<u8>> {
+        let (share_id, ratchet, signing) = fresh_keys(rng, Some(self.share_id));
+        self.share_id = share_id;
+        self.ratchet = ratchet;
+        self.signing = signing;
+        self.distribution()
+    }
+
+    /// Encrypts one update, coarsened to the share's precision. Fails with
+    /// [`Error::Expired`] after the end time, [`Error::InvalidLocation`] for
+    /// out-of-range fields and [`Error::CounterExhausted`] after `u32::MAX`
+    /// updates (rotate). The ratchet moves only on success, and every key on
+    /// the path to the one used is overwritten.
+    pub fn encrypt(&mut self, location: &Location, now: u64) -> Result<Vec<u8>> {
+        if now > self.expires_at {
+            return Err(Error::Expired);
+        }
+        let id_len = group_id_len(&self.context)?;
+        let payload = location.coarsen(self.precision)?.encode()?;
+        let i = self.ratchet.next;
+        let (mk, after) = self.ratchet.use_at(i)?;
+        let header = wire::encode_update_header(self.share_id, i);
+        let mut out = Vec::with_capacity(LOCATION_UPDATE_LEN);
+        out.extend_from_slice(&header);
+        out.extend_from_slice(&payload);
+        AeadKey::derive(&mk, LABEL_LOCATION_KEYS).seal_in_place(&header, &mut out, header.len())?;
+        let signature = crypto::sign_parts(
+            &self.signing,
+            &[LABEL_LOCATION_SIGNATURE, &[id_len], &self.context, &out],
+        );
+        out.extend_from_slice(&signature);
+        self.ratchet = after;
+        Ok(out)
+    }
+
+    fn insert_viewer(&mut self, viewer: &IdentityKey) -> Result<()> {
+        if self.viewers.contains(viewer) {
+            return Ok(());
+        }
+        if self.viewers.len() >= MAX_VIEWERS {
+            return Err(Error::LimitExceeded);
+        }
+        self.viewers.push(*viewer);
+        Ok(())
+    }
+}
+
+/// A viewer's side of one sender's live-location share.
+pub struct LocationViewer {
+    pub(crate) context: Vec<u8>,
+    pub(crate) sender: IdentityKey,
+    pub(crate) share_id: u32,
+    pub(crate) expires_at: u64,
+    pub(crate) ratchet: Ratchet,
+    pub(crate) signing: VerifyingKey,
+    /// The newest location decrypted.
+    pub(crate) latest: Option<Location>,
+}
+
+impl fmt::Debug for LocationViewer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocationViewer")
+            .field("sender", &self.sender)
+            .field("share_id", &self.share_id)
+            .field("expires_at", &self.expires_at)
+            .field("next", &self.ratchet.next)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LocationViewer {
+    /// Creates a viewer from `sender`'s distribution, received over the
+    /// pairwise session with `sender`, for the conversation `context`.
+    pub fn new(context: &[u8], sender: &IdentityKey, distribution: &[u8]) -> Result<Self> {
+        let d = wire::parse_distribution(distribution)?;
+        if d.context != context {
+            return Err(Error::GroupMismatch);
+        }
+        Ok(LocationViewer {
+            context: Vec::from(d.context),
+            sender: *sender,
+            share_id: d.share_id,
+            expires_at: d.expires_at,
+            ratchet: d.ratchet,
+            signing: d.signing_key,
+            latest: None,
+        })
+    }
+
+    /// Takes a new distribution from the same sender (after a rotation). A
+    /// distribution of the current share changes nothing, so a repeated one
+    /// cannot rewind the ratchet; a new share replaces the old one, whose
+    /// updates are then refused.
+    pub fn process_distribution(&mut self, distribution: &[u8]) -> Result<()> {
+        let d = wire::parse_distribution(distribution)?;
+        if d.context != self.context.as_slice() {
+            return Err(Error::GroupMismatch);
+        }
+        if d.share_id == self.share_id && d.signing_key == self.signing {
+            return Ok(());
+        }
+        self.share_id = d.share_id;
+        self.expires_at = d.expires_at;
+        self.ratchet = d.ratchet;
+        self.signing = d.signing_key;
+        Ok(())
+    }
+
+    /// The sender.
+    pub fn sender(&self) -> &IdentityKey {
+        &self.sender
+    }
+
+    /// The newest location decrypted so far.
+    pub fn latest(&self) -> Option<&Location> {
+        self.latest.as_ref()
+    }
+
+    /// When the share ends, seconds since the epoch.
+    pub fn expires_at(&self) -> u64 {
+        self.expires_at
+    }
+
+    /// Verifies and decrypts an update. Only a newer update than the newest
+    /// one decrypted is accepted; an older one or a replay is
+    /// [`Error::Stale`], decided before any key is derived. After the end
+    /// time every update is [`Error::Expired`]. On any error nothing changes.
+    pub fn decrypt(&mut self, update: &[u8], now: u64) -> Result<Location> {
+        if now > self.expires_at {
+            return Err(Error::Expired);
+        }
+        let u = wire::parse_update(update)?;
+        if u.share_id != self.share_id {
+            return Err(Error::UnknownSenderKey);
+        }
+        if u.iteration < self.ratchet.next {
+            return Err(Error::Stale);
+        }
+        let id_len = group_id_len(&self.context)?;
+        crypto::verify_parts_checked(
+            &self.signing,
+            &[LABEL_LOCATION_SIGNATURE, &[id_len], &self.context, u.signed],
+            &u.signature,
+        )?;
+        let (mk, after) = self.ratchet.use_at(u.iteration)?;
+        let payload = AeadKey::derive(&mk, LABEL_LOCATION_KEYS).open(u.header, u.sealed)?;
+        let payload = Zeroizing::new(payload);
+        if payload.len() != LOCATION_PAYLOAD_LEN {
+            return Err(Error::Malformed);
+        }
+        let location = Location::decode(&payload)?;
+        // The sender's own clock must agree that the share was still on.
+        if location.timestamp_ms / 1000 > self.expires_at {
+            return Err(Error::Expired);
+        }
+        self.ratchet = after;
+        self.latest = Some(location);
+        Ok(location)
+    }
+}

@@ -1,0 +1,163 @@
+//! The live-location encodings.
+//!
+//! ```text
+//! distribution: 0x01 | 0x07 | ctx_len u8 (1..=64) | ctx | share_id u32 | expires_at u64
+//!                    | next u32 | D × key (32) | signing_key (32)
+//! update:       0x01 | 0x06 | share_id u32 | iteration u32 | ciphertext (48) ‖ tag (16) | signature (64)
+//! ```
+//!
+//! An update is always [`LOCATION_UPDATE_LEN`] bytes. Its signature covers
+//! `"sotto v1 location update" ‖ ctx_len ‖ ctx ‖ every byte before the
+//! signature`; its header (version, type, share id, iteration) is also the
+//! AEAD associated data.
+
+use alloc::vec::Vec;
+
+use ed25519_dalek::VerifyingKey;
+use zeroize::Zeroizing;
+
+use crate::crypto::{self, TAG_LEN};
+use crate::error::{Error, Result};
+use crate::location::payload::LOCATION_PAYLOAD_LEN;
+use crate::location::ratchet::{LOCATION_DIMENSIONS, Ratchet};
+use crate::secret::Secret32;
+use crate::wire::codec::Reader;
+use crate::wire::group::{SIGNATURE_LEN, group_id_len};
+use crate::wire::{TYPE_LOCATION_DISTRIBUTION, TYPE_LOCATION_UPDATE, WIRE_VERSION, check_prefix};
+
+/// Length of the header of an update.
+pub(crate) const UPDATE_HEADER_LEN: usize = 10;
+/// Length of every live-location update.
+pub const LOCATION_UPDATE_LEN: usize =
+    UPDATE_HEADER_LEN + LOCATION_PAYLOAD_LEN + TAG_LEN + SIGNATURE_LEN;
+
+/// A parsed distribution.
+pub(crate) struct Distribution<'a> {
+    pub(crate) context: &'a [u8],
+    pub(crate) share_id: u32,
+    pub(crate) expires_at: u64,
+    pub(crate) ratchet: Ratchet,
+    pub(crate) signing_key: VerifyingKey,
+}
+
+pub(crate) fn encode_distribution(
+    context: &[u8],
+    share_id: u32,
+    expires_at: u64,
+    ratchet: &Ratchet,
+    signing_key: &[u8; 32],
+) -> Result<Zeroizing<Vec<u8>>> {
+    let len = group_id_len(context)?;
+    let mut out = Zeroizing::new(Vec::with_capacity(
+        context
+            .len()
+            .saturating_add(19 + 32 * LOCATION_DIMENSIONS + 32),
+    ));
+    out.push(WIRE_VERSION);
+    out.push(TYPE_LOCATION_DISTRIBUTION);
+    out.push(len);
+    out.extend_from_slice(context);
+    out.extend_from_slice(&share_id.to_be_bytes());
+    out.extend_from_slice(&expires_at.to_be_bytes());
+    out.extend_from_slice(&ratchet.next.to_be_bytes());
+    for k in &ratchet.keys {
+        out.extend_from_slice(k.expose());
+    }
+    out.extend_from_slice(signing_key);
+    Ok(out)
+}
+
+/// Reads the ratchet keys and position of a distribution or state encoding.
+pub(crate) fn read_ratchet(r: &mut Reader<'_>) -> Result<Ratchet> {
+    let next = r.u32()?;
+    let mut keys: [Secret32; LOCATION_DIMENSIONS] =
+        core::array::from_fn(|_| Secret32::new([0u8; 32]));
+    for k in &mut keys {
+        *k = Secret32::new(*Zeroizing::new(r.array::<32>()?));
+    }
+    Ok(Ratchet { keys, next })
+}
+
+pub(crate) fn parse_distribution(bytes: &[u8]) -> Result<Distribution<'_>> {
+    let mut r = Reader::new(bytes);
+    check_prefix(&mut r, TYPE_LOCATION_DISTRIBUTION)?;
+    let len = r.u8()?;
+    let context = r.bytes(usize::from(len))?;
+    group_id_len(context).map_err(|_| Error::Malformed)?;
+    let share_id = r.u32()?;
+    let expires_at = r.u64()?;
+    let ratchet = read_ratchet(&mut r)?;
+    let signing_key = crypto::ed25519_public_checked(&r.array()?)?;
+    r.finish()?;
+    Ok(Distribution {
+        context,
+        share_id,
+        expires_at,
+        ratchet,
+        signing_key,
+    })
+}
+
+/// A parsed update, borrowing the input.
+pub(crate) struct Update<'a> {
+    pub(crate) share_id: u32,
+    pub(crate) iteration: u32,
+    pub(crate) header: &'a [u8],
+    pub(crate) sealed: &'a [u8],
+    pub(crate) signed: &'a [u8],
+    pub(crate) signature: [u8; SIGNATURE_LEN],
+}
+
+pub(crate) fn encode_update_header(share_id: u32, iteration: u32) -> [u8; UPDATE_HEADER_LEN] {
+    let mut h = [0u8; UPDATE_HEADER_LEN];
+    let (prefix, rest) = h.split_at_mut(2);
+    prefix.copy_from_slice(&[WIRE_VERSION, TYPE_LOCATION_UPDATE]);
+    let (id, it) = rest.split_at_mut(4);
+    id.copy_from_slice(&share_id.to_be_bytes());
+    it.copy_from_slice(&iteration.to_be_bytes());
+    h
+}
+
+pub(crate) fn parse_update(bytes: &[u8]) -> Result<Update<'_>> {
+    if bytes.len() != LOCATION_UPDATE_LEN {
+        let mut r = Reader::new(bytes);
+        check_prefix(&mut r, TYPE_LOCATION_UPDATE)?;
+        return Err(Error::Malformed);
+    }
+    let (signed, sig) = bytes.split_at(LOCATION_UPDATE_LEN - SIGNATURE_LEN);
+    let (header, sealed) = signed.split_at(UPDATE_HEADER_LEN);
+    let mut r = Reader::new(header);
+    check_prefix(&mut r, TYPE_LOCATION_UPDATE)?;
+    let share_id = r.u32()?;
+    let iteration = r.u32()?;
+    r.finish()?;
+    let mut signature = [0u8; SIGNATURE_LEN];
+    signature.copy_from_slice(sig);
+    Ok(Update {
+        share_id,
+        iteration,
+        header,
+        sealed,
+        signed,
+        signature,
+    })
+}
+
+/// What an update claims before it is verified, for routing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LocationUpdateInfo {
+    /// The share the update belongs to.
+    pub share_id: u32,
+    /// Its position in the share's ratchet.
+    pub iteration: u32,
+}
+
+/// Parses a live-location update far enough to read its share id and
+/// iteration (nothing is verified).
+pub fn inspect_location_update(bytes: &[u8]) -> Result<LocationUpdateInfo> {
+    let u = parse_update(bytes)?;
+    Ok(LocationUpdateInfo {
+        share_id: u.share_id,
+        iteration: u.iteration,
+    })
+}
