@@ -15,8 +15,8 @@ use std::sync::LazyLock;
 use common::{NOW, TestRng, device, establish};
 use proptest::prelude::*;
 use sotto::{
-    Group, IdentityKey, IdentityKeyPair, PrekeyStore, SecurityCode, Session, TrustPolicy,
-    TrustStore,
+    Group, IdentityKey, IdentityKeyPair, Location, LocationShare, LocationViewer, Precision,
+    PrekeyStore, SecurityCode, Session, TrustPolicy, TrustStore,
 };
 
 const KEY: [u8; 32] = [1u8; 32];
@@ -30,6 +30,7 @@ struct Shared {
     session: Vec<u8>,
     code: SecurityCode,
     group: Vec<u8>,
+    viewer: Vec<u8>,
     alice: IdentityKey,
     samples: Vec<Vec<u8>>,
 }
@@ -57,6 +58,30 @@ static SHARED: LazyLock<Shared> = LazyLock::new(|| {
     let g: Vec<Vec<u8>> = (0..3).map(|_| sender.encrypt(b"group").unwrap()).collect();
     group.decrypt(&alice_id, &g[0]).unwrap();
     group.decrypt(&alice_id, &g[2]).unwrap();
+    // A viewer of Alice's live location that has seen update 1 of 3.
+    let mut share = LocationShare::new(
+        &mut rng,
+        b"no panic",
+        &[*bob.identity.public_key()],
+        NOW + 60,
+        Precision::Exact,
+    )
+    .unwrap();
+    let location_distribution = share.distribution().to_vec();
+    let mut viewer = LocationViewer::new(b"no panic", &alice_id, &location_distribution).unwrap();
+    let fix = Location {
+        latitude_e7: 1,
+        longitude_e7: 2,
+        accuracy_cm: 3,
+        altitude_cm: Some(4),
+        heading_centideg: None,
+        speed_cm_s: Some(5),
+        timestamp_ms: NOW * 1000,
+        sequence: 6,
+        precision: Precision::Exact,
+    };
+    let updates: Vec<Vec<u8>> = (0..3).map(|_| share.encrypt(&fix, NOW).unwrap()).collect();
+    viewer.decrypt(&updates[1], NOW).unwrap();
     let samples = vec![
         e.first,
         normal,
@@ -70,6 +95,11 @@ static SHARED: LazyLock<Shared> = LazyLock::new(|| {
         group.to_bytes().to_vec(),
         group.seal(&KEY, &mut rng).unwrap(),
         trust_sample(&mut rng),
+        location_distribution,
+        updates[2].clone(),
+        viewer.to_bytes().to_vec(),
+        share.to_bytes().to_vec(),
+        fix.encode().unwrap().to_vec(),
     ];
     Shared {
         bob: bob.identity.to_bytes().to_vec(),
@@ -77,6 +107,7 @@ static SHARED: LazyLock<Shared> = LazyLock::new(|| {
         session: b.to_bytes().to_vec(),
         code: SecurityCode::new(bob.identity.public_key(), b"b", alice.public_key(), b"a").unwrap(),
         group: group.to_bytes().to_vec(),
+        viewer: viewer.to_bytes().to_vec(),
         alice: alice_id,
         samples,
     }
@@ -100,6 +131,7 @@ struct Fixture {
     store: PrekeyStore,
     session: Session,
     group: Group,
+    viewer: LocationViewer,
 }
 
 fn fixture() -> Fixture {
@@ -108,6 +140,7 @@ fn fixture() -> Fixture {
         store: PrekeyStore::from_bytes(&SHARED.store).unwrap(),
         session: Session::from_bytes(&SHARED.session).unwrap(),
         group: Group::from_bytes(&SHARED.group).unwrap(),
+        viewer: LocationViewer::from_bytes(&SHARED.viewer).unwrap(),
     }
 }
 
@@ -144,6 +177,21 @@ fn exercise(f: &mut Fixture, input: &[u8]) {
     let _ = Group::open(&KEY, input);
     let _ = TrustStore::from_bytes(input);
     let _ = TrustStore::open(&KEY, input);
+    let viewer_before = f.viewer.to_bytes().to_vec();
+    if f.viewer.decrypt(input, NOW).is_err() {
+        assert_eq!(f.viewer.to_bytes().to_vec(), viewer_before);
+    }
+    let viewer_before = f.viewer.to_bytes().to_vec();
+    if f.viewer.process_distribution(input).is_err() {
+        assert_eq!(f.viewer.to_bytes().to_vec(), viewer_before);
+    }
+    let _ = LocationViewer::new(b"no panic", &SHARED.alice, input);
+    let _ = LocationViewer::from_bytes(input);
+    let _ = LocationViewer::open(&KEY, input);
+    let _ = LocationShare::from_bytes(input);
+    let _ = LocationShare::open(&KEY, input);
+    let _ = Location::decode(input);
+    let _ = sotto::location::inspect_location_update(input);
 }
 
 proptest! {
@@ -154,7 +202,7 @@ proptest! {
     }
 
     #[test]
-    fn mutated_valid_encodings(which in 0usize..12, edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..6), cut in any::<usize>()) {
+    fn mutated_valid_encodings(which in 0usize..17, edits in proptest::collection::vec((any::<usize>(), any::<u8>()), 1..6), cut in any::<usize>()) {
         let mut f = fixture();
         let mut input = SHARED.samples[which].clone();
         for (at, v) in edits {
