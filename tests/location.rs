@@ -374,3 +374,18 @@ fn state_round_trips_and_distributions_are_checked() {
         Error::LimitExceeded
     );
 }
+
+#[test]
+fn a_viewer_can_drop_a_backlog() {
+    let mut rng = TestRng::new(11);
+    let mut s = setup(&mut rng, Precision::Exact);
+    let updates: Vec<Vec<u8>> = (0..40)
+        .map(|i| s.share.encrypt(&fix(i), NOW).unwrap())
+        .collect();
+    s.viewer.skip_to(30).unwrap();
+    assert_eq!(s.viewer.decrypt(&updates[29], NOW), Err(Error::Stale));
+    assert_eq!(s.viewer.skip_to(29), Err(Error::Stale));
+    s.viewer.skip_to(30).unwrap();
+    assert_eq!(s.viewer.decrypt(&updates[30], NOW).unwrap(), fix(30));
+    assert_eq!(s.viewer.decrypt(&updates[39], NOW).unwrap(), fix(39));
+}

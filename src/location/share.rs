@@ -275,6 +275,23 @@ impl LocationViewer {
         self.expires_at
     }
 
+    /// Permanently moves the viewer to `iteration`: updates below it are
+    /// refused from now on, and the keys that could read them are gone (like
+    /// Megolm's `advance_to`). Useful to drop a backlog unread. Moving
+    /// backwards is [`Error::Stale`]; nothing changes on error.
+    pub fn skip_to(&mut self, iteration: u32) -> Result<()> {
+        let Some(last) = iteration.checked_sub(1) else {
+            return Ok(());
+        };
+        if iteration < self.ratchet.next {
+            return Err(Error::Stale);
+        }
+        if iteration > self.ratchet.next {
+            self.ratchet = self.ratchet.use_at(last)?.1;
+        }
+        Ok(())
+    }
+
     /// Verifies and decrypts an update. Only a newer update than the newest
     /// one decrypted is accepted; an older one or a replay is
     /// [`Error::Stale`], decided before any key is derived. After the end
