@@ -2,8 +2,8 @@
 //! end-to-end encrypted sessions through an untrusted server and talk, with
 //! messages lost, delayed and reordered, one device restarting from its
 //! encrypted state in the middle of the conversation; a group in which a
-//! member is removed; security codes compared; and an identity change
-//! caught.
+//! member is removed; security codes compared; an identity change caught;
+//! and a live location shared over a lossy channel with a late viewer.
 //!
 //! Run: `cargo run --release --example demo`
 #![allow(
@@ -19,11 +19,13 @@ mod net;
 use std::collections::HashMap;
 use std::time::Instant;
 
-use net::{Device, Envelope, Rng, SENDER_KEY, Server, micros};
+use net::{
+    Device, Envelope, Kind, LOCATION_CONTEXT, LOCATION_KEY, NOW, Rng, SENDER_KEY, Server, micros,
+};
 use rand_core::UnwrapErr;
 use sotto::{
-    Group, IdentityKeyPair, IdentityStatus, PrekeyStore, ScanResult, SecurityCode, Session,
-    TrustStore,
+    Group, IdentityKeyPair, IdentityStatus, Location, LocationShare, Precision, PrekeyStore,
+    ScanResult, SecurityCode, Session, TrustStore,
 };
 
 fn main() {
@@ -132,6 +134,7 @@ fn main() {
         peers,
         group: None,
         trust: TrustStore::open(&storage_key, &saved_trust).unwrap(),
+        viewing: HashMap::new(),
     };
     println!(
         "    restored in {:.0} µs; a wrong key gives: {:?}",
@@ -166,7 +169,8 @@ fn main() {
     bob.receive(&genuine).unwrap();
 
     group_chat(&mut rng, &mut server, [&mut alice, &mut bob, &mut carol]);
-    verification(&mut rng, &mut server, &mut alice, bob);
+    let mut bob = verification(&mut rng, &mut server, &mut alice, bob);
+    live_location(&mut rng, &mut server, &mut alice, &mut bob, &mut carol);
 
     println!(
         "\nDone: every message was read only by its recipients; the server relayed {} bytes of ciphertext it cannot read.",
@@ -262,7 +266,7 @@ fn group_chat(rng: &mut Rng, server: &mut Server, devices: [&mut Device; 3]) {
 }
 
 /// Steps 12 and 13: security codes, then an identity change caught.
-fn verification(rng: &mut Rng, server: &mut Server, alice: &mut Device, bob: Device) {
+fn verification(rng: &mut Rng, server: &mut Server, alice: &mut Device, bob: Device) -> Device {
     println!("\n12. Alice and Bob meet and compare their security code (60 digits, or a QR scan).");
     let a_id = *alice.identity.public_key();
     let b_id = *bob.identity.public_key();
@@ -315,4 +319,106 @@ fn verification(rng: &mut Rng, server: &mut Server, alice: &mut Device, bob: Dev
     );
     alice.say(rng, server, "Bob", "Welcome back, Bob.");
     bob.receive_all(server);
+    bob
+}
+
+/// Step 14: a live-location share over a lossy channel, and a late viewer.
+fn live_location(
+    rng: &mut Rng,
+    server: &mut Server,
+    alice: &mut Device,
+    bob: &mut Device,
+    carol: &mut Device,
+) {
+    println!(
+        "\n14. Alice shares her live location with Bob for 15 minutes; most updates are lost on the way."
+    );
+    let bob_id = alice.peers["Bob"];
+    let mut share = LocationShare::new(
+        rng,
+        LOCATION_CONTEXT,
+        &[bob_id],
+        NOW + 900,
+        Precision::Exact,
+    )
+    .unwrap();
+    alice
+        .send_pairwise(rng, server, "Bob", LOCATION_KEY, &share.distribution())
+        .unwrap();
+    bob.receive_all(server);
+    // Alice walks north-east; an update every quarter of a second.
+    let fix = |i: u32| Location {
+        latitude_e7: 515_007_286 + 90 * i as i32,
+        longitude_e7: -1_246_361 + 140 * i as i32,
+        accuracy_cm: 500,
+        altitude_cm: Some(3_500),
+        heading_centideg: Some(4_500),
+        speed_cm_s: Some(140),
+        timestamp_ms: NOW * 1000 + u64::from(i) * 250,
+        sequence: i,
+        precision: Precision::Exact,
+    };
+    let mut sent = Vec::new();
+    let t = Instant::now();
+    for i in 0..3000 {
+        sent.push(share.encrypt(&fix(i), NOW).unwrap());
+    }
+    println!(
+        "    Alice encrypted 3000 updates of {} B each ({:.1} µs per update)",
+        sent[0].len(),
+        micros(t) / 3000.0
+    );
+    let post = |server: &mut Server, to: &'static str, bytes: &[u8]| {
+        server.post(
+            to,
+            Envelope {
+                from: "Alice",
+                kind: Kind::Location,
+                bytes: bytes.to_vec(),
+            },
+        )
+    };
+    // Only a few reach Bob, the last of them after a gap of 2,000.
+    for i in [0usize, 1, 7, 950, 2950, 2999] {
+        post(server, "Bob", &sent[i]);
+    }
+    bob.receive_all(server);
+    println!(
+        "    an old update arriving late is dropped without decrypting: {:?}",
+        bob.viewing
+            .get_mut("Alice")
+            .unwrap()
+            .0
+            .decrypt(&sent[2000], NOW)
+            .unwrap_err()
+    );
+
+    println!(
+        "\n15. Carol is added as a viewer later: she reads from then on, never Alice's earlier positions."
+    );
+    let carol_id = alice.peers["Carol"];
+    let key = share.add_viewer(&carol_id).unwrap();
+    alice
+        .send_pairwise(rng, server, "Carol", LOCATION_KEY, &key)
+        .unwrap();
+    carol.receive_all(server);
+    println!(
+        "    Carol given an update from before she joined: {:?}",
+        carol
+            .viewing
+            .get_mut("Alice")
+            .unwrap()
+            .0
+            .decrypt(&sent[2999], NOW)
+            .unwrap_err()
+    );
+    let next = share.encrypt(&fix(3000), NOW).unwrap();
+    post(server, "Bob", &next);
+    post(server, "Carol", &next);
+    bob.receive_all(server);
+    carol.receive_all(server);
+    println!(
+        "    after the end time, updates are refused: {:?}",
+        share.encrypt(&fix(3001), NOW + 901).unwrap_err()
+    );
 }

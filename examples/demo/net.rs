@@ -11,10 +11,11 @@ use std::time::Instant;
 
 use getrandom::SysRng;
 use rand_core::UnwrapErr;
+use sotto::location::inspect_location_update;
 use sotto::{
-    Error, Group, IdentityKey, IdentityKeyPair, IdentityStatus, MessageKind, OneTimePrekeyPublic,
-    PrekeyBundle, PrekeyStore, Session, TrustPolicy, TrustStore, inspect_prekey_message,
-    message_kind,
+    Error, Group, IdentityKey, IdentityKeyPair, IdentityStatus, LocationViewer, MessageKind,
+    OneTimePrekeyPublic, PrekeyBundle, PrekeyStore, Session, TrustPolicy, TrustStore,
+    inspect_prekey_message, message_kind,
 };
 
 pub(crate) type Rng = UnwrapErr<SysRng>;
@@ -23,12 +24,25 @@ pub(crate) const NOW: u64 = 1_800_000_000;
 pub(crate) const TEXT: u8 = 0;
 /// Content tag of a sender-key distribution inside a pairwise message.
 pub(crate) const SENDER_KEY: u8 = 1;
+/// Content tag of a live-location distribution inside a pairwise message.
+pub(crate) const LOCATION_KEY: u8 = 2;
+/// The conversation id live locations are shared in.
+pub(crate) const LOCATION_CONTEXT: &[u8] = b"Friday trip";
+
+/// What the server forwards: a pairwise message, a group message or a
+/// live-location update.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Pairwise,
+    Group,
+    Location,
+}
 
 /// What travels through the server.
 #[derive(Clone, Debug)]
 pub(crate) struct Envelope {
     pub(crate) from: &'static str,
-    pub(crate) group: bool,
+    pub(crate) kind: Kind,
     pub(crate) bytes: Vec<u8>,
 }
 
@@ -83,6 +97,9 @@ pub(crate) struct Device {
     pub(crate) group: Option<Group>,
     /// Who is who: identities seen per contact, verified or not.
     pub(crate) trust: TrustStore,
+    /// Live locations shared with this device, per sender, with the
+    /// iteration of the newest update read.
+    pub(crate) viewing: HashMap<&'static str, (LocationViewer, Option<u32>)>,
 }
 
 impl Device {
@@ -100,6 +117,7 @@ impl Device {
             peers: HashMap::new(),
             group: None,
             trust: TrustStore::new(TrustPolicy::Block),
+            viewing: HashMap::new(),
         }
     }
 
@@ -152,7 +170,7 @@ impl Device {
         }
         let e = Envelope {
             from: self.name,
-            group: false,
+            kind: Kind::Pairwise,
             bytes,
         };
         server.post(to, e.clone());
@@ -194,7 +212,7 @@ impl Device {
         );
         let e = Envelope {
             from: self.name,
-            group: true,
+            kind: Kind::Group,
             bytes,
         };
         for m in members {
@@ -207,7 +225,29 @@ impl Device {
     /// and may carry a chat line or a sender key) or a group message.
     pub(crate) fn receive(&mut self, e: &Envelope) -> Result<(), Error> {
         let t = Instant::now();
-        if e.group {
+        if e.kind == Kind::Location {
+            let (viewer, newest) = self
+                .viewing
+                .get_mut(e.from)
+                .ok_or(Error::UnknownSenderKey)?;
+            let iteration = inspect_location_update(&e.bytes)?.iteration;
+            let fix = viewer.decrypt(&e.bytes, NOW)?;
+            let missed = newest.map_or(0, |n| iteration.saturating_sub(n).saturating_sub(1));
+            *newest = Some(iteration);
+            println!(
+                "    {:<5} ← {:<5} location #{:<3} ({:.5}, {:.5}) ±{} m, {} missed, caught up and decrypted in {:.1} µs",
+                self.name,
+                e.from,
+                fix.sequence,
+                f64::from(fix.latitude_e7) / 1e7,
+                f64::from(fix.longitude_e7) / 1e7,
+                fix.accuracy_cm / 100,
+                missed,
+                micros(t)
+            );
+            return Ok(());
+        }
+        if e.kind == Kind::Group {
             let from = *self.peers.get(e.from).ok_or(Error::NotAMember)?;
             let text = self
                 .group
@@ -255,6 +295,15 @@ impl Device {
                 kind,
                 String::from_utf8_lossy(content)
             ),
+            LOCATION_KEY => {
+                let from = self.peers[e.from];
+                let viewer = LocationViewer::new(LOCATION_CONTEXT, &from, content)?;
+                self.viewing.insert(e.from, (viewer, None));
+                println!(
+                    "    {:<5} ← {:<5} live-location key received over their session",
+                    self.name, e.from
+                );
+            }
             SENDER_KEY => {
                 let from = self.peers[e.from];
                 self.group
