@@ -389,3 +389,28 @@ fn a_viewer_can_drop_a_backlog() {
     assert_eq!(s.viewer.decrypt(&updates[30], NOW).unwrap(), fix(30));
     assert_eq!(s.viewer.decrypt(&updates[39], NOW).unwrap(), fix(39));
 }
+
+#[test]
+fn a_one_shot_location_travels_in_a_1_to_1_and_a_group_message() {
+    let mut rng = TestRng::new(12);
+    let alice = IdentityKeyPair::generate(&mut rng);
+    let mut bob = common::device(&mut rng, 1);
+    let e = common::establish(&mut rng, &alice, &mut bob, true, b"hi");
+    let (mut a, mut b) = (e.alice, e.bob);
+    let here = fix(4).coarsen(Precision::Neighbourhood).unwrap();
+    let wire = a.encrypt(&mut rng, &here.encode().unwrap()).unwrap();
+    assert_eq!(Location::decode(&b.decrypt(&wire).unwrap()).unwrap(), here);
+    // The same size whatever the fix and its precision.
+    let exact = a.encrypt(&mut rng, &fix(5).encode().unwrap()).unwrap();
+    assert_eq!(exact.len(), wire.len());
+
+    let mut g = common::group(&mut rng, 3);
+    let from = g[0].identity;
+    let m = g[0].group.encrypt(&here.encode().unwrap()).unwrap();
+    for p in &mut g[1..] {
+        assert_eq!(
+            Location::decode(&p.group.decrypt(&from, &m).unwrap()).unwrap(),
+            here
+        );
+    }
+}
