@@ -1,0 +1,525 @@
+//! Locations: the fixed-size payload, live-location shares and viewers.
+
+use sotto::{Location, LocationShare, LocationViewer, Precision};
+
+use crate::buffer::sotto_buffer;
+use crate::group::identities;
+use crate::panic::boundary;
+use crate::rng::OsRng;
+use crate::status::sotto_status;
+use crate::{copy_out, identity_key, objects, ptr};
+
+/// Length of an encoded location (`sotto_location_encode`).
+pub const SOTTO_LOCATION_PAYLOAD_LEN: usize = 48;
+/// Length of every live-location update.
+pub const SOTTO_LOCATION_UPDATE_LEN: usize = 138;
+
+/// One location fix. The `has_*` flags are 0 or 1; `precision` is 0 exact,
+/// 1 street, 2 neighbourhood, 3 city. Ranges are in `docs/PROTOCOL.md` §12.
+#[allow(non_camel_case_types)]
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct sotto_location {
+    /// Latitude, 1e-7 degree.
+    pub latitude_e7: i32,
+    /// Longitude, 1e-7 degree.
+    pub longitude_e7: i32,
+    /// Horizontal accuracy, centimetres.
+    pub accuracy_cm: u32,
+    /// 1 if `altitude_cm` is set.
+    pub has_altitude: u8,
+    /// Altitude, centimetres.
+    pub altitude_cm: i32,
+    /// 1 if `heading_centideg` is set.
+    pub has_heading: u8,
+    /// Heading, 0.01 degree.
+    pub heading_centideg: u16,
+    /// 1 if `speed_cm_s` is set.
+    pub has_speed: u8,
+    /// Speed, centimetres per second.
+    pub speed_cm_s: u32,
+    /// Milliseconds since the Unix epoch.
+    pub timestamp_ms: u64,
+    /// The app's sequence number.
+    pub sequence: u32,
+    /// 0 exact, 1 street, 2 neighbourhood, 3 city.
+    pub precision: u32,
+}
+
+fn precision(code: u32) -> Result<Precision, sotto_status> {
+    Ok(match code {
+        0 => Precision::Exact,
+        1 => Precision::Street,
+        2 => Precision::Neighbourhood,
+        3 => Precision::City,
+        _ => return Err(sotto_status::InvalidArgument),
+    })
+}
+
+fn precision_code(p: Precision) -> u32 {
+    match p {
+        Precision::Exact => 0,
+        Precision::Street => 1,
+        Precision::Neighbourhood => 2,
+        Precision::City => 3,
+    }
+}
+
+fn optional<T>(flag: u8, value: T) -> Result<Option<T>, sotto_status> {
+    match flag {
+        0 => Ok(None),
+        1 => Ok(Some(value)),
+        _ => Err(sotto_status::InvalidArgument),
+    }
+}
+
+impl sotto_location {
+    fn to_core(self) -> Result<Location, sotto_status> {
+        Ok(Location {
+            latitude_e7: self.latitude_e7,
+            longitude_e7: self.longitude_e7,
+            accuracy_cm: self.accuracy_cm,
+            altitude_cm: optional(self.has_altitude, self.altitude_cm)?,
+            heading_centideg: optional(self.has_heading, self.heading_centideg)?,
+            speed_cm_s: optional(self.has_speed, self.speed_cm_s)?,
+            timestamp_ms: self.timestamp_ms,
+            sequence: self.sequence,
+            precision: precision(self.precision)?,
+        })
+    }
+
+    fn from_core(l: &Location) -> Self {
+        sotto_location {
+            latitude_e7: l.latitude_e7,
+            longitude_e7: l.longitude_e7,
+            accuracy_cm: l.accuracy_cm,
+            has_altitude: u8::from(l.altitude_cm.is_some()),
+            altitude_cm: l.altitude_cm.unwrap_or(0),
+            has_heading: u8::from(l.heading_centideg.is_some()),
+            heading_centideg: l.heading_centideg.unwrap_or(0),
+            has_speed: u8::from(l.speed_cm_s.is_some()),
+            speed_cm_s: l.speed_cm_s.unwrap_or(0),
+            timestamp_ms: l.timestamp_ms,
+            sequence: l.sequence,
+            precision: precision_code(l.precision),
+        }
+    }
+}
+
+/// The sender's side of a live-location share. Wiped when freed.
+#[allow(non_camel_case_types)]
+pub struct sotto_location_share {
+    pub(crate) inner: LocationShare,
+}
+
+/// A viewer's side of one sender's live-location share. Wiped when freed.
+#[allow(non_camel_case_types)]
+pub struct sotto_location_viewer {
+    pub(crate) inner: LocationViewer,
+}
+
+/// Encodes a fix (48 bytes into `out`, `out_len` ≥ 48) for a one-shot
+/// location inside a 1:1 or group message.
+///
+/// # Safety
+///
+/// `location` is NULL or readable; `out` is NULL or has `out_len` writable
+/// bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_location_encode(
+    location: *const sotto_location,
+    out: *mut u8,
+    out_len: usize,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let l = unsafe { ptr::handle(location) }?.to_core()?;
+        // SAFETY: caller contract.
+        let out = unsafe { ptr::out_bytes(out, out_len) }?;
+        copy_out(out, &l.encode()?)
+    })
+}
+
+/// Decodes and validates an encoded fix.
+///
+/// # Safety
+///
+/// `data` is NULL or has `len` readable bytes; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_location_decode(
+    data: *const u8,
+    len: usize,
+    out: *mut sotto_location,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let bytes = unsafe { ptr::slice(data, len) }?;
+        // SAFETY: caller contract.
+        let out = unsafe { ptr::out(out) }?;
+        *out = sotto_location::from_core(&Location::decode(bytes)?);
+        Ok(())
+    })
+}
+
+/// Starts a share in conversation `context` with `viewer_count` viewers
+/// (concatenated 64-byte identities) until `expires_at`, at `precision`.
+///
+/// # Safety
+///
+/// `context` is NULL or has `context_len` readable bytes; `viewers` is NULL
+/// or has `viewer_count × 64` readable bytes; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_location_share_new(
+    context: *const u8,
+    context_len: usize,
+    viewers: *const u8,
+    viewer_count: usize,
+    expires_at: u64,
+    precision_code: u32,
+    out: *mut *mut sotto_location_share,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let ctx = unsafe { ptr::slice(context, context_len) }?;
+        // SAFETY: caller contract.
+        let viewers = unsafe { identities(viewers, viewer_count) }?;
+        let p = precision(precision_code)?;
+        // SAFETY: caller contract.
+        let out = unsafe { ptr::out(out) }?;
+        *out = ptr::into_handle(sotto_location_share {
+            inner: LocationShare::new(&mut OsRng, ctx, &viewers, expires_at, p)?,
+        });
+        Ok(())
+    })
+}
+
+/// The share's distribution at its current position, for a viewer.
+///
+/// # Safety
+///
+/// `share` is NULL or live; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_location_share_distribution(
+    share: *const sotto_location_share,
+    out: *mut sotto_buffer,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe { objects::export(share, out, |s| s.inner.distribution().to_vec()) }
+}
+
+/// Encrypts one update (138 bytes) at time `now`.
+///
+/// # Safety
+///
+/// `share` is NULL or live; `location` is NULL or readable; `out` is NULL or
+/// writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_location_share_encrypt(
+    share: *mut sotto_location_share,
+    location: *const sotto_location,
+    now: u64,
+    out: *mut sotto_buffer,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle_mut(share) }?;
+        // SAFETY: caller contract.
+        let l = unsafe { ptr::handle(location) }?.to_core()?;
+        // SAFETY: caller contract.
+        let out = unsafe { ptr::out(out) }?;
+        *out = sotto_buffer::from_vec(s.inner.encrypt(&l, now)?);
+        Ok(())
+    })
+}
+
+/// Adds a viewer and writes the distribution to send them.
+///
+/// # Safety
+///
+/// `share` is NULL or live; `viewer` is NULL or 64 readable bytes; `out` is
+/// NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_location_share_add_viewer(
+    share: *mut sotto_location_share,
+    viewer: *const u8,
+    out: *mut sotto_buffer,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle_mut(share) }?;
+        // SAFETY: caller contract.
+        let v = identity_key(unsafe { ptr::array::<64>(viewer) }?)?;
+        // SAFETY: caller contract.
+        let out = unsafe { ptr::out(out) }?;
+        *out = sotto_buffer::from_vec(s.inner.add_viewer(&v)?.to_vec());
+        Ok(())
+    })
+}
+
+/// Removes a viewer, rotates the share and writes the distribution for the
+/// remaining viewers.
+///
+/// # Safety
+///
+/// `share` is NULL or live; `viewer` is NULL or 64 readable bytes; `out` is
+/// NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_location_share_remove_viewer(
+    share: *mut sotto_location_share,
+    viewer: *const u8,
+    out: *mut sotto_buffer,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle_mut(share) }?;
+        // SAFETY: caller contract.
+        let v = identity_key(unsafe { ptr::array::<64>(viewer) }?)?;
+        // SAFETY: caller contract.
+        let out = unsafe { ptr::out(out) }?;
+        let d = s.inner.remove_viewer(&mut OsRng, &v)?;
+        *out = sotto_buffer::from_vec(d.to_vec());
+        Ok(())
+    })
+}
+
+/// Creates a viewer from `sender`'s distribution for conversation `context`.
+///
+/// # Safety
+///
+/// `context` is NULL or has `context_len` readable bytes; `sender` is NULL or
+/// 64 readable bytes; `data` is NULL or has `len` readable bytes; `out` is
+/// NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_location_viewer_new(
+    context: *const u8,
+    context_len: usize,
+    sender: *const u8,
+    data: *const u8,
+    len: usize,
+    out: *mut *mut sotto_location_viewer,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let ctx = unsafe { ptr::slice(context, context_len) }?;
+        // SAFETY: caller contract.
+        let sender = identity_key(unsafe { ptr::array::<64>(sender) }?)?;
+        // SAFETY: caller contract.
+        let bytes = unsafe { ptr::slice(data, len) }?;
+        // SAFETY: caller contract.
+        let out = unsafe { ptr::out(out) }?;
+        *out = ptr::into_handle(sotto_location_viewer {
+            inner: LocationViewer::new(ctx, &sender, bytes)?,
+        });
+        Ok(())
+    })
+}
+
+/// Takes a new distribution from the same sender (after a rotation).
+///
+/// # Safety
+///
+/// `viewer` is NULL or live; `data` is NULL or has `len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_location_viewer_process_distribution(
+    viewer: *mut sotto_location_viewer,
+    data: *const u8,
+    len: usize,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let v = unsafe { ptr::handle_mut(viewer) }?;
+        // SAFETY: caller contract.
+        let bytes = unsafe { ptr::slice(data, len) }?;
+        v.inner.process_distribution(bytes)?;
+        Ok(())
+    })
+}
+
+/// Verifies and decrypts an update at time `now`. Only an update newer than
+/// the newest one decrypted is accepted (`SOTTO_STATUS_STALE` otherwise).
+///
+/// # Safety
+///
+/// `viewer` is NULL or live; `update` is NULL or has `len` readable bytes;
+/// `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_location_viewer_decrypt(
+    viewer: *mut sotto_location_viewer,
+    update: *const u8,
+    len: usize,
+    now: u64,
+    out: *mut sotto_location,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let v = unsafe { ptr::handle_mut(viewer) }?;
+        // SAFETY: caller contract.
+        let bytes = unsafe { ptr::slice(update, len) }?;
+        // SAFETY: caller contract.
+        let out = unsafe { ptr::out(out) }?;
+        *out = sotto_location::from_core(&v.inner.decrypt(bytes, now)?);
+        Ok(())
+    })
+}
+
+/// The plain state encoding of a share (holds keys: store it only sealed).
+///
+/// # Safety
+///
+/// `share` is NULL or live; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_location_share_export(
+    share: *const sotto_location_share,
+    out: *mut sotto_buffer,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe { objects::export(share, out, |h| h.inner.to_bytes().to_vec()) }
+}
+
+/// Restores a share from its plain state encoding.
+///
+/// # Safety
+///
+/// `data` is NULL or has `len` readable bytes; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_location_share_import(
+    data: *const u8,
+    len: usize,
+    out: *mut *mut sotto_location_share,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe {
+        objects::import(data, len, out, |b| {
+            LocationShare::from_bytes(b).map(|inner| sotto_location_share { inner })
+        })
+    }
+}
+
+/// A share's state encrypted under the host's 32-byte key.
+///
+/// # Safety
+///
+/// `share` is NULL or live; `key` is NULL or 32 readable bytes; `out` is
+/// NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_location_share_seal(
+    share: *const sotto_location_share,
+    key: *const u8,
+    out: *mut sotto_buffer,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe { objects::seal(share, key, out, |h, k, rng| h.inner.seal(k, rng)) }
+}
+
+/// Restores a share from its encrypted state encoding.
+///
+/// # Safety
+///
+/// `key` is NULL or 32 readable bytes; `data` is NULL or has `len` readable
+/// bytes; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_location_share_open(
+    key: *const u8,
+    data: *const u8,
+    len: usize,
+    out: *mut *mut sotto_location_share,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe {
+        objects::open(key, data, len, out, |k, b| {
+            LocationShare::open(k, b).map(|inner| sotto_location_share { inner })
+        })
+    }
+}
+
+/// Frees a share (wiping its keys) and sets `*share` to NULL; this stops it.
+///
+/// # Safety
+///
+/// `share` is NULL or points to NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_location_share_free(share: *mut *mut sotto_location_share) {
+    // SAFETY: caller contract.
+    crate::panic::boundary_void(|| unsafe { ptr::free_handle(share) });
+}
+
+/// The plain state encoding of a viewer (holds keys: store it only sealed).
+///
+/// # Safety
+///
+/// `viewer` is NULL or live; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_location_viewer_export(
+    viewer: *const sotto_location_viewer,
+    out: *mut sotto_buffer,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe { objects::export(viewer, out, |h| h.inner.to_bytes().to_vec()) }
+}
+
+/// Restores a viewer from its plain state encoding.
+///
+/// # Safety
+///
+/// `data` is NULL or has `len` readable bytes; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_location_viewer_import(
+    data: *const u8,
+    len: usize,
+    out: *mut *mut sotto_location_viewer,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe {
+        objects::import(data, len, out, |b| {
+            LocationViewer::from_bytes(b).map(|inner| sotto_location_viewer { inner })
+        })
+    }
+}
+
+/// A viewer's state encrypted under the host's 32-byte key.
+///
+/// # Safety
+///
+/// `viewer` is NULL or live; `key` is NULL or 32 readable bytes; `out` is
+/// NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_location_viewer_seal(
+    viewer: *const sotto_location_viewer,
+    key: *const u8,
+    out: *mut sotto_buffer,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe { objects::seal(viewer, key, out, |h, k, rng| h.inner.seal(k, rng)) }
+}
+
+/// Restores a viewer from its encrypted state encoding.
+///
+/// # Safety
+///
+/// `key` is NULL or 32 readable bytes; `data` is NULL or has `len` readable
+/// bytes; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_location_viewer_open(
+    key: *const u8,
+    data: *const u8,
+    len: usize,
+    out: *mut *mut sotto_location_viewer,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe {
+        objects::open(key, data, len, out, |k, b| {
+            LocationViewer::open(k, b).map(|inner| sotto_location_viewer { inner })
+        })
+    }
+}
+
+/// Frees a viewer (wiping its keys) and sets `*viewer` to NULL.
+///
+/// # Safety
+///
+/// `viewer` is NULL or points to NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_location_viewer_free(viewer: *mut *mut sotto_location_viewer) {
+    // SAFETY: caller contract.
+    crate::panic::boundary_void(|| unsafe { ptr::free_handle(viewer) });
+}

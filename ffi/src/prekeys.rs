@@ -1,0 +1,259 @@
+//! Prekey stores and bundles.
+
+use sotto::{PrekeyBundle, PrekeyStore};
+
+use crate::buffer::sotto_buffer;
+use crate::identity::sotto_identity;
+use crate::panic::boundary;
+use crate::rng::OsRng;
+use crate::session::sotto_session;
+use crate::status::sotto_status;
+use crate::{objects, ptr};
+
+/// A device's signed and one-time prekeys (private halves). Wiped when freed.
+#[allow(non_camel_case_types)]
+pub struct sotto_prekey_store {
+    pub(crate) inner: PrekeyStore,
+}
+
+/// Creates a prekey store with a fresh signed prekey signed by `identity`.
+///
+/// # Safety
+///
+/// `identity` is NULL or live; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_prekey_store_new(
+    identity: *const sotto_identity,
+    now: u64,
+    out: *mut *mut sotto_prekey_store,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let id = unsafe { ptr::handle(identity) }?;
+        // SAFETY: caller contract.
+        let out = unsafe { ptr::out(out) }?;
+        *out = ptr::into_handle(sotto_prekey_store {
+            inner: PrekeyStore::new(&mut OsRng, &id.inner, now),
+        });
+        Ok(())
+    })
+}
+
+/// Generates `count` one-time prekeys (at most `MAX_ONE_TIME_PREKEYS` held).
+///
+/// # Safety
+///
+/// `store` is NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_prekey_store_generate_one_time_prekeys(
+    store: *mut sotto_prekey_store,
+    count: usize,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle_mut(store) }?;
+        s.inner.generate_one_time_prekeys(&mut OsRng, count)?;
+        Ok(())
+    })
+}
+
+/// Writes how many one-time prekeys the store holds.
+///
+/// # Safety
+///
+/// `store` is NULL or live; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_prekey_store_one_time_prekey_count(
+    store: *const sotto_prekey_store,
+    out: *mut usize,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle(store) }?;
+        // SAFETY: caller contract.
+        *unsafe { ptr::out(out) }? = s.inner.one_time_prekey_count();
+        Ok(())
+    })
+}
+
+/// Rotates the signed prekey; the previous one stays valid for the grace
+/// period.
+///
+/// # Safety
+///
+/// `store` and `identity` are NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_prekey_store_rotate_signed_prekey(
+    store: *mut sotto_prekey_store,
+    identity: *const sotto_identity,
+    now: u64,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle_mut(store) }?;
+        // SAFETY: caller contract.
+        let id = unsafe { ptr::handle(identity) }?;
+        s.inner.rotate_signed_prekey(&mut OsRng, &id.inner, now)?;
+        Ok(())
+    })
+}
+
+/// Encodes the prekey bundle the server hands out: the identity, the signed
+/// prekey and the `one_time_index`-th one-time prekey the store holds
+/// (`SIZE_MAX` for none; an index beyond the count is
+/// `SOTTO_STATUS_INVALID_ARGUMENT`).
+///
+/// # Safety
+///
+/// `store` and `identity` are NULL or live; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_prekey_store_bundle(
+    store: *const sotto_prekey_store,
+    identity: *const sotto_identity,
+    one_time_index: usize,
+    out: *mut sotto_buffer,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle(store) }?;
+        // SAFETY: caller contract.
+        let id = unsafe { ptr::handle(identity) }?;
+        // SAFETY: caller contract.
+        let out = unsafe { ptr::out(out) }?;
+        let one_time_prekey = if one_time_index == usize::MAX {
+            None
+        } else {
+            Some(
+                *s.inner
+                    .one_time_prekeys()
+                    .get(one_time_index)
+                    .ok_or(sotto_status::InvalidArgument)?,
+            )
+        };
+        let bundle = PrekeyBundle {
+            identity: *id.inner.public_key(),
+            signed_prekey: s.inner.signed_prekey(),
+            one_time_prekey,
+        };
+        *out = sotto_buffer::from_vec(bundle.to_bytes());
+        Ok(())
+    })
+}
+
+/// Accepts the first message of a new session: creates the session and
+/// writes the plaintext. The one-time prekey is consumed only on success.
+///
+/// # Safety
+///
+/// `store` and `identity` are NULL or live; `message` is NULL or has `len`
+/// readable bytes; `session_out` and `plaintext_out` are NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_prekey_store_accept(
+    store: *mut sotto_prekey_store,
+    identity: *const sotto_identity,
+    message: *const u8,
+    len: usize,
+    now: u64,
+    session_out: *mut *mut sotto_session,
+    plaintext_out: *mut sotto_buffer,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle_mut(store) }?;
+        // SAFETY: caller contract.
+        let id = unsafe { ptr::handle(identity) }?;
+        // SAFETY: caller contract.
+        let msg = unsafe { ptr::slice(message, len) }?;
+        // SAFETY: caller contract.
+        let session_out = unsafe { ptr::out(session_out) }?;
+        // SAFETY: caller contract.
+        let plaintext_out = unsafe { ptr::out(plaintext_out) }?;
+        let accepted = s.inner.accept(&id.inner, msg, now)?;
+        *plaintext_out = sotto_buffer::from_vec(accepted.plaintext);
+        *session_out = ptr::into_handle(sotto_session {
+            inner: accepted.session,
+        });
+        Ok(())
+    })
+}
+
+/// The plain state encoding (holds private keys: store it only sealed).
+///
+/// # Safety
+///
+/// `store` is NULL or live; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_prekey_store_export(
+    store: *const sotto_prekey_store,
+    out: *mut sotto_buffer,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe { objects::export(store, out, |h| h.inner.to_bytes().to_vec()) }
+}
+
+/// Restores a prekey store from its plain state encoding.
+///
+/// # Safety
+///
+/// `data` is NULL or has `len` readable bytes; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_prekey_store_import(
+    data: *const u8,
+    len: usize,
+    out: *mut *mut sotto_prekey_store,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe {
+        objects::import(data, len, out, |b| {
+            PrekeyStore::from_bytes(b).map(|inner| sotto_prekey_store { inner })
+        })
+    }
+}
+
+/// The state encoding encrypted under the host's 32-byte key.
+///
+/// # Safety
+///
+/// `store` is NULL or live; `key` is NULL or 32 readable bytes; `out` is
+/// NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_prekey_store_seal(
+    store: *const sotto_prekey_store,
+    key: *const u8,
+    out: *mut sotto_buffer,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe { objects::seal(store, key, out, |h, k, rng| h.inner.seal(k, rng)) }
+}
+
+/// Restores a prekey store from its encrypted state encoding.
+///
+/// # Safety
+///
+/// `key` is NULL or 32 readable bytes; `data` is NULL or has `len` readable
+/// bytes; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_prekey_store_open(
+    key: *const u8,
+    data: *const u8,
+    len: usize,
+    out: *mut *mut sotto_prekey_store,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe {
+        objects::open(key, data, len, out, |k, b| {
+            PrekeyStore::open(k, b).map(|inner| sotto_prekey_store { inner })
+        })
+    }
+}
+
+/// Frees a prekey store (wiping its keys) and sets `*store` to NULL.
+///
+/// # Safety
+///
+/// `store` is NULL or points to NULL or a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_prekey_store_free(store: *mut *mut sotto_prekey_store) {
+    // SAFETY: caller contract.
+    crate::panic::boundary_void(|| unsafe { ptr::free_handle(store) });
+}
