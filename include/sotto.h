@@ -832,7 +832,7 @@ sotto_status sotto_session_remote_identity(const struct sotto_session *session,
 // # Safety
 //
 // `message` is NULL or has `len` readable bytes; `out` is NULL or writable.
-sotto_status sotto_message_kind(const uint8_t *message, size_t len, sotto_message_kind *out);
+sotto_status sotto_message_kind_of(const uint8_t *message, size_t len, sotto_message_kind *out);
 
 // Writes the 64-byte identity a prekey message claims (unauthenticated until
 // it decrypts), to check it against the trust store first.

@@ -167,7 +167,7 @@ pub unsafe extern "C" fn sotto_session_remote_identity(
 ///
 /// `message` is NULL or has `len` readable bytes; `out` is NULL or writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_message_kind(
+pub unsafe extern "C" fn sotto_message_kind_of(
     message: *const u8,
     len: usize,
     out: *mut sotto_message_kind,

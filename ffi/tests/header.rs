@@ -1,6 +1,7 @@
 //! The committed header `include/sotto.h` is what cbindgen generates from
 //! this crate: any change to the C ABI must regenerate it
 //! (`SOTTO_WRITE_HEADER=1 cargo test -p sotto-ffi --test header`).
+#![allow(clippy::panic)]
 
 use std::path::Path;
 
