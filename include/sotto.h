@@ -172,27 +172,43 @@ typedef uint32_t sotto_identity_status_kind;
 #endif // __cplusplus
 
 // Our view of one group: our sender key and the members'. Wiped when freed.
+//
+// Thread safety: may move between threads; use from one thread at a time.
 typedef struct sotto_group sotto_group;
 
 // A device's long-term identity (both private keys). Wiped when freed.
+//
+// Thread safety: may move between threads; use from one thread at a time.
 typedef struct sotto_identity sotto_identity;
 
 // The sender's side of a live-location share. Wiped when freed.
+//
+// Thread safety: may move between threads; use from one thread at a time.
 typedef struct sotto_location_share sotto_location_share;
 
 // A viewer's side of one sender's live-location share. Wiped when freed.
+//
+// Thread safety: may move between threads; use from one thread at a time.
 typedef struct sotto_location_viewer sotto_location_viewer;
 
 // A device's signed and one-time prekeys (private halves). Wiped when freed.
+//
+// Thread safety: may move between threads; use from one thread at a time.
 typedef struct sotto_prekey_store sotto_prekey_store;
 
 // The security code of a conversation between two identities.
+//
+// Thread safety: may move between threads; use from one thread at a time.
 typedef struct sotto_security_code sotto_security_code;
 
 // A Double Ratchet session with one remote device. Wiped when freed.
+//
+// Thread safety: may move between threads; use from one thread at a time.
 typedef struct sotto_session sotto_session;
 
 // Trust records for every contact, with the identity-change policy.
+//
+// Thread safety: may move between threads; use from one thread at a time.
 typedef struct sotto_trust_store sotto_trust_store;
 
 // Bytes the library allocated for the caller: a message, a plaintext, an

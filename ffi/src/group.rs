@@ -9,6 +9,8 @@ use crate::status::sotto_status;
 use crate::{SOTTO_IDENTITY_KEY_LEN, identity_key, identity_list, objects, ptr};
 
 /// Our view of one group: our sender key and the members'. Wiped when freed.
+///
+/// Thread safety: may move between threads; use from one thread at a time.
 #[allow(non_camel_case_types)]
 pub struct sotto_group {
     pub(crate) inner: Group,

@@ -9,6 +9,8 @@ use crate::status::sotto_status;
 use crate::{copy_out, objects, ptr};
 
 /// A device's long-term identity (both private keys). Wiped when freed.
+///
+/// Thread safety: may move between threads; use from one thread at a time.
 #[allow(non_camel_case_types)]
 pub struct sotto_identity {
     pub(crate) inner: IdentityKeyPair,

@@ -107,12 +107,16 @@ impl sotto_location {
 }
 
 /// The sender's side of a live-location share. Wiped when freed.
+///
+/// Thread safety: may move between threads; use from one thread at a time.
 #[allow(non_camel_case_types)]
 pub struct sotto_location_share {
     pub(crate) inner: LocationShare,
 }
 
 /// A viewer's side of one sender's live-location share. Wiped when freed.
+///
+/// Thread safety: may move between threads; use from one thread at a time.
 #[allow(non_camel_case_types)]
 pub struct sotto_location_viewer {
     pub(crate) inner: LocationViewer,

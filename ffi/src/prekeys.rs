@@ -11,6 +11,8 @@ use crate::status::sotto_status;
 use crate::{objects, ptr};
 
 /// A device's signed and one-time prekeys (private halves). Wiped when freed.
+///
+/// Thread safety: may move between threads; use from one thread at a time.
 #[allow(non_camel_case_types)]
 pub struct sotto_prekey_store {
     pub(crate) inner: PrekeyStore,

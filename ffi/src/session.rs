@@ -11,6 +11,8 @@ use crate::verify::sotto_trust_store;
 use crate::{copy_out, objects, ptr};
 
 /// A Double Ratchet session with one remote device. Wiped when freed.
+///
+/// Thread safety: may move between threads; use from one thread at a time.
 #[allow(non_camel_case_types)]
 pub struct sotto_session {
     pub(crate) inner: Session,

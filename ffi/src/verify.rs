@@ -13,6 +13,8 @@ pub const SOTTO_SECURITY_CODE_DIGITS: usize = 60;
 pub const SOTTO_SCANNABLE_LEN: usize = 66;
 
 /// The security code of a conversation between two identities.
+///
+/// Thread safety: may move between threads; use from one thread at a time.
 #[allow(non_camel_case_types)]
 pub struct sotto_security_code {
     pub(crate) inner: SecurityCode,
@@ -147,6 +149,8 @@ pub unsafe extern "C" fn sotto_security_code_free(code: *mut *mut sotto_security
 }
 
 /// Trust records for every contact, with the identity-change policy.
+///
+/// Thread safety: may move between threads; use from one thread at a time.
 #[allow(non_camel_case_types)]
 pub struct sotto_trust_store {
     pub(crate) inner: TrustStore,
