@@ -1,0 +1,4 @@
+//! Fuzz target `location_decrypt`: see `fuzz/src/targets.rs`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| sotto_fuzz::targets::location_decrypt(data));
