@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use sotto_ffi::*;
 
-use crate::targets::{KEY, NOW};
+use crate::targets::KEY;
 
 fn empty() -> sotto_buffer {
     sotto_buffer {
@@ -138,6 +138,5 @@ pub fn ffi_bytes(data: &[u8]) {
         }
         sotto_session_free(&mut session);
         sotto_identity_free(&mut me);
-        let _ = NOW;
     }
 }
