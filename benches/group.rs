@@ -182,5 +182,38 @@ fn distribution(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, signature, encrypt, decrypt, skip, distribution);
+/// The worst case a single group message can cost a receiver: a jump of
+/// exactly `MAX_GROUP_JUMP` steps, keeping the newest 2000 keys.
+fn jump_limit(c: &mut Criterion) {
+    let mut g = c.benchmark_group("group_decrypt_at_jump_limit");
+    g.sample_size(10);
+    let mut r = rng();
+    let (mut a, b, alice) = sotto_pair(&mut r);
+    let fresh = b.to_bytes();
+    let mut last = Vec::new();
+    for _ in 0..=sotto::MAX_GROUP_JUMP {
+        last = a.encrypt(b"far").unwrap();
+    }
+    g.bench_function("sotto", |bench| {
+        bench.iter_batched(
+            || Group::from_bytes(&fresh).unwrap(),
+            |mut b| {
+                b.decrypt(&alice, &last).unwrap();
+                b
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    signature,
+    encrypt,
+    decrypt,
+    skip,
+    distribution,
+    jump_limit
+);
 criterion_main!(benches);
