@@ -386,6 +386,7 @@ fn a_viewer_can_drop_a_backlog() {
     assert_eq!(s.viewer.decrypt(&updates[29], NOW), Err(Error::Stale));
     assert_eq!(s.viewer.skip_to(29), Err(Error::Stale));
     s.viewer.skip_to(30).unwrap();
+    assert_eq!(s.viewer.skip_to(0), Err(Error::Stale));
     assert_eq!(s.viewer.decrypt(&updates[30], NOW).unwrap(), fix(30));
     assert_eq!(s.viewer.decrypt(&updates[39], NOW).unwrap(), fix(39));
 }

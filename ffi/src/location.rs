@@ -47,22 +47,10 @@ pub struct sotto_location {
 }
 
 fn precision(code: u32) -> Result<Precision, sotto_status> {
-    Ok(match code {
-        0 => Precision::Exact,
-        1 => Precision::Street,
-        2 => Precision::Neighbourhood,
-        3 => Precision::City,
-        _ => return Err(sotto_status::InvalidArgument),
-    })
-}
-
-fn precision_code(p: Precision) -> u32 {
-    match p {
-        Precision::Exact => 0,
-        Precision::Street => 1,
-        Precision::Neighbourhood => 2,
-        Precision::City => 3,
-    }
+    u8::try_from(code)
+        .ok()
+        .and_then(|c| Precision::from_code(c).ok())
+        .ok_or(sotto_status::InvalidArgument)
 }
 
 fn optional<T>(flag: u8, value: T) -> Result<Option<T>, sotto_status> {
@@ -101,7 +89,7 @@ impl sotto_location {
             speed_cm_s: l.speed_cm_s.unwrap_or(0),
             timestamp_ms: l.timestamp_ms,
             sequence: l.sequence,
-            precision: precision_code(l.precision),
+            precision: u32::from(l.precision.code()),
         }
     }
 }

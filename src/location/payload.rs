@@ -56,7 +56,9 @@ pub enum Precision {
 }
 
 impl Precision {
-    pub(crate) fn code(self) -> u8 {
+    /// The precision's code in the payload and state encodings (0 exact,
+    /// 1 street, 2 neighbourhood, 3 city).
+    pub fn code(self) -> u8 {
         match self {
             Precision::Exact => 0,
             Precision::Street => 1,
@@ -65,7 +67,8 @@ impl Precision {
         }
     }
 
-    pub(crate) fn from_code(c: u8) -> Result<Self> {
+    /// The precision with this code; another code is [`Error::Malformed`].
+    pub fn from_code(c: u8) -> Result<Self> {
         Ok(match c {
             0 => Precision::Exact,
             1 => Precision::Street,

@@ -280,13 +280,12 @@ impl LocationViewer {
     /// Megolm's `advance_to`). Useful to drop a backlog unread. Moving
     /// backwards is [`Error::Stale`]; nothing changes on error.
     pub fn skip_to(&mut self, iteration: u32) -> Result<()> {
-        let Some(last) = iteration.checked_sub(1) else {
-            return Ok(());
-        };
         if iteration < self.ratchet.next {
             return Err(Error::Stale);
         }
-        if iteration > self.ratchet.next {
+        if let Some(last) = iteration.checked_sub(1)
+            && iteration > self.ratchet.next
+        {
             self.ratchet = self.ratchet.use_at(last)?.1;
         }
         Ok(())

@@ -31,7 +31,7 @@ use crate::keys::identity::IdentityKey;
 use crate::secret::Secret32;
 use crate::state::{self, TYPE_GROUP};
 use crate::wire::codec::Reader;
-use crate::wire::group::group_id_len;
+use crate::wire::group::read_group_id;
 
 fn secret(r: &mut Reader<'_>) -> Result<Secret32> {
     Ok(Secret32::new(*Zeroizing::new(r.array::<32>()?)))
@@ -117,9 +117,7 @@ impl Group {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
         state::check(&mut r, TYPE_GROUP)?;
-        let id_len = r.u8()?;
-        let id = Vec::from(r.bytes(usize::from(id_len))?);
-        group_id_len(&id).map_err(|_| Error::Malformed)?;
+        let id = Vec::from(read_group_id(&mut r)?);
         let chain_id = r.u32()?;
         let iteration = r.u32()?;
         let ck = secret(&mut r)?;

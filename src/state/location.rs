@@ -23,20 +23,13 @@ use crate::location::payload::{Location, Precision};
 use crate::location::share::{LocationShare, LocationViewer};
 use crate::state::{self, TYPE_LOCATION_SHARE, TYPE_LOCATION_VIEWER};
 use crate::wire::codec::{Reader, put_flag};
-use crate::wire::group::group_id_len;
+use crate::wire::group::read_group_id;
 use crate::wire::location::read_ratchet;
 
 fn put_context(out: &mut Vec<u8>, ctx: &[u8]) {
     // Validated on creation (1..=64 bytes).
     out.push(u8::try_from(ctx.len()).unwrap_or(0));
     out.extend_from_slice(ctx);
-}
-
-fn read_context(r: &mut Reader<'_>) -> Result<Vec<u8>> {
-    let len = r.u8()?;
-    let ctx = r.bytes(usize::from(len))?;
-    group_id_len(ctx).map_err(|_| Error::Malformed)?;
-    Ok(Vec::from(ctx))
 }
 
 fn put_ratchet(out: &mut Vec<u8>, next: u32, keys: &[crate::secret::Secret32]) {
@@ -72,7 +65,7 @@ impl LocationShare {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
         state::check(&mut r, TYPE_LOCATION_SHARE)?;
-        let context = read_context(&mut r)?;
+        let context = Vec::from(read_group_id(&mut r)?);
         let share_id = r.u32()?;
         let expires_at = r.u64()?;
         let precision = Precision::from_code(r.u8()?)?;
@@ -135,7 +128,7 @@ impl LocationViewer {
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
         state::check(&mut r, TYPE_LOCATION_VIEWER)?;
-        let context = read_context(&mut r)?;
+        let context = Vec::from(read_group_id(&mut r)?);
         let sender = IdentityKey::from_bytes(r.bytes(64)?)?;
         let share_id = r.u32()?;
         let expires_at = r.u64()?;

@@ -43,6 +43,14 @@ pub(crate) fn group_id_len(group_id: &[u8]) -> Result<u8> {
     }
 }
 
+/// Reads a length-prefixed group id or conversation context (1 to 64 bytes).
+pub(crate) fn read_group_id<'a>(r: &mut Reader<'a>) -> Result<&'a [u8]> {
+    let len = r.u8()?;
+    let id = r.bytes(usize::from(len))?;
+    group_id_len(id).map_err(|_| Error::Malformed)?;
+    Ok(id)
+}
+
 pub(crate) fn encode_distribution(
     group_id: &[u8],
     chain_id: u32,
@@ -66,9 +74,7 @@ pub(crate) fn encode_distribution(
 pub(crate) fn parse_distribution(bytes: &[u8]) -> Result<Distribution<'_>> {
     let mut r = Reader::new(bytes);
     check_prefix(&mut r, TYPE_SENDER_KEY_DISTRIBUTION)?;
-    let len = r.u8()?;
-    let group_id = r.bytes(usize::from(len))?;
-    group_id_len(group_id).map_err(|_| Error::Malformed)?;
+    let group_id = read_group_id(&mut r)?;
     let chain_id = r.u32()?;
     let iteration = r.u32()?;
     let chain_key = Secret32::new(*Zeroizing::new(r.array::<32>()?));

@@ -22,7 +22,7 @@ use crate::location::payload::LOCATION_PAYLOAD_LEN;
 use crate::location::ratchet::{LOCATION_DIMENSIONS, Ratchet};
 use crate::secret::Secret32;
 use crate::wire::codec::Reader;
-use crate::wire::group::{SIGNATURE_LEN, group_id_len};
+use crate::wire::group::{SIGNATURE_LEN, group_id_len, read_group_id};
 use crate::wire::{TYPE_LOCATION_DISTRIBUTION, TYPE_LOCATION_UPDATE, WIRE_VERSION, check_prefix};
 
 /// Length of the header of an update.
@@ -81,9 +81,7 @@ pub(crate) fn read_ratchet(r: &mut Reader<'_>) -> Result<Ratchet> {
 pub(crate) fn parse_distribution(bytes: &[u8]) -> Result<Distribution<'_>> {
     let mut r = Reader::new(bytes);
     check_prefix(&mut r, TYPE_LOCATION_DISTRIBUTION)?;
-    let len = r.u8()?;
-    let context = r.bytes(usize::from(len))?;
-    group_id_len(context).map_err(|_| Error::Malformed)?;
+    let context = read_group_id(&mut r)?;
     let share_id = r.u32()?;
     let expires_at = r.u64()?;
     let ratchet = read_ratchet(&mut r)?;
