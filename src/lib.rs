@@ -53,6 +53,7 @@ pub mod fingerprint;
 mod group;
 mod keys;
 pub mod location;
+pub mod padding;
 mod ratchet;
 mod secret;
 mod state;

@@ -223,8 +223,9 @@ fn frozen_session_vectors() {
         bundle.to_bytes().len(),
         2 + 64 + 4 + 8 + 32 + 64 + 1 + 4 + 32
     );
-    assert_eq!(m1.len(), 2 + 64 + 32 + 4 + 1 + 4 + 32 + 1 + 1 + 13 + 16);
-    assert_eq!(r1.len(), 2 + 32 + 1 + 1 + 11 + 16);
+    // Plaintexts are padded to whole 32-byte blocks (PROTOCOL.md §6.3).
+    assert_eq!(m1.len(), 2 + 64 + 32 + 4 + 1 + 4 + 32 + 1 + 1 + 32 + 16);
+    assert_eq!(r1.len(), 2 + 32 + 1 + 1 + 32 + 16);
 }
 
 /// Compares digests with a committed file of `name: digest` lines.
@@ -270,7 +271,7 @@ fn frozen_group_vectors() {
     ];
     check_frozen(include_str!("vectors/group.txt"), &got);
     assert_eq!(d.len(), 2 + 1 + 12 + 4 + 4 + 32 + 32);
-    assert_eq!(m0.len(), 2 + 4 + 1 + 15 + 16 + 64);
+    assert_eq!(m0.len(), 2 + 4 + 1 + 32 + 16 + 64);
 
     // The same message 1 opened from PROTOCOL.md §10 alone: offsets, labels
     // and formulas, through the raw primitives rather than the group code.
@@ -305,9 +306,11 @@ fn frozen_group_vectors() {
     crypto::ed25519_verify_strict(signing, &signed, sig).unwrap();
     let key: [u8; 32] = okm[..32].try_into().unwrap();
     let nonce: [u8; 12] = okm[32..].try_into().unwrap();
+    let mut padded = b"group message 1\x80".to_vec();
+    padded.resize(32, 0);
     assert_eq!(
         crypto::aes256gcm_open(&key, &nonce, header, body).unwrap(),
-        b"group message 1"
+        padded
     );
 }
 

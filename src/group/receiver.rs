@@ -18,6 +18,7 @@ use ed25519_dalek::VerifyingKey;
 use crate::crypto::{self, AeadKey};
 use crate::error::{Error, Result};
 use crate::group::{LABEL_GROUP_MESSAGE_KEYS, MAX_GROUP_JUMP, MAX_GROUP_SKIPPED_KEYS};
+use crate::padding;
 use crate::secret::Secret32;
 use crate::wire::group::GroupMessage;
 
@@ -114,7 +115,8 @@ impl ReceiverKey {
 }
 
 fn open(seed: &Secret32, msg: &GroupMessage<'_>) -> Result<Vec<u8>> {
-    AeadKey::derive(seed, LABEL_GROUP_MESSAGE_KEYS).open(msg.header, msg.sealed)
+    let padded = AeadKey::derive(seed, LABEL_GROUP_MESSAGE_KEYS).open(msg.header, msg.sealed)?;
+    padding::unpad(padded)
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use zeroize::Zeroizing;
 use crate::crypto::{self, AeadKey, TAG_LEN};
 use crate::error::{Error, Result};
 use crate::group::{LABEL_GROUP_MESSAGE_KEYS, LABEL_GROUP_SIGNATURE};
+use crate::padding;
 use crate::secret::Secret32;
 use crate::wire::group::{self as wire, SIGNATURE_LEN};
 
@@ -63,12 +64,14 @@ impl SenderKey {
             .checked_add(1)
             .ok_or(Error::CounterExhausted)?;
         let (seed, ck) = crypto::chain_step(&self.ck);
-        let capacity = plaintext.len().saturating_add(11 + TAG_LEN + SIGNATURE_LEN);
+        let capacity = padding::padded_len(plaintext.len())
+            .unwrap_or(0)
+            .saturating_add(11 + TAG_LEN + SIGNATURE_LEN);
         let mut header = Vec::with_capacity(11);
         wire::encode_message_header(&mut header, self.chain_id, self.iteration);
         let mut out = Vec::with_capacity(capacity);
         out.extend_from_slice(&header);
-        out.extend_from_slice(plaintext);
+        padding::pad_into(&mut out, plaintext)?;
         AeadKey::derive(&seed, LABEL_GROUP_MESSAGE_KEYS).seal_in_place(
             &header,
             &mut out,

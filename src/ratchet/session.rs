@@ -24,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::keys::bundle::PrekeyBundle;
 use crate::keys::identity::{IdentityKey, IdentityKeyPair};
 use crate::keys::prekey::PrekeyBundleParts;
+use crate::padding;
 use crate::ratchet::chain::{ReceiverChain, SenderChain};
 use crate::ratchet::skipped::{SkippedKey, SkippedKeys};
 use crate::ratchet::{LABEL_MESSAGE_KEYS, MAX_OLD_CHAINS, MAX_SKIP, kdf_rk};
@@ -190,14 +191,14 @@ impl Session {
         };
         let mut out = Vec::with_capacity(
             MAX_HEADER_LEN
-                .saturating_add(plaintext.len())
+                .saturating_add(padding::padded_len(plaintext.len()).unwrap_or(0))
                 .saturating_add(TAG_LEN),
         );
         encode_header(&mut out, self.pending.as_ref(), &header);
         let header_len = out.len();
         let mut ad = [0u8; 32 + MAX_HEADER_LEN];
         let ad = fill_ad(&mut ad, &self.ad, &out)?;
-        out.extend_from_slice(plaintext);
+        padding::pad_into(&mut out, plaintext)?;
         AeadKey::derive(&seed, LABEL_MESSAGE_KEYS).seal_in_place(ad, &mut out, header_len)?;
         // Commit.
         if let Some(s) = fresh {
@@ -264,6 +265,7 @@ impl Session {
             }
             let adv = chain.advance_to(h.n)?;
             let pt = AeadKey::derive(&adv.seed, LABEL_MESSAGE_KEYS).open(ad, p.sealed)?;
+            let pt = padding::unpad(pt)?;
             let skipped = chain.commit(adv);
             self.skipped.extend(&h.ratchet_key, skipped);
             self.pending = None;
@@ -282,6 +284,7 @@ impl Session {
             }
             let adv = chain.advance_to(h.n)?;
             let pt = AeadKey::derive(&adv.seed, LABEL_MESSAGE_KEYS).open(ad, p.sealed)?;
+            let pt = padding::unpad(pt)?;
             let skipped = chain.commit(adv);
             if chain.is_exhausted() {
                 self.old_chains.remove(i);
@@ -310,6 +313,7 @@ impl Session {
         };
         let adv = chain.advance_to(h.n)?;
         let pt = AeadKey::derive(&adv.seed, LABEL_MESSAGE_KEYS).open(ad, p.sealed)?;
+        let pt = padding::unpad(pt)?;
         // Commit.
         let skipped = chain.commit(adv);
         if let Some(mut previous) = self.receiving.take() {
@@ -339,6 +343,7 @@ impl Session {
             .ok_or(Error::Duplicate)?;
         let key: &SkippedKey = self.skipped.get(i).ok_or(Error::Duplicate)?;
         let pt = AeadKey::derive(&key.seed, LABEL_MESSAGE_KEYS).open(ad, sealed)?;
+        let pt = padding::unpad(pt)?;
         self.skipped.remove(i);
         self.pending = None;
         Ok(pt)
