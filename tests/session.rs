@@ -11,7 +11,7 @@ mod common;
 use common::{NOW, TestRng, device, establish};
 use sotto::{
     Error, IdentityKeyPair, MAX_OLD_CHAINS, MAX_SKIP, MAX_SKIPPED_KEYS, MessageKind, PrekeyStore,
-    SIGNED_PREKEY_GRACE_SECS, Session, inspect_prekey_message, message_kind,
+    SIGNED_PREKEY_GRACE_SECS, Session, crypto, inspect_prekey_message, message_kind,
 };
 
 /// Alice → Bob session established, both sides ready.
@@ -611,4 +611,55 @@ fn post_compromise_recovery_after_one_round_trip() {
     assert_eq!(b.decrypt(&m).unwrap(), b"healed");
     // The thief's copy cannot follow: it lacks Bob's new ratchet private key.
     assert!(stolen.decrypt(&m).is_err());
+}
+
+/// A message whose tag verifies but whose padding is invalid (only the
+/// sender, holding the chain key, can make one) is `Malformed`, and the
+/// receiver's state does not change.
+#[test]
+fn invalid_padding_under_a_valid_tag_changes_nothing() {
+    let mut rng = TestRng::new(24);
+    let (mut a, mut b) = pair(&mut rng);
+    let r = b.encrypt(&mut rng, b"r").unwrap();
+    a.decrypt(&r).unwrap();
+    a.encrypt(&mut rng, b"x").unwrap();
+    // The sending chain key, from the plain state (PROTOCOL.md §7).
+    let state = a.to_bytes().to_vec();
+    let ad = &state[2..34];
+    let ns_at = 2 + 32 + 64 + 32 + 64 + 1 + 32 + 1 + 32;
+    let ck: [u8; 32] = state[ns_at - 32..ns_at].try_into().unwrap();
+    let seed = crypto::hmac_sha256(&ck, &[0x01]);
+    let mut okm = [0u8; 44];
+    crypto::hkdf_sha256(&[0u8; 32], &seed, sotto::LABEL_MESSAGE_KEYS, &mut okm).unwrap();
+    let key: [u8; 32] = okm[..32].try_into().unwrap();
+    let nonce: [u8; 12] = okm[32..].try_into().unwrap();
+
+    let genuine = a.encrypt(&mut rng, b"genuine").unwrap();
+    let header = &genuine[..genuine.len() - 48];
+    let aad = [ad, header].concat();
+    let before = b.to_bytes().to_vec();
+    let mut trailing_byte = b"abc\x80".to_vec();
+    trailing_byte.resize(32, 0);
+    trailing_byte[31] = 1;
+    let mut marker_too_early = b"abc\x80".to_vec();
+    marker_too_early.resize(64, 0);
+    let bad_paddings = [
+        vec![0x41; 32],
+        vec![0u8; 32],
+        vec![0x80; 31],
+        trailing_byte,
+        marker_too_early,
+    ];
+    for padded in bad_paddings {
+        let body = crypto::aes256gcm_seal(&key, &nonce, &aad, &padded).unwrap();
+        let forged = [header, &body].concat();
+        assert_eq!(b.decrypt(&forged), Err(Error::Malformed));
+        assert_eq!(b.to_bytes().to_vec(), before);
+    }
+    // The same key with valid padding is the genuine message.
+    let mut padded = b"genuine\x80".to_vec();
+    padded.resize(32, 0);
+    let body = crypto::aes256gcm_seal(&key, &nonce, &aad, &padded).unwrap();
+    assert_eq!(body, genuine[genuine.len() - 48..]);
+    assert_eq!(b.decrypt(&genuine).unwrap(), b"genuine");
 }
