@@ -28,6 +28,8 @@
 //! a reference in `ptr.rs`, and every export runs inside `panic.rs`.
 
 mod buffer;
+#[cfg(feature = "ct-check")]
+pub mod ct_check;
 mod group;
 mod identity;
 mod location;
