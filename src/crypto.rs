@@ -14,6 +14,7 @@
 
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::{Aes256Gcm, Nonce, Tag};
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use ed25519_dalek::ed25519::signature::{MultipartSigner, MultipartVerifier};
 use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
@@ -43,9 +44,10 @@ pub(crate) fn random_array<const N: usize, R: CryptoRng + ?Sized>(rng: &mut R) -
 
 // ---------------------------------------------------------------- X25519
 
-/// An X25519 private key with its public key.
+/// An X25519 private key with its public key. The private key is boxed, so
+/// moving the pair (and whatever holds it) moves a pointer, never the key.
 pub(crate) struct DhKeyPair {
-    secret: StaticSecret,
+    secret: Box<StaticSecret>,
     public: [u8; 32],
 }
 
@@ -56,7 +58,10 @@ impl DhKeyPair {
 
     fn from_secret(secret: StaticSecret) -> Self {
         let public = PublicKey::from(&secret).to_bytes();
-        DhKeyPair { secret, public }
+        DhKeyPair {
+            secret: Box::new(secret),
+            public,
+        }
     }
 
     /// Restores a key pair from its private bytes (the public key is recomputed).
@@ -68,6 +73,7 @@ impl DhKeyPair {
     /// public key is checked against the private key.
     pub(crate) fn from_parts(secret: &[u8; 32], public: &[u8; 32]) -> Result<Self> {
         let pair = Self::from_secret_bytes(secret);
+        // ct-declassify: stored-public-key (the next line)
         if pair.public == *public {
             Ok(pair)
         } else {
@@ -81,7 +87,7 @@ impl DhKeyPair {
     /// stored encrypted and whose DH keys are replaced at every ratchet step.
     pub(crate) fn from_stored(secret: &[u8; 32], public: &[u8; 32]) -> Self {
         DhKeyPair {
-            secret: StaticSecret::from(*secret),
+            secret: Box::new(StaticSecret::from(*secret)),
             public: *public,
         }
     }
@@ -96,7 +102,7 @@ impl DhKeyPair {
 
     pub(crate) fn duplicate(&self) -> Self {
         DhKeyPair {
-            secret: StaticSecret::from(*self.secret.as_bytes()),
+            secret: Box::new(StaticSecret::from(*self.secret.as_bytes())),
             public: self.public,
         }
     }
@@ -104,6 +110,7 @@ impl DhKeyPair {
     /// `DH(self, their)`, refused when not contributory.
     pub(crate) fn agree(&self, their: &[u8; 32]) -> Result<Secret32> {
         let shared = self.secret.diffie_hellman(&PublicKey::from(*their));
+        // ct-declassify: contributory-dh (the next line)
         if !shared.was_contributory() {
             return Err(Error::NonContributory);
         }
@@ -353,6 +360,7 @@ impl AeadKey {
         let cipher = Aes256Gcm::new(self.key.expose().into());
         let nonce = Nonce::from(self.nonce);
         let mut buf = ct.to_vec();
+        // ct-declassify: aead-open-result (the next line)
         match cipher.decrypt_inout_detached(&nonce, ad, buf.as_mut_slice().into(), &tag) {
             Ok(()) => Ok(buf),
             Err(_) => {

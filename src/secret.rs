@@ -5,9 +5,18 @@
 //! held inline (not boxed) so that the hot ratchet path does no allocation;
 //! the moves this implies may leave copies in stack frames that the compiler
 //! reuses, which is the usual limit of zeroization in Rust.
+//!
+//! Heap memory is held to a stricter rule, checked by the freed-memory scan
+//! in `ffi/tests/zeroize.rs`: no heap block is ever freed holding a secret.
+//! Collections that move their elements (growth, removal, eviction) hold
+//! secrets boxed (`Box<Secret32>`), so only pointers move and each secret is
+//! wiped where it lives; encodings that hold secrets grow through
+//! [`SecretBuf`], which wipes the block it leaves behind.
 
+use alloc::vec::Vec;
 use core::fmt;
-use zeroize::{Zeroize, ZeroizeOnDrop};
+use core::ops::Deref;
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
 /// 32 secret bytes: a root key, chain key, message key or private key.
 #[derive(Zeroize, ZeroizeOnDrop)]
@@ -37,6 +46,59 @@ impl Secret32 {
     }
 }
 
+/// A byte buffer for encodings that hold secrets: when it must grow, it
+/// copies into a larger block and wipes the old one before freeing it (a
+/// plain `Vec` would free the old block as it is), and it is wiped on drop.
+pub(crate) struct SecretBuf(Vec<u8>);
+
+impl SecretBuf {
+    /// An empty buffer; `capacity` is a hint, not a limit.
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        SecretBuf(Vec::with_capacity(capacity))
+    }
+
+    fn reserve(&mut self, extra: usize) {
+        let needed = self.0.len().saturating_add(extra);
+        if needed <= self.0.capacity() {
+            return;
+        }
+        let mut bigger = Vec::with_capacity(needed.max(self.0.capacity().saturating_mul(2)));
+        bigger.extend_from_slice(&self.0);
+        self.0.zeroize();
+        self.0 = bigger;
+    }
+
+    /// Appends bytes.
+    pub(crate) fn extend_from_slice(&mut self, bytes: &[u8]) {
+        self.reserve(bytes.len());
+        self.0.extend_from_slice(bytes);
+    }
+
+    /// Appends one byte.
+    pub(crate) fn push(&mut self, byte: u8) {
+        self.reserve(1);
+        self.0.push(byte);
+    }
+
+    /// The bytes, still wiped on drop.
+    pub(crate) fn into_zeroizing(mut self) -> Zeroizing<Vec<u8>> {
+        Zeroizing::new(core::mem::take(&mut self.0))
+    }
+}
+
+impl Deref for SecretBuf {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl Drop for SecretBuf {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
+
 impl fmt::Debug for Secret32 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret32(<redacted>)")
@@ -53,6 +115,18 @@ mod tests {
     fn debug_is_redacted() {
         let s = Secret32::new([0x41; 32]);
         assert_eq!(format!("{s:?}"), "Secret32(<redacted>)");
+    }
+
+    #[test]
+    fn secret_buf_grows_and_keeps_its_bytes() {
+        let mut b = SecretBuf::with_capacity(1);
+        for i in 0..100u8 {
+            b.push(i);
+            b.extend_from_slice(&[i, i]);
+        }
+        assert_eq!(b.len(), 300);
+        let v = b.into_zeroizing();
+        assert_eq!(v[..6], [0, 0, 0, 1, 1, 1]);
     }
 
     #[test]

@@ -26,7 +26,17 @@ impl sotto_buffer {
                 len: 0,
             };
         }
-        let boxed = v.into_boxed_slice();
+        // `into_boxed_slice` would shrink a vector with spare capacity by
+        // reallocating, freeing the old block (plaintext, keys) unwiped; copy
+        // into an exact allocation and wipe the original instead.
+        let mut v = v;
+        let boxed: Box<[u8]> = if v.capacity() == v.len() {
+            v.into_boxed_slice()
+        } else {
+            let exact = Box::<[u8]>::from(v.as_slice());
+            v.zeroize();
+            exact
+        };
         let len = boxed.len();
         let data = Box::into_raw(boxed).cast::<u8>();
         sotto_buffer { data, len }

@@ -56,8 +56,38 @@ fn harness() -> PathBuf {
     target.join("release/examples/ct_check")
 }
 
+/// `ffi/ct/declassify.supp` with each `{name}` replaced by the line that
+/// follows the marker `// ct-declassify: name` in the named source file.
+fn suppressions() -> PathBuf {
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let template = std::fs::read_to_string(crate_dir.join("ct/declassify.supp")).unwrap();
+    let mut out = String::new();
+    for line in template.lines() {
+        let resolved = match line.trim().strip_prefix("src:") {
+            Some(spec) if spec.contains('{') => {
+                let (file, rest) = spec.split_once(':').unwrap();
+                let name = rest.trim_matches(['{', '}']);
+                let source = std::fs::read_to_string(crate_dir.join("../src").join(file))
+                    .unwrap_or_else(|e| panic!("{file}: {e}"));
+                let marker = format!("// ct-declassify: {name} (the next line)");
+                let at = source
+                    .lines()
+                    .position(|l| l.trim() == marker)
+                    .unwrap_or_else(|| panic!("no marker `{marker}` in src/{file}"));
+                format!("   src:{file}:{}", at.saturating_add(2))
+            }
+            _ => line.to_string(),
+        };
+        out.push_str(&resolved);
+        out.push('\n');
+    }
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("declassify.supp");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
 fn memcheck(bin: &Path, args: &[&str]) -> (Output, String) {
-    let supp = Path::new(env!("CARGO_MANIFEST_DIR")).join("ct/declassify.supp");
+    let supp = suppressions();
     let out = Command::new("valgrind")
         .args(["-v", "--error-exitcode=9", "--num-callers=20"])
         .arg(format!("--suppressions={}", supp.display()))

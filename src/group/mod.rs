@@ -33,6 +33,7 @@
 pub(crate) mod receiver;
 pub(crate) mod sender;
 
+use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::fmt;
@@ -231,7 +232,7 @@ impl Group {
         member.keys.push_back(ReceiverKey {
             chain_id: d.chain_id,
             signing: d.signing_key,
-            ck: d.chain_key,
+            ck: Box::new(d.chain_key),
             next: d.iteration,
             skipped: VecDeque::new(),
         });

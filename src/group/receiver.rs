@@ -10,6 +10,7 @@
 //! appends indices above all stored ones, removal keeps the order and eviction
 //! takes the smallest. Lookup is a binary search.
 
+use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
@@ -26,11 +27,12 @@ use crate::wire::group::GroupMessage;
 pub(crate) struct ReceiverKey {
     pub(crate) chain_id: u32,
     pub(crate) signing: VerifyingKey,
-    pub(crate) ck: Secret32,
+    /// Boxed, like the skipped keys: a member's keys move as they rotate.
+    pub(crate) ck: Box<Secret32>,
     /// Index of the next message not yet derived.
     pub(crate) next: u32,
     /// `(iteration, seed)` of messages passed over, increasing by iteration.
-    pub(crate) skipped: VecDeque<(u32, Secret32)>,
+    pub(crate) skipped: VecDeque<(u32, Box<Secret32>)>,
 }
 
 /// The result of advancing the chain, not yet committed.
@@ -38,7 +40,7 @@ struct Advance {
     seed: Secret32,
     ck: Secret32,
     next: u32,
-    skipped: Vec<(u32, Secret32)>,
+    skipped: Vec<(u32, Box<Secret32>)>,
 }
 
 impl ReceiverKey {
@@ -83,7 +85,7 @@ impl ReceiverKey {
                 ck = crypto::chain_next(&ck);
             } else {
                 let (seed, next_ck) = crypto::chain_step(&ck);
-                skipped.push((i, seed));
+                skipped.push((i, Box::new(seed)));
                 ck = next_ck;
             }
             i = i.checked_add(1).ok_or(Error::CounterExhausted)?;
@@ -98,7 +100,7 @@ impl ReceiverKey {
     }
 
     fn commit(&mut self, adv: Advance) {
-        self.ck = adv.ck;
+        *self.ck = adv.ck;
         self.next = adv.next;
         for key in adv.skipped {
             self.push_skipped(key);
@@ -106,7 +108,7 @@ impl ReceiverKey {
     }
 
     /// Appends a skipped key, evicting the oldest beyond the limit.
-    pub(crate) fn push_skipped(&mut self, key: (u32, Secret32)) {
+    pub(crate) fn push_skipped(&mut self, key: (u32, Box<Secret32>)) {
         while self.skipped.len() >= MAX_GROUP_SKIPPED_KEYS {
             let _ = self.skipped.pop_front();
         }

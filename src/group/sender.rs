@@ -8,6 +8,7 @@
 //! signature        = Ed25519(sign_key, "sotto v1 group message" ‖ len(group_id) ‖ group_id ‖ header ‖ body)
 //! ```
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use ed25519_dalek::SigningKey;
@@ -26,8 +27,9 @@ pub(crate) struct SenderKey {
     pub(crate) chain_id: u32,
     /// Index of the next message.
     pub(crate) iteration: u32,
-    pub(crate) ck: Secret32,
-    pub(crate) signing: SigningKey,
+    /// Boxed, like every long-lived secret: moving the group moves pointers.
+    pub(crate) ck: Box<Secret32>,
+    pub(crate) signing: Box<SigningKey>,
 }
 
 impl SenderKey {
@@ -40,8 +42,8 @@ impl SenderKey {
         SenderKey {
             chain_id,
             iteration: 0,
-            ck: Secret32::new(*Zeroizing::new(crypto::random_array(rng))),
-            signing: SigningKey::generate(rng),
+            ck: Box::new(Secret32::new(*Zeroizing::new(crypto::random_array(rng)))),
+            signing: Box::new(SigningKey::generate(rng)),
         }
     }
 
@@ -82,7 +84,7 @@ impl SenderKey {
             &[LABEL_GROUP_SIGNATURE, &[id_len], group_id, &out],
         );
         out.extend_from_slice(&signature);
-        self.ck = ck;
+        *self.ck = ck;
         self.iteration = next;
         Ok(out)
     }

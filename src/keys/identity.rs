@@ -10,6 +10,8 @@
 //!
 //! `Encode(IK) = ed25519_public (32) ‖ x25519_public (32)` — 64 bytes.
 
+use alloc::boxed::Box;
+
 use core::fmt;
 
 use ed25519_dalek::SigningKey;
@@ -75,7 +77,8 @@ impl fmt::Debug for IdentityKey {
 /// A device's long-term identity: both private keys. Zeroized on drop; its
 /// `Debug` shows only the public half.
 pub struct IdentityKeyPair {
-    signing: SigningKey,
+    /// Boxed, like every long-lived secret: moving the pair moves a pointer.
+    signing: Box<SigningKey>,
     dh: DhKeyPair,
     public: IdentityKey,
 }
@@ -94,7 +97,7 @@ impl IdentityKeyPair {
             dh: *dh.public(),
         };
         IdentityKeyPair {
-            signing,
+            signing: Box::new(signing),
             dh,
             public,
         }

@@ -110,6 +110,8 @@ pub struct OneTimePrekeyPublic {
 /// A one-time prekey with its private key.
 pub(crate) struct OneTimePrekey {
     pub(crate) id: u32,
+    /// Its private key is boxed (see `DhKeyPair`): the store's vector moves
+    /// its elements as it grows and shrinks.
     pub(crate) pair: DhKeyPair,
 }
 

@@ -33,6 +33,8 @@
 //! next update. The state then stands at `t + 1`: every key on the path to
 //! the one used has been overwritten.
 
+use alloc::boxed::Box;
+
 use crate::crypto;
 use crate::error::{Error, Result};
 use crate::secret::Secret32;
@@ -79,7 +81,8 @@ fn steps(mut key: Secret32, j: usize, count: u32) -> Secret32 {
 /// The chain keys of one position, as described in the module docs.
 pub(crate) struct Ratchet {
     /// `key[j]` for each dimension.
-    pub(crate) keys: [Secret32; LOCATION_DIMENSIONS],
+    /// Boxed: moving a share or viewer moves a pointer, never the keys.
+    pub(crate) keys: Box<[Secret32; LOCATION_DIMENSIONS]>,
     /// The next unused iteration.
     pub(crate) next: u32,
 }
@@ -98,7 +101,10 @@ impl Ratchet {
                 stepped
             }
         });
-        Ratchet { keys, next: 0 }
+        Ratchet {
+            keys: Box::new(keys),
+            next: 0,
+        }
     }
 
     /// The digits `r` of the last used position (`next − 1`); before any use,
@@ -144,7 +150,13 @@ impl Ratchet {
             x = child;
         }
         let mk = mk.ok_or(Error::Malformed)?;
-        Ok((mk, Ratchet { keys, next: after }))
+        Ok((
+            mk,
+            Ratchet {
+                keys: Box::new(keys),
+                next: after,
+            },
+        ))
     }
 }
 
@@ -168,7 +180,7 @@ mod tests {
         match p.checked_sub(1) {
             Some(u) => start.use_at(u).unwrap().1,
             None => Ratchet {
-                keys: start.keys.each_ref().map(Secret32::duplicate),
+                keys: Box::new(start.keys.each_ref().map(Secret32::duplicate)),
                 next: 0,
             },
         }

@@ -14,6 +14,7 @@
 //! decrypted, so no skipped keys exist. After the share's end time, updates
 //! are [`Error::Expired`] on both sides.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::fmt;
 
@@ -38,7 +39,8 @@ pub struct LocationShare {
     pub(crate) expires_at: u64,
     pub(crate) precision: Precision,
     pub(crate) ratchet: Ratchet,
-    pub(crate) signing: SigningKey,
+    /// Boxed, like the ratchet keys.
+    pub(crate) signing: Box<SigningKey>,
     pub(crate) viewers: Vec<IdentityKey>,
 }
 
@@ -56,7 +58,7 @@ impl fmt::Debug for LocationShare {
 fn fresh_keys<R: CryptoRng + ?Sized>(
     rng: &mut R,
     previous: Option<u32>,
-) -> (u32, Ratchet, SigningKey) {
+) -> (u32, Ratchet, Box<SigningKey>) {
     let mut share_id = u32::from_be_bytes(crypto::random_array(rng));
     if Some(share_id) == previous {
         share_id = share_id.wrapping_add(1);
@@ -65,7 +67,7 @@ fn fresh_keys<R: CryptoRng + ?Sized>(
     (
         share_id,
         Ratchet::from_seed(seed),
-        SigningKey::generate(rng),
+        Box::new(SigningKey::generate(rng)),
     )
 }
 

@@ -4,6 +4,7 @@
 //! returns the message key, the new chain key and the keys it skipped, and
 //! the session commits them only after the message has authenticated.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use crate::crypto;
@@ -13,14 +14,16 @@ use crate::secret::Secret32;
 
 /// The sending chain: chain key and index of the next message.
 pub(crate) struct SenderChain {
-    pub(crate) ck: Secret32,
+    /// Boxed and updated in place (see `Session`).
+    pub(crate) ck: Box<Secret32>,
     pub(crate) n: u32,
 }
 
 /// A receiving chain of one of the peer's ratchet keys.
 pub(crate) struct ReceiverChain {
     pub(crate) ratchet_key: [u8; 32],
-    pub(crate) ck: Secret32,
+    /// Boxed: receiving chains move between the session and its old chains.
+    pub(crate) ck: Box<Secret32>,
     /// Index of the next message not yet derived.
     pub(crate) next: u32,
     /// For a closed (old) chain: how many messages the peer sent on it.
@@ -32,7 +35,7 @@ pub(crate) struct Advance {
     pub(crate) seed: Secret32,
     pub(crate) ck: Secret32,
     pub(crate) next: u32,
-    pub(crate) skipped: Vec<(u32, Secret32)>,
+    pub(crate) skipped: Vec<(u32, Box<Secret32>)>,
 }
 
 impl ReceiverChain {
@@ -51,12 +54,13 @@ impl ReceiverChain {
             return Err(Error::TooFarAhead);
         }
         let next = n.checked_add(1).ok_or(Error::CounterExhausted)?;
-        let mut skipped = Vec::new();
+        // Exactly `gap` keys: the vector never reallocates.
+        let mut skipped = Vec::with_capacity(usize::try_from(gap).unwrap_or(0));
         let mut ck = self.ck.duplicate();
         let mut i = self.next;
         while i < n {
             let (seed, next_ck) = crypto::chain_step(&ck);
-            skipped.push((i, seed));
+            skipped.push((i, Box::new(seed)));
             ck = next_ck;
             i = i.checked_add(1).ok_or(Error::CounterExhausted)?;
         }
@@ -69,8 +73,8 @@ impl ReceiverChain {
         })
     }
 
-    pub(crate) fn commit(&mut self, adv: Advance) -> Vec<(u32, Secret32)> {
-        self.ck = adv.ck;
+    pub(crate) fn commit(&mut self, adv: Advance) -> Vec<(u32, Box<Secret32>)> {
+        *self.ck = adv.ck;
         self.next = adv.next;
         adv.skipped
     }

@@ -15,6 +15,7 @@
 //! Decrypt is transactional: every derivation happens on copies, and the
 //! session changes only after the AEAD tag has verified.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
@@ -45,7 +46,9 @@ const MAX_HEADER_LEN: usize = 2 + 64 + 32 + 4 + 1 + 4 + 32 + 5 + 5;
 pub struct Session {
     pub(crate) ad: [u8; 32],
     pub(crate) remote_identity: IdentityKey,
-    pub(crate) root: Secret32,
+    /// Boxed, like every long-lived secret: moving the session (into a
+    /// collection that grows, say) moves a pointer, never a key.
+    pub(crate) root: Box<Secret32>,
     pub(crate) dhs: DhKeyPair,
     pub(crate) dhr: Option<[u8; 32]>,
     pub(crate) sending: Option<SenderChain>,
@@ -100,10 +103,13 @@ impl Session {
         Ok(Session {
             ad: x3dh::session_ad(identity.public_key(), &bundle.identity),
             remote_identity: bundle.identity,
-            root,
+            root: Box::new(root),
             dhs,
             dhr: Some(bundle.signed_prekey.public),
-            sending: Some(SenderChain { ck, n: 0 }),
+            sending: Some(SenderChain {
+                ck: Box::new(ck),
+                n: 0,
+            }),
             prev_sending_len: 0,
             receiving: None,
             old_chains: Vec::new(),
@@ -129,7 +135,7 @@ impl Session {
         Session {
             ad: x3dh::session_ad(remote, local),
             remote_identity: *remote,
-            root: sk,
+            root: Box::new(sk),
             dhs: spk,
             dhr: None,
             sending: None,
@@ -176,7 +182,7 @@ impl Session {
     ) -> Result<Vec<u8>> {
         let mut fresh: Option<SendRatchet> = None;
         let (ck, n, ratchet_key) = match &self.sending {
-            Some(c) => (&c.ck, c.n, self.dhs.public()),
+            Some(c) => (&*c.ck, c.n, self.dhs.public()),
             None => {
                 let s = fresh.insert(self.prepare_send_ratchet(rng)?);
                 (&s.ck, 0, s.dhs.public())
@@ -200,15 +206,23 @@ impl Session {
         let ad = fill_ad(&mut ad, &self.ad, &out)?;
         padding::pad_into(&mut out, plaintext)?;
         AeadKey::derive(&seed, LABEL_MESSAGE_KEYS).seal_in_place(ad, &mut out, header_len)?;
-        // Commit.
+        // Commit: keys are written into their boxes in place.
         if let Some(s) = fresh {
             self.dhs = s.dhs;
-            self.root = s.root;
+            *self.root = s.root;
         }
-        self.sending = Some(SenderChain {
-            ck: next_ck,
-            n: next_n,
-        });
+        match &mut self.sending {
+            Some(chain) => {
+                *chain.ck = next_ck;
+                chain.n = next_n;
+            }
+            None => {
+                self.sending = Some(SenderChain {
+                    ck: Box::new(next_ck),
+                    n: next_n,
+                });
+            }
+        }
         Ok(out)
     }
 
@@ -307,7 +321,7 @@ impl Session {
         let (root, ck) = kdf_rk(&self.root, &dh);
         let mut chain = ReceiverChain {
             ratchet_key: h.ratchet_key,
-            ck,
+            ck: Box::new(ck),
             next: 0,
             end: None,
         };
@@ -327,10 +341,13 @@ impl Session {
         }
         self.receiving = Some(chain);
         self.dhr = Some(h.ratchet_key);
-        self.root = root;
-        if let Some(sending) = self.sending.take() {
+        *self.root = root;
+        if let Some(sending) = &self.sending {
             self.prev_sending_len = sending.n;
         }
+        // Dropped in place, not moved out: its chain key is wiped where it
+        // lies instead of leaving a copy in the session's memory.
+        self.sending = None;
         self.skipped.extend(&h.ratchet_key, skipped);
         self.pending = None;
         Ok(pt)

@@ -8,11 +8,13 @@ use alloc::collections::VecDeque;
 
 use crate::ratchet::MAX_SKIPPED_KEYS;
 use crate::secret::Secret32;
+use alloc::boxed::Box;
 
 pub(crate) struct SkippedKey {
     pub(crate) ratchet_key: [u8; 32],
     pub(crate) n: u32,
-    pub(crate) seed: Secret32,
+    /// Boxed: the store evicts from the front and removes from the middle.
+    pub(crate) seed: Box<Secret32>,
 }
 
 #[derive(Default)]
@@ -57,7 +59,7 @@ impl SkippedKeys {
     pub(crate) fn extend(
         &mut self,
         ratchet_key: &[u8; 32],
-        keys: alloc::vec::Vec<(u32, Secret32)>,
+        keys: alloc::vec::Vec<(u32, alloc::boxed::Box<Secret32>)>,
     ) {
         for (n, seed) in keys {
             self.push(SkippedKey {

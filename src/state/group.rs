@@ -13,6 +13,7 @@
 //! a member's chain ids are distinct, and skipped iterations are strictly
 //! increasing and below `next`.
 
+use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
@@ -28,7 +29,7 @@ use crate::group::{
     Group, MAX_GROUP_MEMBERS, MAX_GROUP_SKIPPED_KEYS, MAX_SENDER_KEY_STATES, Member,
 };
 use crate::keys::identity::IdentityKey;
-use crate::secret::Secret32;
+use crate::secret::{Secret32, SecretBuf};
 use crate::state::{self, TYPE_GROUP};
 use crate::wire::codec::Reader;
 use crate::wire::group::read_group_id;
@@ -37,7 +38,7 @@ fn secret(r: &mut Reader<'_>) -> Result<Secret32> {
     Ok(Secret32::new(*Zeroizing::new(r.array::<32>()?)))
 }
 
-fn put_key(out: &mut Vec<u8>, k: &ReceiverKey) {
+fn put_key(out: &mut SecretBuf, k: &ReceiverKey) {
     out.extend_from_slice(&k.chain_id.to_be_bytes());
     out.extend_from_slice(k.signing.as_bytes());
     out.extend_from_slice(k.ck.expose());
@@ -60,19 +61,19 @@ fn read_key(r: &mut Reader<'_>) -> Result<ReceiverKey> {
     if count > MAX_GROUP_SKIPPED_KEYS {
         return Err(Error::Malformed);
     }
-    let mut skipped: VecDeque<(u32, Secret32)> = VecDeque::with_capacity(count);
+    let mut skipped: VecDeque<(u32, Box<Secret32>)> = VecDeque::with_capacity(count);
     for _ in 0..count {
         let i = r.u32()?;
         let increasing = skipped.back().is_none_or(|(prev, _)| *prev < i);
         if !increasing || i >= next {
             return Err(Error::Malformed);
         }
-        skipped.push_back((i, secret(r)?));
+        skipped.push_back((i, Box::new(secret(r)?)));
     }
     Ok(ReceiverKey {
         chain_id,
         signing,
-        ck,
+        ck: Box::new(ck),
         next,
         skipped,
     })
@@ -110,7 +111,7 @@ impl Group {
                 put_key(&mut out, k);
             }
         }
-        out
+        out.into_zeroizing()
     }
 
     /// Restores a group from its plain state encoding.
@@ -125,8 +126,8 @@ impl Group {
         let own = SenderKey {
             chain_id,
             iteration,
-            ck,
-            signing,
+            ck: Box::new(ck),
+            signing: Box::new(signing),
         };
         let member_count = usize::from(r.u16()?);
         if member_count > MAX_GROUP_MEMBERS {

@@ -18,7 +18,7 @@ impl IdentityKeyPair {
         out.extend_from_slice(&seed);
         seed.zeroize();
         out.extend_from_slice(self.dh().secret_bytes());
-        out
+        out.into_zeroizing()
     }
 
     /// Restores an identity from its plain state encoding.

@@ -9,6 +9,7 @@
 //!                | has_latest u8 | [location payload (48)]
 //! ```
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use ed25519_dalek::SigningKey;
@@ -21,18 +22,19 @@ use crate::keys::identity::IdentityKey;
 use crate::location::MAX_VIEWERS;
 use crate::location::payload::{Location, Precision};
 use crate::location::share::{LocationShare, LocationViewer};
+use crate::secret::SecretBuf;
 use crate::state::{self, TYPE_LOCATION_SHARE, TYPE_LOCATION_VIEWER};
-use crate::wire::codec::{Reader, put_flag};
+use crate::wire::codec::Reader;
 use crate::wire::group::read_group_id;
 use crate::wire::location::read_ratchet;
 
-fn put_context(out: &mut Vec<u8>, ctx: &[u8]) {
+fn put_context(out: &mut SecretBuf, ctx: &[u8]) {
     // Validated on creation (1..=64 bytes).
     out.push(u8::try_from(ctx.len()).unwrap_or(0));
     out.extend_from_slice(ctx);
 }
 
-fn put_ratchet(out: &mut Vec<u8>, next: u32, keys: &[crate::secret::Secret32]) {
+fn put_ratchet(out: &mut SecretBuf, next: u32, keys: &[crate::secret::Secret32]) {
     out.extend_from_slice(&next.to_be_bytes());
     for k in keys {
         out.extend_from_slice(k.expose());
@@ -50,7 +52,7 @@ impl LocationShare {
         out.extend_from_slice(&self.share_id.to_be_bytes());
         out.extend_from_slice(&self.expires_at.to_be_bytes());
         out.push(self.precision.code());
-        put_ratchet(&mut out, self.ratchet.next, &self.ratchet.keys);
+        put_ratchet(&mut out, self.ratchet.next, &self.ratchet.keys[..]);
         out.extend_from_slice(&*Zeroizing::new(self.signing.to_bytes()));
         // Bounded by MAX_VIEWERS.
         let count = u16::try_from(self.viewers.len()).unwrap_or(u16::MAX);
@@ -58,7 +60,7 @@ impl LocationShare {
         for v in &self.viewers {
             out.extend_from_slice(&v.to_bytes());
         }
-        out
+        out.into_zeroizing()
     }
 
     /// Restores a share from its plain state encoding.
@@ -90,7 +92,7 @@ impl LocationShare {
             expires_at,
             precision,
             ratchet,
-            signing,
+            signing: Box::new(signing),
             viewers,
         })
     }
@@ -114,14 +116,14 @@ impl LocationViewer {
         out.extend_from_slice(&self.sender.to_bytes());
         out.extend_from_slice(&self.share_id.to_be_bytes());
         out.extend_from_slice(&self.expires_at.to_be_bytes());
-        put_ratchet(&mut out, self.ratchet.next, &self.ratchet.keys);
+        put_ratchet(&mut out, self.ratchet.next, &self.ratchet.keys[..]);
         out.extend_from_slice(self.signing.as_bytes());
         let latest = self.latest.and_then(|l| l.encode().ok());
-        put_flag(&mut out, latest.is_some());
+        out.push(u8::from(latest.is_some()));
         if let Some(l) = latest {
             out.extend_from_slice(&l);
         }
-        out
+        out.into_zeroizing()
     }
 
     /// Restores a viewer from its plain state encoding.

@@ -29,6 +29,7 @@ use zeroize::Zeroizing;
 
 use crate::crypto::{self, AeadKey, NONCE_LEN};
 use crate::error::{Error, Result};
+use crate::secret::SecretBuf;
 use crate::wire::codec::Reader;
 
 /// Version byte of every state encoding defined by this release.
@@ -48,8 +49,8 @@ pub(crate) const TYPE_LOCATION_VIEWER: u8 = 0x87;
 const SEALED_BIT: u8 = 0x40;
 
 /// Starts a plain encoding.
-pub(crate) fn begin(object_type: u8, capacity: usize) -> Zeroizing<Vec<u8>> {
-    let mut out = Zeroizing::new(Vec::with_capacity(capacity));
+pub(crate) fn begin(object_type: u8, capacity: usize) -> SecretBuf {
+    let mut out = SecretBuf::with_capacity(capacity);
     out.push(STATE_VERSION);
     out.push(object_type);
     out

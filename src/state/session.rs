@@ -13,6 +13,7 @@
 //!      | skipped count u16 (≤ MAX_SKIPPED_KEYS) | count × (ratchet key (32) | n u32 | seed (32))
 //! ```
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
@@ -27,7 +28,7 @@ use crate::ratchet::skipped::{SkippedKey, SkippedKeys};
 use crate::ratchet::{MAX_OLD_CHAINS, MAX_SKIPPED_KEYS};
 use crate::secret::Secret32;
 use crate::state::{self, TYPE_SESSION};
-use crate::wire::codec::{Reader, put_flag};
+use crate::wire::codec::Reader;
 use crate::wire::message::Preamble;
 
 fn secret(r: &mut Reader<'_>) -> Result<Secret32> {
@@ -49,33 +50,33 @@ impl Session {
         out.extend_from_slice(self.root.expose());
         out.extend_from_slice(self.dhs.secret_bytes());
         out.extend_from_slice(self.dhs.public());
-        put_flag(&mut out, self.dhr.is_some());
+        out.push(u8::from(self.dhr.is_some()));
         if let Some(dhr) = &self.dhr {
             out.extend_from_slice(dhr);
         }
-        put_flag(&mut out, self.sending.is_some());
+        out.push(u8::from(self.sending.is_some()));
         if let Some(c) = &self.sending {
             out.extend_from_slice(c.ck.expose());
             out.extend_from_slice(&c.n.to_be_bytes());
         }
         out.extend_from_slice(&self.prev_sending_len.to_be_bytes());
-        put_flag(&mut out, self.receiving.is_some());
+        out.push(u8::from(self.receiving.is_some()));
         if let Some(c) = &self.receiving {
             out.extend_from_slice(&c.ratchet_key);
             out.extend_from_slice(c.ck.expose());
             out.extend_from_slice(&c.next.to_be_bytes());
         }
-        put_flag(&mut out, self.pending.is_some());
+        out.push(u8::from(self.pending.is_some()));
         if let Some(p) = &self.pending {
             out.extend_from_slice(&p.identity.to_bytes());
             out.extend_from_slice(&p.base_key);
             out.extend_from_slice(&p.spk_id.to_be_bytes());
-            put_flag(&mut out, p.opk_id.is_some());
+            out.push(u8::from(p.opk_id.is_some()));
             if let Some(id) = p.opk_id {
                 out.extend_from_slice(&id.to_be_bytes());
             }
         }
-        put_flag(&mut out, self.their_base_key.is_some());
+        out.push(u8::from(self.their_base_key.is_some()));
         if let Some(b) = &self.their_base_key {
             out.extend_from_slice(b);
         }
@@ -94,7 +95,7 @@ impl Session {
             out.extend_from_slice(&k.n.to_be_bytes());
             out.extend_from_slice(k.seed.expose());
         }
-        out
+        out.into_zeroizing()
     }
 
     /// Restores a session from its plain state encoding.
@@ -109,7 +110,7 @@ impl Session {
         let dhr = if r.flag()? { Some(r.array()?) } else { None };
         let sending = if r.flag()? {
             Some(SenderChain {
-                ck: secret(&mut r)?,
+                ck: Box::new(secret(&mut r)?),
                 n: r.u32()?,
             })
         } else {
@@ -119,7 +120,7 @@ impl Session {
         let receiving = if r.flag()? {
             Some(ReceiverChain {
                 ratchet_key: r.array()?,
-                ck: secret(&mut r)?,
+                ck: Box::new(secret(&mut r)?),
                 next: r.u32()?,
                 end: None,
             })
@@ -145,7 +146,7 @@ impl Session {
         for _ in 0..old_count {
             let chain = ReceiverChain {
                 ratchet_key: r.array()?,
-                ck: secret(&mut r)?,
+                ck: Box::new(secret(&mut r)?),
                 next: r.u32()?,
                 end: Some(r.u32()?),
             };
@@ -163,7 +164,7 @@ impl Session {
             skipped.push(SkippedKey {
                 ratchet_key: r.array()?,
                 n: r.u32()?,
-                seed: secret(&mut r)?,
+                seed: Box::new(secret(&mut r)?),
             });
         }
         r.finish()?;
@@ -174,7 +175,7 @@ impl Session {
         Ok(Session {
             ad,
             remote_identity,
-            root,
+            root: Box::new(root),
             dhs,
             dhr,
             sending,

@@ -16,10 +16,11 @@ use crate::crypto::DhKeyPair;
 use crate::error::{Error, Result};
 use crate::keys::prekey::{OneTimePrekey, SignedPrekey};
 use crate::keys::store::{MAX_ONE_TIME_PREKEYS, PrekeyStore};
+use crate::secret::SecretBuf;
 use crate::state::{self, TYPE_PREKEY_STORE};
-use crate::wire::codec::{Reader, put_flag};
+use crate::wire::codec::Reader;
 
-fn put_spk(out: &mut Vec<u8>, spk: &SignedPrekey) {
+fn put_spk(out: &mut SecretBuf, spk: &SignedPrekey) {
     out.extend_from_slice(&spk.id.to_be_bytes());
     out.extend_from_slice(&spk.created_at.to_be_bytes());
     out.extend_from_slice(spk.pair.secret_bytes());
@@ -50,7 +51,7 @@ impl PrekeyStore {
         out.extend_from_slice(&self.next_signed_id.to_be_bytes());
         out.extend_from_slice(&self.next_one_time_id.to_be_bytes());
         put_spk(&mut out, &self.current);
-        put_flag(&mut out, self.previous.is_some());
+        out.push(u8::from(self.previous.is_some()));
         if let Some((spk, retired)) = &self.previous {
             put_spk(&mut out, spk);
             out.extend_from_slice(&retired.to_be_bytes());
@@ -63,7 +64,7 @@ impl PrekeyStore {
             out.extend_from_slice(k.pair.secret_bytes());
             out.extend_from_slice(k.pair.public());
         }
-        out
+        out.into_zeroizing()
     }
 
     /// Restores a store from its plain state encoding.

@@ -19,7 +19,7 @@ use crate::state::{self, TYPE_TRUST};
 use crate::trust::{
     MAX_TRUST_RECORDS, PendingChange, TrustPolicy, TrustRecord, TrustStore, check_contact,
 };
-use crate::wire::codec::{Reader, put_flag};
+use crate::wire::codec::Reader;
 
 impl TrustStore {
     /// The plain state encoding (holds no secret, but reveals the contact
@@ -42,14 +42,14 @@ impl TrustStore {
             out.extend_from_slice(contact);
             out.extend_from_slice(&r.identity.to_bytes());
             out.extend_from_slice(&r.first_seen.to_be_bytes());
-            put_flag(&mut out, r.verified);
-            put_flag(&mut out, r.pending.is_some());
+            out.push(u8::from(r.verified));
+            out.push(u8::from(r.pending.is_some()));
             if let Some(p) = &r.pending {
                 out.extend_from_slice(&p.identity.to_bytes());
                 out.extend_from_slice(&p.seen_at.to_be_bytes());
             }
         }
-        out
+        out.into_zeroizing()
     }
 
     /// Restores a trust store from its plain state encoding.

@@ -19,7 +19,7 @@ use zeroize::Zeroizing;
 
 use crate::crypto::{self, TAG_LEN};
 use crate::error::{Error, Result};
-use crate::secret::Secret32;
+use crate::secret::{Secret32, SecretBuf};
 use crate::wire::codec::{Reader, put_varint_u32};
 use crate::wire::{TYPE_GROUP_MESSAGE, TYPE_SENDER_KEY_DISTRIBUTION, WIRE_VERSION, check_prefix};
 
@@ -59,7 +59,7 @@ pub(crate) fn encode_distribution(
     signing_key: &[u8; 32],
 ) -> Result<Zeroizing<Vec<u8>>> {
     let len = group_id_len(group_id)?;
-    let mut out = Zeroizing::new(Vec::with_capacity(group_id.len().saturating_add(75)));
+    let mut out = SecretBuf::with_capacity(group_id.len().saturating_add(75));
     out.push(WIRE_VERSION);
     out.push(TYPE_SENDER_KEY_DISTRIBUTION);
     out.push(len);
@@ -68,7 +68,7 @@ pub(crate) fn encode_distribution(
     out.extend_from_slice(&iteration.to_be_bytes());
     out.extend_from_slice(chain_key.expose());
     out.extend_from_slice(signing_key);
-    Ok(out)
+    Ok(out.into_zeroizing())
 }
 
 pub(crate) fn parse_distribution(bytes: &[u8]) -> Result<Distribution<'_>> {

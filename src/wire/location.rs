@@ -11,6 +11,7 @@
 //! signature`; its header (version, type, share id, iteration) is also the
 //! AEAD associated data.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use ed25519_dalek::VerifyingKey;
@@ -20,7 +21,7 @@ use crate::crypto::{self, TAG_LEN};
 use crate::error::{Error, Result};
 use crate::location::payload::LOCATION_PAYLOAD_LEN;
 use crate::location::ratchet::{LOCATION_DIMENSIONS, Ratchet};
-use crate::secret::Secret32;
+use crate::secret::{Secret32, SecretBuf};
 use crate::wire::codec::Reader;
 use crate::wire::group::{SIGNATURE_LEN, group_id_len, read_group_id};
 use crate::wire::{TYPE_LOCATION_DISTRIBUTION, TYPE_LOCATION_UPDATE, WIRE_VERSION, check_prefix};
@@ -48,11 +49,11 @@ pub(crate) fn encode_distribution(
     signing_key: &[u8; 32],
 ) -> Result<Zeroizing<Vec<u8>>> {
     let len = group_id_len(context)?;
-    let mut out = Zeroizing::new(Vec::with_capacity(
+    let mut out = SecretBuf::with_capacity(
         context
             .len()
             .saturating_add(19 + 32 * LOCATION_DIMENSIONS + 32),
-    ));
+    );
     out.push(WIRE_VERSION);
     out.push(TYPE_LOCATION_DISTRIBUTION);
     out.push(len);
@@ -60,11 +61,11 @@ pub(crate) fn encode_distribution(
     out.extend_from_slice(&share_id.to_be_bytes());
     out.extend_from_slice(&expires_at.to_be_bytes());
     out.extend_from_slice(&ratchet.next.to_be_bytes());
-    for k in &ratchet.keys {
+    for k in ratchet.keys.iter() {
         out.extend_from_slice(k.expose());
     }
     out.extend_from_slice(signing_key);
-    Ok(out)
+    Ok(out.into_zeroizing())
 }
 
 /// Reads the ratchet keys and position of a distribution or state encoding.
@@ -75,7 +76,10 @@ pub(crate) fn read_ratchet(r: &mut Reader<'_>) -> Result<Ratchet> {
     for k in &mut keys {
         *k = Secret32::new(*Zeroizing::new(r.array::<32>()?));
     }
-    Ok(Ratchet { keys, next })
+    Ok(Ratchet {
+        keys: Box::new(keys),
+        next,
+    })
 }
 
 pub(crate) fn parse_distribution(bytes: &[u8]) -> Result<Distribution<'_>> {
