@@ -1,5 +1,6 @@
-//! Instruction counts of the group operations next to Megolm's and next to
-//! one Ed25519 signature and strict verification. Wall-clock medians on a
+//! Instruction counts of 1:1 operations next to Olm's (vodozemac), and of the
+//! group operations next to Megolm's and next to one Ed25519 signature and
+//! strict verification. Wall-clock medians on a
 //! shared machine drift by ±10% between benchmarks; instruction counts do
 //! not, so they give the ratios a second, noise-free reading.
 //!
@@ -17,9 +18,10 @@
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use getrandom::SysRng;
 use rand_core::UnwrapErr;
-use sotto::{Group, IdentityKey, IdentityKeyPair};
+use sotto::{Group, IdentityKey, IdentityKeyPair, PrekeyBundle, PrekeyStore, Session};
 use std::hint::black_box;
 use vodozemac::megolm::{GroupSession, InboundGroupSession, MegolmMessage, SessionConfig};
+use vodozemac::olm::{self, Account, OlmMessage};
 
 /// Operations per measured function.
 pub const N: usize = 200;
@@ -36,6 +38,72 @@ fn ed25519_verify_strict(key: &VerifyingKey, msg: &[u8], sig: &Signature) {
     for _ in 0..N {
         key.verify_strict(black_box(msg), sig).unwrap();
     }
+}
+
+type Rng = UnwrapErr<SysRng>;
+
+#[inline(never)]
+fn sotto_session_encrypt(s: &mut Session, r: &mut Rng, pt: &[u8]) -> Vec<Vec<u8>> {
+    (0..N)
+        .map(|_| s.encrypt(r, black_box(pt)).unwrap())
+        .collect()
+}
+
+#[inline(never)]
+fn sotto_session_decrypt(s: &mut Session, msgs: &[Vec<u8>]) {
+    for m in msgs {
+        black_box(s.decrypt(m).unwrap());
+    }
+}
+
+#[inline(never)]
+fn olm_session_encrypt(s: &mut olm::Session, pt: &[u8]) -> Vec<OlmMessage> {
+    (0..N).map(|_| s.encrypt(black_box(pt)).unwrap()).collect()
+}
+
+#[inline(never)]
+fn olm_session_decrypt(s: &mut olm::Session, msgs: &[OlmMessage]) {
+    for m in msgs {
+        black_box(s.decrypt(m).unwrap());
+    }
+}
+
+/// Two 1:1 sessions that have each sent and received (steady state).
+fn sotto_pair(r: &mut Rng) -> (Session, Session) {
+    let alice = IdentityKeyPair::generate(r);
+    let bob = IdentityKeyPair::generate(r);
+    let mut store = PrekeyStore::new(r, &bob, 1_800_000_000);
+    let bundle = PrekeyBundle {
+        identity: *bob.public_key(),
+        signed_prekey: store.signed_prekey(),
+        one_time_prekey: None,
+    };
+    let mut a = Session::initiate(r, &alice, &bundle).unwrap();
+    let m = a.encrypt(r, b"hi").unwrap();
+    let mut b = store.accept(&bob, &m, 1_800_000_000).unwrap().session;
+    let reply = b.encrypt(r, b"hi").unwrap();
+    a.decrypt(&reply).unwrap();
+    (a, b)
+}
+
+fn olm_pair() -> (olm::Session, olm::Session) {
+    let alice = Account::new();
+    let mut bob = Account::new();
+    bob.generate_one_time_keys(1);
+    let otk = *bob.one_time_keys().values().next().unwrap();
+    let mut a = alice
+        .create_outbound_session(olm::SessionConfig::version_1(), bob.curve25519_key(), otk)
+        .unwrap();
+    let OlmMessage::PreKey(pk) = a.encrypt(b"hi").unwrap() else {
+        unreachable!("the first message is a pre-key message")
+    };
+    let mut b = bob
+        .create_inbound_session(olm::SessionConfig::version_1(), alice.curve25519_key(), &pk)
+        .unwrap()
+        .session;
+    let reply = b.encrypt(b"hi").unwrap();
+    a.decrypt(&reply).unwrap();
+    (a, b)
 }
 
 #[inline(never)]
@@ -81,4 +149,11 @@ fn main() {
     let mm = megolm_group_encrypt(&mut ma, &pt);
     sotto_group_decrypt(&mut b, &alice, &msgs);
     megolm_group_decrypt(&mut mb, &mm);
+
+    let (mut sa, mut sb) = sotto_pair(&mut r);
+    let msgs = sotto_session_encrypt(&mut sa, &mut r, &pt);
+    sotto_session_decrypt(&mut sb, &msgs);
+    let (mut oa, mut ob) = olm_pair();
+    let msgs = olm_session_encrypt(&mut oa, &pt);
+    olm_session_decrypt(&mut ob, &msgs);
 }

@@ -1,17 +1,24 @@
 //! Fixed-size secret bytes that are wiped when dropped.
 //!
 //! A [`Secret32`] never implements `Clone`, `Copy`, `PartialEq` or a
-//! revealing `Debug`; equality is constant-time through [`subtle`]. Keys are
-//! held inline (not boxed) so that the hot ratchet path does no allocation;
-//! the moves this implies may leave copies in stack frames that the compiler
-//! reuses, which is the usual limit of zeroization in Rust.
+//! revealing `Debug`; equality is constant-time through [`subtle`].
 //!
-//! Heap memory is held to a stricter rule, checked by the freed-memory scan
-//! in `ffi/tests/zeroize.rs`: no heap block is ever freed holding a secret.
-//! Collections that move their elements (growth, removal, eviction) hold
-//! secrets boxed (`Box<Secret32>`), so only pointers move and each secret is
-//! wiped where it lives; encodings that hold secrets grow through
-//! [`SecretBuf`], which wipes the block it leaves behind.
+//! Heap memory is held to a strict rule, checked by the freed-memory scan in
+//! `ffi/tests/zeroize.rs`: no heap block is ever freed holding a secret.
+//! - Long-lived keys (root and chain keys, private keys, location ratchet
+//!   keys) are boxed inside the objects that hold them and overwritten in
+//!   place, so moving a session, group or share (an app's collection
+//!   growing, say) moves pointers, never keys; the per-message path
+//!   allocates nothing for them.
+//! - Collections that move their elements (growth, removal, eviction) hold
+//!   secrets boxed, so only pointers move and each secret is wiped where it
+//!   lives.
+//! - Encodings that hold secrets grow through [`SecretBuf`], which wipes the
+//!   block it leaves behind.
+//!
+//! Transient keys (a message key, a chain step) live on the stack; moves may
+//! leave copies in frames the compiler reuses, the usual limit of
+//! zeroization in Rust.
 
 use alloc::vec::Vec;
 use core::fmt;
