@@ -251,6 +251,16 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
     mac.finalize().into_bytes().into()
 }
 
+/// HMAC-SHA256 over the concatenation of `parts`.
+#[cfg(feature = "store")]
+pub(crate) fn hmac_parts(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    let mut mac = keyed_hmac(key);
+    for p in parts {
+        mac.update(p);
+    }
+    mac.finalize().into_bytes().into()
+}
+
 /// HMAC-SHA256 keyed with `key`. HMAC accepts keys of every length, so the
 /// fallback (an all-zero block key) is unreachable.
 fn keyed_hmac(key: &[u8]) -> HmacSha256 {

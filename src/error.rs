@@ -80,6 +80,21 @@ pub enum Error {
     /// A location field is out of its range (latitude beyond ±90°, a heading
     /// of 360° or more, ...): rejected, never clamped.
     InvalidLocation,
+    /// The store holds no session with this contact (or no identity, group or
+    /// share by that name).
+    NotFound,
+    /// The store file was created under another key: nothing was read or
+    /// written.
+    StoreKeyMismatch,
+    /// The store file is not a sotto store or is damaged: nothing was
+    /// written.
+    StoreCorrupt,
+    /// Another thread or process held the store's write lock for longer than
+    /// the busy timeout; nothing was written. Retry.
+    StoreBusy,
+    /// The storage layer failed (disk full, I/O error, permissions); the
+    /// transaction was rolled back.
+    StorageFailed,
 }
 
 impl fmt::Display for Error {
@@ -108,6 +123,11 @@ impl fmt::Display for Error {
             Error::Stale => "older than the newest location update",
             Error::Expired => "the location share has ended",
             Error::InvalidLocation => "location field out of range",
+            Error::NotFound => "not found in the store",
+            Error::StoreKeyMismatch => "the store was created under another key",
+            Error::StoreCorrupt => "the store file is damaged or not a store",
+            Error::StoreBusy => "the store is locked by another writer",
+            Error::StorageFailed => "the storage layer failed",
         })
     }
 }

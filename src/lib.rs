@@ -57,6 +57,8 @@ pub mod padding;
 mod ratchet;
 mod secret;
 mod state;
+#[cfg(feature = "store")]
+pub mod store;
 mod trust;
 mod wire;
 mod x3dh;

@@ -65,6 +65,16 @@ pub enum sotto_status {
     InvalidLocation = 26,
     /// The operating system's random number generator failed.
     RngFailure = 27,
+    /// Not found in the store.
+    NotFound = 28,
+    /// The store was created under another key; nothing was read or written.
+    StoreKeyMismatch = 29,
+    /// The store file is damaged or not a store; nothing was written.
+    StoreCorrupt = 30,
+    /// Another writer held the store's lock too long; nothing was written.
+    StoreBusy = 31,
+    /// The storage layer failed; the transaction was rolled back.
+    StorageFailed = 32,
     /// An internal error was caught at the boundary; nothing was written.
     Panic = 255,
 }
@@ -95,6 +105,11 @@ impl From<Error> for sotto_status {
             Error::Stale => sotto_status::Stale,
             Error::Expired => sotto_status::Expired,
             Error::InvalidLocation => sotto_status::InvalidLocation,
+            Error::NotFound => sotto_status::NotFound,
+            Error::StoreKeyMismatch => sotto_status::StoreKeyMismatch,
+            Error::StoreCorrupt => sotto_status::StoreCorrupt,
+            Error::StoreBusy => sotto_status::StoreBusy,
+            Error::StorageFailed => sotto_status::StorageFailed,
             _ => sotto_status::InvalidArgument,
         }
     }
@@ -133,6 +148,11 @@ impl sotto_status {
             Expired,
             InvalidLocation,
             RngFailure,
+            NotFound,
+            StoreKeyMismatch,
+            StoreCorrupt,
+            StoreBusy,
+            StorageFailed,
             Panic,
         ]
         .into_iter()
@@ -170,6 +190,11 @@ impl sotto_status {
             sotto_status::Expired => c"the location share has ended",
             sotto_status::InvalidLocation => c"location field out of range",
             sotto_status::RngFailure => c"the operating system's random number generator failed",
+            sotto_status::NotFound => c"not found in the store",
+            sotto_status::StoreKeyMismatch => c"the store was created under another key",
+            sotto_status::StoreCorrupt => c"the store file is damaged or not a store",
+            sotto_status::StoreBusy => c"the store is locked by another writer",
+            sotto_status::StorageFailed => c"the storage layer failed",
             sotto_status::Panic => c"internal error caught at the C boundary",
         }
     }

@@ -1,0 +1,181 @@
+//! A crash-safe store on SQLite (feature `store`): every object of the SDK
+//! encrypted at rest under the host's key, and the main job (encrypt,
+//! decrypt) as single transactions.
+//!
+//! ```text
+//! k_names = HKDF(salt = 0^32, ikm = host key, info = "sotto v1 store names", 32)
+//! k_rows  = HKDF(salt = 0^32, ikm = host key, info = "sotto v1 store rows", 32)
+//! k_inbox = HKDF(salt = 0^32, ikm = host key, info = "sotto v1 store inbox", 32)
+//! k_check = HKDF(salt = 0^32, ikm = host key, info = "sotto v1 store check", 32)
+//! row name(kind, name) = HMAC(k_names, kind ‖ name)        no contact or group id is stored
+//! row key(kind, row)   = HMAC(k_rows, kind ‖ row name)      each object sealed under its row's key
+//! message digest       = HMAC(k_names, 0xFF ‖ row name ‖ message)
+//! inbox entry          = nonce ‖ AES-256-GCM(k_inbox, nonce, plaintext, row name)
+//! key check            = the state seal of "sotto v1 store" under k_check
+//! ```
+//!
+//! A decrypt runs in one `BEGIN IMMEDIATE` transaction: the message digest
+//! is checked against the processed records, the session loaded, the message
+//! decrypted, and the new session, the processed record and the plaintext (in
+//! the inbox, until the app acknowledges it) are committed together. An
+//! encrypt commits the new session and the message (in the outbox, until the
+//! app acknowledges that it was sent) before the message is returned. So a
+//! crash at any point never reuses a message key, never loses a session and
+//! never decrypts a message twice, and threads or processes sharing a store
+//! file are serialized by SQLite's write lock. See [`Durability`] for what a
+//! commit survives.
+
+mod objects;
+mod schema;
+mod traffic;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rand_core::CryptoRng;
+use rusqlite::{Connection, ErrorCode, TransactionBehavior};
+use zeroize::Zeroizing;
+
+use crate::crypto;
+use crate::error::{Error, Result};
+use crate::secret::Secret32;
+
+pub use objects::Stored;
+pub use traffic::{Incoming, MAX_PROCESSED, Outgoing};
+
+/// How long a writer waits for another thread or process to release the
+/// store before failing with [`Error::StoreBusy`].
+pub const STORE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// HKDF labels of the store's keys.
+const LABEL_NAMES: &[u8] = b"sotto v1 store names";
+const LABEL_ROWS: &[u8] = b"sotto v1 store rows";
+const LABEL_INBOX: &[u8] = b"sotto v1 store inbox";
+const LABEL_CHECK: &[u8] = b"sotto v1 store check";
+
+/// What a committed transaction survives.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// The default. Every commit is flushed to the device before it returns
+    /// (`synchronous = FULL` in WAL mode): it survives a killed process and a
+    /// power loss, so a message key is never reused even after the machine
+    /// loses power right after sending.
+    #[default]
+    Full,
+    /// Commits reach the operating system before they return and the device
+    /// at checkpoints (`synchronous = NORMAL`): a killed or crashed process
+    /// loses nothing, but a power loss or OS crash may roll back the last
+    /// commits, and a message sent after one of them could then be followed
+    /// by another under the same key. For apps that accept that to save a
+    /// flush per message.
+    Normal,
+}
+
+/// The store's keys, derived from the host's key; wiped on drop.
+struct Keys {
+    names: Secret32,
+    rows: Secret32,
+    inbox: Secret32,
+}
+
+impl Keys {
+    fn derive(host: &[u8; 32]) -> (Self, Secret32) {
+        let k = |label: &[u8]| {
+            let mut out = Zeroizing::new([0u8; 32]);
+            // 32 bytes is far below HKDF's limit: cannot fail.
+            let _ = crypto::hkdf(&[0u8; 32], &[host], label, out.as_mut_slice());
+            Secret32::new(*out)
+        };
+        (
+            Keys {
+                names: k(LABEL_NAMES),
+                rows: k(LABEL_ROWS),
+                inbox: k(LABEL_INBOX),
+            },
+            k(LABEL_CHECK),
+        )
+    }
+
+    fn row_name(&self, kind: u8, name: &[u8]) -> [u8; 32] {
+        crypto::hmac_parts(self.names.expose(), &[&[kind], name])
+    }
+
+    fn row_key(&self, kind: u8, row: &[u8; 32]) -> Zeroizing<[u8; 32]> {
+        Zeroizing::new(crypto::hmac_parts(self.rows.expose(), &[&[kind], row]))
+    }
+
+    fn message_digest(&self, row: &[u8; 32], message: &[u8]) -> [u8; 32] {
+        crypto::hmac_parts(self.names.expose(), &[&[0xFF], row, message])
+    }
+}
+
+/// A store file holding one device's identity, prekeys, trust records,
+/// sessions, groups and location shares, encrypted under the host's key.
+pub struct Store {
+    conn: Connection,
+    keys: Keys,
+}
+
+impl core::fmt::Debug for Store {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.conn.path())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens the store at `path`, creating it if the file does not exist or
+    /// is empty, with [`Durability::Full`].
+    ///
+    /// A file created under another key is [`Error::StoreKeyMismatch`]; a
+    /// file that is not a store, or is damaged, is [`Error::StoreCorrupt`]. In
+    /// both cases nothing is written.
+    pub fn open<R: CryptoRng + ?Sized>(
+        path: impl AsRef<Path>,
+        key: &[u8; 32],
+        rng: &mut R,
+    ) -> Result<Store> {
+        Self::open_with(path, key, Durability::default(), rng)
+    }
+
+    /// [`Store::open`] with an explicit [`Durability`].
+    pub fn open_with<R: CryptoRng + ?Sized>(
+        path: impl AsRef<Path>,
+        key: &[u8; 32],
+        durability: Durability,
+        rng: &mut R,
+    ) -> Result<Store> {
+        let conn = Connection::open(path).map_err(storage_error)?;
+        conn.busy_timeout(STORE_BUSY_TIMEOUT)
+            .map_err(storage_error)?;
+        let (keys, check) = Keys::derive(key);
+        let mut store = Store { conn, keys };
+        schema::open(&mut store.conn, &check, durability, rng)?;
+        Ok(store)
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction: committed if `f`
+    /// succeeds, rolled back otherwise.
+    fn transaction<T>(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>, &Keys) -> Result<T>,
+    ) -> Result<T> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(storage_error)?;
+        let out = f(&tx, &self.keys)?;
+        tx.commit().map_err(storage_error)?;
+        Ok(out)
+    }
+}
+
+/// Maps SQLite's errors onto the SDK's.
+pub(crate) fn storage_error(e: rusqlite::Error) -> Error {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::StoreBusy,
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => Error::StoreCorrupt,
+        _ => Error::StorageFailed,
+    }
+}

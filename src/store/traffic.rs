@@ -1,0 +1,376 @@
+//! The main job through the store: encrypt and decrypt as single
+//! transactions, with an outbox of messages not yet sent and an inbox of
+//! plaintexts not yet taken by the app.
+//!
+//! ```text
+//! decrypt: BEGIN IMMEDIATE; digest seen → Duplicate; load session (or accept the prekey message
+//!          with the stored identity and prekeys); decrypt; save session (and prekeys);
+//!          record digest; inbox ← seal(k_inbox, len ‖ conversation ‖ sender ‖ plaintext); COMMIT
+//! encrypt: BEGIN IMMEDIATE; load session; encrypt; save session; outbox ← message; COMMIT
+//! ```
+//!
+//! Processed digests are kept per conversation up to [`MAX_PROCESSED`]
+//! (oldest pruned): enough to answer a redelivered message with `Duplicate`
+//! long after the session itself would refuse it anyway.
+
+use alloc::vec::Vec;
+
+use rand_core::CryptoRng;
+use rusqlite::{Connection, OptionalExtension};
+use zeroize::Zeroizing;
+
+use super::objects::{self, Stored};
+use super::{Keys, Store, storage_error};
+use crate::crypto;
+use crate::error::{Error, Result};
+use crate::wire::message::{MessageKind, message_kind};
+use crate::{Group, IdentityKey, IdentityKeyPair, PrekeyStore, Session};
+
+/// Processed-message digests kept per conversation.
+pub const MAX_PROCESSED: u32 = 10_000;
+
+/// A decrypted message, committed to the inbox until [`Store::ack_incoming`].
+#[derive(Debug)]
+pub struct Incoming {
+    /// The inbox entry; acknowledge it once the app has the plaintext.
+    pub id: i64,
+    /// The contact or group it came from, as the app named it.
+    pub conversation: Vec<u8>,
+    /// For a group message, the sender's identity.
+    pub sender: Option<IdentityKey>,
+    /// The plaintext, wiped on drop.
+    pub plaintext: Zeroizing<Vec<u8>>,
+}
+
+/// An encrypted message, committed to the outbox until
+/// [`Store::ack_outgoing`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// The outbox entry; acknowledge it once the message is sent.
+    pub id: i64,
+    /// The contact or group it is for, as the app named it.
+    pub conversation: Vec<u8>,
+    /// The message to send.
+    pub message: Vec<u8>,
+}
+
+const BOX_IN: u8 = 1;
+const BOX_OUT: u8 = 2;
+
+/// `seal(k_inbox, nonce, kind ‖ len u8 ‖ conversation ‖ has_sender ‖ [sender] ‖ body, "box" ‖ which)`.
+fn seal_entry<R: CryptoRng + ?Sized>(
+    keys: &Keys,
+    rng: &mut R,
+    which: u8,
+    conversation: &[u8],
+    sender: Option<&IdentityKey>,
+    body: &[u8],
+) -> Result<Vec<u8>> {
+    let len = u8::try_from(conversation.len()).map_err(|_| Error::LimitExceeded)?;
+    let mut plain = Zeroizing::new(Vec::with_capacity(
+        body.len()
+            .saturating_add(conversation.len())
+            .saturating_add(80),
+    ));
+    plain.push(len);
+    plain.extend_from_slice(conversation);
+    match sender {
+        Some(s) => {
+            plain.push(1);
+            plain.extend_from_slice(&s.to_bytes());
+        }
+        None => plain.push(0),
+    }
+    plain.extend_from_slice(body);
+    let nonce: [u8; 12] = crypto::random_array(rng);
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&crypto::aes256gcm_seal(
+        keys.inbox.expose(),
+        &nonce,
+        &[b'b', b'o', b'x', which],
+        &plain,
+    )?);
+    Ok(out)
+}
+
+/// Opens an inbox or outbox entry: (conversation, sender, body).
+#[allow(clippy::type_complexity)]
+fn open_entry(
+    keys: &Keys,
+    which: u8,
+    sealed: &[u8],
+) -> Result<(Vec<u8>, Option<IdentityKey>, Zeroizing<Vec<u8>>)> {
+    let (nonce, ct) = sealed.split_at_checked(12).ok_or(Error::StoreCorrupt)?;
+    let nonce: [u8; 12] = nonce.try_into().map_err(|_| Error::StoreCorrupt)?;
+    let plain = Zeroizing::new(
+        crypto::aes256gcm_open(keys.inbox.expose(), &nonce, &[b'b', b'o', b'x', which], ct)
+            .map_err(|_| Error::StoreCorrupt)?,
+    );
+    let (&len, rest) = plain.split_first().ok_or(Error::StoreCorrupt)?;
+    let (conversation, rest) = rest
+        .split_at_checked(usize::from(len))
+        .ok_or(Error::StoreCorrupt)?;
+    let (&has_sender, rest) = rest.split_first().ok_or(Error::StoreCorrupt)?;
+    let (sender, body) = match has_sender {
+        0 => (None, rest),
+        1 => {
+            let (s, body) = rest
+                .split_at_checked(crate::IDENTITY_KEY_LEN)
+                .ok_or(Error::StoreCorrupt)?;
+            (
+                Some(IdentityKey::from_bytes(s).map_err(|_| Error::StoreCorrupt)?),
+                body,
+            )
+        }
+        _ => return Err(Error::StoreCorrupt),
+    };
+    Ok((conversation.to_vec(), sender, Zeroizing::new(body.to_vec())))
+}
+
+/// Records a processed digest; `Duplicate` if it was already there.
+fn record_processed(conn: &Connection, row: &[u8; 32], digest: &[u8; 32]) -> Result<()> {
+    let inserted = conn
+        .execute(
+            "INSERT OR IGNORE INTO processed (row, digest) VALUES (?1, ?2)",
+            rusqlite::params![&row[..], &digest[..]],
+        )
+        .map_err(storage_error)?;
+    if inserted == 0 {
+        return Err(Error::Duplicate);
+    }
+    conn.execute(
+        "DELETE FROM processed WHERE row = ?1 AND id <= \
+         (SELECT id FROM processed WHERE row = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
+        rusqlite::params![&row[..], MAX_PROCESSED],
+    )
+    .map_err(storage_error)?;
+    Ok(())
+}
+
+fn insert_box(conn: &Connection, table: &str, kind: u8, sealed: &[u8]) -> Result<i64> {
+    conn.execute(
+        &alloc::format!("INSERT INTO {table} (kind, sealed) VALUES (?1, ?2)"),
+        rusqlite::params![kind, sealed],
+    )
+    .map_err(storage_error)?;
+    Ok(conn.last_insert_rowid())
+}
+
+fn seen(conn: &Connection, row: &[u8; 32], digest: &[u8; 32]) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM processed WHERE row = ?1 AND digest = ?2",
+            rusqlite::params![&row[..], &digest[..]],
+            |_| Ok(()),
+        )
+        .optional()
+        .map_err(storage_error)?
+        .is_some())
+}
+
+impl Store {
+    /// Encrypts for `contact` with the stored session and commits the new
+    /// session and the message (in the outbox) before returning it. Send
+    /// `message`, then [`Store::ack_outgoing`]; after a crash, resend what
+    /// [`Store::pending_outgoing`] lists, never encrypt it again.
+    pub fn encrypt<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        contact: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Outgoing> {
+        self.transaction(|tx, keys| {
+            let mut session: Session = objects::load(tx, keys, contact)?;
+            let message = session.encrypt(rng, plaintext)?;
+            objects::save(tx, keys, rng, contact, &session)?;
+            let sealed = seal_entry(keys, rng, BOX_OUT, contact, None, &message)?;
+            let id = insert_box(tx, "outbox", Session::KIND, &sealed)?;
+            Ok(Outgoing {
+                id,
+                conversation: contact.to_vec(),
+                message,
+            })
+        })
+    }
+
+    /// Decrypts a message from `contact`. A prekey message from a contact with
+    /// no session (or a new session of theirs) is accepted with the stored
+    /// identity and prekey store, at `now` (seconds since the epoch). The new
+    /// state, a processed record and the plaintext (in the inbox) are
+    /// committed together; a message already processed is
+    /// [`Error::Duplicate`], and any failure changes nothing.
+    pub fn decrypt<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        contact: &[u8],
+        message: &[u8],
+        now: u64,
+    ) -> Result<Incoming> {
+        self.transaction(|tx, keys| {
+            let row = keys.row_name(Session::KIND, contact);
+            let digest = keys.message_digest(&row, message);
+            if seen(tx, &row, &digest)? {
+                return Err(Error::Duplicate);
+            }
+            let prekey = message_kind(message)? == MessageKind::Prekey;
+            let existing = match objects::load::<Session>(tx, keys, contact) {
+                Ok(s) => Some(s),
+                Err(Error::NotFound) => None,
+                Err(e) => return Err(e),
+            };
+            let (session, plaintext) = match existing {
+                Some(mut s) => match s.decrypt(message) {
+                    Ok(pt) => (s, pt),
+                    Err(Error::SessionMismatch) if prekey => accept(tx, keys, rng, message, now)?,
+                    Err(e) => return Err(e),
+                },
+                None if prekey => accept(tx, keys, rng, message, now)?,
+                None => return Err(Error::NotFound),
+            };
+            let plaintext = Zeroizing::new(plaintext);
+            objects::save(tx, keys, rng, contact, &session)?;
+            record_processed(tx, &row, &digest)?;
+            let sealed = seal_entry(keys, rng, BOX_IN, contact, None, &plaintext)?;
+            let id = insert_box(tx, "inbox", Session::KIND, &sealed)?;
+            Ok(Incoming {
+                id,
+                conversation: contact.to_vec(),
+                sender: None,
+                plaintext,
+            })
+        })
+    }
+
+    /// Encrypts for the group saved under `group_id`, committing the advanced
+    /// sender key and the message (in the outbox) before returning it.
+    pub fn group_encrypt<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        group_id: &[u8],
+        plaintext: &[u8],
+    ) -> Result<Outgoing> {
+        self.transaction(|tx, keys| {
+            let mut group: Group = objects::load(tx, keys, group_id)?;
+            let message = group.encrypt(plaintext)?;
+            objects::save(tx, keys, rng, group_id, &group)?;
+            let sealed = seal_entry(keys, rng, BOX_OUT, group_id, None, &message)?;
+            let id = insert_box(tx, "outbox", Group::KIND, &sealed)?;
+            Ok(Outgoing {
+                id,
+                conversation: group_id.to_vec(),
+                message,
+            })
+        })
+    }
+
+    /// Decrypts a group message from member `from`, with the same
+    /// transaction and inbox as [`Store::decrypt`].
+    pub fn group_decrypt<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        group_id: &[u8],
+        from: &IdentityKey,
+        message: &[u8],
+    ) -> Result<Incoming> {
+        self.transaction(|tx, keys| {
+            let row = keys.row_name(Group::KIND, group_id);
+            let digest = keys.message_digest(&row, message);
+            if seen(tx, &row, &digest)? {
+                return Err(Error::Duplicate);
+            }
+            let mut group: Group = objects::load(tx, keys, group_id)?;
+            let plaintext = Zeroizing::new(group.decrypt(from, message)?);
+            objects::save(tx, keys, rng, group_id, &group)?;
+            record_processed(tx, &row, &digest)?;
+            let sealed = seal_entry(keys, rng, BOX_IN, group_id, Some(from), &plaintext)?;
+            let id = insert_box(tx, "inbox", Group::KIND, &sealed)?;
+            Ok(Incoming {
+                id,
+                conversation: group_id.to_vec(),
+                sender: Some(*from),
+                plaintext,
+            })
+        })
+    }
+
+    /// Plaintexts decrypted but not yet acknowledged, oldest first: what the
+    /// app must still show after a crash.
+    pub fn pending_incoming(&self) -> Result<Vec<Incoming>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, sealed FROM inbox ORDER BY id")
+            .map_err(storage_error)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
+            .map_err(storage_error)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, sealed) = row.map_err(storage_error)?;
+            let (conversation, sender, plaintext) = open_entry(&self.keys, BOX_IN, &sealed)?;
+            out.push(Incoming {
+                id,
+                conversation,
+                sender,
+                plaintext,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Messages encrypted but not yet acknowledged as sent, oldest first:
+    /// what the app must (re)send after a crash.
+    pub fn pending_outgoing(&self) -> Result<Vec<Outgoing>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, sealed FROM outbox ORDER BY id")
+            .map_err(storage_error)?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
+            .map_err(storage_error)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, sealed) = row.map_err(storage_error)?;
+            let (conversation, _, message) = open_entry(&self.keys, BOX_OUT, &sealed)?;
+            out.push(Outgoing {
+                id,
+                conversation,
+                message: message.to_vec(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Removes a plaintext from the inbox (the app has it now).
+    pub fn ack_incoming(&mut self, id: i64) -> Result<()> {
+        self.transaction(|tx, _| {
+            tx.execute("DELETE FROM inbox WHERE id = ?1", [id])
+                .map_err(storage_error)?;
+            Ok(())
+        })
+    }
+
+    /// Removes a message from the outbox (it was sent).
+    pub fn ack_outgoing(&mut self, id: i64) -> Result<()> {
+        self.transaction(|tx, _| {
+            tx.execute("DELETE FROM outbox WHERE id = ?1", [id])
+                .map_err(storage_error)?;
+            Ok(())
+        })
+    }
+}
+
+/// Accepts a prekey message with the stored identity and prekey store,
+/// saving the prekey store (its one-time prekey is now consumed).
+fn accept<R: CryptoRng + ?Sized>(
+    tx: &Connection,
+    keys: &Keys,
+    rng: &mut R,
+    message: &[u8],
+    now: u64,
+) -> Result<(Session, Vec<u8>)> {
+    let identity: IdentityKeyPair = objects::load(tx, keys, b"")?;
+    let mut prekeys: PrekeyStore = objects::load(tx, keys, b"")?;
+    let accepted = prekeys.accept(&identity, message, now)?;
+    objects::save(tx, keys, rng, b"", &prekeys)?;
+    Ok((accepted.session, accepted.plaintext))
+}

@@ -1,0 +1,290 @@
+//! The SQLite store (feature `store`): the main job through it, restarts,
+//! duplicates, failures that change nothing, a wrong key and damaged files
+//! that are refused without being written.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use std::path::{Path, PathBuf};
+
+use rand_core::UnwrapErr;
+use sotto::store::{Durability, Store};
+use sotto::{Error, Group, IdentityKeyPair, PrekeyBundle, PrekeyStore, Session};
+
+const NOW: u64 = 1_800_000_000;
+type Rng = UnwrapErr<getrandom::SysRng>;
+
+fn rng() -> Rng {
+    UnwrapErr(getrandom::SysRng)
+}
+
+/// A fresh directory for one test's store files.
+fn dir(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("store")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The bytes of a store file and its write-ahead log.
+fn snapshot(path: &Path) -> (Vec<u8>, Vec<u8>) {
+    let wal = PathBuf::from(format!("{}-wal", path.display()));
+    (
+        std::fs::read(path).unwrap_or_default(),
+        std::fs::read(wal).unwrap_or_default(),
+    )
+}
+
+/// Bob registered (identity and prekeys in his store); Alice holds a session
+/// to him in hers. Returns both stores.
+fn alice_and_bob(d: &Path, r: &mut Rng) -> (Store, Store) {
+    let mut bob = Store::open(d.join("bob.db"), &[2u8; 32], r).unwrap();
+    let bob_id = IdentityKeyPair::generate(r);
+    let mut prekeys = PrekeyStore::new(r, &bob_id, NOW);
+    let otk = prekeys.generate_one_time_prekeys(r, 5).unwrap()[0];
+    let bundle = PrekeyBundle {
+        identity: *bob_id.public_key(),
+        signed_prekey: prekeys.signed_prekey(),
+        one_time_prekey: Some(otk),
+    };
+    bob.save(r, b"", &bob_id).unwrap();
+    bob.save(r, b"", &prekeys).unwrap();
+
+    let mut alice = Store::open(d.join("alice.db"), &[1u8; 32], r).unwrap();
+    let alice_id = IdentityKeyPair::generate(r);
+    alice.save(r, b"", &alice_id).unwrap();
+    let session = Session::initiate(r, &alice_id, &bundle).unwrap();
+    alice.save(r, b"bob", &session).unwrap();
+    (alice, bob)
+}
+
+#[test]
+fn conversation_through_stores_with_reordering_duplicates_and_restarts() {
+    let d = dir("conversation");
+    let mut r = rng();
+    let (mut alice, mut bob) = alice_and_bob(&d, &mut r);
+
+    // The first message is a prekey message: Bob's store accepts it.
+    let m1 = alice.encrypt(&mut r, b"bob", b"hello Bob").unwrap();
+    let got = bob.decrypt(&mut r, b"alice", &m1.message, NOW).unwrap();
+    assert_eq!(&got.plaintext[..], b"hello Bob");
+    assert_eq!(
+        bob.decrypt(&mut r, b"alice", &m1.message, NOW).unwrap_err(),
+        Error::Duplicate
+    );
+
+    // Replies, reordered; each side restarted in the middle.
+    let r1 = bob.encrypt(&mut r, b"alice", b"one").unwrap();
+    let r2 = bob.encrypt(&mut r, b"alice", b"two").unwrap();
+    drop(bob);
+    let mut bob = Store::open(d.join("bob.db"), &[2u8; 32], &mut r).unwrap();
+    assert_eq!(
+        &alice
+            .decrypt(&mut r, b"bob", &r2.message, NOW)
+            .unwrap()
+            .plaintext[..],
+        b"two"
+    );
+    drop(alice);
+    let mut alice = Store::open(d.join("alice.db"), &[1u8; 32], &mut r).unwrap();
+    assert_eq!(
+        &alice
+            .decrypt(&mut r, b"bob", &r1.message, NOW)
+            .unwrap()
+            .plaintext[..],
+        b"one"
+    );
+    for _ in 0..3 {
+        let m = alice.encrypt(&mut r, b"bob", b"again").unwrap();
+        assert_eq!(
+            &bob.decrypt(&mut r, b"alice", &m.message, NOW)
+                .unwrap()
+                .plaintext[..],
+            b"again"
+        );
+    }
+
+    // Inbox and outbox hold everything until acknowledged, across restarts.
+    let pending_in: Vec<_> = bob.pending_incoming().unwrap();
+    assert_eq!(pending_in.len(), 4);
+    assert_eq!(&pending_in[0].plaintext[..], b"hello Bob");
+    assert_eq!(pending_in[0].conversation, b"alice");
+    let pending_out = alice.pending_outgoing().unwrap();
+    assert_eq!(pending_out.len(), 4);
+    assert_eq!(pending_out[0], m1);
+    for i in &pending_in {
+        bob.ack_incoming(i.id).unwrap();
+    }
+    for o in &pending_out {
+        alice.ack_outgoing(o.id).unwrap();
+    }
+    assert!(bob.pending_incoming().unwrap().is_empty());
+    assert!(alice.pending_outgoing().unwrap().is_empty());
+}
+
+#[test]
+fn a_failed_decrypt_changes_nothing() {
+    let d = dir("failure");
+    let mut r = rng();
+    let (mut alice, mut bob) = alice_and_bob(&d, &mut r);
+    let m = alice.encrypt(&mut r, b"bob", b"first").unwrap();
+    bob.decrypt(&mut r, b"alice", &m.message, NOW).unwrap();
+    let reply = bob.encrypt(&mut r, b"alice", b"reply").unwrap();
+    alice.decrypt(&mut r, b"bob", &reply.message, NOW).unwrap();
+    // A normal message now (Alice has heard back).
+    let next = alice.encrypt(&mut r, b"bob", b"second").unwrap();
+    let before = bob.load::<Session>(b"alice").unwrap().to_bytes();
+    let mut bad = next.message.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    assert_eq!(
+        bob.decrypt(&mut r, b"alice", &bad, NOW).unwrap_err(),
+        Error::AuthenticationFailed
+    );
+    assert_eq!(
+        bob.decrypt(&mut r, b"nobody", &next.message, NOW)
+            .unwrap_err(),
+        Error::NotFound
+    );
+    assert_eq!(bob.load::<Session>(b"alice").unwrap().to_bytes(), before);
+    assert_eq!(bob.pending_incoming().unwrap().len(), 1);
+    // The genuine message still decrypts.
+    assert_eq!(
+        &bob.decrypt(&mut r, b"alice", &next.message, NOW)
+            .unwrap()
+            .plaintext[..],
+        b"second"
+    );
+}
+
+#[test]
+fn wrong_key_and_damaged_files_are_refused_unwritten() {
+    let d = dir("refused");
+    let mut r = rng();
+    let path = d.join("s.db");
+    {
+        let mut s = Store::open(&path, &[7u8; 32], &mut r).unwrap();
+        let id = IdentityKeyPair::generate(&mut r);
+        s.save(&mut r, b"", &id).unwrap();
+    }
+    let before = snapshot(&path);
+    assert_eq!(
+        Store::open(&path, &[8u8; 32], &mut r).unwrap_err(),
+        Error::StoreKeyMismatch
+    );
+    assert_eq!(snapshot(&path), before);
+    assert!(Store::open(&path, &[7u8; 32], &mut r).is_ok());
+
+    // Not a database at all.
+    let junk = d.join("junk.db");
+    let bytes: Vec<u8> = (0..8192u32).map(|i| (i * 7 + 3) as u8).collect();
+    std::fs::write(&junk, &bytes).unwrap();
+    assert_eq!(
+        Store::open(&junk, &[7u8; 32], &mut r).unwrap_err(),
+        Error::StoreCorrupt
+    );
+    assert_eq!(std::fs::read(&junk).unwrap(), bytes);
+
+    // A SQLite database that is not a store.
+    let other = d.join("other.db");
+    {
+        let c = rusqlite::Connection::open(&other).unwrap();
+        c.execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('x');")
+            .unwrap();
+    }
+    let other_before = std::fs::read(&other).unwrap();
+    assert_eq!(
+        Store::open(&other, &[7u8; 32], &mut r).unwrap_err(),
+        Error::StoreCorrupt
+    );
+    assert_eq!(std::fs::read(&other).unwrap(), other_before);
+
+    // A store whose pages were damaged: every byte after the header flipped
+    // in the middle of the file.
+    let damaged = d.join("damaged.db");
+    {
+        let mut s = Store::open(&damaged, &[7u8; 32], &mut r).unwrap();
+        for i in 0..50u32 {
+            let id = IdentityKeyPair::generate(&mut r);
+            s.save(&mut r, &i.to_be_bytes(), &id).unwrap();
+        }
+    }
+    // Checkpointed into the main file by closing; now damage it.
+    let mut bytes = std::fs::read(&damaged).unwrap();
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid..mid + 2048] {
+        *b ^= 0x5A;
+    }
+    std::fs::write(&damaged, &bytes).unwrap();
+    let _ = std::fs::remove_file(format!("{}-wal", damaged.display()));
+    let err = Store::open(&damaged, &[7u8; 32], &mut r)
+        .and_then(|s| {
+            for i in 0..50u32 {
+                s.load::<IdentityKeyPair>(&i.to_be_bytes())?;
+            }
+            Ok(())
+        })
+        .unwrap_err();
+    assert_eq!(err, Error::StoreCorrupt);
+    assert_eq!(std::fs::read(&damaged).unwrap(), bytes);
+}
+
+#[test]
+fn groups_through_stores() {
+    let d = dir("groups");
+    let mut r = rng();
+    let ids: Vec<IdentityKeyPair> = (0..3).map(|_| IdentityKeyPair::generate(&mut r)).collect();
+    let keys: Vec<_> = ids.iter().map(|i| *i.public_key()).collect();
+    let mut stores: Vec<Store> = (0..3)
+        .map(|i| Store::open(d.join(format!("{i}.db")), &[i as u8 + 1; 32], &mut r).unwrap())
+        .collect();
+    let mut groups: Vec<Group> = (0..3)
+        .map(|i| {
+            let others: Vec<_> = keys.iter().copied().filter(|k| *k != keys[i]).collect();
+            Group::new(&mut r, b"family", &others).unwrap()
+        })
+        .collect();
+    for i in 0..3 {
+        let dist = groups[i].distribution();
+        for (j, g) in groups.iter_mut().enumerate() {
+            if i != j {
+                g.process_distribution(&keys[i], &dist).unwrap();
+            }
+        }
+    }
+    for (s, g) in stores.iter_mut().zip(&groups) {
+        s.save(&mut r, b"family", g).unwrap();
+    }
+    let out = stores[0]
+        .group_encrypt(&mut r, b"family", b"dinner at 8")
+        .unwrap();
+    for s in &mut stores[1..] {
+        let got = s
+            .group_decrypt(&mut r, b"family", &keys[0], &out.message)
+            .unwrap();
+        assert_eq!(&got.plaintext[..], b"dinner at 8");
+        assert_eq!(got.sender, Some(keys[0]));
+        assert_eq!(
+            s.group_decrypt(&mut r, b"family", &keys[0], &out.message)
+                .unwrap_err(),
+            Error::Duplicate
+        );
+    }
+    // A forged sender is refused and changes nothing.
+    assert!(
+        stores[1]
+            .group_decrypt(&mut r, b"family", &keys[2], &out.message)
+            .is_err()
+    );
+}
+
+#[test]
+fn durability_setting_opens_and_works() {
+    let d = dir("durability");
+    let mut r = rng();
+    let mut s = Store::open_with(d.join("n.db"), &[3u8; 32], Durability::Normal, &mut r).unwrap();
+    let id = IdentityKeyPair::generate(&mut r);
+    s.save(&mut r, b"", &id).unwrap();
+    assert!(s.load::<IdentityKeyPair>(b"").is_ok());
+    assert_eq!(s.load::<Session>(b"x").unwrap_err(), Error::NotFound);
+}
