@@ -98,6 +98,16 @@ enum sotto_status
   SOTTO_STATUS_INVALID_LOCATION = 26,
   // The operating system's random number generator failed.
   SOTTO_STATUS_RNG_FAILURE = 27,
+  // Not found in the store.
+  SOTTO_STATUS_NOT_FOUND = 28,
+  // The store was created under another key; nothing was read or written.
+  SOTTO_STATUS_STORE_KEY_MISMATCH = 29,
+  // The store file is damaged or not a store; nothing was written.
+  SOTTO_STATUS_STORE_CORRUPT = 30,
+  // Another writer held the store's lock too long; nothing was written.
+  SOTTO_STATUS_STORE_BUSY = 31,
+  // The storage layer failed; the transaction was rolled back.
+  SOTTO_STATUS_STORAGE_FAILED = 32,
   // An internal error was caught at the boundary; nothing was written.
   SOTTO_STATUS_PANIC = 255,
 };
