@@ -11,6 +11,11 @@
 #include <stdint.h>
 #include <stddef.h>
 #include <stdbool.h>
+/* The library ships with the SQLite store (Cargo feature `store`, on by
+ * default). A build without it: define SOTTO_NO_STORE before including. */
+#if !defined(SOTTO_NO_STORE) && !defined(SOTTO_STORE)
+#define SOTTO_STORE 1
+#endif
 
 // The version of this C ABI. A release that changes any signature, layout
 // or status value increments it.
@@ -215,6 +220,15 @@ typedef struct sotto_security_code sotto_security_code;
 //
 // Thread safety: may move between threads; use from one thread at a time.
 typedef struct sotto_session sotto_session;
+
+#if defined(SOTTO_STORE)
+// A store file. Free with `sotto_store_free`, which closes it.
+//
+// Thread safety: may move between threads; use from one thread at a time.
+// Threads (or processes) that share a store each open their own handle on
+// the same path; their transactions are serialized.
+typedef struct sotto_store sotto_store;
+#endif
 
 // Trust records for every contact, with the identity-change policy.
 //
@@ -913,6 +927,358 @@ sotto_status sotto_session_open(const uint8_t *key,
 //
 // `session` is NULL or points to NULL or a live handle.
 void sotto_session_free(struct sotto_session **session);
+
+#if defined(SOTTO_STORE)
+// Opens (or creates) the store at `path` (`path_len` bytes, not
+// NUL-terminated) under the host's 32-byte `key`. `durable` 1 flushes every
+// commit to the device (survives power loss; the recommended setting), 0
+// only survives a killed process. Another key is `SOTTO_STATUS_STORE_KEY_MISMATCH`
+// and a damaged file `SOTTO_STATUS_STORE_CORRUPT`, nothing written.
+//
+// # Safety
+//
+// `path` is NULL or has `path_len` readable bytes; `key` is NULL or 32
+// readable bytes; `out` is NULL or writable.
+sotto_status sotto_store_open(const uint8_t *path,
+                              size_t path_len,
+                              const uint8_t *key,
+                              uint32_t durable,
+                              struct sotto_store **out);
+#endif
+
+#if defined(SOTTO_STORE)
+// Closes the store and sets `*store` to NULL. `sotto_store_free(NULL)` and
+// freeing a NULL handle do nothing.
+//
+// # Safety
+//
+// `store` is NULL or points to NULL or to a live handle.
+void sotto_store_free(struct sotto_store **store);
+#endif
+
+#if defined(SOTTO_STORE)
+// Saves an identity under `name` (`name_len` bytes; the identity, prekey store
+// and trust store by convention under the empty name), replacing the one
+// saved there before, in one committed transaction.
+//
+// # Safety
+//
+// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
+// 0) or has `name_len` readable bytes.
+sotto_status sotto_store_save_identity(struct sotto_store *store,
+                                       const uint8_t *name,
+                                       size_t name_len,
+                                       const struct sotto_identity *object);
+#endif
+
+#if defined(SOTTO_STORE)
+// Loads an identity saved under `name` into a new handle; none is
+// `SOTTO_STATUS_NOT_FOUND`.
+//
+// # Safety
+//
+// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
+// `name_len` readable bytes; `out` is NULL or writable.
+sotto_status sotto_store_load_identity(const struct sotto_store *store,
+                                       const uint8_t *name,
+                                       size_t name_len,
+                                       struct sotto_identity **out);
+#endif
+
+#if defined(SOTTO_STORE)
+// Saves a prekey store under `name` (`name_len` bytes; the identity, prekey store
+// and trust store by convention under the empty name), replacing the one
+// saved there before, in one committed transaction.
+//
+// # Safety
+//
+// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
+// 0) or has `name_len` readable bytes.
+sotto_status sotto_store_save_prekey_store(struct sotto_store *store,
+                                           const uint8_t *name,
+                                           size_t name_len,
+                                           const struct sotto_prekey_store *object);
+#endif
+
+#if defined(SOTTO_STORE)
+// Loads a prekey store saved under `name` into a new handle; none is
+// `SOTTO_STATUS_NOT_FOUND`.
+//
+// # Safety
+//
+// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
+// `name_len` readable bytes; `out` is NULL or writable.
+sotto_status sotto_store_load_prekey_store(const struct sotto_store *store,
+                                           const uint8_t *name,
+                                           size_t name_len,
+                                           struct sotto_prekey_store **out);
+#endif
+
+#if defined(SOTTO_STORE)
+// Saves a trust store under `name` (`name_len` bytes; the identity, prekey store
+// and trust store by convention under the empty name), replacing the one
+// saved there before, in one committed transaction.
+//
+// # Safety
+//
+// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
+// 0) or has `name_len` readable bytes.
+sotto_status sotto_store_save_trust_store(struct sotto_store *store,
+                                          const uint8_t *name,
+                                          size_t name_len,
+                                          const struct sotto_trust_store *object);
+#endif
+
+#if defined(SOTTO_STORE)
+// Loads a trust store saved under `name` into a new handle; none is
+// `SOTTO_STATUS_NOT_FOUND`.
+//
+// # Safety
+//
+// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
+// `name_len` readable bytes; `out` is NULL or writable.
+sotto_status sotto_store_load_trust_store(const struct sotto_store *store,
+                                          const uint8_t *name,
+                                          size_t name_len,
+                                          struct sotto_trust_store **out);
+#endif
+
+#if defined(SOTTO_STORE)
+// Saves a session under `name` (`name_len` bytes; the identity, prekey store
+// and trust store by convention under the empty name), replacing the one
+// saved there before, in one committed transaction.
+//
+// # Safety
+//
+// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
+// 0) or has `name_len` readable bytes.
+sotto_status sotto_store_save_session(struct sotto_store *store,
+                                      const uint8_t *name,
+                                      size_t name_len,
+                                      const struct sotto_session *object);
+#endif
+
+#if defined(SOTTO_STORE)
+// Loads a session saved under `name` into a new handle; none is
+// `SOTTO_STATUS_NOT_FOUND`.
+//
+// # Safety
+//
+// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
+// `name_len` readable bytes; `out` is NULL or writable.
+sotto_status sotto_store_load_session(const struct sotto_store *store,
+                                      const uint8_t *name,
+                                      size_t name_len,
+                                      struct sotto_session **out);
+#endif
+
+#if defined(SOTTO_STORE)
+// Saves a group under `name` (`name_len` bytes; the identity, prekey store
+// and trust store by convention under the empty name), replacing the one
+// saved there before, in one committed transaction.
+//
+// # Safety
+//
+// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
+// 0) or has `name_len` readable bytes.
+sotto_status sotto_store_save_group(struct sotto_store *store,
+                                    const uint8_t *name,
+                                    size_t name_len,
+                                    const struct sotto_group *object);
+#endif
+
+#if defined(SOTTO_STORE)
+// Loads a group saved under `name` into a new handle; none is
+// `SOTTO_STATUS_NOT_FOUND`.
+//
+// # Safety
+//
+// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
+// `name_len` readable bytes; `out` is NULL or writable.
+sotto_status sotto_store_load_group(const struct sotto_store *store,
+                                    const uint8_t *name,
+                                    size_t name_len,
+                                    struct sotto_group **out);
+#endif
+
+#if defined(SOTTO_STORE)
+// Saves a location share under `name` (`name_len` bytes; the identity, prekey store
+// and trust store by convention under the empty name), replacing the one
+// saved there before, in one committed transaction.
+//
+// # Safety
+//
+// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
+// 0) or has `name_len` readable bytes.
+sotto_status sotto_store_save_location_share(struct sotto_store *store,
+                                             const uint8_t *name,
+                                             size_t name_len,
+                                             const struct sotto_location_share *object);
+#endif
+
+#if defined(SOTTO_STORE)
+// Loads a location share saved under `name` into a new handle; none is
+// `SOTTO_STATUS_NOT_FOUND`.
+//
+// # Safety
+//
+// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
+// `name_len` readable bytes; `out` is NULL or writable.
+sotto_status sotto_store_load_location_share(const struct sotto_store *store,
+                                             const uint8_t *name,
+                                             size_t name_len,
+                                             struct sotto_location_share **out);
+#endif
+
+#if defined(SOTTO_STORE)
+// Saves a location viewer under `name` (`name_len` bytes; the identity, prekey store
+// and trust store by convention under the empty name), replacing the one
+// saved there before, in one committed transaction.
+//
+// # Safety
+//
+// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
+// 0) or has `name_len` readable bytes.
+sotto_status sotto_store_save_location_viewer(struct sotto_store *store,
+                                              const uint8_t *name,
+                                              size_t name_len,
+                                              const struct sotto_location_viewer *object);
+#endif
+
+#if defined(SOTTO_STORE)
+// Loads a location viewer saved under `name` into a new handle; none is
+// `SOTTO_STATUS_NOT_FOUND`.
+//
+// # Safety
+//
+// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
+// `name_len` readable bytes; `out` is NULL or writable.
+sotto_status sotto_store_load_location_viewer(const struct sotto_store *store,
+                                              const uint8_t *name,
+                                              size_t name_len,
+                                              struct sotto_location_viewer **out);
+#endif
+
+#if defined(SOTTO_STORE)
+// Encrypts for `contact` with its saved session; the new session and the
+// message (in the outbox) are committed before the message is written to
+// `*message` and its outbox id to `*id`. Send it, then
+// `sotto_store_ack_outgoing`.
+//
+// # Safety
+//
+// `store` is NULL or live; `contact` and `plaintext` are NULL (with length
+// 0) or readable for their lengths; `id` and `message` are NULL or writable.
+sotto_status sotto_store_encrypt(struct sotto_store *store,
+                                 const uint8_t *contact,
+                                 size_t contact_len,
+                                 const uint8_t *plaintext,
+                                 size_t len,
+                                 int64_t *id,
+                                 struct sotto_buffer *message);
+#endif
+
+#if defined(SOTTO_STORE)
+// Decrypts a message from `contact` (accepting a prekey message with the
+// saved identity and prekey store at `now`, seconds since the epoch). The
+// new state, a processed record and the plaintext (in the inbox) are
+// committed together; then the plaintext goes to `*plaintext` and its inbox
+// id to `*id`. A message already processed is `SOTTO_STATUS_DUPLICATE`.
+//
+// # Safety
+//
+// `store` is NULL or live; `contact` and `message` are NULL (with length 0)
+// or readable for their lengths; `id` and `plaintext` are NULL or writable.
+sotto_status sotto_store_decrypt(struct sotto_store *store,
+                                 const uint8_t *contact,
+                                 size_t contact_len,
+                                 const uint8_t *message,
+                                 size_t len,
+                                 uint64_t now,
+                                 int64_t *id,
+                                 struct sotto_buffer *plaintext);
+#endif
+
+#if defined(SOTTO_STORE)
+// Encrypts for the group saved under `group_id`, committing the advanced
+// sender key and the message (outbox) first.
+//
+// # Safety
+//
+// As for `sotto_store_encrypt`.
+sotto_status sotto_store_group_encrypt(struct sotto_store *store,
+                                       const uint8_t *group_id,
+                                       size_t group_id_len,
+                                       const uint8_t *plaintext,
+                                       size_t len,
+                                       int64_t *id,
+                                       struct sotto_buffer *message);
+#endif
+
+#if defined(SOTTO_STORE)
+// Decrypts a group message from member `from` (64-byte identity), with the
+// same transaction and inbox as `sotto_store_decrypt`.
+//
+// # Safety
+//
+// As for `sotto_store_decrypt`; `from` is NULL or 64 readable bytes.
+sotto_status sotto_store_group_decrypt(struct sotto_store *store,
+                                       const uint8_t *group_id,
+                                       size_t group_id_len,
+                                       const uint8_t *from,
+                                       const uint8_t *message,
+                                       size_t len,
+                                       int64_t *id,
+                                       struct sotto_buffer *plaintext);
+#endif
+
+#if defined(SOTTO_STORE)
+// Removes a plaintext from the inbox once the app has it.
+//
+// # Safety
+//
+// `store` is NULL or live.
+sotto_status sotto_store_ack_incoming(struct sotto_store *store, int64_t id);
+#endif
+
+#if defined(SOTTO_STORE)
+// Removes a message from the outbox once it was sent.
+//
+// # Safety
+//
+// `store` is NULL or live.
+sotto_status sotto_store_ack_outgoing(struct sotto_store *store, int64_t id);
+#endif
+
+#if defined(SOTTO_STORE)
+// The first inbox entry with an id above `after` (pass 0 to start): its id,
+// conversation and plaintext, for showing what a crash interrupted. None
+// left is `SOTTO_STATUS_NOT_FOUND`.
+//
+// # Safety
+//
+// `store` is NULL or live; `id`, `conversation` and `plaintext` are NULL or
+// writable.
+sotto_status sotto_store_next_incoming(const struct sotto_store *store,
+                                       int64_t after,
+                                       int64_t *id,
+                                       struct sotto_buffer *conversation,
+                                       struct sotto_buffer *plaintext);
+#endif
+
+#if defined(SOTTO_STORE)
+// The first outbox entry with an id above `after`: its id, conversation and
+// message, to (re)send after a crash. None left is `SOTTO_STATUS_NOT_FOUND`.
+//
+// # Safety
+//
+// As for `sotto_store_next_incoming`.
+sotto_status sotto_store_next_outgoing(const struct sotto_store *store,
+                                       int64_t after,
+                                       int64_t *id,
+                                       struct sotto_buffer *conversation,
+                                       struct sotto_buffer *message);
+#endif
 
 // Computes the security code between our identity (`local`, 64 bytes, with
 // our stable user id) and theirs (10,400 SHA-512 computations).

@@ -40,6 +40,8 @@ mod ptr;
 mod rng;
 mod session;
 mod status;
+#[cfg(feature = "store")]
+mod store;
 mod verify;
 
 pub use buffer::{sotto_buffer, sotto_buffer_free};
@@ -49,6 +51,8 @@ pub use location::*;
 pub use prekeys::*;
 pub use session::*;
 pub use status::sotto_status;
+#[cfg(feature = "store")]
+pub use store::*;
 pub use verify::*;
 
 use crate::panic::last;

@@ -114,12 +114,12 @@ fn c_tests_pass_clean_under_sanitizers_and_valgrind() {
     let lib = static_library();
     let c = dir.join("test_c");
     compile(&lib, "gcc", &["-std=c11"], &[], &c);
-    check_summary(&run(&mut Command::new(&c), "C11"), "C11");
+    check_summary(&run(Command::new(&c).current_dir(&dir), "C11"), "C11");
 
     if available("g++") {
         let cpp = dir.join("test_cpp");
         compile(&lib, "g++", &["-x", "c++", "-std=c++17"], &[], &cpp);
-        check_summary(&run(&mut Command::new(&cpp), "C++17"), "C++17");
+        check_summary(&run(Command::new(&cpp).current_dir(&dir), "C++17"), "C++17");
     }
 
     let asan = dir.join("test_asan");
@@ -135,19 +135,21 @@ fn c_tests_pass_clean_under_sanitizers_and_valgrind() {
         &asan,
     );
     let mut cmd = Command::new(&asan);
-    cmd.env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1")
+    cmd.current_dir(&dir)
+        .env("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1")
         .env("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1");
     check_summary(&run(&mut cmd, "ASan+UBSan"), "ASan+UBSan");
 
     if available("valgrind") {
         let mut cmd = Command::new("valgrind");
-        cmd.args([
-            "-q",
-            "--leak-check=full",
-            "--errors-for-leak-kinds=definite,possible",
-            "--error-exitcode=1",
-        ])
-        .arg(&c);
+        cmd.current_dir(&dir)
+            .args([
+                "-q",
+                "--leak-check=full",
+                "--errors-for-leak-kinds=definite,possible",
+                "--error-exitcode=1",
+            ])
+            .arg(&c);
         check_summary(&run(&mut cmd, "valgrind"), "valgrind memcheck");
     }
 }

@@ -24,6 +24,44 @@
 //! never decrypts a message twice, and threads or processes sharing a store
 //! file are serialized by SQLite's write lock. See [`Durability`] for what a
 //! commit survives.
+//!
+//! ```
+//! use sotto::store::Store;
+//! use sotto::{IdentityKeyPair, PrekeyBundle, PrekeyStore, Session};
+//!
+//! # fn main() -> Result<(), sotto::Error> {
+//! let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+//! let now = 1_800_000_000;
+//! let dir = std::env::temp_dir().join(format!("sotto-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir).map_err(|_| sotto::Error::StorageFailed)?;
+//!
+//! // Bob's device: identity and prekeys in his store.
+//! let mut bob = Store::open(dir.join("bob.db"), &[2u8; 32], &mut rng)?;
+//! let bob_id = IdentityKeyPair::generate(&mut rng);
+//! let prekeys = PrekeyStore::new(&mut rng, &bob_id, now);
+//! let bundle = PrekeyBundle {
+//!     identity: *bob_id.public_key(),
+//!     signed_prekey: prekeys.signed_prekey(),
+//!     one_time_prekey: None,
+//! };
+//! bob.save(&mut rng, b"", &bob_id)?;
+//! bob.save(&mut rng, b"", &prekeys)?;
+//!
+//! // Alice's device: a session to Bob from his bundle.
+//! let mut alice = Store::open(dir.join("alice.db"), &[1u8; 32], &mut rng)?;
+//! let alice_id = IdentityKeyPair::generate(&mut rng);
+//! let session = Session::initiate(&mut rng, &alice_id, &bundle)?;
+//! alice.save(&mut rng, b"bob", &session)?;
+//!
+//! let out = alice.encrypt(&mut rng, b"bob", b"Hi Bob")?; // committed, then returned
+//! alice.ack_outgoing(out.id)?; // once sent
+//! let got = bob.decrypt(&mut rng, b"alice", &out.message, now)?;
+//! assert_eq!(&got.plaintext[..], b"Hi Bob");
+//! bob.ack_incoming(got.id)?; // once shown
+//! # drop((alice, bob));
+//! # let _ = std::fs::remove_dir_all(&dir);
+//! # Ok(()) }
+//! ```
 
 mod objects;
 mod schema;
@@ -114,6 +152,7 @@ impl Keys {
 pub struct Store {
     conn: Connection,
     keys: Keys,
+    durability: Durability,
 }
 
 impl core::fmt::Debug for Store {
@@ -150,7 +189,11 @@ impl Store {
         conn.busy_timeout(STORE_BUSY_TIMEOUT)
             .map_err(storage_error)?;
         let (keys, check) = Keys::derive(key);
-        let mut store = Store { conn, keys };
+        let mut store = Store {
+            conn,
+            keys,
+            durability,
+        };
         schema::open(&mut store.conn, &check, durability, rng)?;
         Ok(store)
     }
@@ -168,6 +211,30 @@ impl Store {
         let out = f(&tx, &self.keys)?;
         tx.commit().map_err(storage_error)?;
         Ok(out)
+    }
+}
+
+impl Store {
+    /// Runs an acknowledgement: committed, but flushed to the device only
+    /// with the next durable commit. Losing one to a power loss means a
+    /// message is offered again (the receiver answers `Duplicate`, the app
+    /// sees an inbox id it already has), never a lost or repeated key.
+    fn lazy_transaction(
+        &mut self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>, &Keys) -> Result<()>,
+    ) -> Result<()> {
+        if self.durability == Durability::Full {
+            self.conn
+                .pragma_update(None, "synchronous", "NORMAL")
+                .map_err(storage_error)?;
+        }
+        let out = self.transaction(f);
+        if self.durability == Durability::Full {
+            self.conn
+                .pragma_update(None, "synchronous", "FULL")
+                .map_err(storage_error)?;
+        }
+        out
     }
 }
 

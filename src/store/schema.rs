@@ -4,7 +4,7 @@
 //! ```text
 //! meta      (name PRIMARY KEY, value)                  "format" = 1, "check" = key check
 //! objects   (kind, row, state)  PRIMARY KEY (kind, row) one sealed object per row
-//! processed (id, row, digest)   UNIQUE (row, digest)    messages already decrypted
+//! processed (id, row, digest)   UNIQUE (row, digest)    messages already decrypted, indexed by (row, id)
 //! inbox     (id, kind, sealed)                          plaintexts not yet acknowledged
 //! outbox    (id, kind, sealed)                          messages not yet acknowledged as sent
 //! ```
@@ -34,6 +34,7 @@ CREATE TABLE objects (
 CREATE TABLE processed (
     id INTEGER PRIMARY KEY, row BLOB NOT NULL, digest BLOB NOT NULL,
     UNIQUE (row, digest));
+CREATE INDEX processed_by_row ON processed (row, id);
 CREATE TABLE inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL, sealed BLOB NOT NULL);
 CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL, sealed BLOB NOT NULL);
 ";

@@ -341,8 +341,10 @@ impl Store {
     }
 
     /// Removes a plaintext from the inbox (the app has it now).
+    /// Acknowledgements are committed at once but reach the device with the
+    /// next durable commit (see [`Durability`](super::Durability)).
     pub fn ack_incoming(&mut self, id: i64) -> Result<()> {
-        self.transaction(|tx, _| {
+        self.lazy_transaction(|tx, _| {
             tx.execute("DELETE FROM inbox WHERE id = ?1", [id])
                 .map_err(storage_error)?;
             Ok(())
@@ -350,8 +352,9 @@ impl Store {
     }
 
     /// Removes a message from the outbox (it was sent).
+    /// Committed lazily, like [`Store::ack_incoming`].
     pub fn ack_outgoing(&mut self, id: i64) -> Result<()> {
-        self.transaction(|tx, _| {
+        self.lazy_transaction(|tx, _| {
             tx.execute("DELETE FROM outbox WHERE id = ?1", [id])
                 .map_err(storage_error)?;
             Ok(())

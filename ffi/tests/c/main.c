@@ -1,11 +1,13 @@
-/* The C ABI test program: the scenarios an app runs and the misuse matrix,
- * in one translation unit. Prints "N passed, M failed". */
+/* The C ABI test program: the scenarios an app runs, the misuse matrix and
+ * the store, in one translation unit. Prints "N passed, M failed". */
 #include "harness.h"
 #include "scenarios.c"
 #include "misuse.c"
+#include "store.c"
 
 int main(void) {
     run_scenarios();
     run_misuse();
+    store_conversation();
     return report();
 }

@@ -1,0 +1,663 @@
+//! The crash-safe store (feature `store`, on by default): open a file with a
+//! path and the host's key, keep objects in it, and run encrypt and decrypt
+//! as single transactions with an outbox and an inbox.
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+
+use sotto::store::{Durability, Store, Stored};
+
+use crate::buffer::sotto_buffer;
+use crate::group::sotto_group;
+use crate::identity::sotto_identity;
+use crate::location::{sotto_location_share, sotto_location_viewer};
+use crate::panic::boundary;
+use crate::prekeys::sotto_prekey_store;
+use crate::rng::OsRng;
+use crate::session::sotto_session;
+use crate::status::sotto_status;
+use crate::verify::sotto_trust_store;
+use crate::{identity_key, ptr};
+
+/// A store file. Free with `sotto_store_free`, which closes it.
+///
+/// Thread safety: may move between threads; use from one thread at a time.
+/// Threads (or processes) that share a store each open their own handle on
+/// the same path; their transactions are serialized.
+#[allow(non_camel_case_types)]
+pub struct sotto_store {
+    pub(crate) inner: Store,
+}
+
+/// Opens (or creates) the store at `path` (`path_len` bytes, not
+/// NUL-terminated) under the host's 32-byte `key`. `durable` 1 flushes every
+/// commit to the device (survives power loss; the recommended setting), 0
+/// only survives a killed process. Another key is `SOTTO_STATUS_STORE_KEY_MISMATCH`
+/// and a damaged file `SOTTO_STATUS_STORE_CORRUPT`, nothing written.
+///
+/// # Safety
+///
+/// `path` is NULL or has `path_len` readable bytes; `key` is NULL or 32
+/// readable bytes; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_open(
+    path: *const u8,
+    path_len: usize,
+    key: *const u8,
+    durable: u32,
+    out: *mut *mut sotto_store,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let path = unsafe { ptr::slice(path, path_len) }?;
+        // SAFETY: caller contract.
+        let key = unsafe { ptr::array::<32>(key) }?;
+        // SAFETY: caller contract.
+        let out = unsafe { ptr::out(out) }?;
+        let durability = match durable {
+            1 => Durability::Full,
+            0 => Durability::Normal,
+            _ => return Err(sotto_status::InvalidArgument),
+        };
+        if path.is_empty() {
+            return Err(sotto_status::InvalidArgument);
+        }
+        let store = Store::open_with(OsStr::from_bytes(path), key, durability, &mut OsRng)?;
+        *out = ptr::into_handle(sotto_store { inner: store });
+        Ok(())
+    })
+}
+
+/// Closes the store and sets `*store` to NULL. `sotto_store_free(NULL)` and
+/// freeing a NULL handle do nothing.
+///
+/// # Safety
+///
+/// `store` is NULL or points to NULL or to a live handle.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_free(store: *mut *mut sotto_store) {
+    // SAFETY: caller contract.
+    unsafe { ptr::free_handle(store) }
+}
+
+/// Saves a handle's object under `name`.
+///
+/// # Safety
+///
+/// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
+/// 0) or has `name_len` readable bytes.
+unsafe fn save_object<H, T: Stored>(
+    store: *mut sotto_store,
+    name: *const u8,
+    name_len: usize,
+    object: *const H,
+    inner: impl FnOnce(&H) -> &T,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle_mut(store) }?;
+        // SAFETY: caller contract.
+        let name = unsafe { ptr::slice(name, name_len) }?;
+        // SAFETY: caller contract.
+        let o = unsafe { ptr::handle(object) }?;
+        s.inner.save(&mut OsRng, name, inner(o))?;
+        Ok(())
+    })
+}
+
+/// Loads the object saved under `name` into a new handle.
+///
+/// # Safety
+///
+/// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
+/// `name_len` readable bytes; `out` is NULL or writable.
+unsafe fn load_object<H, T: Stored>(
+    store: *const sotto_store,
+    name: *const u8,
+    name_len: usize,
+    out: *mut *mut H,
+    wrap: impl FnOnce(T) -> H,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle(store) }?;
+        // SAFETY: caller contract.
+        let name = unsafe { ptr::slice(name, name_len) }?;
+        // SAFETY: caller contract.
+        let out = unsafe { ptr::out(out) }?;
+        *out = ptr::into_handle(wrap(s.inner.load::<T>(name)?));
+        Ok(())
+    })
+}
+
+/// Saves an identity under `name` (`name_len` bytes; the identity, prekey store
+/// and trust store by convention under the empty name), replacing the one
+/// saved there before, in one committed transaction.
+///
+/// # Safety
+///
+/// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
+/// 0) or has `name_len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_save_identity(
+    store: *mut sotto_store,
+    name: *const u8,
+    name_len: usize,
+    object: *const sotto_identity,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe { save_object(store, name, name_len, object, |o| &o.inner) }
+}
+
+/// Loads an identity saved under `name` into a new handle; none is
+/// `SOTTO_STATUS_NOT_FOUND`.
+///
+/// # Safety
+///
+/// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
+/// `name_len` readable bytes; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_load_identity(
+    store: *const sotto_store,
+    name: *const u8,
+    name_len: usize,
+    out: *mut *mut sotto_identity,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe { load_object(store, name, name_len, out, |inner| sotto_identity { inner }) }
+}
+
+/// Saves a prekey store under `name` (`name_len` bytes; the identity, prekey store
+/// and trust store by convention under the empty name), replacing the one
+/// saved there before, in one committed transaction.
+///
+/// # Safety
+///
+/// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
+/// 0) or has `name_len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_save_prekey_store(
+    store: *mut sotto_store,
+    name: *const u8,
+    name_len: usize,
+    object: *const sotto_prekey_store,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe { save_object(store, name, name_len, object, |o| &o.inner) }
+}
+
+/// Loads a prekey store saved under `name` into a new handle; none is
+/// `SOTTO_STATUS_NOT_FOUND`.
+///
+/// # Safety
+///
+/// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
+/// `name_len` readable bytes; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_load_prekey_store(
+    store: *const sotto_store,
+    name: *const u8,
+    name_len: usize,
+    out: *mut *mut sotto_prekey_store,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe {
+        load_object(store, name, name_len, out, |inner| sotto_prekey_store {
+            inner,
+        })
+    }
+}
+
+/// Saves a trust store under `name` (`name_len` bytes; the identity, prekey store
+/// and trust store by convention under the empty name), replacing the one
+/// saved there before, in one committed transaction.
+///
+/// # Safety
+///
+/// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
+/// 0) or has `name_len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_save_trust_store(
+    store: *mut sotto_store,
+    name: *const u8,
+    name_len: usize,
+    object: *const sotto_trust_store,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe { save_object(store, name, name_len, object, |o| &o.inner) }
+}
+
+/// Loads a trust store saved under `name` into a new handle; none is
+/// `SOTTO_STATUS_NOT_FOUND`.
+///
+/// # Safety
+///
+/// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
+/// `name_len` readable bytes; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_load_trust_store(
+    store: *const sotto_store,
+    name: *const u8,
+    name_len: usize,
+    out: *mut *mut sotto_trust_store,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe {
+        load_object(store, name, name_len, out, |inner| sotto_trust_store {
+            inner,
+        })
+    }
+}
+
+/// Saves a session under `name` (`name_len` bytes; the identity, prekey store
+/// and trust store by convention under the empty name), replacing the one
+/// saved there before, in one committed transaction.
+///
+/// # Safety
+///
+/// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
+/// 0) or has `name_len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_save_session(
+    store: *mut sotto_store,
+    name: *const u8,
+    name_len: usize,
+    object: *const sotto_session,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe { save_object(store, name, name_len, object, |o| &o.inner) }
+}
+
+/// Loads a session saved under `name` into a new handle; none is
+/// `SOTTO_STATUS_NOT_FOUND`.
+///
+/// # Safety
+///
+/// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
+/// `name_len` readable bytes; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_load_session(
+    store: *const sotto_store,
+    name: *const u8,
+    name_len: usize,
+    out: *mut *mut sotto_session,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe { load_object(store, name, name_len, out, |inner| sotto_session { inner }) }
+}
+
+/// Saves a group under `name` (`name_len` bytes; the identity, prekey store
+/// and trust store by convention under the empty name), replacing the one
+/// saved there before, in one committed transaction.
+///
+/// # Safety
+///
+/// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
+/// 0) or has `name_len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_save_group(
+    store: *mut sotto_store,
+    name: *const u8,
+    name_len: usize,
+    object: *const sotto_group,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe { save_object(store, name, name_len, object, |o| &o.inner) }
+}
+
+/// Loads a group saved under `name` into a new handle; none is
+/// `SOTTO_STATUS_NOT_FOUND`.
+///
+/// # Safety
+///
+/// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
+/// `name_len` readable bytes; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_load_group(
+    store: *const sotto_store,
+    name: *const u8,
+    name_len: usize,
+    out: *mut *mut sotto_group,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe { load_object(store, name, name_len, out, |inner| sotto_group { inner }) }
+}
+
+/// Saves a location share under `name` (`name_len` bytes; the identity, prekey store
+/// and trust store by convention under the empty name), replacing the one
+/// saved there before, in one committed transaction.
+///
+/// # Safety
+///
+/// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
+/// 0) or has `name_len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_save_location_share(
+    store: *mut sotto_store,
+    name: *const u8,
+    name_len: usize,
+    object: *const sotto_location_share,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe { save_object(store, name, name_len, object, |o| &o.inner) }
+}
+
+/// Loads a location share saved under `name` into a new handle; none is
+/// `SOTTO_STATUS_NOT_FOUND`.
+///
+/// # Safety
+///
+/// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
+/// `name_len` readable bytes; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_load_location_share(
+    store: *const sotto_store,
+    name: *const u8,
+    name_len: usize,
+    out: *mut *mut sotto_location_share,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe {
+        load_object(store, name, name_len, out, |inner| sotto_location_share {
+            inner,
+        })
+    }
+}
+
+/// Saves a location viewer under `name` (`name_len` bytes; the identity, prekey store
+/// and trust store by convention under the empty name), replacing the one
+/// saved there before, in one committed transaction.
+///
+/// # Safety
+///
+/// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
+/// 0) or has `name_len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_save_location_viewer(
+    store: *mut sotto_store,
+    name: *const u8,
+    name_len: usize,
+    object: *const sotto_location_viewer,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe { save_object(store, name, name_len, object, |o| &o.inner) }
+}
+
+/// Loads a location viewer saved under `name` into a new handle; none is
+/// `SOTTO_STATUS_NOT_FOUND`.
+///
+/// # Safety
+///
+/// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
+/// `name_len` readable bytes; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_load_location_viewer(
+    store: *const sotto_store,
+    name: *const u8,
+    name_len: usize,
+    out: *mut *mut sotto_location_viewer,
+) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe {
+        load_object(store, name, name_len, out, |inner| sotto_location_viewer {
+            inner,
+        })
+    }
+}
+
+/// Encrypts for `contact` with its saved session; the new session and the
+/// message (in the outbox) are committed before the message is written to
+/// `*message` and its outbox id to `*id`. Send it, then
+/// `sotto_store_ack_outgoing`.
+///
+/// # Safety
+///
+/// `store` is NULL or live; `contact` and `plaintext` are NULL (with length
+/// 0) or readable for their lengths; `id` and `message` are NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_encrypt(
+    store: *mut sotto_store,
+    contact: *const u8,
+    contact_len: usize,
+    plaintext: *const u8,
+    len: usize,
+    id: *mut i64,
+    message: *mut sotto_buffer,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle_mut(store) }?;
+        // SAFETY: caller contract.
+        let contact = unsafe { ptr::slice(contact, contact_len) }?;
+        // SAFETY: caller contract.
+        let pt = unsafe { ptr::slice(plaintext, len) }?;
+        // SAFETY: caller contract.
+        let id = unsafe { ptr::out(id) }?;
+        // SAFETY: caller contract.
+        let message = unsafe { ptr::out(message) }?;
+        let out = s.inner.encrypt(&mut OsRng, contact, pt)?;
+        *id = out.id;
+        *message = sotto_buffer::from_vec(out.message);
+        Ok(())
+    })
+}
+
+/// Decrypts a message from `contact` (accepting a prekey message with the
+/// saved identity and prekey store at `now`, seconds since the epoch). The
+/// new state, a processed record and the plaintext (in the inbox) are
+/// committed together; then the plaintext goes to `*plaintext` and its inbox
+/// id to `*id`. A message already processed is `SOTTO_STATUS_DUPLICATE`.
+///
+/// # Safety
+///
+/// `store` is NULL or live; `contact` and `message` are NULL (with length 0)
+/// or readable for their lengths; `id` and `plaintext` are NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_decrypt(
+    store: *mut sotto_store,
+    contact: *const u8,
+    contact_len: usize,
+    message: *const u8,
+    len: usize,
+    now: u64,
+    id: *mut i64,
+    plaintext: *mut sotto_buffer,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle_mut(store) }?;
+        // SAFETY: caller contract.
+        let contact = unsafe { ptr::slice(contact, contact_len) }?;
+        // SAFETY: caller contract.
+        let msg = unsafe { ptr::slice(message, len) }?;
+        // SAFETY: caller contract.
+        let id = unsafe { ptr::out(id) }?;
+        // SAFETY: caller contract.
+        let plaintext = unsafe { ptr::out(plaintext) }?;
+        let got = s.inner.decrypt(&mut OsRng, contact, msg, now)?;
+        *id = got.id;
+        *plaintext = sotto_buffer::from_vec(got.plaintext.to_vec());
+        Ok(())
+    })
+}
+
+/// Encrypts for the group saved under `group_id`, committing the advanced
+/// sender key and the message (outbox) first.
+///
+/// # Safety
+///
+/// As for `sotto_store_encrypt`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_group_encrypt(
+    store: *mut sotto_store,
+    group_id: *const u8,
+    group_id_len: usize,
+    plaintext: *const u8,
+    len: usize,
+    id: *mut i64,
+    message: *mut sotto_buffer,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle_mut(store) }?;
+        // SAFETY: caller contract.
+        let group = unsafe { ptr::slice(group_id, group_id_len) }?;
+        // SAFETY: caller contract.
+        let pt = unsafe { ptr::slice(plaintext, len) }?;
+        // SAFETY: caller contract.
+        let id = unsafe { ptr::out(id) }?;
+        // SAFETY: caller contract.
+        let message = unsafe { ptr::out(message) }?;
+        let out = s.inner.group_encrypt(&mut OsRng, group, pt)?;
+        *id = out.id;
+        *message = sotto_buffer::from_vec(out.message);
+        Ok(())
+    })
+}
+
+/// Decrypts a group message from member `from` (64-byte identity), with the
+/// same transaction and inbox as `sotto_store_decrypt`.
+///
+/// # Safety
+///
+/// As for `sotto_store_decrypt`; `from` is NULL or 64 readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_group_decrypt(
+    store: *mut sotto_store,
+    group_id: *const u8,
+    group_id_len: usize,
+    from: *const u8,
+    message: *const u8,
+    len: usize,
+    id: *mut i64,
+    plaintext: *mut sotto_buffer,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle_mut(store) }?;
+        // SAFETY: caller contract.
+        let group = unsafe { ptr::slice(group_id, group_id_len) }?;
+        // SAFETY: caller contract.
+        let from = identity_key(unsafe { ptr::array::<64>(from) }?)?;
+        // SAFETY: caller contract.
+        let msg = unsafe { ptr::slice(message, len) }?;
+        // SAFETY: caller contract.
+        let id = unsafe { ptr::out(id) }?;
+        // SAFETY: caller contract.
+        let plaintext = unsafe { ptr::out(plaintext) }?;
+        let got = s.inner.group_decrypt(&mut OsRng, group, &from, msg)?;
+        *id = got.id;
+        *plaintext = sotto_buffer::from_vec(got.plaintext.to_vec());
+        Ok(())
+    })
+}
+
+/// Removes a plaintext from the inbox once the app has it.
+///
+/// # Safety
+///
+/// `store` is NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_ack_incoming(
+    store: *mut sotto_store,
+    id: i64,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle_mut(store) }?;
+        s.inner.ack_incoming(id)?;
+        Ok(())
+    })
+}
+
+/// Removes a message from the outbox once it was sent.
+///
+/// # Safety
+///
+/// `store` is NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_ack_outgoing(
+    store: *mut sotto_store,
+    id: i64,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle_mut(store) }?;
+        s.inner.ack_outgoing(id)?;
+        Ok(())
+    })
+}
+
+/// The first inbox entry with an id above `after` (pass 0 to start): its id,
+/// conversation and plaintext, for showing what a crash interrupted. None
+/// left is `SOTTO_STATUS_NOT_FOUND`.
+///
+/// # Safety
+///
+/// `store` is NULL or live; `id`, `conversation` and `plaintext` are NULL or
+/// writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_next_incoming(
+    store: *const sotto_store,
+    after: i64,
+    id: *mut i64,
+    conversation: *mut sotto_buffer,
+    plaintext: *mut sotto_buffer,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle(store) }?;
+        // SAFETY: caller contract.
+        let id = unsafe { ptr::out(id) }?;
+        // SAFETY: caller contract.
+        let conversation = unsafe { ptr::out(conversation) }?;
+        // SAFETY: caller contract.
+        let plaintext = unsafe { ptr::out(plaintext) }?;
+        let next = s
+            .inner
+            .pending_incoming()?
+            .into_iter()
+            .find(|e| e.id > after)
+            .ok_or(sotto_status::NotFound)?;
+        *id = next.id;
+        *conversation = sotto_buffer::from_vec(next.conversation);
+        *plaintext = sotto_buffer::from_vec(next.plaintext.to_vec());
+        Ok(())
+    })
+}
+
+/// The first outbox entry with an id above `after`: its id, conversation and
+/// message, to (re)send after a crash. None left is `SOTTO_STATUS_NOT_FOUND`.
+///
+/// # Safety
+///
+/// As for `sotto_store_next_incoming`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_next_outgoing(
+    store: *const sotto_store,
+    after: i64,
+    id: *mut i64,
+    conversation: *mut sotto_buffer,
+    message: *mut sotto_buffer,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle(store) }?;
+        // SAFETY: caller contract.
+        let id = unsafe { ptr::out(id) }?;
+        // SAFETY: caller contract.
+        let conversation = unsafe { ptr::out(conversation) }?;
+        // SAFETY: caller contract.
+        let message = unsafe { ptr::out(message) }?;
+        let next = s
+            .inner
+            .pending_outgoing()?
+            .into_iter()
+            .find(|e| e.id > after)
+            .ok_or(sotto_status::NotFound)?;
+        *id = next.id;
+        *conversation = sotto_buffer::from_vec(next.conversation);
+        *message = sotto_buffer::from_vec(next.message);
+        Ok(())
+    })
+}

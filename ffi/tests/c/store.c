@@ -1,0 +1,136 @@
+/* The store through the C ABI: a conversation between two store files, a
+ * restart with the inbox intact, the outbox, loading objects back, a wrong
+ * key and a damaged file, and NULL arguments. Files are created in the
+ * working directory (the test runs the program in a scratch directory). */
+
+static const uint8_t BOB_STORE_KEY[32] = {
+    9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9,
+    9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9, 9};
+
+static void remove_store(const char *path) {
+    char extra[256];
+    remove(path);
+    snprintf(extra, sizeof extra, "%s-wal", path);
+    remove(extra);
+    snprintf(extra, sizeof extra, "%s-shm", path);
+    remove(extra);
+}
+
+static sotto_status open_store(const char *path, const uint8_t *key, uint32_t durable,
+                               sotto_store **out) {
+    return sotto_store_open((const uint8_t *)path, strlen(path), key, durable, out);
+}
+
+#define NAME(s) (const uint8_t *)(s), strlen(s)
+
+static void store_conversation(void) {
+    const char *ap = "sotto_c_alice.db", *bp = "sotto_c_bob.db", *jp = "sotto_c_junk.db";
+    sotto_store *as = NULL, *bs = NULL, *none = NULL;
+    sotto_identity *alice = NULL, *bob = NULL;
+    sotto_prekey_store *prekeys = NULL;
+    sotto_session *session = NULL, *loaded = NULL;
+    sotto_buffer bundle = empty_buffer(), msg = empty_buffer(), pt = empty_buffer();
+    sotto_buffer conv = empty_buffer(), body = empty_buffer();
+    int64_t out_id = 0, in_id = 0, pending = 0;
+
+    remove_store(ap);
+    remove_store(bp);
+    OK(open_store(ap, HOST_KEY, 1, &as));
+    OK(open_store(bp, BOB_STORE_KEY, 1, &bs));
+
+    /* Bob registers; Alice starts a session from his bundle. */
+    OK(sotto_identity_generate(&alice));
+    OK(sotto_identity_generate(&bob));
+    OK(sotto_prekey_store_new(bob, NOW, &prekeys));
+    OK(sotto_prekey_store_generate_one_time_prekeys(prekeys, 2));
+    OK(sotto_prekey_store_bundle(prekeys, bob, 0, &bundle));
+    OK(sotto_store_save_identity(bs, NULL, 0, bob));
+    OK(sotto_store_save_prekey_store(bs, NULL, 0, prekeys));
+    OK(sotto_session_initiate(alice, bundle.data, bundle.len, &session));
+    OK(sotto_store_save_session(as, NAME("bob"), session));
+
+    /* The first message is a prekey message: Bob's store accepts it. */
+    OK(sotto_store_encrypt(as, NAME("bob"), NAME("hello Bob"), &out_id, &msg));
+    OK(sotto_store_decrypt(bs, NAME("alice"), msg.data, msg.len, NOW, &in_id, &pt));
+    CHECK(buffer_is(&pt, "hello Bob"));
+    sotto_buffer_free(&pt);
+    IS(sotto_store_decrypt(bs, NAME("alice"), msg.data, msg.len, NOW, &in_id, &pt),
+       SOTTO_STATUS_DUPLICATE_MESSAGE);
+    CHECK(pt.data == NULL);
+
+    /* The outbox holds the message until it is acknowledged. */
+    OK(sotto_store_next_outgoing(as, 0, &pending, &conv, &body));
+    CHECK(pending == out_id);
+    CHECK(buffer_is(&conv, "bob"));
+    CHECK(body.len == msg.len && memcmp(body.data, msg.data, msg.len) == 0);
+    sotto_buffer_free(&conv);
+    sotto_buffer_free(&body);
+    OK(sotto_store_ack_outgoing(as, out_id));
+    IS(sotto_store_next_outgoing(as, 0, &pending, &conv, &body), SOTTO_STATUS_NOT_FOUND);
+    sotto_buffer_free(&msg);
+
+    /* Bob restarts: a wrong key is refused, the right one finds the inbox. */
+    sotto_store_free(&bs);
+    CHECK(bs == NULL);
+    IS(open_store(bp, HOST_KEY, 1, &bs), SOTTO_STATUS_STORE_KEY_MISMATCH);
+    CHECK(bs == NULL);
+    OK(open_store(bp, BOB_STORE_KEY, 1, &bs));
+    OK(sotto_store_next_incoming(bs, 0, &pending, &conv, &body));
+    CHECK(pending == in_id);
+    CHECK(buffer_is(&conv, "alice"));
+    CHECK(buffer_is(&body, "hello Bob"));
+    sotto_buffer_free(&conv);
+    sotto_buffer_free(&body);
+    OK(sotto_store_ack_incoming(bs, in_id));
+    IS(sotto_store_next_incoming(bs, 0, &pending, &conv, &body), SOTTO_STATUS_NOT_FOUND);
+
+    /* Bob replies from his stored session; Alice reads it. */
+    OK(sotto_store_encrypt(bs, NAME("alice"), NAME("hi Alice"), &out_id, &msg));
+    OK(sotto_store_decrypt(as, NAME("bob"), msg.data, msg.len, NOW, &in_id, &pt));
+    CHECK(buffer_is(&pt, "hi Alice"));
+    sotto_buffer_free(&pt);
+    sotto_buffer_free(&msg);
+
+    /* Objects load back; a missing one is NOT_FOUND. */
+    OK(sotto_store_load_session(bs, NAME("alice"), &loaded));
+    CHECK(loaded != NULL);
+    sotto_session_free(&loaded);
+    IS(sotto_store_load_session(bs, NAME("nobody"), &loaded), SOTTO_STATUS_NOT_FOUND);
+    CHECK(loaded == NULL);
+
+    /* A file that is not a store; a bad durability value; NULL arguments. */
+    {
+        FILE *f = fopen(jp, "wb");
+        uint8_t junk[4096];
+        memset(junk, 0x41, sizeof junk);
+        CHECK(f != NULL);
+        if (f) {
+            fwrite(junk, 1, sizeof junk, f);
+            fclose(f);
+        }
+    }
+    IS(open_store(jp, HOST_KEY, 1, &none), SOTTO_STATUS_STORE_CORRUPT);
+    IS(open_store(ap, HOST_KEY, 2, &none), SOTTO_STATUS_INVALID_ARGUMENT);
+    IS(sotto_store_open(NULL, 3, HOST_KEY, 1, &none), SOTTO_STATUS_NULL_PARAMETER);
+    IS(open_store(ap, NULL, 1, &none), SOTTO_STATUS_NULL_PARAMETER);
+    IS(open_store(ap, HOST_KEY, 1, NULL), SOTTO_STATUS_NULL_PARAMETER);
+    CHECK(none == NULL);
+    IS(sotto_store_encrypt(NULL, NAME("bob"), NAME("x"), &out_id, &msg), SOTTO_STATUS_NULL_PARAMETER);
+    IS(sotto_store_encrypt(as, NAME("bob"), NAME("x"), NULL, &msg), SOTTO_STATUS_NULL_PARAMETER);
+    IS(sotto_store_decrypt(as, NAME("bob"), NULL, 5, NOW, &in_id, &pt), SOTTO_STATUS_NULL_PARAMETER);
+    IS(sotto_store_ack_incoming(NULL, 1), SOTTO_STATUS_NULL_PARAMETER);
+    IS(sotto_store_next_outgoing(as, 0, &pending, NULL, &body), SOTTO_STATUS_NULL_PARAMETER);
+    IS(sotto_store_save_session(as, NAME("bob"), NULL), SOTTO_STATUS_NULL_PARAMETER);
+    sotto_store_free(NULL);
+
+    sotto_buffer_free(&bundle);
+    sotto_session_free(&session);
+    sotto_prekey_store_free(&prekeys);
+    sotto_identity_free(&alice);
+    sotto_identity_free(&bob);
+    sotto_store_free(&as);
+    sotto_store_free(&bs);
+    remove_store(ap);
+    remove_store(bp);
+    remove(jp);
+}
