@@ -79,7 +79,7 @@ use crate::error::{Error, Result};
 use crate::secret::Secret32;
 
 pub use objects::Stored;
-pub use traffic::{Incoming, MAX_PROCESSED, Outgoing};
+pub use traffic::{Incoming, MAX_PROCESSED, Outgoing, PROCESSED_PRUNE_BATCH};
 
 /// How long a writer waits for another thread or process to release the
 /// store before failing with [`Error::StoreBusy`].

@@ -5,6 +5,7 @@
 //! meta      (name PRIMARY KEY, value)                  "format" = 1, "check" = key check
 //! objects   (kind, row, state)  PRIMARY KEY (kind, row) one sealed object per row
 //! processed (id, row, digest)   UNIQUE (row, digest)    messages already decrypted, indexed by (row, id)
+//! processed_count (row, n)                            records per conversation, for pruning
 //! inbox     (id, kind, sealed)                          plaintexts not yet acknowledged
 //! outbox    (id, kind, sealed)                          messages not yet acknowledged as sent
 //! ```
@@ -35,6 +36,7 @@ CREATE TABLE processed (
     id INTEGER PRIMARY KEY, row BLOB NOT NULL, digest BLOB NOT NULL,
     UNIQUE (row, digest));
 CREATE INDEX processed_by_row ON processed (row, id);
+CREATE TABLE processed_count (row BLOB PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL, sealed BLOB NOT NULL);
 CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL, sealed BLOB NOT NULL);
 ";
@@ -98,7 +100,14 @@ fn table_names(conn: &Connection) -> Result<Vec<String>> {
 /// The layout, the key check and SQLite's own consistency check.
 fn verify(conn: &Connection, check_key: &Secret32) -> Result<()> {
     let names = table_names(conn)?;
-    for t in ["inbox", "meta", "objects", "outbox", "processed"] {
+    for t in [
+        "inbox",
+        "meta",
+        "objects",
+        "outbox",
+        "processed",
+        "processed_count",
+    ] {
         if !names.iter().any(|n| n == t) {
             return Err(Error::StoreCorrupt);
         }

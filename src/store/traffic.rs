@@ -9,9 +9,10 @@
 //! encrypt: BEGIN IMMEDIATE; load session; encrypt; save session; outbox ← message; COMMIT
 //! ```
 //!
-//! Processed digests are kept per conversation up to [`MAX_PROCESSED`]
-//! (oldest pruned): enough to answer a redelivered message with `Duplicate`
-//! long after the session itself would refuse it anyway.
+//! Processed digests are kept per conversation, at least the newest
+//! [`MAX_PROCESSED`] and at most [`PROCESSED_PRUNE_BATCH`] more: enough to
+//! answer a redelivered message with `Duplicate` long after the session
+//! itself would refuse it anyway.
 
 use alloc::vec::Vec;
 
@@ -26,8 +27,14 @@ use crate::error::{Error, Result};
 use crate::wire::message::{MessageKind, message_kind};
 use crate::{Group, IdentityKey, IdentityKeyPair, PrekeyStore, Session};
 
-/// Processed-message digests kept per conversation.
+/// Processed-message digests kept per conversation: the newest
+/// `MAX_PROCESSED` at least, pruned in batches of [`PROCESSED_PRUNE_BATCH`]
+/// so that no decrypt pays for more than one batch.
 pub const MAX_PROCESSED: u32 = 10_000;
+
+/// How many of the oldest processed digests are pruned at once, when a
+/// conversation holds `MAX_PROCESSED + PROCESSED_PRUNE_BATCH`.
+pub const PROCESSED_PRUNE_BATCH: u32 = 512;
 
 /// A decrypted message, committed to the inbox until [`Store::ack_incoming`].
 #[derive(Debug)]
@@ -138,12 +145,27 @@ fn record_processed(conn: &Connection, row: &[u8; 32], digest: &[u8; 32]) -> Res
     if inserted == 0 {
         return Err(Error::Duplicate);
     }
-    conn.execute(
-        "DELETE FROM processed WHERE row = ?1 AND id <= \
-         (SELECT id FROM processed WHERE row = ?1 ORDER BY id DESC LIMIT 1 OFFSET ?2)",
-        rusqlite::params![&row[..], MAX_PROCESSED],
-    )
-    .map_err(storage_error)?;
+    let n: u32 = conn
+        .query_row(
+            "INSERT INTO processed_count (row, n) VALUES (?1, 1) \
+             ON CONFLICT (row) DO UPDATE SET n = n + 1 RETURNING n",
+            rusqlite::params![&row[..]],
+            |r| r.get(0),
+        )
+        .map_err(storage_error)?;
+    if n >= MAX_PROCESSED.saturating_add(PROCESSED_PRUNE_BATCH) {
+        conn.execute(
+            "DELETE FROM processed WHERE id IN \
+             (SELECT id FROM processed WHERE row = ?1 ORDER BY id LIMIT ?2)",
+            rusqlite::params![&row[..], PROCESSED_PRUNE_BATCH],
+        )
+        .map_err(storage_error)?;
+        conn.execute(
+            "UPDATE processed_count SET n = n - ?2 WHERE row = ?1",
+            rusqlite::params![&row[..], PROCESSED_PRUNE_BATCH],
+        )
+        .map_err(storage_error)?;
+    }
     Ok(())
 }
 
