@@ -73,8 +73,8 @@ fn append(path: &Path, line: &str) {
         .append(true)
         .open(path)
         .unwrap();
-    f.write_all(line.as_bytes()).unwrap();
-    f.write_all(b"\n").unwrap();
+    // One write per line: a kill cannot land between a line and its end.
+    f.write_all(format!("{line}\n").as_bytes()).unwrap();
 }
 
 fn hex(b: &[u8]) -> String {
