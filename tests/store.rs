@@ -288,3 +288,72 @@ fn durability_setting_opens_and_works() {
     assert!(s.load::<IdentityKeyPair>(b"").is_ok());
     assert_eq!(s.load::<Session>(b"x").unwrap_err(), Error::NotFound);
 }
+
+#[test]
+fn live_location_through_stores() {
+    use sotto::{Location, LocationShare, LocationViewer, Precision};
+    let d = dir("location");
+    let mut r = rng();
+    let sender = IdentityKeyPair::generate(&mut r);
+    let viewer_id = IdentityKeyPair::generate(&mut r);
+    let share = LocationShare::new(
+        &mut r,
+        b"trip",
+        &[*viewer_id.public_key()],
+        NOW + 600,
+        Precision::Street,
+    )
+    .unwrap();
+    let viewer = LocationViewer::new(b"trip", sender.public_key(), &share.distribution()).unwrap();
+    let mut a = Store::open(d.join("a.db"), &[1; 32], &mut r).unwrap();
+    let mut b = Store::open(d.join("b.db"), &[2; 32], &mut r).unwrap();
+    a.save(&mut r, b"trip", &share).unwrap();
+    b.save(&mut r, b"alice", &viewer).unwrap();
+    drop((share, viewer));
+    let fix = |i: u32| Location {
+        latitude_e7: 481_000_000 + i as i32,
+        longitude_e7: 115_000_000,
+        accuracy_cm: 1_000,
+        altitude_cm: None,
+        heading_centideg: None,
+        speed_cm_s: None,
+        timestamp_ms: NOW * 1000 + u64::from(i),
+        sequence: i,
+        precision: Precision::Exact,
+    };
+    let u0 = a.location_encrypt(&mut r, b"trip", &fix(0), NOW).unwrap();
+    let u1 = a.location_encrypt(&mut r, b"trip", &fix(1), NOW).unwrap();
+    assert_eq!(a.pending_outgoing().unwrap().len(), 2);
+    // A restart between the two: the share continued, it did not repeat.
+    drop(a);
+    let mut a = Store::open(d.join("a.db"), &[1; 32], &mut r).unwrap();
+    let u2 = a.location_encrypt(&mut r, b"trip", &fix(2), NOW).unwrap();
+    assert_ne!(u2.message[..10], u1.message[..10]);
+    assert_eq!(
+        b.location_decrypt(&mut r, b"alice", &u2.message, NOW)
+            .unwrap()
+            .sequence,
+        2
+    );
+    let before = b.load::<LocationViewer>(b"alice").unwrap().to_bytes();
+    assert_eq!(
+        b.location_decrypt(&mut r, b"alice", &u0.message, NOW)
+            .unwrap_err(),
+        Error::Stale
+    );
+    assert_eq!(
+        b.load::<LocationViewer>(b"alice").unwrap().to_bytes(),
+        before
+    );
+    let latest = *b
+        .load::<LocationViewer>(b"alice")
+        .unwrap()
+        .latest()
+        .unwrap();
+    assert_eq!(latest.sequence, 2);
+    assert_eq!(
+        a.location_encrypt(&mut r, b"trip", &fix(3), NOW + 601)
+            .unwrap_err(),
+        Error::Expired
+    );
+}

@@ -1,11 +1,13 @@
 //! The SDK's main job, end to end: devices that have never met set up
 //! end-to-end encrypted sessions through an untrusted server and talk, with
 //! messages lost, delayed and reordered, one device restarting from its
-//! encrypted state in the middle of the conversation; a group in which a
-//! member is removed; security codes compared; an identity change caught;
-//! and a live location shared over a lossy channel with a late viewer.
+//! store in the middle of the conversation; a group in which a member is
+//! removed; security codes compared, as digits and as a QR code; an identity
+//! change caught; and a live location shared over a lossy channel with a
+//! late viewer. Each device keeps everything in its own encrypted store file
+//! in a temporary folder.
 //!
-//! Run: `cargo run --release --example demo`
+//! Run: `cargo run --release --features store --example demo`
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -16,30 +18,37 @@
 
 mod net;
 
-use std::collections::HashMap;
 use std::time::Instant;
 
 use net::{
-    Device, Envelope, Kind, LOCATION_CONTEXT, LOCATION_KEY, NOW, Rng, SENDER_KEY, Server, micros,
+    Device, Envelope, GROUP, Kind, LOCATION_CONTEXT, LOCATION_KEY, NOW, Rng, SENDER_KEY, Server,
+    micros,
 };
 use rand_core::UnwrapErr;
+use sotto::store::Store;
 use sotto::{
-    Group, IdentityKeyPair, IdentityStatus, Location, LocationShare, Precision, PrekeyStore,
-    ScanResult, SecurityCode, Session, TrustStore,
+    Group, IdentityStatus, Location, LocationShare, LocationViewer, Precision, ScanResult,
+    SecurityCode, Session,
 };
 
 fn main() {
     let mut rng: Rng = UnwrapErr(getrandom::SysRng);
     let mut server = Server::default();
-    println!("sotto demo: end-to-end encrypted conversations through an untrusted server\n");
+    let dir = std::env::temp_dir().join(format!("sotto-demo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    println!("sotto demo: end-to-end encrypted conversations through an untrusted server");
+    println!(
+        "(each device keeps its state in an encrypted store file in {})\n",
+        dir.display()
+    );
 
     println!(
         "1. Alice, Bob and Carol register: identity, signed prekey and 20 one-time prekeys each."
     );
     let t = Instant::now();
-    let mut alice = Device::new(&mut rng, "Alice", 20);
-    let mut bob = Device::new(&mut rng, "Bob", 20);
-    let mut carol = Device::new(&mut rng, "Carol", 20);
+    let mut alice = Device::new(&mut rng, "Alice", &dir, 20);
+    let mut bob = Device::new(&mut rng, "Bob", &dir, 20);
+    let mut carol = Device::new(&mut rng, "Carol", &dir, 20);
     for d in [&alice, &bob, &carol] {
         server.publish(d);
     }
@@ -69,15 +78,15 @@ fn main() {
     let mut inbox = server.take_all("Bob");
     inbox.reverse();
     for e in &inbox {
-        bob.receive(e).unwrap();
+        bob.receive(&mut rng, e).unwrap();
     }
     println!(
         "    Bob's one-time prekeys left: {} (the used one is deleted)",
-        bob.store.one_time_prekey_count()
+        bob.prekeys().one_time_prekey_count()
     );
     println!(
-        "    a replay of the first message: {:?}\n",
-        bob.receive(&first[0]).unwrap_err()
+        "    a replay of the first message: {:?} (the store remembers what it decrypted)\n",
+        bob.receive(&mut rng, &first[0]).unwrap_err()
     );
 
     println!(
@@ -93,53 +102,30 @@ fn main() {
     bob.say(&mut rng, &mut server, "Alice", "I'll bring the maps.");
     for e in server.take_all("Alice") {
         if e.bytes != lost.bytes {
-            alice.receive(&e).unwrap();
+            alice.receive(&mut rng, &e).unwrap();
         }
     }
     alice.say(&mut rng, &mut server, "Bob", "7pm it is.");
-    bob.receive_all(&mut server);
+    bob.receive_all(&mut rng, &mut server);
 
     println!(
-        "\n6. Bob's phone restarts: his state is saved encrypted under a key from the platform keychain."
+        "\n6. Bob's phone restarts in mid-conversation: everything was committed to his store as it happened."
     );
-    let mut storage_key = [0u8; 32];
-    rand_core::Rng::fill_bytes(&mut rng, &mut storage_key);
-    let t = Instant::now();
-    let saved_identity = bob.identity.seal(&storage_key, &mut rng).unwrap();
-    let saved_store = bob.store.seal(&storage_key, &mut rng).unwrap();
-    let saved_trust = bob.trust.seal(&storage_key, &mut rng).unwrap();
-    let saved_sessions: Vec<(&'static str, Vec<u8>)> = bob
-        .sessions
-        .iter()
-        .map(|(peer, s)| (*peer, s.seal(&storage_key, &mut rng).unwrap()))
-        .collect();
+    let size = std::fs::metadata(&bob.path).map(|m| m.len()).unwrap_or(0)
+        + std::fs::metadata(format!("{}-wal", bob.path.display()))
+            .map(|m| m.len())
+            .unwrap_or(0);
+    let path = bob.path.clone();
+    let (restarted, took) = bob.restart(&mut rng);
+    let mut bob = restarted;
     println!(
-        "    saved identity {} B, prekey store {} B, session {} B in {:.0} µs",
-        saved_identity.len(),
-        saved_store.len(),
-        saved_sessions[0].1.len(),
-        micros(t)
+        "    store file {} KiB; reopened in {:.0} µs (key check and consistency check included)",
+        size / 1024,
+        took
     );
-    let peers = bob.peers.clone();
-    drop(bob);
-    let t = Instant::now();
-    let mut bob = Device {
-        name: "Bob",
-        identity: IdentityKeyPair::open(&storage_key, &saved_identity).unwrap(),
-        store: PrekeyStore::open(&storage_key, &saved_store).unwrap(),
-        sessions: saved_sessions
-            .iter()
-            .map(|(peer, bytes)| (*peer, Session::open(&storage_key, bytes).unwrap()))
-            .collect::<HashMap<_, _>>(),
-        peers,
-        group: None,
-        trust: TrustStore::open(&storage_key, &saved_trust).unwrap(),
-        viewing: HashMap::new(),
-    };
     println!(
-        "    restored in {:.0} µs; a wrong key gives: {:?}",
-        micros(t),
-        Session::open(&[0u8; 32], &saved_sessions[0].1).unwrap_err()
+        "    the same file under another key: {:?}",
+        Store::open(&path, &[0u8; 32], &mut rng).unwrap_err()
     );
     bob.say(
         &mut rng,
@@ -147,10 +133,10 @@ fn main() {
         "Alice",
         "Back online after a restart.",
     );
-    alice.receive_all(&mut server);
+    alice.receive_all(&mut rng, &mut server);
 
     println!("\n7. The lost message finally arrives, late and out of order, and still decrypts.");
-    alice.receive(&lost).unwrap();
+    alice.receive(&mut rng, &lost).unwrap();
 
     println!(
         "\n8. An attacker on the server flips one bit of a message: it is rejected, and nothing changes."
@@ -160,13 +146,16 @@ fn main() {
     let mut tampered = genuine.clone();
     let last = tampered.bytes.len() - 1;
     tampered.bytes[last] ^= 1;
-    let before = bob.sessions["Alice"].to_bytes();
+    let before = bob.db.load::<Session>(b"Alice").unwrap().to_bytes();
     println!(
         "    tampered copy: {:?}",
-        bob.receive(&tampered).unwrap_err()
+        bob.receive(&mut rng, &tampered).unwrap_err()
     );
-    assert_eq!(*before, *bob.sessions["Alice"].to_bytes());
-    bob.receive(&genuine).unwrap();
+    assert_eq!(
+        *before,
+        *bob.db.load::<Session>(b"Alice").unwrap().to_bytes()
+    );
+    bob.receive(&mut rng, &genuine).unwrap();
 
     group_chat(&mut rng, &mut server, [&mut alice, &mut bob, &mut carol]);
     let mut bob = verification(&mut rng, &mut server, &mut alice, bob);
@@ -176,6 +165,8 @@ fn main() {
         "\nDone: every message was read only by its recipients; the server relayed {} bytes of ciphertext it cannot read.",
         server.relayed
     );
+    drop((alice, bob, carol));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Steps 9 to 11: a group of three, a member removed, keys rotated.
@@ -188,18 +179,19 @@ fn group_chat(rng: &mut Rng, server: &mut Server, devices: [&mut Device; 3]) {
     let members = |d: &Device, names: &[&'static str]| -> Vec<_> {
         names.iter().map(|n| *d.peers.get(n).unwrap()).collect()
     };
-    alice.group =
-        Some(Group::new(rng, b"Friday trip", &members(alice, &["Bob", "Carol"])).unwrap());
-    bob.group = Some(Group::new(rng, b"Friday trip", &members(bob, &["Alice", "Carol"])).unwrap());
+    let group = Group::new(rng, GROUP, &members(alice, &["Bob", "Carol"])).unwrap();
+    alice.db.save(rng, GROUP, &group).unwrap();
+    let group = Group::new(rng, GROUP, &members(bob, &["Alice", "Carol"])).unwrap();
+    bob.db.save(rng, GROUP, &group).unwrap();
     // Alice and Bob tell Carol; their first messages set up the sessions and
     // tell her app their identities, so she can create her view of the group.
     alice.say(rng, server, "Carol", "Adding you to \"Friday trip\".");
     bob.say(rng, server, "Carol", "Welcome, Carol!");
-    carol.receive_all(server);
-    carol.group =
-        Some(Group::new(rng, b"Friday trip", &members(carol, &["Alice", "Bob"])).unwrap());
+    carol.receive_all(rng, server);
+    let group = Group::new(rng, GROUP, &members(carol, &["Alice", "Bob"])).unwrap();
+    carol.db.save(rng, GROUP, &group).unwrap();
     let distribute = |d: &mut Device, rng: &mut Rng, server: &mut Server, to: &[&'static str]| {
-        let key = d.group.as_ref().unwrap().distribution();
+        let key = d.db.load::<Group>(GROUP).unwrap().distribution();
         for peer in to {
             d.send_pairwise(rng, server, peer, SENDER_KEY, &key)
                 .unwrap();
@@ -207,19 +199,19 @@ fn group_chat(rng: &mut Rng, server: &mut Server, devices: [&mut Device; 3]) {
     };
     distribute(alice, rng, server, &["Bob", "Carol"]);
     distribute(bob, rng, server, &["Alice", "Carol"]);
-    carol.receive_all(server);
+    carol.receive_all(rng, server);
     distribute(carol, rng, server, &["Alice", "Bob"]);
-    alice.receive_all(server);
-    bob.receive_all(server);
+    alice.receive_all(rng, server);
+    bob.receive_all(rng, server);
 
     println!("\n10. Each member writes once to the group; the server fans one ciphertext out.");
-    alice.say_to_group(server, &["Bob", "Carol"], "Who's driving on Friday?");
-    bob.say_to_group(server, &["Alice", "Carol"], "I can drive.");
-    let carols = carol.say_to_group(server, &["Alice", "Bob"], "I'll bring snacks.");
+    alice.say_to_group(rng, server, &["Bob", "Carol"], "Who's driving on Friday?");
+    bob.say_to_group(rng, server, &["Alice", "Carol"], "I can drive.");
+    let carols = carol.say_to_group(rng, server, &["Alice", "Bob"], "I'll bring snacks.");
     for d in [&mut *alice, &mut *bob, &mut *carol] {
-        d.receive_all(server);
+        d.receive_all(rng, server);
     }
-    let replay = bob.receive(&carols).unwrap_err();
+    let replay = bob.receive(rng, &carols).unwrap_err();
     println!("    a replay of Carol's message at Bob: {replay:?}");
 
     println!(
@@ -228,12 +220,9 @@ fn group_chat(rng: &mut Rng, server: &mut Server, devices: [&mut Device; 3]) {
     let carol_id = *alice.peers.get("Carol").unwrap();
     for d in [&mut *alice, &mut *bob] {
         let t = Instant::now();
-        let key = d
-            .group
-            .as_mut()
-            .unwrap()
-            .remove_member(rng, &carol_id)
-            .unwrap();
+        let mut group: Group = d.db.load(GROUP).unwrap();
+        let key = group.remove_member(rng, &carol_id).unwrap();
+        d.db.save(rng, GROUP, &group).unwrap();
         println!(
             "    {:<5} removed Carol and rotated in {:.0} µs",
             d.name,
@@ -243,23 +232,24 @@ fn group_chat(rng: &mut Rng, server: &mut Server, devices: [&mut Device; 3]) {
         d.send_pairwise(rng, server, other, SENDER_KEY, &key)
             .unwrap();
     }
-    alice.receive_all(server);
-    bob.receive_all(server);
+    alice.receive_all(rng, server);
+    bob.receive_all(rng, server);
     let secret: Envelope = alice.say_to_group(
+        rng,
         server,
         &["Bob", "Carol"],
         "Surprise party for Carol on Friday!",
     );
-    bob.receive_all(server);
+    bob.receive_all(rng, server);
     println!(
         "    Carol gets the ciphertext from the server but cannot read it: {:?}",
-        carol.receive(&secret).unwrap_err()
+        carol.receive(rng, &secret).unwrap_err()
     );
     server.take_all("Carol");
-    let from_carol = carol.say_to_group(server, &["Alice", "Bob"], "Hello?");
+    let from_carol = carol.say_to_group(rng, server, &["Alice", "Bob"], "Hello?");
     println!(
         "    and what Carol still sends to the group is refused: {:?}",
-        alice.receive(&from_carol).unwrap_err()
+        alice.receive(rng, &from_carol).unwrap_err()
     );
     server.take_all("Alice");
     server.take_all("Bob");
@@ -268,8 +258,8 @@ fn group_chat(rng: &mut Rng, server: &mut Server, devices: [&mut Device; 3]) {
 /// Steps 12 and 13: security codes, then an identity change caught.
 fn verification(rng: &mut Rng, server: &mut Server, alice: &mut Device, bob: Device) -> Device {
     println!("\n12. Alice and Bob meet and compare their security code (60 digits, or a QR scan).");
-    let a_id = *alice.identity.public_key();
-    let b_id = *bob.identity.public_key();
+    let a_id = alice.public;
+    let b_id = bob.public;
     let t = Instant::now();
     let at_alice = SecurityCode::new(&a_id, b"Alice", &b_id, b"Bob").unwrap();
     let elapsed = micros(t);
@@ -283,21 +273,24 @@ fn verification(rng: &mut Rng, server: &mut Server, alice: &mut Device, bob: Dev
         elapsed / 1e3,
         at_alice.digits() == at_bob.digits()
     );
-    let scan = at_alice.compare_scanned(&at_bob.scannable()).unwrap();
     println!(
-        "    Alice scans Bob's QR payload ({} B): {scan:?}",
+        "    Bob's screen shows the QR code of his {}-byte payload:",
         at_bob.scannable().len()
     );
+    draw_qr(&at_bob.scannable());
+    let scan = at_alice.compare_scanned(&at_bob.scannable()).unwrap();
+    println!("    Alice scans it: {scan:?}");
     assert_eq!(scan, ScanResult::Match);
-    alice.trust.set_verified(b"Bob", &b_id, true).unwrap();
+    alice.with_trust(rng, |t| t.set_verified(b"Bob", &b_id, true).unwrap());
     println!(
-        "    Alice marks Bob verified: {:?}",
-        alice.trust.record(b"Bob").unwrap().verified
+        "    Alice marks Bob verified (saved in her store): {:?}",
+        alice.trust().record(b"Bob").unwrap().verified
     );
 
     println!("\n13. Bob reinstalls the app: a new identity and a new bundle on the server.");
+    let dir = bob.path.parent().unwrap().to_path_buf();
     drop(bob);
-    let mut bob = Device::new(rng, "Bob", 5);
+    let mut bob = Device::new(rng, "Bob", &dir, 5);
     server.publish(&bob);
     let status = alice.connect(rng, server, "Bob");
     println!("    Alice fetches Bob's new bundle: {status:?}");
@@ -309,16 +302,14 @@ fn verification(rng: &mut Rng, server: &mut Server, alice: &mut Device, bob: Dev
         .send_pairwise(rng, server, "Bob", net::TEXT, b"Are you still Bob?")
         .unwrap_err();
     println!("    Alice's app shows a notice; sending to the new identity is refused: {refused:?}");
-    alice
-        .trust
-        .accept_change(b"Bob", &bob.identity.public_key().to_owned(), net::NOW)
-        .unwrap();
+    let new_id = bob.public;
+    alice.with_trust(rng, |t| t.accept_change(b"Bob", &new_id, net::NOW).unwrap());
     println!(
         "    Alice confirms with Bob and accepts the change; Bob is now unverified: verified = {}",
-        alice.trust.record(b"Bob").unwrap().verified
+        alice.trust().record(b"Bob").unwrap().verified
     );
     alice.say(rng, server, "Bob", "Welcome back, Bob.");
-    bob.receive_all(server);
+    bob.receive_all(rng, server);
     bob
 }
 
@@ -334,7 +325,7 @@ fn live_location(
         "\n14. Alice shares her live location with Bob for 15 minutes; most updates are lost on the way."
     );
     let bob_id = alice.peers["Bob"];
-    let mut share = LocationShare::new(
+    let share = LocationShare::new(
         rng,
         LOCATION_CONTEXT,
         &[bob_id],
@@ -342,10 +333,12 @@ fn live_location(
         Precision::Exact,
     )
     .unwrap();
+    alice.db.save(rng, LOCATION_CONTEXT, &share).unwrap();
     alice
         .send_pairwise(rng, server, "Bob", LOCATION_KEY, &share.distribution())
         .unwrap();
-    bob.receive_all(server);
+    drop(share);
+    bob.receive_all(rng, server);
     // Alice walks north-east; an update every quarter of a second.
     let fix = |i: u32| Location {
         latitude_e7: 515_007_286 + 90 * i as i32,
@@ -361,10 +354,15 @@ fn live_location(
     let mut sent = Vec::new();
     let t = Instant::now();
     for i in 0..3000 {
-        sent.push(share.encrypt(&fix(i), NOW).unwrap());
+        let out = alice
+            .db
+            .location_encrypt(rng, LOCATION_CONTEXT, &fix(i), NOW)
+            .unwrap();
+        alice.db.ack_outgoing(out.id).unwrap();
+        sent.push(out.message);
     }
     println!(
-        "    Alice encrypted 3000 updates of {} B each ({:.1} µs per update)",
+        "    Alice encrypted and committed 3000 updates of {} B each ({:.1} µs per update, a flush to disk included)",
         sent[0].len(),
         micros(t) / 3000.0
     );
@@ -382,13 +380,12 @@ fn live_location(
     for i in [0usize, 1, 7, 950, 2950, 2999] {
         post(server, "Bob", &sent[i]);
     }
-    bob.receive_all(server);
+    bob.receive_all(rng, server);
     println!(
         "    an old update arriving late is dropped without decrypting: {:?}",
-        bob.viewing
-            .get_mut("Alice")
+        bob.db
+            .load::<LocationViewer>(b"Alice")
             .unwrap()
-            .0
             .decrypt(&sent[2000], NOW)
             .unwrap_err()
     );
@@ -397,28 +394,51 @@ fn live_location(
         "\n15. Carol is added as a viewer later: she reads from then on, never Alice's earlier positions."
     );
     let carol_id = alice.peers["Carol"];
+    let mut share: LocationShare = alice.db.load(LOCATION_CONTEXT).unwrap();
     let key = share.add_viewer(&carol_id).unwrap();
+    alice.db.save(rng, LOCATION_CONTEXT, &share).unwrap();
+    drop(share);
     alice
         .send_pairwise(rng, server, "Carol", LOCATION_KEY, &key)
         .unwrap();
-    carol.receive_all(server);
+    carol.receive_all(rng, server);
     println!(
         "    Carol given an update from before she joined: {:?}",
         carol
-            .viewing
-            .get_mut("Alice")
+            .db
+            .load::<LocationViewer>(b"Alice")
             .unwrap()
-            .0
             .decrypt(&sent[2999], NOW)
             .unwrap_err()
     );
-    let next = share.encrypt(&fix(3000), NOW).unwrap();
+    let next = alice
+        .db
+        .location_encrypt(rng, LOCATION_CONTEXT, &fix(3000), NOW)
+        .unwrap()
+        .message;
     post(server, "Bob", &next);
     post(server, "Carol", &next);
-    bob.receive_all(server);
-    carol.receive_all(server);
+    bob.receive_all(rng, server);
+    carol.receive_all(rng, server);
     println!(
         "    after the end time, updates are refused: {:?}",
-        share.encrypt(&fix(3001), NOW + 901).unwrap_err()
+        alice
+            .db
+            .location_encrypt(rng, LOCATION_CONTEXT, &fix(3001), NOW + 901)
+            .unwrap_err()
     );
+}
+
+/// Draws a QR code in the terminal, two modules per character.
+fn draw_qr(payload: &[u8]) {
+    let code = qrcode::QrCode::with_error_correction_level(payload, qrcode::EcLevel::M).unwrap();
+    let art = code
+        .render::<qrcode::render::unicode::Dense1x2>()
+        .dark_color(qrcode::render::unicode::Dense1x2::Light)
+        .light_color(qrcode::render::unicode::Dense1x2::Dark)
+        .quiet_zone(true)
+        .build();
+    for line in art.lines() {
+        println!("        {line}");
+    }
 }

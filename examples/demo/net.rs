@@ -1,4 +1,6 @@
-//! The demo's untrusted server and the devices that talk through it.
+//! The demo's untrusted server and the devices that talk through it. Each
+//! device keeps all of its state in its own store file (`sotto::store`):
+//! every encrypt and decrypt is one committed transaction.
 //!
 //! The server stores public prekey bundles and forwards opaque envelopes; it
 //! sees who sends to whom and how many bytes, never content or keys. Inside
@@ -7,11 +9,13 @@
 //! message (which must travel only inside a pairwise session).
 
 use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use getrandom::SysRng;
 use rand_core::UnwrapErr;
 use sotto::location::inspect_location_update;
+use sotto::store::Store;
 use sotto::{
     Error, Group, IdentityKey, IdentityKeyPair, IdentityStatus, LocationViewer, MessageKind,
     OneTimePrekeyPublic, PrekeyBundle, PrekeyStore, Session, TrustPolicy, TrustStore,
@@ -28,6 +32,8 @@ pub(crate) const SENDER_KEY: u8 = 1;
 pub(crate) const LOCATION_KEY: u8 = 2;
 /// The conversation id live locations are shared in.
 pub(crate) const LOCATION_CONTEXT: &[u8] = b"Friday trip";
+/// The group's id, and its name in each member's store.
+pub(crate) const GROUP: &[u8] = b"Friday trip";
 
 /// What the server forwards: a pairwise message, a group message or a
 /// live-location update.
@@ -55,13 +61,14 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) fn publish(&mut self, d: &Device) {
+        let prekeys = d.prekeys();
         let bundle = PrekeyBundle {
-            identity: *d.identity.public_key(),
-            signed_prekey: d.store.signed_prekey(),
+            identity: d.public,
+            signed_prekey: prekeys.signed_prekey(),
             one_time_prekey: None,
         };
         self.bundles
-            .insert(d.name, (bundle, d.store.one_time_prekeys().into()));
+            .insert(d.name, (bundle, prekeys.one_time_prekeys().into()));
     }
 
     /// Hands out a bundle with one one-time prekey, deleting it.
@@ -89,36 +96,114 @@ impl Server {
 
 pub(crate) struct Device {
     pub(crate) name: &'static str,
-    pub(crate) identity: IdentityKeyPair,
-    pub(crate) store: PrekeyStore,
-    pub(crate) sessions: HashMap<&'static str, Session>,
+    /// Everything secret: identity, prekeys, trust records, sessions, the
+    /// group, location shares and viewers, inbox and outbox.
+    pub(crate) db: Store,
+    pub(crate) path: PathBuf,
+    /// The store's key, which a real app keeps in the platform keychain.
+    key: [u8; 32],
+    pub(crate) public: IdentityKey,
     /// Peer identities, as their sessions authenticated them.
     pub(crate) peers: HashMap<&'static str, IdentityKey>,
-    pub(crate) group: Option<Group>,
-    /// Who is who: identities seen per contact, verified or not.
-    pub(crate) trust: TrustStore,
-    /// Live locations shared with this device, per sender, with the
-    /// iteration of the newest update read.
-    pub(crate) viewing: HashMap<&'static str, (LocationViewer, Option<u32>)>,
+    /// The iteration of the newest live-location update read, per sender.
+    pub(crate) newest: HashMap<&'static str, u32>,
 }
 
 impl Device {
-    pub(crate) fn new(rng: &mut Rng, name: &'static str, one_time_prekeys: usize) -> Self {
+    /// A new device: its store file in `dir`, a fresh identity, a signed
+    /// prekey and `one_time_prekeys` one-time prekeys, all saved in it.
+    pub(crate) fn new(
+        rng: &mut Rng,
+        name: &'static str,
+        dir: &Path,
+        one_time_prekeys: usize,
+    ) -> Self {
+        let mut key = [0u8; 32];
+        rand_core::Rng::fill_bytes(rng, &mut key);
+        let path = dir.join(format!("{}.db", name.to_lowercase()));
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        let mut db = Store::open(&path, &key, rng).unwrap();
         let identity = IdentityKeyPair::generate(rng);
-        let mut store = PrekeyStore::new(rng, &identity, NOW);
-        store
+        let mut prekeys = PrekeyStore::new(rng, &identity, NOW);
+        prekeys
             .generate_one_time_prekeys(rng, one_time_prekeys)
+            .unwrap();
+        db.save(rng, b"", &identity).unwrap();
+        db.save(rng, b"", &prekeys).unwrap();
+        db.save(rng, b"", &TrustStore::new(TrustPolicy::Block))
             .unwrap();
         Device {
             name,
-            identity,
-            store,
-            sessions: HashMap::new(),
+            db,
+            path,
+            key,
+            public: *identity.public_key(),
             peers: HashMap::new(),
-            group: None,
-            trust: TrustStore::new(TrustPolicy::Block),
-            viewing: HashMap::new(),
+            newest: HashMap::new(),
         }
+    }
+
+    /// The app is killed and started again: the store is closed and opened
+    /// from its file. Returns the device and the time the opening took (the
+    /// key check and SQLite's consistency check included).
+    pub(crate) fn restart(self, rng: &mut Rng) -> (Device, f64) {
+        let Device {
+            name,
+            db,
+            path,
+            key,
+            public,
+            peers,
+            newest,
+        } = self;
+        drop(db);
+        let t = Instant::now();
+        let db = Store::open(&path, &key, rng).unwrap();
+        let took = micros(t);
+        let device = Device {
+            name,
+            db,
+            path,
+            key,
+            public,
+            peers,
+            newest,
+        };
+        (device, took)
+    }
+
+    pub(crate) fn identity(&self) -> IdentityKeyPair {
+        self.db.load(b"").unwrap()
+    }
+
+    pub(crate) fn prekeys(&self) -> PrekeyStore {
+        self.db.load(b"").unwrap()
+    }
+
+    pub(crate) fn trust(&self) -> TrustStore {
+        self.db.load(b"").unwrap()
+    }
+
+    /// Applies `f` to the trust store and saves it.
+    pub(crate) fn with_trust<T>(
+        &mut self,
+        rng: &mut Rng,
+        f: impl FnOnce(&mut TrustStore) -> T,
+    ) -> T {
+        let mut trust = self.trust();
+        let out = f(&mut trust);
+        self.db.save(rng, b"", &trust).unwrap();
+        out
+    }
+
+    /// Applies `f` to the group and saves it.
+    pub(crate) fn with_group<T>(&mut self, rng: &mut Rng, f: impl FnOnce(&mut Group) -> T) -> T {
+        let mut group: Group = self.db.load(GROUP).unwrap();
+        let out = f(&mut group);
+        self.db.save(rng, GROUP, &group).unwrap();
+        out
     }
 
     /// Starts a session with `peer` from a bundle fetched from the server,
@@ -130,17 +215,18 @@ impl Device {
         peer: &'static str,
     ) -> IdentityStatus {
         let bundle = PrekeyBundle::from_bytes(&server.fetch(peer)).unwrap();
-        let status = self
-            .trust
-            .observe(peer.as_bytes(), &bundle.identity, NOW)
-            .unwrap();
-        let session = Session::initiate(rng, &self.identity, &bundle).unwrap();
+        let status = self.with_trust(rng, |t| {
+            t.observe(peer.as_bytes(), &bundle.identity, NOW).unwrap()
+        });
+        let session = Session::initiate(rng, &self.identity(), &bundle).unwrap();
         self.peers.insert(peer, *session.remote_identity());
-        self.sessions.insert(peer, session);
+        self.db.save(rng, peer.as_bytes(), &session).unwrap();
         status
     }
 
-    /// Encrypts tagged content to `to` over the pairwise session.
+    /// Encrypts tagged content to `to` through the store (the session and
+    /// the outbox entry are committed first), posts it, and acknowledges it.
+    /// Refused while `to`'s identity is not the trusted one.
     pub(crate) fn send_pairwise(
         &mut self,
         rng: &mut Rng,
@@ -151,29 +237,27 @@ impl Device {
     ) -> Result<Envelope, Error> {
         let mut plaintext = vec![tag];
         plaintext.extend_from_slice(content);
+        let identity = self.peers.get(to).ok_or(Error::NotFound)?;
+        self.trust().check(to.as_bytes(), identity)?;
         let t = Instant::now();
-        let bytes = self
-            .sessions
-            .get_mut(to)
-            .ok_or(Error::SessionMismatch)?
-            .encrypt_checked(rng, &self.trust, to.as_bytes(), &plaintext)?;
+        let out = self.db.encrypt(rng, to.as_bytes(), &plaintext)?;
         if tag == TEXT {
             println!(
-                "    {:<5} → {:<5} encrypted {:>4} B in {:>6.1} µs: {:?} ({} B of overhead)",
+                "    {:<5} → {:<5} encrypted and committed {:>4} B in {:>6.1} µs: {:?}",
                 self.name,
                 to,
-                bytes.len(),
+                out.message.len(),
                 micros(t),
                 String::from_utf8_lossy(content),
-                bytes.len() - content.len()
             );
         }
         let e = Envelope {
             from: self.name,
             kind: Kind::Pairwise,
-            bytes,
+            bytes: out.message,
         };
         server.post(to, e.clone());
+        self.db.ack_outgoing(out.id)?;
         Ok(e)
     }
 
@@ -192,50 +276,49 @@ impl Device {
     /// Encrypts once for the whole group; the server fans the ciphertext out.
     pub(crate) fn say_to_group(
         &mut self,
+        rng: &mut Rng,
         server: &mut Server,
         members: &[&'static str],
         text: &str,
     ) -> Envelope {
         let t = Instant::now();
-        let bytes = self
-            .group
-            .as_mut()
-            .unwrap()
-            .encrypt(text.as_bytes())
-            .unwrap();
+        let out = self.db.group_encrypt(rng, GROUP, text.as_bytes()).unwrap();
         println!(
-            "    {:<5} → group encrypted {:>4} B once in {:>6.1} µs: {text:?} (fanned out to {})",
+            "    {:<5} → group encrypted and committed {:>4} B once in {:>6.1} µs: {text:?} (fanned out to {})",
             self.name,
-            bytes.len(),
+            out.message.len(),
             micros(t),
             members.join(", ")
         );
         let e = Envelope {
             from: self.name,
             kind: Kind::Group,
-            bytes,
+            bytes: out.message,
         };
         for m in members {
             server.post(m, e.clone());
         }
+        self.db.ack_outgoing(out.id).unwrap();
         e
     }
 
     /// Handles one envelope: a pairwise message (which may start a session,
-    /// and may carry a chat line or a sender key) or a group message.
-    pub(crate) fn receive(&mut self, e: &Envelope) -> Result<(), Error> {
+    /// and may carry a chat line, a sender key or a location key), a group
+    /// message, or a live-location update.
+    pub(crate) fn receive(&mut self, rng: &mut Rng, e: &Envelope) -> Result<(), Error> {
         let t = Instant::now();
         if e.kind == Kind::Location {
-            let (viewer, newest) = self
-                .viewing
-                .get_mut(e.from)
-                .ok_or(Error::UnknownSenderKey)?;
             let iteration = inspect_location_update(&e.bytes)?.iteration;
-            let fix = viewer.decrypt(&e.bytes, NOW)?;
-            let missed = newest.map_or(0, |n| iteration.saturating_sub(n).saturating_sub(1));
-            *newest = Some(iteration);
+            let fix = self
+                .db
+                .location_decrypt(rng, e.from.as_bytes(), &e.bytes, NOW)?;
+            let missed = self
+                .newest
+                .get(e.from)
+                .map_or(0, |n| iteration.saturating_sub(*n).saturating_sub(1));
+            self.newest.insert(e.from, iteration);
             println!(
-                "    {:<5} ← {:<5} location #{:<3} ({:.5}, {:.5}) ±{} m, {} missed, caught up and decrypted in {:.1} µs",
+                "    {:<5} ← {:<5} location #{:<4} ({:.5}, {:.5}) ±{} m, {:>4} missed, caught up, decrypted and committed in {:.1} µs",
                 self.name,
                 e.from,
                 fix.sequence,
@@ -249,45 +332,34 @@ impl Device {
         }
         if e.kind == Kind::Group {
             let from = *self.peers.get(e.from).ok_or(Error::NotAMember)?;
-            let text = self
-                .group
-                .as_mut()
-                .ok_or(Error::NotAMember)?
-                .decrypt(&from, &e.bytes)?;
+            let got = self.db.group_decrypt(rng, GROUP, &from, &e.bytes)?;
             println!(
-                "    {:<5} ← {:<5} group message {:>4} B verified and decrypted in {:>6.1} µs: {:?}",
+                "    {:<5} ← {:<5} group message {:>4} B verified, decrypted and committed in {:>6.1} µs: {:?}",
                 self.name,
                 e.from,
                 e.bytes.len(),
                 micros(t),
-                String::from_utf8_lossy(&text)
+                String::from_utf8_lossy(&got.plaintext)
             );
+            self.db.ack_incoming(got.id)?;
             return Ok(());
         }
         let kind = message_kind(&e.bytes)?;
-        let plaintext = match self.sessions.get_mut(e.from).map(|s| s.decrypt(&e.bytes)) {
-            Some(Err(Error::SessionMismatch)) | None if kind == MessageKind::Prekey => {
-                // The first message of a new session: X3DH as the responder,
-                // after checking the identity it claims.
-                let claimed = inspect_prekey_message(&e.bytes)?.identity;
-                if let IdentityStatus::Changed { .. } =
-                    self.trust.observe(e.from.as_bytes(), &claimed, NOW)?
-                {
-                    println!("    {:<5} ! {}'s identity has changed", self.name, e.from);
-                }
-                let accepted = self.store.accept(&self.identity, &e.bytes, NOW)?;
-                self.peers
-                    .insert(e.from, *accepted.session.remote_identity());
-                self.sessions.insert(e.from, accepted.session);
-                accepted.plaintext
+        if kind == MessageKind::Prekey {
+            // May start a session: check the identity it claims first.
+            let claimed = inspect_prekey_message(&e.bytes)?.identity;
+            let status = self.with_trust(rng, |t| t.observe(e.from.as_bytes(), &claimed, NOW))?;
+            if let IdentityStatus::Changed { .. } = status {
+                println!("    {:<5} ! {}'s identity has changed", self.name, e.from);
             }
-            Some(result) => result?,
-            None => return Err(Error::SessionMismatch),
-        };
-        let (tag, content) = plaintext.split_first().ok_or(Error::Malformed)?;
+        }
+        let got = self.db.decrypt(rng, e.from.as_bytes(), &e.bytes, NOW)?;
+        let session: Session = self.db.load(e.from.as_bytes())?;
+        self.peers.insert(e.from, *session.remote_identity());
+        let (tag, content) = got.plaintext.split_first().ok_or(Error::Malformed)?;
         match *tag {
             TEXT => println!(
-                "    {:<5} ← {:<5} decrypted {:>4} B in {:>6.1} µs ({:?}): {:?}",
+                "    {:<5} ← {:<5} decrypted and committed {:>4} B in {:>6.1} µs ({:?}): {:?}",
                 self.name,
                 e.from,
                 e.bytes.len(),
@@ -298,7 +370,7 @@ impl Device {
             LOCATION_KEY => {
                 let from = self.peers[e.from];
                 let viewer = LocationViewer::new(LOCATION_CONTEXT, &from, content)?;
-                self.viewing.insert(e.from, (viewer, None));
+                self.db.save(rng, e.from.as_bytes(), &viewer)?;
                 println!(
                     "    {:<5} ← {:<5} live-location key received over their session",
                     self.name, e.from
@@ -306,10 +378,7 @@ impl Device {
             }
             SENDER_KEY => {
                 let from = self.peers[e.from];
-                self.group
-                    .as_mut()
-                    .ok_or(Error::NotAMember)?
-                    .process_distribution(&from, content)?;
+                self.with_group(rng, |g| g.process_distribution(&from, content))?;
                 println!(
                     "    {:<5} ← {:<5} sender key received over their session",
                     self.name, e.from
@@ -317,13 +386,14 @@ impl Device {
             }
             _ => return Err(Error::Malformed),
         }
+        self.db.ack_incoming(got.id)?;
         Ok(())
     }
 
     /// Delivers everything waiting in this device's mailbox.
-    pub(crate) fn receive_all(&mut self, server: &mut Server) {
+    pub(crate) fn receive_all(&mut self, rng: &mut Rng, server: &mut Server) {
         for e in server.take_all(self.name) {
-            self.receive(&e).unwrap();
+            self.receive(rng, &e).unwrap();
         }
     }
 }

@@ -7,6 +7,7 @@
 //!          with the stored identity and prekeys); decrypt; save session (and prekeys);
 //!          record digest; inbox ← seal(k_inbox, len ‖ conversation ‖ sender ‖ plaintext); COMMIT
 //! encrypt: BEGIN IMMEDIATE; load session; encrypt; save session; outbox ← message; COMMIT
+//! location encrypt: the same with the share; location decrypt: load viewer; decrypt; save
 //! ```
 //!
 //! Processed digests are kept per conversation, at least the newest
@@ -25,7 +26,10 @@ use super::{Keys, Store, storage_error};
 use crate::crypto;
 use crate::error::{Error, Result};
 use crate::wire::message::{MessageKind, message_kind};
-use crate::{Group, IdentityKey, IdentityKeyPair, PrekeyStore, Session};
+use crate::{
+    Group, IdentityKey, IdentityKeyPair, Location, LocationShare, LocationViewer, PrekeyStore,
+    Session,
+};
 
 /// Processed-message digests kept per conversation: the newest
 /// `MAX_PROCESSED` at least, pruned in batches of [`PROCESSED_PRUNE_BATCH`]
@@ -312,6 +316,50 @@ impl Store {
                 sender: Some(*from),
                 plaintext,
             })
+        })
+    }
+
+    /// Encrypts a live-location update with the share saved under
+    /// `context`, committing the advanced share (and the update, in the
+    /// outbox) before returning it: an update that may have been sent is
+    /// never followed by another under the same key.
+    pub fn location_encrypt<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        context: &[u8],
+        location: &Location,
+        now: u64,
+    ) -> Result<Outgoing> {
+        self.transaction(|tx, keys| {
+            let mut share: LocationShare = objects::load(tx, keys, context)?;
+            let message = share.encrypt(location, now)?;
+            objects::save(tx, keys, rng, context, &share)?;
+            let sealed = seal_entry(keys, rng, BOX_OUT, context, None, &message)?;
+            let id = insert_box(tx, "outbox", LocationShare::KIND, &sealed)?;
+            Ok(Outgoing {
+                id,
+                conversation: context.to_vec(),
+                message,
+            })
+        })
+    }
+
+    /// Decrypts a live-location update with the viewer saved under `name`
+    /// and commits the viewer (its new position and latest fix). Updates are
+    /// latest-wins, so nothing goes to the inbox: the fix is returned, and
+    /// [`LocationViewer::latest`] of the saved viewer holds it afterwards.
+    pub fn location_decrypt<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        name: &[u8],
+        update: &[u8],
+        now: u64,
+    ) -> Result<Location> {
+        self.transaction(|tx, keys| {
+            let mut viewer: LocationViewer = objects::load(tx, keys, name)?;
+            let fix = viewer.decrypt(update, now)?;
+            objects::save(tx, keys, rng, name, &viewer)?;
+            Ok(fix)
         })
     }
 
