@@ -357,3 +357,38 @@ fn live_location_through_stores() {
         Error::Expired
     );
 }
+
+#[test]
+fn two_threads_with_their_own_handles_serialize() {
+    let d = dir("threads");
+    let mut r = rng();
+    let (alice, mut bob) = alice_and_bob(&d, &mut r);
+    drop(alice);
+    let path = d.join("alice.db");
+    let threads: Vec<_> = (0..2)
+        .map(|t| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut r = rng();
+                let mut s = Store::open(&path, &[1u8; 32], &mut r).unwrap();
+                for i in 0..25 {
+                    s.encrypt(&mut r, b"bob", format!("{t}-{i}").as_bytes())
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let mut alice = Store::open(&path, &[1u8; 32], &mut r).unwrap();
+    let pending = alice.pending_outgoing().unwrap();
+    assert_eq!(pending.len(), 50);
+    let mut seen = std::collections::HashSet::new();
+    for out in pending {
+        let got = bob.decrypt(&mut r, b"alice", &out.message, NOW).unwrap();
+        assert!(seen.insert(got.plaintext.to_vec()));
+        alice.ack_outgoing(out.id).unwrap();
+    }
+    assert_eq!(seen.len(), 50);
+}
