@@ -68,6 +68,11 @@ fn conversation_through_stores_with_reordering_duplicates_and_restarts() {
     let m1 = alice.encrypt(&mut r, b"bob", b"hello Bob").unwrap();
     let got = bob.decrypt(&mut r, b"alice", &m1.message, NOW).unwrap();
     assert_eq!(&got.plaintext[..], b"hello Bob");
+    let shown = format!("{got:?}");
+    assert!(
+        !shown.contains("hello") && !shown.contains("104, 101"),
+        "{shown}"
+    );
     assert_eq!(
         bob.decrypt(&mut r, b"alice", &m1.message, NOW).unwrap_err(),
         Error::Duplicate

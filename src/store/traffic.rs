@@ -41,7 +41,7 @@ pub const MAX_PROCESSED: u32 = 10_000;
 pub const PROCESSED_PRUNE_BATCH: u32 = 512;
 
 /// A decrypted message, committed to the inbox until [`Store::ack_incoming`].
-#[derive(Debug)]
+/// Its `Debug` output shows the plaintext's length, never its bytes.
 pub struct Incoming {
     /// The inbox entry; acknowledge it once the app has the plaintext.
     pub id: i64,
@@ -51,6 +51,17 @@ pub struct Incoming {
     pub sender: Option<IdentityKey>,
     /// The plaintext, wiped on drop.
     pub plaintext: Zeroizing<Vec<u8>>,
+}
+
+impl core::fmt::Debug for Incoming {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Incoming")
+            .field("id", &self.id)
+            .field("conversation_len", &self.conversation.len())
+            .field("sender", &self.sender)
+            .field("plaintext_len", &self.plaintext.len())
+            .finish()
+    }
 }
 
 /// An encrypted message, committed to the outbox until
