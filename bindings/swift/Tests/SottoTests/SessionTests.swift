@@ -1,0 +1,66 @@
+import Foundation
+import Sotto
+import XCTest
+
+final class SessionTests: XCTestCase {
+    let now: UInt64 = 1_800_000_000
+
+    func pair() throws -> (Session, Session, PrekeyStore) {
+        let alice = try Identity()
+        let bob = try Identity()
+        let store = try PrekeyStore(identity: bob, now: now)
+        try store.generateOneTimePrekeys(3)
+        let a = try Session(identity: alice, bundle: try store.bundle(identity: bob))
+        let first = try a.encrypt(Data("hello".utf8))
+        let (b, text) = try store.accept(identity: bob, message: first, now: now)
+        XCTAssertEqual(text, Data("hello".utf8))
+        return (a, b, store)
+    }
+
+    func testOutOfOrderDeliveryAndReplay() throws {
+        let (a, b, store) = try pair()
+        XCTAssertEqual(store.oneTimePrekeyCount, 2)
+        let messages = try (0..<5).map { try a.encrypt(Data("m\($0)".utf8)) }
+        for i in [4, 0, 3, 1, 2] {
+            XCTAssertEqual(try b.decrypt(messages[i]), Data("m\(i)".utf8))
+        }
+        XCTAssertThrowsError(try b.decrypt(messages[2])) { error in
+            XCTAssertEqual(error as? SottoError, .duplicateMessage)
+        }
+        let reply = try b.encrypt(Data("reply".utf8))
+        XCTAssertEqual(try a.decrypt(reply), Data("reply".utf8))
+    }
+
+    func testRestartFromExportedState() throws {
+        let (a, b, _) = try pair()
+        let saved = try b.exported()
+        let m = try a.encrypt(Data("after restart".utf8))
+        let restored = try Session(exported: saved)
+        XCTAssertEqual(try restored.decrypt(m), Data("after restart".utf8))
+    }
+
+    func testTamperingIsRejectedAndChangesNothing() throws {
+        let (a, b, _) = try pair()
+        let m = try a.encrypt(Data("genuine".utf8))
+        var bad = m
+        bad[bad.count - 1] ^= 1
+        XCTAssertThrowsError(try b.decrypt(bad)) { error in
+            XCTAssertEqual(error as? SottoError, .decryptFailed)
+        }
+        XCTAssertEqual(try b.decrypt(m), Data("genuine".utf8))
+        XCTAssertThrowsError(try Session(exported: Data([1, 2, 3]))) { error in
+            XCTAssertNotNil(error as? SottoError)
+        }
+    }
+
+    func testSealedIdentityNeedsItsKey() throws {
+        let id = try Identity()
+        let key = Data(repeating: 7, count: 32)
+        let sealed = try id.sealed(key: key)
+        XCTAssertEqual(try Identity(sealed: sealed, key: key).publicKey, id.publicKey)
+        XCTAssertThrowsError(try Identity(sealed: sealed, key: Data(repeating: 8, count: 32))) { error in
+            XCTAssertEqual(error as? SottoError, .decryptFailed)
+        }
+        XCTAssertEqual(SottoError.decryptFailed.description, "decryption failed")
+    }
+}
