@@ -19,5 +19,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SottoTests", dependencies: ["Sotto"]),
+        .executableTarget(name: "SottoBench", dependencies: ["Sotto"]),
     ]
 )
