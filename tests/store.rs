@@ -117,6 +117,18 @@ fn conversation_through_stores_with_reordering_duplicates_and_restarts() {
     let pending_out = alice.pending_outgoing().unwrap();
     assert_eq!(pending_out.len(), 4);
     assert_eq!(pending_out[0], m1);
+    // Walking one entry at a time gives the same entries in the same order.
+    let mut after = 0;
+    for expected in &pending_in {
+        let next = bob.next_incoming(after).unwrap().unwrap();
+        assert_eq!(
+            (next.id, &next.plaintext[..]),
+            (expected.id, &expected.plaintext[..])
+        );
+        after = next.id;
+    }
+    assert!(bob.next_incoming(after).unwrap().is_none());
+    assert_eq!(alice.next_outgoing(0).unwrap(), Some(m1.clone()));
     for i in &pending_in {
         bob.ack_incoming(i.id).unwrap();
     }

@@ -615,9 +615,7 @@ pub unsafe extern "C" fn sotto_store_next_incoming(
         let plaintext = unsafe { ptr::out(plaintext) }?;
         let next = s
             .inner
-            .pending_incoming()?
-            .into_iter()
-            .find(|e| e.id > after)
+            .next_incoming(after)?
             .ok_or(sotto_status::NotFound)?;
         *id = next.id;
         *conversation = sotto_buffer::from_vec(next.conversation);
@@ -651,9 +649,7 @@ pub unsafe extern "C" fn sotto_store_next_outgoing(
         let message = unsafe { ptr::out(message) }?;
         let next = s
             .inner
-            .pending_outgoing()?
-            .into_iter()
-            .find(|e| e.id > after)
+            .next_outgoing(after)?
             .ok_or(sotto_status::NotFound)?;
         *id = next.id;
         *conversation = sotto_buffer::from_vec(next.conversation);

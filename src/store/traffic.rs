@@ -3,9 +3,9 @@
 //! plaintexts not yet taken by the app.
 //!
 //! ```text
-//! decrypt: BEGIN IMMEDIATE; digest seen → Duplicate; load session (or accept the prekey message
-//!          with the stored identity and prekeys); decrypt; save session (and prekeys);
-//!          record digest; inbox ← seal(k_inbox, len ‖ conversation ‖ sender ‖ plaintext); COMMIT
+//! decrypt: BEGIN IMMEDIATE; record the digest (already there → Duplicate); load session (or
+//!          accept the prekey message with the stored identity and prekeys); decrypt; save session
+//!          (and prekeys); inbox ← seal(k_inbox, len ‖ conversation ‖ sender ‖ plaintext); COMMIT
 //! encrypt: BEGIN IMMEDIATE; load session; encrypt; save session; outbox ← message; COMMIT
 //! location encrypt: the same with the share; location decrypt: load viewer; decrypt; save
 //! ```
@@ -18,7 +18,7 @@
 use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
-use rusqlite::{Connection, OptionalExtension};
+use rusqlite::Connection;
 use zeroize::Zeroizing;
 
 use super::objects::{self, Stored};
@@ -76,23 +76,57 @@ pub struct Outgoing {
     pub message: Vec<u8>,
 }
 
-const BOX_IN: u8 = 1;
-const BOX_OUT: u8 = 2;
+/// The inbox or the outbox: one table each, entries sealed under k_inbox
+/// with the mailbox's own associated data.
+#[derive(Clone, Copy)]
+enum Mailbox {
+    Inbox,
+    Outbox,
+}
 
-/// `seal(k_inbox, nonce, kind ‖ len u8 ‖ conversation ‖ has_sender ‖ [sender] ‖ body, "box" ‖ which)`.
-fn seal_entry<R: CryptoRng + ?Sized>(
+impl Mailbox {
+    fn table(self) -> &'static str {
+        match self {
+            Mailbox::Inbox => "inbox",
+            Mailbox::Outbox => "outbox",
+        }
+    }
+
+    /// `"box" ‖ 0x01` or `"box" ‖ 0x02`.
+    fn ad(self) -> [u8; 4] {
+        let which = match self {
+            Mailbox::Inbox => 1,
+            Mailbox::Outbox => 2,
+        };
+        [b'b', b'o', b'x', which]
+    }
+}
+
+/// An opened mailbox entry.
+struct Entry {
+    id: i64,
+    conversation: Vec<u8>,
+    sender: Option<IdentityKey>,
+    body: Zeroizing<Vec<u8>>,
+}
+
+/// Seals `len u8 ‖ conversation ‖ has_sender ‖ [sender] ‖ body` into a new
+/// entry of `mailbox`, marked with the kind of `T`, the object it belongs
+/// to, and returns its id.
+fn insert_entry<T: Stored, R: CryptoRng + ?Sized>(
+    conn: &Connection,
     keys: &Keys,
     rng: &mut R,
-    which: u8,
+    mailbox: Mailbox,
     conversation: &[u8],
     sender: Option<&IdentityKey>,
     body: &[u8],
-) -> Result<Vec<u8>> {
+) -> Result<i64> {
     let len = u8::try_from(conversation.len()).map_err(|_| Error::LimitExceeded)?;
     let mut plain = Zeroizing::new(Vec::with_capacity(
         body.len()
             .saturating_add(conversation.len())
-            .saturating_add(80),
+            .saturating_add(2 + crate::IDENTITY_KEY_LEN),
     ));
     plain.push(len);
     plain.extend_from_slice(conversation);
@@ -105,27 +139,29 @@ fn seal_entry<R: CryptoRng + ?Sized>(
     }
     plain.extend_from_slice(body);
     let nonce: [u8; 12] = crypto::random_array(rng);
-    let mut out = nonce.to_vec();
-    out.extend_from_slice(&crypto::aes256gcm_seal(
+    let mut sealed = nonce.to_vec();
+    sealed.extend_from_slice(&crypto::aes256gcm_seal(
         keys.inbox.expose(),
         &nonce,
-        &[b'b', b'o', b'x', which],
+        &mailbox.ad(),
         &plain,
     )?);
-    Ok(out)
+    conn.execute(
+        &alloc::format!(
+            "INSERT INTO {} (kind, sealed) VALUES (?1, ?2)",
+            mailbox.table()
+        ),
+        rusqlite::params![T::KIND, sealed],
+    )
+    .map_err(storage_error)?;
+    Ok(conn.last_insert_rowid())
 }
 
-/// Opens an inbox or outbox entry: (conversation, sender, body).
-#[allow(clippy::type_complexity)]
-fn open_entry(
-    keys: &Keys,
-    which: u8,
-    sealed: &[u8],
-) -> Result<(Vec<u8>, Option<IdentityKey>, Zeroizing<Vec<u8>>)> {
+fn open_entry(keys: &Keys, mailbox: Mailbox, id: i64, sealed: &[u8]) -> Result<Entry> {
     let (nonce, ct) = sealed.split_at_checked(12).ok_or(Error::StoreCorrupt)?;
     let nonce: [u8; 12] = nonce.try_into().map_err(|_| Error::StoreCorrupt)?;
     let plain = Zeroizing::new(
-        crypto::aes256gcm_open(keys.inbox.expose(), &nonce, &[b'b', b'o', b'x', which], ct)
+        crypto::aes256gcm_open(keys.inbox.expose(), &nonce, &mailbox.ad(), ct)
             .map_err(|_| Error::StoreCorrupt)?,
     );
     let (&len, rest) = plain.split_first().ok_or(Error::StoreCorrupt)?;
@@ -146,11 +182,20 @@ fn open_entry(
         }
         _ => return Err(Error::StoreCorrupt),
     };
-    Ok((conversation.to_vec(), sender, Zeroizing::new(body.to_vec())))
+    Ok(Entry {
+        id,
+        conversation: conversation.to_vec(),
+        sender,
+        body: Zeroizing::new(body.to_vec()),
+    })
 }
 
-/// Records a processed digest; `Duplicate` if it was already there.
-fn record_processed(conn: &Connection, row: &[u8; 32], digest: &[u8; 32]) -> Result<()> {
+/// Records `message` as processed in conversation `(kind, name)`, first
+/// thing in a decrypt's transaction: `Duplicate` if it already was, and
+/// rolled back with everything else if the decrypt then fails.
+fn claim(conn: &Connection, keys: &Keys, kind: u8, name: &[u8], message: &[u8]) -> Result<()> {
+    let row = keys.row_name(kind, name);
+    let digest = keys.message_digest(&row, message);
     let inserted = conn
         .execute(
             "INSERT OR IGNORE INTO processed (row, digest) VALUES (?1, ?2)",
@@ -184,25 +229,45 @@ fn record_processed(conn: &Connection, row: &[u8; 32], digest: &[u8; 32]) -> Res
     Ok(())
 }
 
-fn insert_box(conn: &Connection, table: &str, kind: u8, sealed: &[u8]) -> Result<i64> {
-    conn.execute(
-        &alloc::format!("INSERT INTO {table} (kind, sealed) VALUES (?1, ?2)"),
-        rusqlite::params![kind, sealed],
-    )
-    .map_err(storage_error)?;
-    Ok(conn.last_insert_rowid())
+/// The common end of every encrypt: save the advanced object, put the
+/// message in the outbox.
+fn sent<T: Stored, R: CryptoRng + ?Sized>(
+    conn: &Connection,
+    keys: &Keys,
+    rng: &mut R,
+    name: &[u8],
+    object: &T,
+    message: Vec<u8>,
+) -> Result<Outgoing> {
+    objects::save(conn, keys, rng, name, object)?;
+    let id = insert_entry::<T, R>(conn, keys, rng, Mailbox::Outbox, name, None, &message)?;
+    Ok(Outgoing {
+        id,
+        conversation: name.to_vec(),
+        message,
+    })
 }
 
-fn seen(conn: &Connection, row: &[u8; 32], digest: &[u8; 32]) -> Result<bool> {
-    Ok(conn
-        .query_row(
-            "SELECT 1 FROM processed WHERE row = ?1 AND digest = ?2",
-            rusqlite::params![&row[..], &digest[..]],
-            |_| Ok(()),
-        )
-        .optional()
-        .map_err(storage_error)?
-        .is_some())
+/// The common end of every decrypt with an inbox: save the advanced
+/// object, put the plaintext in the inbox.
+fn received<T: Stored, R: CryptoRng + ?Sized>(
+    conn: &Connection,
+    keys: &Keys,
+    rng: &mut R,
+    name: &[u8],
+    object: &T,
+    sender: Option<&IdentityKey>,
+    plaintext: Vec<u8>,
+) -> Result<Incoming> {
+    let plaintext = Zeroizing::new(plaintext);
+    objects::save(conn, keys, rng, name, object)?;
+    let id = insert_entry::<T, R>(conn, keys, rng, Mailbox::Inbox, name, sender, &plaintext)?;
+    Ok(Incoming {
+        id,
+        conversation: name.to_vec(),
+        sender: sender.copied(),
+        plaintext,
+    })
 }
 
 impl Store {
@@ -219,14 +284,7 @@ impl Store {
         self.transaction(|tx, keys| {
             let mut session: Session = objects::load(tx, keys, contact)?;
             let message = session.encrypt(rng, plaintext)?;
-            objects::save(tx, keys, rng, contact, &session)?;
-            let sealed = seal_entry(keys, rng, BOX_OUT, contact, None, &message)?;
-            let id = insert_box(tx, "outbox", Session::KIND, &sealed)?;
-            Ok(Outgoing {
-                id,
-                conversation: contact.to_vec(),
-                message,
-            })
+            sent(tx, keys, rng, contact, &session, message)
         })
     }
 
@@ -244,11 +302,7 @@ impl Store {
         now: u64,
     ) -> Result<Incoming> {
         self.transaction(|tx, keys| {
-            let row = keys.row_name(Session::KIND, contact);
-            let digest = keys.message_digest(&row, message);
-            if seen(tx, &row, &digest)? {
-                return Err(Error::Duplicate);
-            }
+            claim(tx, keys, Session::KIND, contact, message)?;
             let prekey = message_kind(message)? == MessageKind::Prekey;
             let existing = match objects::load::<Session>(tx, keys, contact) {
                 Ok(s) => Some(s),
@@ -264,17 +318,7 @@ impl Store {
                 None if prekey => accept(tx, keys, rng, message, now)?,
                 None => return Err(Error::NotFound),
             };
-            let plaintext = Zeroizing::new(plaintext);
-            objects::save(tx, keys, rng, contact, &session)?;
-            record_processed(tx, &row, &digest)?;
-            let sealed = seal_entry(keys, rng, BOX_IN, contact, None, &plaintext)?;
-            let id = insert_box(tx, "inbox", Session::KIND, &sealed)?;
-            Ok(Incoming {
-                id,
-                conversation: contact.to_vec(),
-                sender: None,
-                plaintext,
-            })
+            received(tx, keys, rng, contact, &session, None, plaintext)
         })
     }
 
@@ -289,14 +333,7 @@ impl Store {
         self.transaction(|tx, keys| {
             let mut group: Group = objects::load(tx, keys, group_id)?;
             let message = group.encrypt(plaintext)?;
-            objects::save(tx, keys, rng, group_id, &group)?;
-            let sealed = seal_entry(keys, rng, BOX_OUT, group_id, None, &message)?;
-            let id = insert_box(tx, "outbox", Group::KIND, &sealed)?;
-            Ok(Outgoing {
-                id,
-                conversation: group_id.to_vec(),
-                message,
-            })
+            sent(tx, keys, rng, group_id, &group, message)
         })
     }
 
@@ -310,23 +347,10 @@ impl Store {
         message: &[u8],
     ) -> Result<Incoming> {
         self.transaction(|tx, keys| {
-            let row = keys.row_name(Group::KIND, group_id);
-            let digest = keys.message_digest(&row, message);
-            if seen(tx, &row, &digest)? {
-                return Err(Error::Duplicate);
-            }
+            claim(tx, keys, Group::KIND, group_id, message)?;
             let mut group: Group = objects::load(tx, keys, group_id)?;
-            let plaintext = Zeroizing::new(group.decrypt(from, message)?);
-            objects::save(tx, keys, rng, group_id, &group)?;
-            record_processed(tx, &row, &digest)?;
-            let sealed = seal_entry(keys, rng, BOX_IN, group_id, Some(from), &plaintext)?;
-            let id = insert_box(tx, "inbox", Group::KIND, &sealed)?;
-            Ok(Incoming {
-                id,
-                conversation: group_id.to_vec(),
-                sender: Some(*from),
-                plaintext,
-            })
+            let plaintext = group.decrypt(from, message)?;
+            received(tx, keys, rng, group_id, &group, Some(from), plaintext)
         })
     }
 
@@ -344,14 +368,7 @@ impl Store {
         self.transaction(|tx, keys| {
             let mut share: LocationShare = objects::load(tx, keys, context)?;
             let message = share.encrypt(location, now)?;
-            objects::save(tx, keys, rng, context, &share)?;
-            let sealed = seal_entry(keys, rng, BOX_OUT, context, None, &message)?;
-            let id = insert_box(tx, "outbox", LocationShare::KIND, &sealed)?;
-            Ok(Outgoing {
-                id,
-                conversation: context.to_vec(),
-                message,
-            })
+            sent(tx, keys, rng, context, &share, message)
         })
     }
 
@@ -374,72 +391,105 @@ impl Store {
         })
     }
 
-    /// Plaintexts decrypted but not yet acknowledged, oldest first: what the
-    /// app must still show after a crash.
-    pub fn pending_incoming(&self) -> Result<Vec<Incoming>> {
+    /// Up to `limit` entries of `mailbox` with ids above `after`, oldest
+    /// first (a negative limit is no limit).
+    fn entries(&self, mailbox: Mailbox, after: i64, limit: i64) -> Result<Vec<Entry>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT id, sealed FROM inbox ORDER BY id")
+            .prepare(&alloc::format!(
+                "SELECT id, sealed FROM {} WHERE id > ?1 ORDER BY id LIMIT ?2",
+                mailbox.table()
+            ))
             .map_err(storage_error)?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
+            .query_map([after, limit], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+            })
             .map_err(storage_error)?;
         let mut out = Vec::new();
         for row in rows {
             let (id, sealed) = row.map_err(storage_error)?;
-            let (conversation, sender, plaintext) = open_entry(&self.keys, BOX_IN, &sealed)?;
-            out.push(Incoming {
-                id,
-                conversation,
-                sender,
-                plaintext,
-            });
+            out.push(open_entry(&self.keys, mailbox, id, &sealed)?);
         }
         Ok(out)
+    }
+
+    /// Plaintexts decrypted but not yet acknowledged, oldest first: what the
+    /// app must still show after a crash.
+    pub fn pending_incoming(&self) -> Result<Vec<Incoming>> {
+        Ok(self
+            .entries(Mailbox::Inbox, 0, -1)?
+            .into_iter()
+            .map(Incoming::from)
+            .collect())
     }
 
     /// Messages encrypted but not yet acknowledged as sent, oldest first:
     /// what the app must (re)send after a crash.
     pub fn pending_outgoing(&self) -> Result<Vec<Outgoing>> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, sealed FROM outbox ORDER BY id")
-            .map_err(storage_error)?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?)))
-            .map_err(storage_error)?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, sealed) = row.map_err(storage_error)?;
-            let (conversation, _, message) = open_entry(&self.keys, BOX_OUT, &sealed)?;
-            out.push(Outgoing {
-                id,
-                conversation,
-                message: message.to_vec(),
-            });
-        }
-        Ok(out)
+        Ok(self
+            .entries(Mailbox::Outbox, 0, -1)?
+            .into_iter()
+            .map(Outgoing::from)
+            .collect())
+    }
+
+    /// The oldest inbox entry with an id above `after`, if any: one entry
+    /// at a time, for hosts that walk the inbox (the C ABI).
+    pub fn next_incoming(&self, after: i64) -> Result<Option<Incoming>> {
+        let mut found = self.entries(Mailbox::Inbox, after, 1)?;
+        Ok(found.pop().map(Incoming::from))
+    }
+
+    /// The oldest outbox entry with an id above `after`, if any.
+    pub fn next_outgoing(&self, after: i64) -> Result<Option<Outgoing>> {
+        let mut found = self.entries(Mailbox::Outbox, after, 1)?;
+        Ok(found.pop().map(Outgoing::from))
     }
 
     /// Removes a plaintext from the inbox (the app has it now).
     /// Acknowledgements are committed at once but reach the device with the
     /// next durable commit (see [`Durability`](super::Durability)).
     pub fn ack_incoming(&mut self, id: i64) -> Result<()> {
-        self.lazy_transaction(|tx, _| {
-            tx.execute("DELETE FROM inbox WHERE id = ?1", [id])
-                .map_err(storage_error)?;
-            Ok(())
-        })
+        self.ack(Mailbox::Inbox, id)
     }
 
     /// Removes a message from the outbox (it was sent).
     /// Committed lazily, like [`Store::ack_incoming`].
     pub fn ack_outgoing(&mut self, id: i64) -> Result<()> {
+        self.ack(Mailbox::Outbox, id)
+    }
+
+    fn ack(&mut self, mailbox: Mailbox, id: i64) -> Result<()> {
         self.lazy_transaction(|tx, _| {
-            tx.execute("DELETE FROM outbox WHERE id = ?1", [id])
-                .map_err(storage_error)?;
+            tx.execute(
+                &alloc::format!("DELETE FROM {} WHERE id = ?1", mailbox.table()),
+                [id],
+            )
+            .map_err(storage_error)?;
             Ok(())
         })
+    }
+}
+
+impl From<Entry> for Incoming {
+    fn from(e: Entry) -> Self {
+        Incoming {
+            id: e.id,
+            conversation: e.conversation,
+            sender: e.sender,
+            plaintext: e.body,
+        }
+    }
+}
+
+impl From<Entry> for Outgoing {
+    fn from(e: Entry) -> Self {
+        Outgoing {
+            id: e.id,
+            conversation: e.conversation,
+            message: e.body.to_vec(),
+        }
     }
 }
 
