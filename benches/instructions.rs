@@ -18,7 +18,10 @@
 use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use getrandom::SysRng;
 use rand_core::UnwrapErr;
-use sotto::{Group, IdentityKey, IdentityKeyPair, PrekeyBundle, PrekeyStore, Session};
+mod common;
+
+use common::{Rng, steady_pair};
+use sotto::{Group, IdentityKey, IdentityKeyPair, Session};
 use std::hint::black_box;
 use vodozemac::megolm::{GroupSession, InboundGroupSession, MegolmMessage, SessionConfig};
 use vodozemac::olm::{self, Account, OlmMessage};
@@ -39,8 +42,6 @@ fn ed25519_verify_strict(key: &VerifyingKey, msg: &[u8], sig: &Signature) {
         key.verify_strict(black_box(msg), sig).unwrap();
     }
 }
-
-type Rng = UnwrapErr<SysRng>;
 
 #[inline(never)]
 fn sotto_session_encrypt(s: &mut Session, r: &mut Rng, pt: &[u8]) -> Vec<Vec<u8>> {
@@ -66,24 +67,6 @@ fn olm_session_decrypt(s: &mut olm::Session, msgs: &[OlmMessage]) {
     for m in msgs {
         black_box(s.decrypt(m).unwrap());
     }
-}
-
-/// Two 1:1 sessions that have each sent and received (steady state).
-fn sotto_pair(r: &mut Rng) -> (Session, Session) {
-    let alice = IdentityKeyPair::generate(r);
-    let bob = IdentityKeyPair::generate(r);
-    let mut store = PrekeyStore::new(r, &bob, 1_800_000_000);
-    let bundle = PrekeyBundle {
-        identity: *bob.public_key(),
-        signed_prekey: store.signed_prekey(),
-        one_time_prekey: None,
-    };
-    let mut a = Session::initiate(r, &alice, &bundle).unwrap();
-    let m = a.encrypt(r, b"hi").unwrap();
-    let mut b = store.accept(&bob, &m, 1_800_000_000).unwrap().session;
-    let reply = b.encrypt(r, b"hi").unwrap();
-    a.decrypt(&reply).unwrap();
-    (a, b)
 }
 
 fn olm_pair() -> (olm::Session, olm::Session) {
@@ -150,7 +133,7 @@ fn main() {
     sotto_group_decrypt(&mut b, &alice, &msgs);
     megolm_group_decrypt(&mut mb, &mm);
 
-    let (mut sa, mut sb) = sotto_pair(&mut r);
+    let (mut sa, mut sb) = steady_pair(&mut r);
     let msgs = sotto_session_encrypt(&mut sa, &mut r, &pt);
     sotto_session_decrypt(&mut sb, &msgs);
     let (mut oa, mut ob) = olm_pair();

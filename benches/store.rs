@@ -11,27 +11,9 @@ use std::path::PathBuf;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use rand_core::UnwrapErr;
 use sotto::store::{Durability, Store};
-use sotto::{IdentityKeyPair, PrekeyBundle, PrekeyStore, Session};
+mod common;
 
-const NOW: u64 = 1_800_000_000;
-type Rng = UnwrapErr<getrandom::SysRng>;
-
-fn pair(r: &mut Rng) -> (Session, Session) {
-    let alice = IdentityKeyPair::generate(r);
-    let bob = IdentityKeyPair::generate(r);
-    let mut store = PrekeyStore::new(r, &bob, NOW);
-    let bundle = PrekeyBundle {
-        identity: *bob.public_key(),
-        signed_prekey: store.signed_prekey(),
-        one_time_prekey: None,
-    };
-    let mut a = Session::initiate(r, &alice, &bundle).unwrap();
-    let m = a.encrypt(r, b"hi").unwrap();
-    let mut b = store.accept(&bob, &m, NOW).unwrap().session;
-    let reply = b.encrypt(r, b"hi").unwrap();
-    a.decrypt(&reply).unwrap();
-    (a, b)
-}
+use common::{NOW, Rng, steady_pair};
 
 fn stores(r: &mut Rng, durability: Durability, name: &str) -> (Store, Store) {
     let d = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -39,7 +21,7 @@ fn stores(r: &mut Rng, durability: Durability, name: &str) -> (Store, Store) {
         .join(name);
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
-    let (a, b) = pair(r);
+    let (a, b) = steady_pair(r);
     let mut sa = Store::open_with(d.join("alice.db"), &[1; 32], durability, r).unwrap();
     let mut sb = Store::open_with(d.join("bob.db"), &[2; 32], durability, r).unwrap();
     sa.save(r, b"bob", &a).unwrap();
@@ -51,7 +33,7 @@ fn store(c: &mut Criterion) {
     let mut g = c.benchmark_group("store_64B");
     let pt = [0x5au8; 64];
     let mut r = UnwrapErr(getrandom::SysRng);
-    let (mut a, mut b) = pair(&mut r);
+    let (mut a, mut b) = steady_pair(&mut r);
     g.bench_function("in_memory/encrypt_decrypt", |bn| {
         bn.iter(|| {
             let m = a.encrypt(&mut r, black_box(&pt)).unwrap();

@@ -9,6 +9,9 @@
 //! does, which makes a missing tool a failure.
 #![allow(clippy::panic)]
 
+#[path = "support/toolchain.rs"]
+mod toolchain;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -89,23 +92,9 @@ fn check_summary(output: &str, what: &str) {
     assert!(line.ends_with(" passed, 0 failed"), "{what}: {line}");
 }
 
-/// Whether `tool` can run; a missing tool fails the test when CI requires
-/// the whole toolchain, and is reported as skipped otherwise.
-fn available(tool: &str) -> bool {
-    let present = Command::new(tool).arg("--version").output().is_ok();
-    if !present {
-        assert!(
-            std::env::var_os("SOTTO_REQUIRE_C_TOOLCHAIN").is_none(),
-            "{tool} is required (SOTTO_REQUIRE_C_TOOLCHAIN) but not installed"
-        );
-        println!("!!! {tool} is not installed: its part of the C tests was SKIPPED");
-    }
-    present
-}
-
 #[test]
 fn c_tests_pass_clean_under_sanitizers_and_valgrind() {
-    if !available("gcc") {
+    if !toolchain::available("gcc", "its part of the C tests") {
         return;
     }
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c_abi");
@@ -116,7 +105,7 @@ fn c_tests_pass_clean_under_sanitizers_and_valgrind() {
     compile(&lib, "gcc", &["-std=c11"], &[], &c);
     check_summary(&run(Command::new(&c).current_dir(&dir), "C11"), "C11");
 
-    if available("g++") {
+    if toolchain::available("g++", "its part of the C tests") {
         let cpp = dir.join("test_cpp");
         compile(&lib, "g++", &["-x", "c++", "-std=c++17"], &[], &cpp);
         check_summary(&run(Command::new(&cpp).current_dir(&dir), "C++17"), "C++17");
@@ -140,7 +129,7 @@ fn c_tests_pass_clean_under_sanitizers_and_valgrind() {
         .env("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1");
     check_summary(&run(&mut cmd, "ASan+UBSan"), "ASan+UBSan");
 
-    if available("valgrind") {
+    if toolchain::available("valgrind", "its part of the C tests") {
         let mut cmd = Command::new("valgrind");
         cmd.current_dir(&dir)
             .args([

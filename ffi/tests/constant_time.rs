@@ -11,20 +11,11 @@
 //! `SOTTO_REQUIRE_C_TOOLCHAIN` is set (CI sets it).
 #![allow(clippy::panic, clippy::expect_used, clippy::unwrap_used)]
 
+#[path = "support/toolchain.rs"]
+mod toolchain;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn available(tool: &str) -> bool {
-    let present = Command::new(tool).arg("--version").output().is_ok();
-    if !present {
-        assert!(
-            std::env::var_os("SOTTO_REQUIRE_C_TOOLCHAIN").is_none(),
-            "{tool} is required (SOTTO_REQUIRE_C_TOOLCHAIN) but not installed"
-        );
-        println!("!!! {tool} is not installed: the constant-time check was SKIPPED");
-    }
-    present
-}
 
 /// Builds the harness in a target directory of its own (no lock shared with
 /// the running `cargo test`).
@@ -116,7 +107,9 @@ fn error_count(log: &str) -> u64 {
 
 #[test]
 fn secrets_never_reach_a_branch_or_an_address() {
-    if !available("valgrind") || !available("cc") {
+    if !toolchain::available("valgrind", "the constant-time check")
+        || !toolchain::available("cc", "the constant-time check")
+    {
         return;
     }
     let bin = harness();
