@@ -354,8 +354,11 @@ impl Device {
             }
         }
         let got = self.db.decrypt(rng, e.from.as_bytes(), &e.bytes, NOW)?;
-        let session: Session = self.db.load(e.from.as_bytes())?;
-        self.peers.insert(e.from, *session.remote_identity());
+        if kind == MessageKind::Prekey {
+            // A new session may have started: learn who it authenticated.
+            let session: Session = self.db.load(e.from.as_bytes())?;
+            self.peers.insert(e.from, *session.remote_identity());
+        }
         let (tag, content) = got.plaintext.split_first().ok_or(Error::Malformed)?;
         match *tag {
             TEXT => println!(

@@ -44,20 +44,23 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
     /// A status this version of the bindings does not know.
     case unknown(UInt32)
 
-    init(code: UInt32) {
-        let known: [SottoError] = [
-            .nullParameter, .bufferTooSmall, .invalidArgument, .malformed, .unsupportedVersion,
-            .wrongType, .decryptFailed, .invalidSignature, .invalidKey, .nonContributory,
-            .duplicateMessage, .tooFarAhead, .counterExhausted, .unknownSignedPrekey,
-            .unknownOneTimePrekey, .oneTimePrekeyReused, .sessionMismatch, .limitExceeded,
-            .notAMember, .unknownSenderKey, .groupMismatch, .untrustedIdentity, .unknownContact,
-            .stale, .expired, .invalidLocation, .rngFailure, .notFound, .storeKeyMismatch,
-            .storeCorrupt, .storeBusy, .storageFailed,
-        ]
+    /// The errors with codes 1, 2, 3, … in order (`panic` is 255).
+    private static let numbered: [SottoError] = [
+        .nullParameter, .bufferTooSmall, .invalidArgument, .malformed, .unsupportedVersion,
+        .wrongType, .decryptFailed, .invalidSignature, .invalidKey, .nonContributory,
+        .duplicateMessage, .tooFarAhead, .counterExhausted, .unknownSignedPrekey,
+        .unknownOneTimePrekey, .oneTimePrekeyReused, .sessionMismatch, .limitExceeded,
+        .notAMember, .unknownSenderKey, .groupMismatch, .untrustedIdentity, .unknownContact,
+        .stale, .expired, .invalidLocation, .rngFailure, .notFound, .storeKeyMismatch,
+        .storeCorrupt, .storeBusy, .storageFailed,
+    ]
+
+    /// The error a C status code stands for.
+    public init(code: UInt32) {
         if code == 255 {
             self = .panic
-        } else if code >= 1 && Int(code) <= known.count {
-            self = known[Int(code) - 1]
+        } else if code >= 1 && Int(code) <= Self.numbered.count {
+            self = Self.numbered[Int(code) - 1]
         } else {
             self = .unknown(code)
         }
@@ -68,17 +71,7 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .panic: return 255
         case .unknown(let c): return c
-        default:
-            let all: [SottoError] = [
-                .nullParameter, .bufferTooSmall, .invalidArgument, .malformed, .unsupportedVersion,
-                .wrongType, .decryptFailed, .invalidSignature, .invalidKey, .nonContributory,
-                .duplicateMessage, .tooFarAhead, .counterExhausted, .unknownSignedPrekey,
-                .unknownOneTimePrekey, .oneTimePrekeyReused, .sessionMismatch, .limitExceeded,
-                .notAMember, .unknownSenderKey, .groupMismatch, .untrustedIdentity,
-                .unknownContact, .stale, .expired, .invalidLocation, .rngFailure, .notFound,
-                .storeKeyMismatch, .storeCorrupt, .storeBusy, .storageFailed,
-            ]
-            return UInt32(all.firstIndex(of: self)! + 1)
+        default: return UInt32(Self.numbered.firstIndex(of: self)! + 1)
         }
     }
 

@@ -63,4 +63,13 @@ final class SessionTests: XCTestCase {
         }
         XCTAssertEqual(SottoError.decryptFailed.description, "decryption failed")
     }
+
+    func testEveryStatusCodeMapsBothWays() {
+        let codes: [UInt32] = Array(1...32) + [255]
+        let errors = codes.map { SottoError(code: $0) }
+        XCTAssertEqual(errors.map { $0.code }, codes)
+        XCTAssertEqual(Set(errors.map { $0.description }).count, codes.count)
+        XCTAssertFalse(errors.contains { if case .unknown = $0 { return true } else { return false } })
+        XCTAssertEqual(SottoError(code: 33), .unknown(33))
+    }
 }
