@@ -32,6 +32,8 @@ mod buffer;
 pub mod ct_check;
 mod group;
 mod identity;
+#[cfg(feature = "jni")]
+mod jni;
 mod location;
 mod objects;
 mod panic;

@@ -1,0 +1,75 @@
+package org.sotto
+
+/**
+ * The JNI entry points, implemented by the C library built with its `jni`
+ * feature (`libsotto_ffi.so`). Each forwards to the C function of the same
+ * name; a status other than OK is thrown as [SottoException]. Handles are
+ * the C pointers as `Long`s, owned by the [NativeObject] classes: use those.
+ */
+internal object Native {
+    init {
+        System.loadLibrary("sotto_ffi")
+    }
+
+    @JvmStatic external fun statusMessage(code: Int): String
+
+    // Every kind (Kind.*): free; the stateful kinds also export, import, seal, open.
+    @JvmStatic external fun free(kind: Int, handle: Long)
+    @JvmStatic external fun export(kind: Int, handle: Long): ByteArray
+    @JvmStatic external fun import(kind: Int, data: ByteArray): Long
+    @JvmStatic external fun seal(kind: Int, handle: Long, key: ByteArray): ByteArray
+    @JvmStatic external fun open(kind: Int, key: ByteArray, data: ByteArray): Long
+
+    @JvmStatic external fun identityGenerate(): Long
+    @JvmStatic external fun identityPublicKey(identity: Long): ByteArray
+
+    @JvmStatic external fun prekeysNew(identity: Long, now: Long): Long
+    @JvmStatic external fun prekeysGenerate(prekeys: Long, count: Int)
+    @JvmStatic external fun prekeysCount(prekeys: Long): Int
+    @JvmStatic external fun prekeysRotate(prekeys: Long, identity: Long, now: Long)
+    @JvmStatic external fun prekeysBundle(prekeys: Long, identity: Long, oneTimeIndex: Int): ByteArray
+    @JvmStatic external fun prekeysAccept(prekeys: Long, identity: Long, message: ByteArray, now: Long, session: LongArray): ByteArray
+
+    @JvmStatic external fun sessionInitiate(identity: Long, bundle: ByteArray): Long
+    @JvmStatic external fun sessionEncrypt(session: Long, plaintext: ByteArray): ByteArray
+    @JvmStatic external fun sessionEncryptChecked(session: Long, trust: Long, contact: ByteArray, plaintext: ByteArray): ByteArray
+    @JvmStatic external fun sessionDecrypt(session: Long, message: ByteArray): ByteArray
+    @JvmStatic external fun sessionRemoteIdentity(session: Long): ByteArray
+    @JvmStatic external fun messageKind(message: ByteArray): Int
+    @JvmStatic external fun prekeyMessageIdentity(message: ByteArray): ByteArray
+
+    @JvmStatic external fun groupNew(id: ByteArray, members: ByteArray): Long
+    @JvmStatic external fun groupDistribution(group: Long): ByteArray
+    @JvmStatic external fun groupProcessDistribution(group: Long, from: ByteArray, data: ByteArray)
+    @JvmStatic external fun groupEncrypt(group: Long, plaintext: ByteArray): ByteArray
+    @JvmStatic external fun groupDecrypt(group: Long, from: ByteArray, message: ByteArray): ByteArray
+    @JvmStatic external fun groupChangeMember(group: Long, member: ByteArray, add: Boolean): ByteArray
+
+    @JvmStatic external fun shareNew(context: ByteArray, viewers: ByteArray, expiresAt: Long, precision: Int): Long
+    @JvmStatic external fun shareDistribution(share: Long): ByteArray
+    @JvmStatic external fun shareChangeViewer(share: Long, viewer: ByteArray, add: Boolean): ByteArray
+    @JvmStatic external fun shareEncrypt(share: Long, location: LongArray, now: Long): ByteArray
+    @JvmStatic external fun viewerNew(context: ByteArray, sender: ByteArray, distribution: ByteArray): Long
+    @JvmStatic external fun viewerProcessDistribution(viewer: Long, distribution: ByteArray)
+    @JvmStatic external fun viewerDecrypt(viewer: Long, update: ByteArray, now: Long): LongArray
+
+    @JvmStatic external fun securityCodeNew(local: ByteArray, localId: ByteArray, remote: ByteArray, remoteId: ByteArray): Long
+    @JvmStatic external fun securityCodeBytes(code: Long, scannable: Boolean): ByteArray
+    @JvmStatic external fun securityCodeCompare(code: Long, scanned: ByteArray): Int
+
+    @JvmStatic external fun trustNew(blockChanges: Boolean): Long
+    @JvmStatic external fun trustObserve(trust: Long, contact: ByteArray, identity: ByteArray, now: Long): ByteArray
+    @JvmStatic external fun trustCheck(trust: Long, contact: ByteArray, identity: ByteArray)
+    @JvmStatic external fun trustAcceptChange(trust: Long, contact: ByteArray, identity: ByteArray, now: Long)
+    @JvmStatic external fun trustSetVerified(trust: Long, contact: ByteArray, identity: ByteArray, verified: Boolean)
+
+    @JvmStatic external fun storeOpen(path: ByteArray, key: ByteArray, durable: Boolean): Long
+    @JvmStatic external fun storeSave(kind: Int, store: Long, name: ByteArray, handle: Long)
+    @JvmStatic external fun storeLoad(kind: Int, store: Long, name: ByteArray): Long
+    @JvmStatic external fun storeEncrypt(store: Long, contact: ByteArray, plaintext: ByteArray, id: LongArray): ByteArray
+    @JvmStatic external fun storeDecrypt(store: Long, contact: ByteArray, message: ByteArray, now: Long, id: LongArray): ByteArray
+    @JvmStatic external fun storeGroupEncrypt(store: Long, group: ByteArray, plaintext: ByteArray, id: LongArray): ByteArray
+    @JvmStatic external fun storeGroupDecrypt(store: Long, group: ByteArray, from: ByteArray, message: ByteArray, id: LongArray): ByteArray
+    @JvmStatic external fun storeAck(store: Long, incoming: Boolean, id: Long)
+    @JvmStatic external fun storeNext(store: Long, incoming: Boolean, after: Long, id: LongArray, body: Array<ByteArray?>): ByteArray
+}

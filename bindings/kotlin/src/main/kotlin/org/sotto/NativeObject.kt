@@ -1,0 +1,61 @@
+package org.sotto
+
+/** The kinds of native object, as the JNI layer numbers them. */
+internal object Kind {
+    const val IDENTITY = 1
+    const val PREKEYS = 2
+    const val TRUST = 3
+    const val SESSION = 4
+    const val GROUP = 5
+    const val SHARE = 6
+    const val VIEWER = 7
+    const val SECURITY_CODE = 8
+    const val STORE = 9
+}
+
+/**
+ * A native object owned by this Kotlin object. [close] frees it and wipes
+ * its secrets; call it when done (`use { }`), since the garbage collector
+ * does not. Every call holds this object's lock, so an object may be shared
+ * between threads (calls on it run one at a time) and is never freed while
+ * a call uses it. A call after [close] throws [IllegalStateException].
+ *
+ * Lock order, for calls that take two objects: a [Store] before what it
+ * saves; an object before the [Identity] or [TrustStore] it reads.
+ */
+abstract class NativeObject internal constructor(internal val kind: Int, handle: Long) : AutoCloseable {
+    internal var handle: Long = handle
+        private set
+
+    /** Whether [close] was called. */
+    val isClosed: Boolean get() = synchronized(this) { handle == 0L }
+
+    /** Frees the native object and wipes its secrets; a second call does nothing. */
+    override fun close() {
+        synchronized(this) {
+            val h = handle
+            handle = 0
+            if (h != 0L) Native.free(kind, h)
+        }
+    }
+
+    /** Runs [block] with the live handle, under this object's lock. */
+    internal inline fun <R> locked(block: (Long) -> R): R = synchronized(this) {
+        check(handle != 0L) { "${javaClass.simpleName} is closed" }
+        block(handle)
+    }
+}
+
+/**
+ * A native object with state that can be exported (plain, for the app's own
+ * encrypted storage) or sealed (encrypted under a 32-byte key from the
+ * platform keystore), and restored with its class's `fromExported` or
+ * `fromSealed`.
+ */
+abstract class StatefulObject internal constructor(kind: Int, handle: Long) : NativeObject(kind, handle) {
+    /** The plain state encoding. It holds keys: store it only encrypted. */
+    fun exported(): ByteArray = locked { Native.export(kind, it) }
+
+    /** The state encrypted under [key] (32 bytes). */
+    fun sealed(key: ByteArray): ByteArray = locked { Native.seal(kind, it, key) }
+}

@@ -1,0 +1,58 @@
+package org.sotto
+
+import java.io.File
+import java.nio.file.Files
+
+val storeTests = listOf(
+    "a conversation through two stores survives a restart" to {
+        val dir = Files.createTempDirectory("sotto-kotlin").toFile()
+        try {
+            conversationThroughStores(dir)
+        } finally {
+            dir.deleteRecursively()
+        }
+    },
+)
+
+private fun conversationThroughStores(dir: File) {
+    val alicePath = File(dir, "alice.db").path
+    val bobPath = File(dir, "bob.db").path
+    val aliceKey = ByteArray(32) { 1 }
+    val bobKey = ByteArray(32) { 2 }
+    val bobId = Identity.generate()
+    val prekeys = PrekeyStore(bobId, NOW)
+    prekeys.generateOneTimePrekeys(1)
+    val bob = Store(bobPath, bobKey)
+    bob.save(bobId)
+    bob.save(prekeys)
+    val alice = Store(alicePath, aliceKey, durable = false)
+    Identity.generate().use { a -> Session.initiate(a, prekeys.bundle(bobId)).use { alice.save(it, bytes("bob")) } }
+
+    val out = alice.encrypt(bytes("bob"), bytes("hi Bob"))
+    assertEquals(1, alice.pendingOutgoing().size)
+    alice.ackOutgoing(out.id)
+    assertEquals(0, alice.pendingOutgoing().size)
+    val got = bob.decrypt(bytes("alice"), out.message, NOW)
+    assertEquals(bytes("hi Bob"), got.plaintext)
+    assertError(SottoError.DUPLICATE_MESSAGE) { bob.decrypt(bytes("alice"), out.message, NOW) }
+
+    // Bob's app is killed before it showed the message: it is still in the inbox.
+    bob.close()
+    assertError(SottoError.STORE_KEY_MISMATCH) { Store(bobPath, aliceKey) }
+    Store(bobPath, bobKey).use { reopened ->
+        val pending = reopened.pendingIncoming()
+        assertEquals(1, pending.size)
+        assertEquals(bytes("alice"), pending[0].conversation)
+        assertEquals(bytes("hi Bob"), pending[0].body)
+        reopened.ackIncoming(pending[0].id)
+        assertEquals(0, reopened.pendingIncoming().size)
+        assertError(SottoError.NOT_FOUND) { reopened.loadSession(bytes("nobody")) }
+        reopened.loadIdentity().use { assertEquals(bobId.publicKey, it.publicKey) }
+        assertEquals(0, reopened.loadPrekeys().use { it.oneTimePrekeyCount })
+        val reply = reopened.encrypt(bytes("alice"), bytes("hi Alice"))
+        assertEquals(bytes("hi Alice"), alice.decrypt(bytes("bob"), reply.message, NOW).plaintext)
+    }
+    File(dir, "junk.db").writeText("not a database, not at all; long enough to look like a header")
+    assertError(SottoError.STORE_CORRUPT) { Store(File(dir, "junk.db").path, aliceKey) }
+    listOf(alice, bobId, prekeys).forEach { it.close() }
+}

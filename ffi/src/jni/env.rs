@@ -1,0 +1,277 @@
+//! The JNI environment, wrapped: the only code that calls through the JVM's
+//! function table. Arguments are copied in (`byte[]` into wiped Rust
+//! buffers) and results copied out, so no Java array is pinned while the
+//! library works (store calls may block on disk).
+
+use core::ffi::CStr;
+
+use jni_sys::{
+    JNIEnv, JNINativeInterface__1_2, jbyte, jbyteArray, jclass, jint, jlong, jlongArray, jobject,
+    jobjectArray, jsize, jvalue,
+};
+use zeroize::Zeroizing;
+
+use crate::buffer::{sotto_buffer, sotto_buffer_free};
+use crate::panic::boundary;
+use crate::status::sotto_status;
+
+/// Results inside the glue: an error is a status to throw (unless the JVM
+/// already has an exception pending, such as an `OutOfMemoryError`).
+pub(crate) type Res<T> = Result<T, sotto_status>;
+
+/// The class every status other than OK is thrown as.
+const EXCEPTION_CLASS: &CStr = c"org/sotto/SottoException";
+/// Its constructor: `SottoException(int code, String message)`.
+const EXCEPTION_INIT: &CStr = c"(ILjava/lang/String;)V";
+
+/// The environment of one native call.
+pub(crate) struct Env(*mut JNIEnv);
+
+/// Runs the body of a native method inside the crate's panic boundary.
+/// A status other than OK (or a caught panic) is thrown as a
+/// `SottoException` and the method returns `fallback`, which the JVM
+/// ignores because an exception is pending.
+pub(crate) fn entry<R: Copy>(env: *mut JNIEnv, fallback: R, f: impl FnOnce(&Env) -> Res<R>) -> R {
+    let env = Env(env);
+    let mut out = fallback;
+    let status = boundary(|| {
+        out = f(&env)?;
+        Ok(())
+    });
+    if status == sotto_status::Ok {
+        return out;
+    }
+    if !env.pending() {
+        env.throw(status);
+    }
+    fallback
+}
+
+/// Turns a C status into a result.
+pub(crate) fn ok(status: sotto_status) -> Res<()> {
+    match status {
+        sotto_status::Ok => Ok(()),
+        s => Err(s),
+    }
+}
+
+/// A handle as Kotlin holds it (the C pointer's address) and back. On
+/// 32-bit targets the value came from a 32-bit pointer and round-trips.
+pub(crate) fn handle<T>(raw: jlong) -> *mut T {
+    raw as usize as *mut T
+}
+
+/// The `long` Kotlin keeps for a new handle.
+pub(crate) fn raw<T>(handle: *mut T) -> jlong {
+    handle as usize as jlong
+}
+
+/// Seconds since the epoch, which Kotlin passes as a `long`: a negative
+/// time is `INVALID_ARGUMENT`.
+pub(crate) fn time(now: jlong) -> Res<u64> {
+    u64::try_from(now).map_err(|_| sotto_status::InvalidArgument)
+}
+
+/// A library buffer that is wiped and freed however the call ends.
+pub(crate) struct Buffer(pub(crate) sotto_buffer);
+
+impl Buffer {
+    pub(crate) fn new() -> Self {
+        Buffer(sotto_buffer {
+            data: core::ptr::null_mut(),
+            len: 0,
+        })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        if self.0.data.is_null() {
+            return &[];
+        }
+        // SAFETY: a buffer the library filled: `len` bytes at `data`, owned
+        // by this guard until it is dropped.
+        unsafe { core::slice::from_raw_parts(self.0.data, self.0.len) }
+    }
+}
+
+impl Drop for Buffer {
+    fn drop(&mut self) {
+        // SAFETY: a buffer the library filled, or empty.
+        unsafe { sotto_buffer_free(&mut self.0) }
+    }
+}
+
+impl Env {
+    fn table(&self) -> &JNINativeInterface__1_2 {
+        // SAFETY: the JVM passes a valid environment for the duration of
+        // the native call, and every JVM this binding supports (JNI 1.6 and
+        // later) has the 1.2 function table.
+        unsafe { &(**self.0).v1_2 }
+    }
+
+    /// Whether a Java exception is pending.
+    fn pending(&self) -> bool {
+        // SAFETY: valid environment (see `table`).
+        unsafe { (self.table().ExceptionCheck)(self.0) }
+    }
+
+    /// The JVM failed (an exception is pending) if `failed`.
+    fn check(&self, failed: bool) -> Res<()> {
+        if failed || self.pending() {
+            Err(sotto_status::Panic)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Copies a `byte[]` argument into a buffer that is wiped when dropped
+    /// (it may be a plaintext or a key). A `null` array is
+    /// `NULL_PARAMETER`.
+    pub(crate) fn bytes(&self, array: jbyteArray) -> Res<Zeroizing<Vec<u8>>> {
+        if array.is_null() {
+            return Err(sotto_status::NullParameter);
+        }
+        let t = self.table();
+        // SAFETY: valid environment; `array` is a live `byte[]` reference
+        // the JVM passed to this call.
+        let len = unsafe { (t.GetArrayLength)(self.0, array) };
+        let n = usize::try_from(len).map_err(|_| sotto_status::InvalidArgument)?;
+        let mut out = Zeroizing::new(vec![0u8; n]);
+        // SAFETY: as above; `out` has `len` writable bytes, and jbyte is i8.
+        unsafe {
+            (t.GetByteArrayRegion)(self.0, array, 0, len, out.as_mut_ptr().cast::<jbyte>());
+        }
+        self.check(false)?;
+        Ok(out)
+    }
+
+    /// Like [`Env::bytes`], for an argument of exactly `N` bytes (a 32-byte
+    /// key, a 64-byte identity): another length is `INVALID_ARGUMENT`.
+    pub(crate) fn exact<const N: usize>(&self, array: jbyteArray) -> Res<Zeroizing<Vec<u8>>> {
+        let b = self.bytes(array)?;
+        if b.len() == N {
+            Ok(b)
+        } else {
+            Err(sotto_status::InvalidArgument)
+        }
+    }
+
+    /// A new `byte[]` holding `bytes`.
+    pub(crate) fn array(&self, bytes: &[u8]) -> Res<jbyteArray> {
+        let len = jsize::try_from(bytes.len()).map_err(|_| sotto_status::LimitExceeded)?;
+        let t = self.table();
+        // SAFETY: valid environment.
+        let array = unsafe { (t.NewByteArray)(self.0, len) };
+        self.check(array.is_null())?;
+        // SAFETY: `array` has `len` elements; `bytes` has `len` readable bytes.
+        unsafe { (t.SetByteArrayRegion)(self.0, array, 0, len, bytes.as_ptr().cast::<jbyte>()) };
+        self.check(false)?;
+        Ok(array)
+    }
+
+    /// A new `byte[]` with a library buffer's bytes (the buffer is wiped
+    /// and freed when the guard drops).
+    pub(crate) fn take(&self, buffer: Buffer) -> Res<jbyteArray> {
+        self.array(buffer.bytes())
+    }
+
+    /// Writes `value` into element 0 of a `long[]` out-parameter.
+    pub(crate) fn set_long(&self, array: jlongArray, value: jlong) -> Res<()> {
+        self.first_element(array)?;
+        // SAFETY: valid environment; `array` has at least one element.
+        unsafe { (self.table().SetLongArrayRegion)(self.0, array, 0, 1, &value) };
+        self.check(false)
+    }
+
+    /// Writes `value` into element 0 of an `Object[]` out-parameter.
+    pub(crate) fn set_object(&self, array: jobjectArray, value: jobject) -> Res<()> {
+        self.first_element(array)?;
+        // SAFETY: valid environment; `array` has at least one element.
+        unsafe { (self.table().SetObjectArrayElement)(self.0, array, 0, value) };
+        self.check(false)
+    }
+
+    fn first_element(&self, array: jobject) -> Res<()> {
+        if array.is_null() {
+            return Err(sotto_status::NullParameter);
+        }
+        // SAFETY: valid environment; a live array reference.
+        let len = unsafe { (self.table().GetArrayLength)(self.0, array) };
+        if len < 1 {
+            return Err(sotto_status::BufferTooSmall);
+        }
+        Ok(())
+    }
+
+    /// Copies a `long[]` argument of exactly `N` elements.
+    pub(crate) fn longs<const N: usize>(&self, array: jlongArray) -> Res<[jlong; N]> {
+        if array.is_null() {
+            return Err(sotto_status::NullParameter);
+        }
+        let t = self.table();
+        // SAFETY: valid environment; a live array reference.
+        let len = unsafe { (t.GetArrayLength)(self.0, array) };
+        if usize::try_from(len).ok() != Some(N) {
+            return Err(sotto_status::InvalidArgument);
+        }
+        let mut out = [0; N];
+        // SAFETY: `out` has `len` elements.
+        unsafe { (t.GetLongArrayRegion)(self.0, array, 0, len, out.as_mut_ptr()) };
+        self.check(false)?;
+        Ok(out)
+    }
+
+    /// A new `long[]` holding `values`.
+    pub(crate) fn long_array(&self, values: &[jlong]) -> Res<jlongArray> {
+        let len = jsize::try_from(values.len()).map_err(|_| sotto_status::LimitExceeded)?;
+        let t = self.table();
+        // SAFETY: valid environment.
+        let array = unsafe { (t.NewLongArray)(self.0, len) };
+        self.check(array.is_null())?;
+        // SAFETY: `array` has `len` elements.
+        unsafe { (t.SetLongArrayRegion)(self.0, array, 0, len, values.as_ptr()) };
+        self.check(false)?;
+        Ok(array)
+    }
+
+    /// A new Java string from a static message.
+    pub(crate) fn string(&self, text: &CStr) -> Res<jobject> {
+        // SAFETY: valid environment; `text` is NUL-terminated ASCII.
+        let s = unsafe { (self.table().NewStringUTF)(self.0, text.as_ptr()) };
+        self.check(s.is_null())?;
+        Ok(s)
+    }
+
+    /// Throws `SottoException(status, message)`. If the class cannot be
+    /// found or built, the JVM's own error (pending after the failed call)
+    /// is what the caller sees.
+    fn throw(&self, status: sotto_status) {
+        let t = self.table();
+        // SAFETY: valid environment; NUL-terminated names.
+        let class: jclass = unsafe { (t.FindClass)(self.0, EXCEPTION_CLASS.as_ptr()) };
+        if class.is_null() {
+            return;
+        }
+        // SAFETY: as above; `class` is a live class reference.
+        let init =
+            unsafe { (t.GetMethodID)(self.0, class, c"<init>".as_ptr(), EXCEPTION_INIT.as_ptr()) };
+        if init.is_null() {
+            return;
+        }
+        let Ok(message) = self.string(status.message()) else {
+            return;
+        };
+        let args = [
+            jvalue {
+                i: status as u32 as jint,
+            },
+            jvalue { l: message },
+        ];
+        // SAFETY: `init` is the (int, String) constructor of `class`, and
+        // `args` matches it.
+        let exception = unsafe { (t.NewObjectA)(self.0, class, init, args.as_ptr()) };
+        if !exception.is_null() {
+            // SAFETY: a live Throwable reference.
+            unsafe { (t.Throw)(self.0, exception) };
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! Natives for identities, prekeys and 1:1 sessions; each forwards to the
+//! C function named in its comment.
+
+use jni_sys::{JNIEnv, jbyteArray, jclass, jint, jlong, jlongArray, jobject};
+
+use super::env::{Buffer, Env, Res, entry, handle, ok, raw, time};
+use crate::status::sotto_status;
+use crate::*;
+
+const NULL: jbyteArray = core::ptr::null_mut();
+
+/// Runs a C function that writes one library buffer, as a `byte[]`.
+pub(super) fn bytes_out(
+    env: &Env,
+    f: impl FnOnce(*mut crate::buffer::sotto_buffer) -> sotto_status,
+) -> Res<jbyteArray> {
+    let mut out = Buffer::new();
+    ok(f(&mut out.0))?;
+    env.take(out)
+}
+
+/// Runs a C function that writes one new handle, as a `long`.
+pub(super) fn handle_out<T>(f: impl FnOnce(*mut *mut T) -> sotto_status) -> Res<jlong> {
+    let mut out = core::ptr::null_mut();
+    ok(f(&mut out))?;
+    Ok(raw(out))
+}
+
+/// `sotto_status_message`, as a Java string.
+#[unsafe(no_mangle)]
+extern "system" fn Java_org_sotto_Native_statusMessage(
+    env: *mut JNIEnv,
+    _: jclass,
+    code: jint,
+) -> jobject {
+    entry(env, core::ptr::null_mut(), |env| {
+        let status = u32::try_from(code).ok().and_then(sotto_status::from_code);
+        env.string(status.map_or(c"unknown status", sotto_status::message))
+    })
+}
+
+/// `sotto_identity_generate`.
+#[unsafe(no_mangle)]
+extern "system" fn Java_org_sotto_Native_identityGenerate(env: *mut JNIEnv, _: jclass) -> jlong {
+    // SAFETY: `out` is writable.
+    entry(env, 0, |_| {
+        handle_out(|out| unsafe { sotto_identity_generate(out) })
+    })
+}
+
+/// `sotto_identity_public_key`.
+#[unsafe(no_mangle)]
+extern "system" fn Java_org_sotto_Native_identityPublicKey(
+    env: *mut JNIEnv,
+    _: jclass,
+    h: jlong,
+) -> jbyteArray {
+    entry(env, NULL, |env| {
+        let mut key = [0u8; SOTTO_IDENTITY_KEY_LEN];
+        // SAFETY: a live, locked handle; `key` has its length writable.
+        ok(unsafe { sotto_identity_public_key(handle(h), key.as_mut_ptr(), key.len()) })?;
+        env.array(&key)
+    })
+}
+
+/// `sotto_prekey_store_new`.
+#[unsafe(no_mangle)]
+extern "system" fn Java_org_sotto_Native_prekeysNew(
+    env: *mut JNIEnv,
+    _: jclass,
+    identity: jlong,
+    now: jlong,
+) -> jlong {
+    entry(env, 0, |_| {
+        let now = time(now)?;
+        // SAFETY: a live, locked identity; `out` is writable.
+        handle_out(|out| unsafe { sotto_prekey_store_new(handle(identity), now, out) })
+    })
+}
+
+/// `sotto_prekey_store_generate_one_time_prekeys`.
+#[unsafe(no_mangle)]
+extern "system" fn Java_org_sotto_Native_prekeysGenerate(
+    env: *mut JNIEnv,
+    _: jclass,
+    h: jlong,
+    count: jint,
+) {
+    entry(env, (), |_| {
+        let count = usize::try_from(count).map_err(|_| sotto_status::InvalidArgument)?;
+        // SAFETY: a live, locked handle.
+        ok(unsafe { sotto_prekey_store_generate_one_time_prekeys(handle(h), count) })
+    })
+}
+
+/// `sotto_prekey_store_one_time_prekey_count`.
+#[unsafe(no_mangle)]
+extern "system" fn Java_org_sotto_Native_prekeysCount(
+    env: *mut JNIEnv,
+    _: jclass,
+    h: jlong,
+) -> jint {
+    entry(env, 0, |_| {
+        let mut n = 0usize;
+        // SAFETY: a live, locked handle; `n` is writable.
+        ok(unsafe { sotto_prekey_store_one_time_prekey_count(handle(h), &mut n) })?;
+        jint::try_from(n).map_err(|_| sotto_status::LimitExceeded)
+    })
+}
+
+/// `sotto_prekey_store_rotate_signed_prekey`.
+#[unsafe(no_mangle)]
+extern "system" fn Java_org_sotto_Native_prekeysRotate(
+    env: *mut JNIEnv,
+    _: jclass,
+    h: jlong,
+    identity: jlong,
+    now: jlong,
+) {
+    entry(env, (), |_| {
+        let now = time(now)?;
+        // SAFETY: live, locked handles.
+        ok(unsafe { sotto_prekey_store_rotate_signed_prekey(handle(h), handle(identity), now) })
+    })
+}
+
+/// `sotto_prekey_store_bundle`.
+#[unsafe(no_mangle)]
+extern "system" fn Java_org_sotto_Native_prekeysBundle(
+    env: *mut JNIEnv,
+    _: jclass,
+    h: jlong,
+    identity: jlong,
+    index: jint,
+) -> jbyteArray {
+    entry(env, NULL, |env| {
+        let index = usize::try_from(index).map_err(|_| sotto_status::InvalidArgument)?;
+        // SAFETY: live, locked handles; `out` is writable.
+        bytes_out(env, |out| unsafe {
+            sotto_prekey_store_bundle(handle(h), handle(identity), index, out)
+        })
+    })
+}
+
+/// `sotto_prekey_store_accept`: the plaintext, with the new session's
+/// handle in `session[0]`.
+#[unsafe(no_mangle)]
+extern "system" fn Java_org_sotto_Native_prekeysAccept(
+    env: *mut JNIEnv,
+    _: jclass,
+    h: jlong,
+    identity: jlong,
+    message: jbyteArray,
+    now: jlong,
+    session: jlongArray,
+) -> jbyteArray {
+    entry(env, NULL, |env| {
+        let now = time(now)?;
+        let message = env.bytes(message)?;
+        // Checked before the call, so that a session is never created
+        // without a place to return it.
+        env.set_long(session, 0)?;
+        let mut s: *mut sotto_session = core::ptr::null_mut();
+        let mut plaintext = Buffer::new();
+        // SAFETY: live, locked handles; `message` is a live buffer of its
+        // length; the outputs are writable.
+        ok(unsafe {
+            sotto_prekey_store_accept(
+                handle(h),
+                handle(identity),
+                message.as_ptr(),
+                message.len(),
+                now,
+                &mut s,
+                &mut plaintext.0,
+            )
+        })?;
+        let result = env.take(plaintext);
+        if result.is_ok() && env.set_long(session, raw(s)).is_ok() {
+            return result;
+        }
+        // SAFETY: the session just created, not handed to Kotlin.
+        unsafe { sotto_session_free(&mut s) };
+        Err(sotto_status::Panic)
+    })
+}
+
+/// `sotto_session_initiate`.
+#[unsafe(no_mangle)]
+extern "system" fn Java_org_sotto_Native_sessionInitiate(
+    env: *mut JNIEnv,
+    _: jclass,
+    identity: jlong,
+    bundle: jbyteArray,
+) -> jlong {
+    entry(env, 0, |env| {
+        let bundle = env.bytes(bundle)?;
+        // SAFETY: a live, locked identity; `bundle` is a live buffer.
+        handle_out(|out| unsafe {
+            sotto_session_initiate(handle(identity), bundle.as_ptr(), bundle.len(), out)
+        })
+    })
+}
+
+/// `sotto_session_encrypt`.
+#[unsafe(no_mangle)]
+extern "system" fn Java_org_sotto_Native_sessionEncrypt(
+    env: *mut JNIEnv,
+    _: jclass,
+    h: jlong,
+    plaintext: jbyteArray,
+) -> jbyteArray {
+    entry(env, NULL, |env| {
+        let pt = env.bytes(plaintext)?;
+        // SAFETY: a live, locked handle; `pt` is a live buffer.
+        bytes_out(env, |out| unsafe {
+            sotto_session_encrypt(handle(h), pt.as_ptr(), pt.len(), out)
+        })
+    })
+}
+
+/// `sotto_session_encrypt_checked`.
+#[unsafe(no_mangle)]
+extern "system" fn Java_org_sotto_Native_sessionEncryptChecked(
+    env: *mut JNIEnv,
+    _: jclass,
+    h: jlong,
+    trust: jlong,
+    contact: jbyteArray,
+    plaintext: jbyteArray,
+) -> jbyteArray {
+    entry(env, NULL, |env| {
+        let contact = env.bytes(contact)?;
+        let pt = env.bytes(plaintext)?;
+        // SAFETY: live, locked handles; live buffers.
+        bytes_out(env, |out| unsafe {
+            sotto_session_encrypt_checked(
+                handle(h),
+                handle(trust),
+                contact.as_ptr(),
+                contact.len(),
+                pt.as_ptr(),
+                pt.len(),
+                out,
+            )
+        })
+    })
+}
+
+/// `sotto_session_decrypt`.
+#[unsafe(no_mangle)]
+extern "system" fn Java_org_sotto_Native_sessionDecrypt(
+    env: *mut JNIEnv,
+    _: jclass,
+    h: jlong,
+    message: jbyteArray,
+) -> jbyteArray {
+    entry(env, NULL, |env| {
+        let m = env.bytes(message)?;
+        // SAFETY: a live, locked handle; `m` is a live buffer.
+        bytes_out(env, |out| unsafe {
+            sotto_session_decrypt(handle(h), m.as_ptr(), m.len(), out)
+        })
+    })
+}
+
+/// `sotto_session_remote_identity`.
+#[unsafe(no_mangle)]
+extern "system" fn Java_org_sotto_Native_sessionRemoteIdentity(
+    env: *mut JNIEnv,
+    _: jclass,
+    h: jlong,
+) -> jbyteArray {
+    entry(env, NULL, |env| {
+        let mut key = [0u8; SOTTO_IDENTITY_KEY_LEN];
+        // SAFETY: a live, locked handle; `key` has its length writable.
+        ok(unsafe { sotto_session_remote_identity(handle(h), key.as_mut_ptr(), key.len()) })?;
+        env.array(&key)
+    })
+}
+
+/// `sotto_message_kind_of`: 1 prekey, 2 normal.
+#[unsafe(no_mangle)]
+extern "system" fn Java_org_sotto_Native_messageKind(
+    env: *mut JNIEnv,
+    _: jclass,
+    message: jbyteArray,
+) -> jint {
+    entry(env, 0, |env| {
+        let m = env.bytes(message)?;
+        let mut kind = sotto_message_kind::Normal;
+        // SAFETY: `m` is a live buffer; `kind` is writable.
+        ok(unsafe { sotto_message_kind_of(m.as_ptr(), m.len(), &mut kind) })?;
+        Ok(kind as jint)
+    })
+}
+
+/// `sotto_prekey_message_identity`.
+#[unsafe(no_mangle)]
+extern "system" fn Java_org_sotto_Native_prekeyMessageIdentity(
+    env: *mut JNIEnv,
+    _: jclass,
+    message: jbyteArray,
+) -> jbyteArray {
+    entry(env, NULL, |env| {
+        let m = env.bytes(message)?;
+        let mut key = [0u8; SOTTO_IDENTITY_KEY_LEN];
+        // SAFETY: `m` is a live buffer; `key` has its length writable.
+        ok(unsafe {
+            sotto_prekey_message_identity(m.as_ptr(), m.len(), key.as_mut_ptr(), key.len())
+        })?;
+        env.array(&key)
+    })
+}
