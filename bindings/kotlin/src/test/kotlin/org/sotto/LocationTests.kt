@@ -30,6 +30,12 @@ val locationTests = listOf(
         assertError(SottoError.EXPIRED) { share.encrypt(fix(5003), NOW + 3601) }
         assertError(SottoError.INVALID_LOCATION) { share.encrypt(fix(5004).copy(latitudeE7 = 910_000_000), NOW + 13) }
         LocationViewer.fromExported(v.exported()).use { assertError(SottoError.STALE) { it.decrypt(u, NOW + 12) } }
+        // The late viewer is removed: the share rekeys, the other viewer follows, the removed one cannot.
+        v.processDistribution(share.removeViewer(late.publicKey))
+        val rekeyed = share.encrypt(fix(5005), NOW + 14)
+        assertEquals(fix(5005), v.decrypt(rekeyed, NOW + 14))
+        assertError(SottoError.UNKNOWN_SENDER_KEY) { l.decrypt(rekeyed, NOW + 14) }
+        assertError(SottoError.NOT_A_MEMBER) { share.removeViewer(late.publicKey) }
         listOf(share, v, l, sharer, viewer, late).forEach { it.close() }
     },
 )

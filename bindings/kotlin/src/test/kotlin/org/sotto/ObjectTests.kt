@@ -33,3 +33,65 @@ val objectTests = listOf(
         assertEquals((0 until 400).map { "t$it" }.toSet(), got.toSet())
     },
 )
+
+/** One object of every stateful kind, with a check that a copy still works. */
+private fun everyKind(): List<kotlin.Pair<StatefulObject, (StatefulObject) -> Unit>> {
+    val p = pair()
+    val m = p.a.encrypt(bytes("for the copy"))
+    val key = p.bob.publicKey
+    val group = Group(bytes("g"), listOf(key))
+    val share = LocationShare(bytes("c"), listOf(key), NOW + 60, Precision.EXACT)
+    val viewer = LocationViewer(bytes("c"), p.alice.publicKey, share.distribution())
+    val trust = TrustStore().also { it.observe(bytes("bob"), key, NOW) }
+    val spot = Location(latitudeE7 = 1, longitudeE7 = 2, accuracyCm = 3, timestampMs = NOW * 1000, sequence = 1)
+    val update = share.encrypt(spot, NOW)
+    return listOf(
+        p.alice to { c -> assertEquals(p.alice.publicKey, (c as Identity).publicKey) },
+        p.prekeys to { c -> assertEquals(2, (c as PrekeyStore).oneTimePrekeyCount) },
+        trust to { c -> (c as TrustStore).check(bytes("bob"), key) },
+        p.b to { c -> assertEquals(bytes("for the copy"), (c as Session).decrypt(m)) },
+        group to { c -> assertEquals(group.distribution(), (c as Group).distribution()) },
+        share to { c -> assertEquals(share.distribution(), (c as LocationShare).distribution()) },
+        viewer to { c -> assertEquals(spot, (c as LocationViewer).decrypt(update, NOW)) },
+    )
+}
+
+private fun restore(kind: Int, how: String, obj: StatefulObject, key: ByteArray, store: Store): StatefulObject = when (how) {
+    "exported" -> restoreFrom(kind, Native.import(kind, obj.exported()))
+    "sealed" -> restoreFrom(kind, Native.open(kind, key, obj.sealed(key)))
+    else -> {
+        store.save(obj, bytes("name"))
+        restoreFrom(kind, Native.storeLoad(kind, store.handle, bytes("name")))
+    }
+}
+
+private fun restoreFrom(kind: Int, h: Long): StatefulObject = when (kind) {
+    Kind.IDENTITY -> Identity.adopt(h)
+    Kind.PREKEYS -> PrekeyStore.adopt(h)
+    Kind.TRUST -> TrustStore.adopt(h)
+    Kind.SESSION -> Session.adopt(h)
+    Kind.GROUP -> Group.adopt(h)
+    Kind.SHARE -> LocationShare.adopt(h)
+    else -> LocationViewer.adopt(h)
+}
+
+val kindTests = listOf(
+    "every stateful kind: exported, sealed and stored copies work; a wrong key is refused" to {
+        val dir = java.nio.file.Files.createTempDirectory("sotto-kinds").toFile()
+        val key = ByteArray(32) { 5 }
+        Store(java.io.File(dir, "s.db").path, key, durable = false).use { store ->
+            for (how in listOf("exported", "sealed", "stored")) {
+                for ((obj, works) in everyKind()) {
+                    restore(obj.kind, how, obj, key, store).use(works)
+                    assertError(SottoError.DECRYPT_FAILED) { Native.open(obj.kind, ByteArray(32), obj.sealed(key)) }
+                }
+            }
+            // The typed loaders find what save stored under the default name.
+            Identity.generate().use { id ->
+                store.save(id)
+                store.loadIdentity().use { assertEquals(id.publicKey, it.publicKey) }
+            }
+        }
+        dir.deleteRecursively()
+    },
+)

@@ -42,8 +42,14 @@ val sessionTests = listOf(
         Session.fromExported(saved).use { assertEquals(bytes("after restart"), it.decrypt(m)) }
         Session.fromSealed(sealed, key).use { assertEquals(bytes("after restart"), it.decrypt(m)) }
         assertError(SottoError.DECRYPT_FAILED) { Session.fromSealed(sealed, ByteArray(32) { 8 }) }
-        // The prekey store survives a restart too, without the used one-time prekey.
+        // The prekey store survives a restart too, without the used one-time prekey,
+        // and a rotated signed prekey starts new sessions.
         PrekeyStore.fromExported(p.prekeys.exported()).use { assertEquals(2, it.oneTimePrekeyCount) }
+        p.prekeys.rotateSignedPrekey(p.bob, NOW + 86_400)
+        Identity.generate().use { carol ->
+            val s = Session.initiate(carol, p.prekeys.bundle(p.bob, 1))
+            assertEquals(bytes("new prekey"), p.prekeys.accept(p.bob, s.encrypt(bytes("new prekey")), NOW + 86_400).plaintext)
+        }
     },
     "1:1 tampering is refused and changes nothing" to {
         val p = pair()

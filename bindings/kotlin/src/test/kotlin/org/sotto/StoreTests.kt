@@ -56,3 +56,39 @@ private fun conversationThroughStores(dir: File) {
     assertError(SottoError.STORE_CORRUPT) { Store(File(dir, "junk.db").path, aliceKey) }
     listOf(alice, bobId, prekeys).forEach { it.close() }
 }
+
+val groupStoreTests = listOf(
+    "a group through stores, with a member added later" to {
+        val dir = Files.createTempDirectory("sotto-kotlin-group").toFile()
+        try {
+            val ids = List(3) { Identity.generate() }
+            val keys = ids.map { it.publicKey }
+            val gid = bytes("team")
+            val a = Group(gid, listOf(keys[1]))
+            val b = Group(gid, listOf(keys[0]))
+            b.processDistribution(keys[0], a.distribution())
+            val sa = Store(File(dir, "a.db").path, ByteArray(32) { 1 }, durable = false)
+            val sb = Store(File(dir, "b.db").path, ByteArray(32) { 2 }, durable = false)
+            sa.save(a, gid)
+            sb.save(b, gid)
+            val out = sa.groupEncrypt(gid, bytes("to the team"))
+            val got = sb.groupDecrypt(gid, keys[0], out.message)
+            assertEquals(bytes("to the team"), got.plaintext)
+            assertEquals(1, sb.pendingIncoming().size)
+            assertError(SottoError.DUPLICATE_MESSAGE) { sb.groupDecrypt(gid, keys[0], out.message) }
+            // Carol joins: Alice's stored group adds her and hands over its key.
+            val c = Group(gid, listOf(keys[0], keys[1]))
+            sa.loadGroup(gid).use { g ->
+                c.processDistribution(keys[0], g.addMember(keys[2]))
+                sa.save(g, gid)
+            }
+            val next = sa.groupEncrypt(gid, bytes("welcome Carol"))
+            assertEquals(bytes("welcome Carol"), c.decrypt(keys[0], next.message))
+            assertEquals(bytes("welcome Carol"), sb.groupDecrypt(gid, keys[0], next.message).plaintext)
+            assertError(SottoError.NOT_FOUND) { sa.groupEncrypt(bytes("other"), bytes("x")) }
+            (listOf(a, b, c, sa, sb) + ids).forEach { it.close() }
+        } finally {
+            dir.deleteRecursively()
+        }
+    },
+)
