@@ -8,7 +8,7 @@ public final class Group {
 
     /// A group with id `id` (1 to 64 bytes, the same for every member) and
     /// the other members' identities.
-    public init(id: Data, members: [IdentityKey]) throws {
+    public convenience init(id: Data, members: [IdentityKey]) throws {
         var h: OpaquePointer?
         let packed = members.reduce(Data()) { $0 + $1.bytes }
         try id.withCBytes { i, n in
@@ -16,7 +16,11 @@ public final class Group {
                 try check(sotto_group_new(i, n, m, members.count, &h))
             }
         }
-        handle = h!
+        self.init(handle: h!)
+    }
+
+    init(handle: OpaquePointer) {
+        self.handle = handle
     }
 
     deinit {
@@ -61,6 +65,27 @@ public final class Group {
         try withIdentity(member) { m in
             try takeBuffer { sotto_group_remove_member(handle, m, $0) }
         }
+    }
+
+    /// Adds a member; returns this member's distribution to send them.
+    public func addMember(_ member: IdentityKey) throws -> Data {
+        try withIdentity(member) { m in
+            try takeBuffer { sotto_group_add_member(handle, m, $0) }
+        }
+    }
+
+    /// The plain state encoding (it holds keys: store it only encrypted).
+    public func exported() throws -> Data { try exportState(handle, sotto_group_export) }
+
+    /// The state encrypted under a 32-byte key from the platform keychain.
+    public func sealed(key: Data) throws -> Data { try sealState(handle, key, sotto_group_seal) }
+
+    /// Restores from `exported()`.
+    public convenience init(exported: Data) throws { self.init(handle: try importState(exported, sotto_group_import)) }
+
+    /// Restores from `sealed(key:)` under the same key.
+    public convenience init(sealed: Data, key: Data) throws {
+        self.init(handle: try openState(sealed, key, sotto_group_open))
     }
 }
 

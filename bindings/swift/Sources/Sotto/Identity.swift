@@ -47,21 +47,17 @@ public final class Identity {
         return try! IdentityKey(bytes: out)
     }
 
-    /// The state encrypted under a 32-byte key from the platform keychain.
-    public func sealed(key: Data) throws -> Data {
-        guard key.count == 32 else { throw SottoError.invalidArgument }
-        return try key.withCBytes { k, _ in
-            try takeBuffer { sotto_identity_seal(handle, k, $0) }
-        }
-    }
+    /// The plain state encoding (it holds keys: store it only encrypted).
+    public func exported() throws -> Data { try exportState(handle, sotto_identity_export) }
 
-    /// Restores an identity from `sealed(key:)`.
+    /// The state encrypted under a 32-byte key from the platform keychain.
+    public func sealed(key: Data) throws -> Data { try sealState(handle, key, sotto_identity_seal) }
+
+    /// Restores from `exported()`.
+    public convenience init(exported: Data) throws { self.init(handle: try importState(exported, sotto_identity_import)) }
+
+    /// Restores from `sealed(key:)` under the same key.
     public convenience init(sealed: Data, key: Data) throws {
-        guard key.count == 32 else { throw SottoError.invalidArgument }
-        var h: OpaquePointer?
-        try key.withCBytes { k, _ in
-            try sealed.withCBytes { p, n in try check(sotto_identity_open(k, p, n, &h)) }
-        }
-        self.init(handle: h!)
+        self.init(handle: try openState(sealed, key, sotto_identity_open))
     }
 }

@@ -71,7 +71,7 @@ public final class LocationShare {
 
     /// Starts sharing in conversation `context` with `viewers` until
     /// `expiresAt` (seconds since the epoch).
-    public init(context: Data, viewers: [IdentityKey], expiresAt: UInt64, precision: Precision) throws {
+    public convenience init(context: Data, viewers: [IdentityKey], expiresAt: UInt64, precision: Precision) throws {
         var h: OpaquePointer?
         let packed = viewers.reduce(Data()) { $0 + $1.bytes }
         try context.withCBytes { c, cn in
@@ -79,7 +79,11 @@ public final class LocationShare {
                 try check(sotto_location_share_new(c, cn, v, viewers.count, expiresAt, precision.rawValue, &h))
             }
         }
-        handle = h!
+        self.init(handle: h!)
+    }
+
+    init(handle: OpaquePointer) {
+        self.handle = handle
     }
 
     deinit {
@@ -103,6 +107,26 @@ public final class LocationShare {
         var l = location.c
         return try takeBuffer { sotto_location_share_encrypt(handle, &l, now, $0) }
     }
+
+    /// Removes a viewer and rekeys; returns the distribution for the
+    /// viewers who remain.
+    public func removeViewer(_ viewer: IdentityKey) throws -> Data {
+        try withIdentity(viewer) { v in try takeBuffer { sotto_location_share_remove_viewer(handle, v, $0) } }
+    }
+
+    /// The plain state encoding (it holds keys: store it only encrypted).
+    public func exported() throws -> Data { try exportState(handle, sotto_location_share_export) }
+
+    /// The state encrypted under a 32-byte key from the platform keychain.
+    public func sealed(key: Data) throws -> Data { try sealState(handle, key, sotto_location_share_seal) }
+
+    /// Restores from `exported()`.
+    public convenience init(exported: Data) throws { self.init(handle: try importState(exported, sotto_location_share_import)) }
+
+    /// Restores from `sealed(key:)` under the same key.
+    public convenience init(sealed: Data, key: Data) throws {
+        self.init(handle: try openState(sealed, key, sotto_location_share_open))
+    }
 }
 
 /// The receiving side of a live-location share: keeps only the latest
@@ -111,7 +135,7 @@ public final class LocationViewer {
     let handle: OpaquePointer
 
     /// From the sharer's distribution, received over their session.
-    public init(context: Data, sender: IdentityKey, distribution: Data) throws {
+    public convenience init(context: Data, sender: IdentityKey, distribution: Data) throws {
         var h: OpaquePointer?
         try context.withCBytes { c, cn in
             try withIdentity(sender) { s in
@@ -120,7 +144,11 @@ public final class LocationViewer {
                 }
             }
         }
-        handle = h!
+        self.init(handle: h!)
+    }
+
+    init(handle: OpaquePointer) {
+        self.handle = handle
     }
 
     deinit {
@@ -134,5 +162,24 @@ public final class LocationViewer {
         var out = sotto_location()
         try update.withCBytes { p, n in try check(sotto_location_viewer_decrypt(handle, p, n, now, &out)) }
         return Location(out)
+    }
+
+    /// Takes in a new distribution after the sharer rekeyed.
+    public func processDistribution(_ distribution: Data) throws {
+        try distribution.withCBytes { p, n in try check(sotto_location_viewer_process_distribution(handle, p, n)) }
+    }
+
+    /// The plain state encoding (it holds keys: store it only encrypted).
+    public func exported() throws -> Data { try exportState(handle, sotto_location_viewer_export) }
+
+    /// The state encrypted under a 32-byte key from the platform keychain.
+    public func sealed(key: Data) throws -> Data { try sealState(handle, key, sotto_location_viewer_seal) }
+
+    /// Restores from `exported()`.
+    public convenience init(exported: Data) throws { self.init(handle: try importState(exported, sotto_location_viewer_import)) }
+
+    /// Restores from `sealed(key:)` under the same key.
+    public convenience init(sealed: Data, key: Data) throws {
+        self.init(handle: try openState(sealed, key, sotto_location_viewer_open))
     }
 }

@@ -6,11 +6,15 @@ import Foundation
 public final class PrekeyStore {
     let handle: OpaquePointer
 
+    init(handle: OpaquePointer) {
+        self.handle = handle
+    }
+
     /// A new store with a signed prekey created at `now` (seconds since the epoch).
-    public init(identity: Identity, now: UInt64) throws {
+    public convenience init(identity: Identity, now: UInt64) throws {
         var h: OpaquePointer?
         try check(sotto_prekey_store_new(identity.handle, now, &h))
-        handle = h!
+        self.init(handle: h!)
     }
 
     deinit {
@@ -35,6 +39,11 @@ public final class PrekeyStore {
         try takeBuffer { sotto_prekey_store_bundle(handle, identity.handle, oneTimeIndex, $0) }
     }
 
+    /// Replaces the signed prekey (the previous one is kept for late messages).
+    public func rotateSignedPrekey(identity: Identity, now: UInt64) throws {
+        try check(sotto_prekey_store_rotate_signed_prekey(handle, identity.handle, now))
+    }
+
     /// Accepts a first (prekey) message: the new session and its plaintext.
     public func accept(identity: Identity, message: Data, now: UInt64) throws -> (Session, Data) {
         var session: OpaquePointer?
@@ -42,6 +51,20 @@ public final class PrekeyStore {
             try takeBuffer { sotto_prekey_store_accept(handle, identity.handle, p, n, now, &session, $0) }
         }
         return (Session(handle: session!), plaintext)
+    }
+
+    /// The plain state encoding (it holds keys: store it only encrypted).
+    public func exported() throws -> Data { try exportState(handle, sotto_prekey_store_export) }
+
+    /// The state encrypted under a 32-byte key from the platform keychain.
+    public func sealed(key: Data) throws -> Data { try sealState(handle, key, sotto_prekey_store_seal) }
+
+    /// Restores from `exported()`.
+    public convenience init(exported: Data) throws { self.init(handle: try importState(exported, sotto_prekey_store_import)) }
+
+    /// Restores from `sealed(key:)` under the same key.
+    public convenience init(sealed: Data, key: Data) throws {
+        self.init(handle: try openState(sealed, key, sotto_prekey_store_open))
     }
 }
 
@@ -59,13 +82,6 @@ public final class Session {
     public convenience init(identity: Identity, bundle: Data) throws {
         var h: OpaquePointer?
         try bundle.withCBytes { p, n in try check(sotto_session_initiate(identity.handle, p, n, &h)) }
-        self.init(handle: h!)
-    }
-
-    /// Restores a session from `exported()`.
-    public convenience init(exported: Data) throws {
-        var h: OpaquePointer?
-        try exported.withCBytes { p, n in try check(sotto_session_import(p, n, &h)) }
         self.init(handle: h!)
     }
 
@@ -88,8 +104,57 @@ public final class Session {
         }
     }
 
-    /// The plain state encoding (holds keys: store it only encrypted).
-    public func exported() throws -> Data {
-        try takeBuffer { sotto_session_export(handle, $0) }
+    /// The plain state encoding (it holds keys: store it only encrypted).
+    public func exported() throws -> Data { try exportState(handle, sotto_session_export) }
+
+    /// The state encrypted under a 32-byte key from the platform keychain.
+    public func sealed(key: Data) throws -> Data { try sealState(handle, key, sotto_session_seal) }
+
+    /// Restores from `exported()`.
+    public convenience init(exported: Data) throws { self.init(handle: try importState(exported, sotto_session_import)) }
+
+    /// Restores from `sealed(key:)` under the same key.
+    public convenience init(sealed: Data, key: Data) throws {
+        self.init(handle: try openState(sealed, key, sotto_session_open))
+    }
+
+    /// Encrypts only if the remote identity is the one `trust` holds for
+    /// `contact`; otherwise throws `SottoError.untrustedIdentity`.
+    public func encryptChecked(trust: TrustStore, contact: Data, _ plaintext: Data) throws -> Data {
+        try contact.withCBytes { c, cn in
+            try plaintext.withCBytes { p, n in
+                try takeBuffer { sotto_session_encrypt_checked(handle, trust.handle, c, cn, p, n, $0) }
+            }
+        }
+    }
+
+    /// The remote device's identity.
+    public var remoteIdentity: IdentityKey {
+        var out = Data(count: Int(SOTTO_IDENTITY_KEY_LEN))
+        let status = out.withUnsafeMutableBytes { raw in
+            sotto_session_remote_identity(handle, raw.bindMemory(to: UInt8.self).baseAddress, raw.count)
+        }
+        precondition(status == 0, "a live session always has a remote identity")
+        return try! IdentityKey(bytes: out)
+    }
+
+    /// Whether `message` can start a session (`true`: give it to
+    /// `PrekeyStore.accept` if there is none), without decrypting it.
+    public static func isPrekeyMessage(_ message: Data) throws -> Bool {
+        var kind: UInt32 = 0  // 1 prekey, 2 normal
+        try message.withCBytes { p, n in try check(sotto_message_kind_of(p, n, &kind)) }
+        return kind == 1
+    }
+
+    /// The sender identity a prekey message claims (check it with a
+    /// `TrustStore` before accepting).
+    public static func prekeyMessageIdentity(_ message: Data) throws -> IdentityKey {
+        var out = Data(count: Int(SOTTO_IDENTITY_KEY_LEN))
+        try message.withCBytes { p, n in
+            try out.withUnsafeMutableBytes { raw in
+                try check(sotto_prekey_message_identity(p, n, raw.bindMemory(to: UInt8.self).baseAddress, raw.count))
+            }
+        }
+        return try IdentityKey(bytes: out)
     }
 }

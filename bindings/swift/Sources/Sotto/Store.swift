@@ -24,23 +24,80 @@ public final class Store {
         sotto_store_free(&h)
     }
 
-    public func save(identity: Identity) throws {
-        try check(sotto_store_save_identity(handle, nil, 0, identity.handle))
+    private func save<S: BinaryInteger>(
+        _ object: OpaquePointer, _ name: Data, _ f: (OpaquePointer?, UnsafePointer<UInt8>?, Int, OpaquePointer?) -> S
+    ) throws {
+        try name.withCBytes { p, n in try check(f(handle, p, n, object)) }
     }
 
-    public func save(prekeys: PrekeyStore) throws {
-        try check(sotto_store_save_prekey_store(handle, nil, 0, prekeys.handle))
+    private func load<S: BinaryInteger>(
+        _ name: Data, _ f: (OpaquePointer?, UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<OpaquePointer?>?) -> S
+    ) throws -> OpaquePointer {
+        var h: OpaquePointer?
+        try name.withCBytes { p, n in try check(f(handle, p, n, &h)) }
+        return h!
+    }
+
+    // Each object is saved in one committed transaction, replacing the one
+    // saved under its name; the identity, prekey store and trust store by
+    // convention under the empty name. Loading a name with nothing saved
+    // throws `SottoError.notFound`.
+
+    public func save(identity: Identity, name: Data = Data()) throws {
+        try save(identity.handle, name, sotto_store_save_identity)
+    }
+
+    public func save(prekeys: PrekeyStore, name: Data = Data()) throws {
+        try save(prekeys.handle, name, sotto_store_save_prekey_store)
+    }
+
+    public func save(trust: TrustStore, name: Data = Data()) throws {
+        try save(trust.handle, name, sotto_store_save_trust_store)
     }
 
     public func save(session: Session, contact: Data) throws {
-        try contact.withCBytes { c, n in try check(sotto_store_save_session(handle, c, n, session.handle)) }
+        try save(session.handle, contact, sotto_store_save_session)
     }
 
-    /// The session saved for `contact`; none is `SottoError.notFound`.
+    public func save(group: Group, id: Data) throws {
+        try save(group.handle, id, sotto_store_save_group)
+    }
+
+    public func save(share: LocationShare, name: Data) throws {
+        try save(share.handle, name, sotto_store_save_location_share)
+    }
+
+    public func save(viewer: LocationViewer, name: Data) throws {
+        try save(viewer.handle, name, sotto_store_save_location_viewer)
+    }
+
+    public func identity(name: Data = Data()) throws -> Identity {
+        Identity(handle: try load(name, sotto_store_load_identity))
+    }
+
+    public func prekeys(name: Data = Data()) throws -> PrekeyStore {
+        PrekeyStore(handle: try load(name, sotto_store_load_prekey_store))
+    }
+
+    public func trust(name: Data = Data()) throws -> TrustStore {
+        TrustStore(handle: try load(name, sotto_store_load_trust_store))
+    }
+
+    /// The session saved for `contact`.
     public func session(contact: Data) throws -> Session {
-        var h: OpaquePointer?
-        try contact.withCBytes { c, n in try check(sotto_store_load_session(handle, c, n, &h)) }
-        return Session(handle: h!)
+        Session(handle: try load(contact, sotto_store_load_session))
+    }
+
+    public func group(id: Data) throws -> Group {
+        Group(handle: try load(id, sotto_store_load_group))
+    }
+
+    public func share(name: Data) throws -> LocationShare {
+        LocationShare(handle: try load(name, sotto_store_load_location_share))
+    }
+
+    public func viewer(name: Data) throws -> LocationViewer {
+        LocationViewer(handle: try load(name, sotto_store_load_location_viewer))
     }
 
     /// Encrypts for `contact`; the message is committed (outbox) before it
@@ -68,6 +125,32 @@ public final class Store {
         return (id, plaintext)
     }
 
+    /// Encrypts for the group saved under `groupId`; committed (outbox)
+    /// before it is returned.
+    public func groupEncrypt(groupId: Data, _ plaintext: Data) throws -> (id: Int64, message: Data) {
+        var id: Int64 = 0
+        let message = try groupId.withCBytes { g, gn in
+            try plaintext.withCBytes { p, pn in
+                try takeBuffer { sotto_store_group_encrypt(handle, g, gn, p, pn, &id, $0) }
+            }
+        }
+        return (id, message)
+    }
+
+    /// Verifies and decrypts a member's message for the group saved under
+    /// `groupId`; committed with the plaintext (inbox).
+    public func groupDecrypt(groupId: Data, from member: IdentityKey, _ message: Data) throws -> (id: Int64, plaintext: Data) {
+        var id: Int64 = 0
+        let plaintext = try groupId.withCBytes { g, gn in
+            try withIdentity(member) { m in
+                try message.withCBytes { p, pn in
+                    try takeBuffer { sotto_store_group_decrypt(handle, g, gn, m, p, pn, &id, $0) }
+                }
+            }
+        }
+        return (id, plaintext)
+    }
+
     public func ackOutgoing(_ id: Int64) throws {
         try check(sotto_store_ack_outgoing(handle, id))
     }
@@ -76,27 +159,37 @@ public final class Store {
         try check(sotto_store_ack_incoming(handle, id))
     }
 
-    /// Plaintexts decrypted but not yet acknowledged (after a crash).
+    /// Plaintexts decrypted but not yet acknowledged (after a crash), oldest first.
     public func pendingIncoming() throws -> [(id: Int64, conversation: Data, plaintext: Data)] {
-        var out: [(Int64, Data, Data)] = []
-        var after: Int64 = 0
+        try pending(sotto_store_next_incoming).map { ($0.id, $0.conversation, $0.body) }
+    }
+
+    /// Messages committed but not yet acknowledged as sent, oldest first.
+    public func pendingOutgoing() throws -> [(id: Int64, conversation: Data, message: Data)] {
+        try pending(sotto_store_next_outgoing).map { ($0.id, $0.conversation, $0.body) }
+    }
+
+    private func pending<S: BinaryInteger>(
+        _ next: (OpaquePointer?, Int64, UnsafeMutablePointer<Int64>?, UnsafeMutablePointer<sotto_buffer>?,
+            UnsafeMutablePointer<sotto_buffer>?) -> S
+    ) throws -> [(id: Int64, conversation: Data, body: Data)] {
+        var out: [(id: Int64, conversation: Data, body: Data)] = []
         while true {
             var id: Int64 = 0
-            var conversation = Data()
-            var plaintext = Data()
+            var body = Data()
+            let after = out.last?.id ?? 0
             do {
-                conversation = try takeBuffer { conv in
-                    var body = sotto_buffer(data: nil, len: 0)
-                    let status = sotto_store_next_incoming(handle, after, &id, conv, &body)
-                    if let d = body.data, body.len > 0 { plaintext = Data(bytes: d, count: body.len) }
-                    sotto_buffer_free(&body)
+                let conversation = try takeBuffer { conv in
+                    var b = sotto_buffer(data: nil, len: 0)
+                    let status = next(handle, after, &id, conv, &b)
+                    if let d = b.data, b.len > 0 { body = Data(bytes: d, count: b.len) }
+                    sotto_buffer_free(&b)
                     return status
                 }
+                out.append((id, conversation, body))
             } catch SottoError.notFound {
                 return out
             }
-            out.append((id, conversation, plaintext))
-            after = id
         }
     }
 }

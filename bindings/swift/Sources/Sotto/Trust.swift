@@ -18,10 +18,14 @@ public final class TrustStore {
 
     /// `blockChanges`: refuse a changed identity until the user accepts it
     /// (recommended); otherwise warn and take the new one.
-    public init(blockChanges: Bool = true) throws {
+    public convenience init(blockChanges: Bool = true) throws {
         var h: OpaquePointer?
         try Sotto.check(sotto_trust_store_new(blockChanges ? 0 : 1, &h))
-        handle = h!
+        self.init(handle: h!)
+    }
+
+    init(handle: OpaquePointer) {
+        self.handle = handle
     }
 
     deinit {
@@ -67,5 +71,19 @@ public final class TrustStore {
                 try Sotto.check(sotto_trust_store_accept_change(handle, c, n, i, now))
             }
         }
+    }
+
+    /// The plain state encoding (it holds keys: store it only encrypted).
+    public func exported() throws -> Data { try exportState(handle, sotto_trust_store_export) }
+
+    /// The state encrypted under a 32-byte key from the platform keychain.
+    public func sealed(key: Data) throws -> Data { try sealState(handle, key, sotto_trust_store_seal) }
+
+    /// Restores from `exported()`.
+    public convenience init(exported: Data) throws { self.init(handle: try importState(exported, sotto_trust_store_import)) }
+
+    /// Restores from `sealed(key:)` under the same key.
+    public convenience init(sealed: Data, key: Data) throws {
+        self.init(handle: try openState(sealed, key, sotto_trust_store_open))
     }
 }
