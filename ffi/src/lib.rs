@@ -25,7 +25,9 @@
 //!   status is per thread.
 //!
 //! All `unsafe` code of the SDK is in this crate; every raw pointer becomes
-//! a reference in `ptr.rs`, and every export runs inside `panic.rs`.
+//! a reference in `ptr.rs`, and every export runs inside `panic.rs`. The
+//! `jni` feature adds the Kotlin binding's JNI glue (`jni/`), which calls
+//! these C functions and runs inside the same boundary.
 
 mod buffer;
 #[cfg(feature = "ct-check")]
