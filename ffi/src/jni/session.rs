@@ -39,6 +39,14 @@ extern "system" fn Java_org_sotto_Native_statusMessage(
     })
 }
 
+/// `sotto_abi_version`: `Native` refuses to load a library of another ABI.
+#[unsafe(no_mangle)]
+extern "system" fn Java_org_sotto_Native_abiVersion(env: *mut JNIEnv, _: jclass) -> jint {
+    entry(env, 0, |_| {
+        jint::try_from(sotto_abi_version()).map_err(|_| sotto_status::InvalidArgument)
+    })
+}
+
 /// `sotto_identity_generate`.
 #[unsafe(no_mangle)]
 extern "system" fn Java_org_sotto_Native_identityGenerate(env: *mut JNIEnv, _: jclass) -> jlong {

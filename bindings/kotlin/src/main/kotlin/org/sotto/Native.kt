@@ -7,10 +7,18 @@ package org.sotto
  * the C pointers as `Long`s, owned by the [NativeObject] classes: use those.
  */
 internal object Native {
+    /** The C ABI version these classes are written for (`SOTTO_ABI_VERSION`). */
+    const val ABI_VERSION = 1
+
     init {
         System.loadLibrary("sotto_ffi")
+        val found = abiVersion()
+        if (found != ABI_VERSION) {
+            throw UnsatisfiedLinkError("libsotto_ffi implements ABI version $found; these classes need $ABI_VERSION")
+        }
     }
 
+    @JvmStatic external fun abiVersion(): Int
     @JvmStatic external fun statusMessage(code: Int): String
 
     // Every kind (Kind.*): free; the stateful kinds also export, import, seal, open.

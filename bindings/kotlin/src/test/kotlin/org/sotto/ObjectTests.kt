@@ -13,6 +13,7 @@ val objectTests = listOf(
         assertEquals(SottoError.UNKNOWN, SottoError.of(33))
         assertEquals("unknown status", Native.statusMessage(33))
         assertEquals(SottoError.entries.size, codes.size + 1)
+        assertEquals(Native.ABI_VERSION, Native.abiVersion())
     },
     "a closed object refuses calls; closing twice is harmless" to {
         val p = pair()
