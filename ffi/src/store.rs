@@ -130,6 +130,43 @@ unsafe fn load_object<H, T: Stored>(
     })
 }
 
+/// Runs one of the store's committed calls on a conversation (a contact or
+/// a group id) and an input (a plaintext or a message), then writes the
+/// committed entry's outbox or inbox id to `*id` and its bytes to `*out`.
+///
+/// # Safety
+///
+/// `store` is NULL or live; `name` and `input` are NULL (with length 0) or
+/// readable for their lengths; `id` and `out` are NULL or writable.
+#[allow(clippy::too_many_arguments)]
+unsafe fn committed(
+    store: *mut sotto_store,
+    name: *const u8,
+    name_len: usize,
+    input: *const u8,
+    len: usize,
+    id: *mut i64,
+    out: *mut sotto_buffer,
+    call: impl FnOnce(&mut Store, &[u8], &[u8]) -> Result<(i64, Vec<u8>), sotto_status>,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle_mut(store) }?;
+        // SAFETY: caller contract.
+        let name = unsafe { ptr::slice(name, name_len) }?;
+        // SAFETY: caller contract.
+        let input = unsafe { ptr::slice(input, len) }?;
+        // SAFETY: caller contract.
+        let id = unsafe { ptr::out(id) }?;
+        // SAFETY: caller contract.
+        let out = unsafe { ptr::out(out) }?;
+        let (n, bytes) = call(&mut s.inner, name, input)?;
+        *id = n;
+        *out = sotto_buffer::from_vec(bytes);
+        Ok(())
+    })
+}
+
 /// Saves an identity under `name` (`name_len` bytes; the identity, prekey store
 /// and trust store by convention under the empty name), replacing the one
 /// saved there before, in one committed transaction.
@@ -424,22 +461,23 @@ pub unsafe extern "C" fn sotto_store_encrypt(
     id: *mut i64,
     message: *mut sotto_buffer,
 ) -> sotto_status {
-    boundary(|| {
-        // SAFETY: caller contract.
-        let s = unsafe { ptr::handle_mut(store) }?;
-        // SAFETY: caller contract.
-        let contact = unsafe { ptr::slice(contact, contact_len) }?;
-        // SAFETY: caller contract.
-        let pt = unsafe { ptr::slice(plaintext, len) }?;
-        // SAFETY: caller contract.
-        let id = unsafe { ptr::out(id) }?;
-        // SAFETY: caller contract.
-        let message = unsafe { ptr::out(message) }?;
-        let out = s.inner.encrypt(&mut OsRng, contact, pt)?;
-        *id = out.id;
-        *message = sotto_buffer::from_vec(out.message);
-        Ok(())
-    })
+    let call = |s: &mut Store, c: &[u8], pt: &[u8]| {
+        let sent = s.encrypt(&mut OsRng, c, pt)?;
+        Ok((sent.id, sent.message))
+    };
+    // SAFETY: caller contract, forwarded.
+    unsafe {
+        committed(
+            store,
+            contact,
+            contact_len,
+            plaintext,
+            len,
+            id,
+            message,
+            call,
+        )
+    }
 }
 
 /// Decrypts a message from `contact` (accepting a prekey message with the
@@ -463,22 +501,23 @@ pub unsafe extern "C" fn sotto_store_decrypt(
     id: *mut i64,
     plaintext: *mut sotto_buffer,
 ) -> sotto_status {
-    boundary(|| {
-        // SAFETY: caller contract.
-        let s = unsafe { ptr::handle_mut(store) }?;
-        // SAFETY: caller contract.
-        let contact = unsafe { ptr::slice(contact, contact_len) }?;
-        // SAFETY: caller contract.
-        let msg = unsafe { ptr::slice(message, len) }?;
-        // SAFETY: caller contract.
-        let id = unsafe { ptr::out(id) }?;
-        // SAFETY: caller contract.
-        let plaintext = unsafe { ptr::out(plaintext) }?;
-        let got = s.inner.decrypt(&mut OsRng, contact, msg, now)?;
-        *id = got.id;
-        *plaintext = sotto_buffer::from_vec(got.plaintext.to_vec());
-        Ok(())
-    })
+    let call = |s: &mut Store, c: &[u8], m: &[u8]| {
+        let got = s.decrypt(&mut OsRng, c, m, now)?;
+        Ok((got.id, got.plaintext.to_vec()))
+    };
+    // SAFETY: caller contract, forwarded.
+    unsafe {
+        committed(
+            store,
+            contact,
+            contact_len,
+            message,
+            len,
+            id,
+            plaintext,
+            call,
+        )
+    }
 }
 
 /// Encrypts for the group saved under `group_id`, committing the advanced
@@ -497,22 +536,23 @@ pub unsafe extern "C" fn sotto_store_group_encrypt(
     id: *mut i64,
     message: *mut sotto_buffer,
 ) -> sotto_status {
-    boundary(|| {
-        // SAFETY: caller contract.
-        let s = unsafe { ptr::handle_mut(store) }?;
-        // SAFETY: caller contract.
-        let group = unsafe { ptr::slice(group_id, group_id_len) }?;
-        // SAFETY: caller contract.
-        let pt = unsafe { ptr::slice(plaintext, len) }?;
-        // SAFETY: caller contract.
-        let id = unsafe { ptr::out(id) }?;
-        // SAFETY: caller contract.
-        let message = unsafe { ptr::out(message) }?;
-        let out = s.inner.group_encrypt(&mut OsRng, group, pt)?;
-        *id = out.id;
-        *message = sotto_buffer::from_vec(out.message);
-        Ok(())
-    })
+    let call = |s: &mut Store, g: &[u8], pt: &[u8]| {
+        let sent = s.group_encrypt(&mut OsRng, g, pt)?;
+        Ok((sent.id, sent.message))
+    };
+    // SAFETY: caller contract, forwarded.
+    unsafe {
+        committed(
+            store,
+            group_id,
+            group_id_len,
+            plaintext,
+            len,
+            id,
+            message,
+            call,
+        )
+    }
 }
 
 /// Decrypts a group message from member `from` (64-byte identity), with the
@@ -532,24 +572,25 @@ pub unsafe extern "C" fn sotto_store_group_decrypt(
     id: *mut i64,
     plaintext: *mut sotto_buffer,
 ) -> sotto_status {
-    boundary(|| {
-        // SAFETY: caller contract.
-        let s = unsafe { ptr::handle_mut(store) }?;
-        // SAFETY: caller contract.
-        let group = unsafe { ptr::slice(group_id, group_id_len) }?;
+    let call = |s: &mut Store, g: &[u8], m: &[u8]| {
         // SAFETY: caller contract.
         let from = identity_key(unsafe { ptr::array::<64>(from) }?)?;
-        // SAFETY: caller contract.
-        let msg = unsafe { ptr::slice(message, len) }?;
-        // SAFETY: caller contract.
-        let id = unsafe { ptr::out(id) }?;
-        // SAFETY: caller contract.
-        let plaintext = unsafe { ptr::out(plaintext) }?;
-        let got = s.inner.group_decrypt(&mut OsRng, group, &from, msg)?;
-        *id = got.id;
-        *plaintext = sotto_buffer::from_vec(got.plaintext.to_vec());
-        Ok(())
-    })
+        let got = s.group_decrypt(&mut OsRng, g, &from, m)?;
+        Ok((got.id, got.plaintext.to_vec()))
+    };
+    // SAFETY: caller contract, forwarded.
+    unsafe {
+        committed(
+            store,
+            group_id,
+            group_id_len,
+            message,
+            len,
+            id,
+            plaintext,
+            call,
+        )
+    }
 }
 
 /// Removes a plaintext from the inbox once the app has it.
