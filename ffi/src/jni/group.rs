@@ -7,7 +7,8 @@
 use jni_sys::{JNIEnv, jbyteArray, jclass, jint, jlong, jlongArray};
 
 use super::env::{Env, Res, entry, handle, ok, time};
-use super::session::{bytes_out, handle_out};
+use super::session::{bytes_out, handle_bytes, handle_out};
+use crate::buffer::sotto_buffer;
 use crate::status::sotto_status;
 use crate::*;
 
@@ -24,6 +25,20 @@ fn identities(env: &Env, list: jbyteArray) -> Res<(zeroize::Zeroizing<Vec<u8>>, 
     }
     let count = bytes.len() / SOTTO_IDENTITY_KEY_LEN;
     Ok((bytes, count))
+}
+
+/// A C function that adds or removes a group member or location viewer and
+/// writes the distribution to send.
+type MemberFn<T> = unsafe extern "C" fn(*mut T, *const u8, *mut sotto_buffer) -> sotto_status;
+
+/// A native that runs a [`MemberFn`] on a live, locked handle and a 64-byte
+/// identity.
+fn change_member<T>(env: *mut JNIEnv, h: jlong, member: jbyteArray, f: MemberFn<T>) -> jbyteArray {
+    entry(env, NULL, |env| {
+        let m = env.exact::<SOTTO_IDENTITY_KEY_LEN>(member)?;
+        // SAFETY: a live, locked handle of `f`'s type; a 64-byte identity.
+        bytes_out(env, |out| unsafe { f(handle(h), m.as_ptr(), out) })
+    })
 }
 
 fn field<T: TryFrom<jlong>>(v: jlong) -> Res<T> {
@@ -139,13 +154,7 @@ extern "system" fn Java_org_sotto_Native_groupEncrypt(
     h: jlong,
     plaintext: jbyteArray,
 ) -> jbyteArray {
-    entry(env, NULL, |env| {
-        let pt = env.bytes(plaintext)?;
-        // SAFETY: a live, locked handle; a live buffer.
-        bytes_out(env, |out| unsafe {
-            sotto_group_encrypt(handle(h), pt.as_ptr(), pt.len(), out)
-        })
-    })
+    handle_bytes(env, h, plaintext, sotto_group_encrypt)
 }
 
 /// `sotto_group_decrypt`.
@@ -176,16 +185,12 @@ extern "system" fn Java_org_sotto_Native_groupChangeMember(
     member: jbyteArray,
     add: bool,
 ) -> jbyteArray {
-    entry(env, NULL, |env| {
-        let m = env.exact::<SOTTO_IDENTITY_KEY_LEN>(member)?;
-        let change = if add {
-            sotto_group_add_member
-        } else {
-            sotto_group_remove_member
-        };
-        // SAFETY: a live, locked handle; a 64-byte identity.
-        bytes_out(env, |out| unsafe { change(handle(h), m.as_ptr(), out) })
-    })
+    let change = if add {
+        sotto_group_add_member
+    } else {
+        sotto_group_remove_member
+    };
+    change_member(env, h, member, change)
 }
 
 /// `sotto_location_share_new`.
@@ -243,16 +248,12 @@ extern "system" fn Java_org_sotto_Native_shareChangeViewer(
     viewer: jbyteArray,
     add: bool,
 ) -> jbyteArray {
-    entry(env, NULL, |env| {
-        let v = env.exact::<SOTTO_IDENTITY_KEY_LEN>(viewer)?;
-        let change = if add {
-            sotto_location_share_add_viewer
-        } else {
-            sotto_location_share_remove_viewer
-        };
-        // SAFETY: a live, locked handle; a 64-byte identity.
-        bytes_out(env, |out| unsafe { change(handle(h), v.as_ptr(), out) })
-    })
+    let change = if add {
+        sotto_location_share_add_viewer
+    } else {
+        sotto_location_share_remove_viewer
+    };
+    change_member(env, h, viewer, change)
 }
 
 /// `sotto_location_share_encrypt`.

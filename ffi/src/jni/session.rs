@@ -4,6 +4,7 @@
 use jni_sys::{JNIEnv, jbyteArray, jclass, jint, jlong, jlongArray, jobject};
 
 use super::env::{Buffer, Env, Res, entry, handle, ok, raw, time};
+use crate::buffer::sotto_buffer;
 use crate::status::sotto_status;
 use crate::*;
 
@@ -12,11 +13,32 @@ const NULL: jbyteArray = core::ptr::null_mut();
 /// Runs a C function that writes one library buffer, as a `byte[]`.
 pub(super) fn bytes_out(
     env: &Env,
-    f: impl FnOnce(*mut crate::buffer::sotto_buffer) -> sotto_status,
+    f: impl FnOnce(*mut sotto_buffer) -> sotto_status,
 ) -> Res<jbyteArray> {
     let mut out = Buffer::new();
     ok(f(&mut out.0))?;
     env.take(out)
+}
+
+/// A C function from a handle and an input to a library buffer (1:1 and
+/// group encrypt and decrypt).
+pub(super) type BytesFn<T> =
+    unsafe extern "C" fn(*mut T, *const u8, usize, *mut sotto_buffer) -> sotto_status;
+
+/// A native that runs a [`BytesFn`] on a live, locked handle and a `byte[]`.
+pub(super) fn handle_bytes<T>(
+    env: *mut JNIEnv,
+    h: jlong,
+    input: jbyteArray,
+    f: BytesFn<T>,
+) -> jbyteArray {
+    entry(env, NULL, |env| {
+        let input = env.bytes(input)?;
+        // SAFETY: a live, locked handle of `f`'s type; `input` is a live buffer.
+        bytes_out(env, |out| unsafe {
+            f(handle(h), input.as_ptr(), input.len(), out)
+        })
+    })
 }
 
 /// Runs a C function that writes one new handle, as a `long`.
@@ -218,13 +240,7 @@ extern "system" fn Java_org_sotto_Native_sessionEncrypt(
     h: jlong,
     plaintext: jbyteArray,
 ) -> jbyteArray {
-    entry(env, NULL, |env| {
-        let pt = env.bytes(plaintext)?;
-        // SAFETY: a live, locked handle; `pt` is a live buffer.
-        bytes_out(env, |out| unsafe {
-            sotto_session_encrypt(handle(h), pt.as_ptr(), pt.len(), out)
-        })
-    })
+    handle_bytes(env, h, plaintext, sotto_session_encrypt)
 }
 
 /// `sotto_session_encrypt_checked`.
@@ -263,13 +279,7 @@ extern "system" fn Java_org_sotto_Native_sessionDecrypt(
     h: jlong,
     message: jbyteArray,
 ) -> jbyteArray {
-    entry(env, NULL, |env| {
-        let m = env.bytes(message)?;
-        // SAFETY: a live, locked handle; `m` is a live buffer.
-        bytes_out(env, |out| unsafe {
-            sotto_session_decrypt(handle(h), m.as_ptr(), m.len(), out)
-        })
-    })
+    handle_bytes(env, h, message, sotto_session_decrypt)
 }
 
 /// `sotto_session_remote_identity`.
