@@ -54,35 +54,31 @@ class Store private constructor(handle: Long) : NativeObject(Kind.STORE, handle)
     fun loadViewer(name: ByteArray) = LocationViewer.adopt(load(Kind.VIEWER, name))
 
     /** Encrypts for [contact] with its saved session; committed (outbox) before it returns. */
-    fun encrypt(contact: ByteArray, plaintext: ByteArray): Outgoing = locked {
-        val id = LongArray(1)
-        val message = Native.storeEncrypt(it, contact, plaintext, id)
-        Outgoing(id[0], message)
-    }
+    fun encrypt(contact: ByteArray, plaintext: ByteArray): Outgoing =
+        committed({ s, id -> Native.storeEncrypt(s, contact, plaintext, id) }, ::Outgoing)
 
     /**
      * Decrypts a message from [contact] (accepting a first message with the
      * saved identity and prekeys); committed with the plaintext (inbox).
      */
-    fun decrypt(contact: ByteArray, message: ByteArray, now: Long): Incoming = locked {
-        val id = LongArray(1)
-        val plaintext = Native.storeDecrypt(it, contact, message, now, id)
-        Incoming(id[0], plaintext)
-    }
+    fun decrypt(contact: ByteArray, message: ByteArray, now: Long): Incoming =
+        committed({ s, id -> Native.storeDecrypt(s, contact, message, now, id) }, ::Incoming)
 
     /** Encrypts for the group saved under [groupId]; committed (outbox) before it returns. */
-    fun groupEncrypt(groupId: ByteArray, plaintext: ByteArray): Outgoing = locked {
-        val id = LongArray(1)
-        val message = Native.storeGroupEncrypt(it, groupId, plaintext, id)
-        Outgoing(id[0], message)
-    }
+    fun groupEncrypt(groupId: ByteArray, plaintext: ByteArray): Outgoing =
+        committed({ s, id -> Native.storeGroupEncrypt(s, groupId, plaintext, id) }, ::Outgoing)
 
     /** Decrypts a group message from [from]; committed with the plaintext (inbox). */
-    fun groupDecrypt(groupId: ByteArray, from: IdentityKey, message: ByteArray): Incoming = locked {
-        val id = LongArray(1)
-        val plaintext = Native.storeGroupDecrypt(it, groupId, from.raw, message, id)
-        Incoming(id[0], plaintext)
-    }
+    fun groupDecrypt(groupId: ByteArray, from: IdentityKey, message: ByteArray): Incoming =
+        committed({ s, id -> Native.storeGroupDecrypt(s, groupId, from.raw, message, id) }, ::Incoming)
+
+    /** Runs a committed call, which reports its outbox or inbox id in `id[0]`. */
+    private inline fun <T> committed(call: (Long, LongArray) -> ByteArray, entry: (Long, ByteArray) -> T): T =
+        locked { s ->
+            val id = LongArray(1)
+            val bytes = call(s, id)
+            entry(id[0], bytes)
+        }
 
     /** The message [id] was sent: drop it from the outbox. */
     fun ackOutgoing(id: Long): Unit = locked { Native.storeAck(it, false, id) }
