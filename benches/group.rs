@@ -2,7 +2,7 @@
 //! (`GroupSession` / `InboundGroupSession`, version 1) in the same run, and
 //! the Ed25519 signature and verification the goals are measured against.
 //!
-//! Run: `cargo bench --bench group`. Criterion prints the medians; the ratios
+//! Run: `cargo bench -p sotto-benches --bench group`. Criterion prints the medians; the ratios
 //! are in the project's testing notes.
 #![allow(
     missing_docs,

@@ -2,7 +2,7 @@
 //! Ed25519 signature and verification, and catching up after gaps next to
 //! vodozemac's Megolm ratchet advancing the same gaps, in the same run.
 //!
-//! Run: `cargo bench --bench location`. Criterion prints the medians; the
+//! Run: `cargo bench -p sotto-benches --bench location`. Criterion prints the medians; the
 //! ratios are in the project's testing notes.
 #![allow(
     missing_docs,

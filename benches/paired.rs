@@ -5,7 +5,7 @@
 //! the rounds is robust to the drift that separates criterion's benchmarks on
 //! a shared machine.
 //!
-//! Run: `cargo bench --bench paired`.
+//! Run: `cargo bench -p sotto-benches --bench paired`.
 #![allow(
     missing_docs,
     clippy::unwrap_used,

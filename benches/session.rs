@@ -1,7 +1,7 @@
 //! Session setup and Double Ratchet benchmarks, each next to the same
 //! operation of vodozemac's Olm in the same run.
 //!
-//! Run: `cargo bench --bench session`. Criterion prints the medians; the
+//! Run: `cargo bench -p sotto-benches --bench session`. Criterion prints the medians; the
 //! ratios are in the project's testing notes.
 #![allow(
     missing_docs,

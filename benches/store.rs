@@ -10,14 +10,14 @@ use std::path::PathBuf;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use rand_core::UnwrapErr;
-use sotto::store::{Durability, Store};
+use sotto_store::{Durability, Store};
 mod common;
 
 use common::{NOW, Rng, steady_pair};
 
 fn stores(r: &mut Rng, durability: Durability, name: &str) -> (Store, Store) {
     let d = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("target/bench-stores")
+        .join("../target/bench-stores")
         .join(name);
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();

@@ -19,7 +19,7 @@
 
 // The version of this C ABI. A release that changes any signature, layout
 // or status value increments it.
-#define SOTTO_ABI_VERSION 1
+#define SOTTO_ABI_VERSION 2
 
 // Length of an encoded public identity.
 #define SOTTO_IDENTITY_KEY_LEN 64
@@ -40,7 +40,9 @@
 #define SOTTO_SCANNABLE_LEN 66
 
 // The result of every fallible function. `SOTTO_STATUS_OK` is 0; the
-// values are stable across releases of this ABI version.
+// values are stable across releases of this ABI version and grouped
+// in ranges: 100-199 input, 200-299 protocol, 300-399 state, 400-499
+// store, 500-599 internal, 600 panic.
 enum sotto_status
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
@@ -49,72 +51,75 @@ enum sotto_status
   // Success; the outputs were written.
   SOTTO_STATUS_OK = 0,
   // A required pointer argument was NULL.
-  SOTTO_STATUS_NULL_PARAMETER = 1,
+  SOTTO_STATUS_NULL_PARAMETER = 100,
   // A caller-supplied buffer is smaller than the output.
-  SOTTO_STATUS_BUFFER_TOO_SMALL = 2,
-  // An argument is out of its documented range (an unknown enum value, a
-  // non-UTF-8 string, ...).
-  SOTTO_STATUS_INVALID_ARGUMENT = 3,
+  SOTTO_STATUS_BUFFER_TOO_SMALL = 101,
+  // An argument is out of its documented range (an unknown enum value, a non-UTF-8 string, ...).
+  SOTTO_STATUS_INVALID_ARGUMENT = 102,
   // The input is not a well-formed encoding.
-  SOTTO_STATUS_MALFORMED = 4,
+  SOTTO_STATUS_MALFORMED = 103,
   // The input's version byte is not supported.
-  SOTTO_STATUS_UNSUPPORTED_VERSION = 5,
+  SOTTO_STATUS_UNSUPPORTED_VERSION = 104,
   // The input is another kind of message or object.
-  SOTTO_STATUS_WRONG_TYPE = 6,
-  // Decryption or authentication failed (no detail, deliberately).
-  SOTTO_STATUS_DECRYPT_FAILED = 7,
-  // A signature did not verify.
-  SOTTO_STATUS_INVALID_SIGNATURE = 8,
+  SOTTO_STATUS_WRONG_TYPE = 105,
   // A public key is invalid.
-  SOTTO_STATUS_INVALID_KEY = 9,
-  // A Diffie-Hellman output was all zero (low-order point).
-  SOTTO_STATUS_NON_CONTRIBUTORY = 10,
-  // The message was already decrypted, or its key has expired.
-  SOTTO_STATUS_DUPLICATE_MESSAGE = 11,
-  // The message is too far ahead of its chain.
-  SOTTO_STATUS_TOO_FAR_AHEAD = 12,
-  // A counter is exhausted: a new session, sender key or share is needed.
-  SOTTO_STATUS_COUNTER_EXHAUSTED = 13,
-  // The prekey message names an unknown signed prekey.
-  SOTTO_STATUS_UNKNOWN_SIGNED_PREKEY = 14,
-  // The prekey message names an unknown one-time prekey.
-  SOTTO_STATUS_UNKNOWN_ONE_TIME_PREKEY = 15,
-  // The prekey message names a one-time prekey already used.
-  SOTTO_STATUS_ONE_TIME_PREKEY_REUSED = 16,
-  // The prekey message does not belong to this session.
-  SOTTO_STATUS_SESSION_MISMATCH = 17,
-  // A documented limit was exceeded.
-  SOTTO_STATUS_LIMIT_EXCEEDED = 18,
-  // The identity is not a member of the group (or viewer of the share).
-  SOTTO_STATUS_NOT_A_MEMBER = 19,
-  // The group message or location update names an unknown key.
-  SOTTO_STATUS_UNKNOWN_SENDER_KEY = 20,
-  // The distribution belongs to another group or conversation.
-  SOTTO_STATUS_GROUP_MISMATCH = 21,
-  // The identity is not the one trusted for this contact.
-  SOTTO_STATUS_UNTRUSTED_IDENTITY = 22,
-  // The trust store has no record of this contact.
-  SOTTO_STATUS_UNKNOWN_CONTACT = 23,
-  // A location update older than the newest one decrypted.
-  SOTTO_STATUS_STALE = 24,
-  // The location share has ended.
-  SOTTO_STATUS_EXPIRED = 25,
+  SOTTO_STATUS_INVALID_KEY = 106,
   // A location field is out of range.
-  SOTTO_STATUS_INVALID_LOCATION = 26,
-  // The operating system's random number generator failed.
-  SOTTO_STATUS_RNG_FAILURE = 27,
+  SOTTO_STATUS_INVALID_LOCATION = 107,
+  // A documented limit was exceeded.
+  SOTTO_STATUS_LIMIT_EXCEEDED = 108,
+  // Decryption or authentication failed (no detail, deliberately).
+  SOTTO_STATUS_DECRYPT_FAILED = 200,
+  // A signature did not verify.
+  SOTTO_STATUS_INVALID_SIGNATURE = 201,
+  // A Diffie-Hellman output was all zero (low-order point).
+  SOTTO_STATUS_NON_CONTRIBUTORY = 202,
+  // The message was already decrypted, or its key has expired.
+  SOTTO_STATUS_DUPLICATE_MESSAGE = 203,
+  // The message is too far ahead of its chain.
+  SOTTO_STATUS_TOO_FAR_AHEAD = 204,
+  // The prekey message names an unknown signed prekey.
+  SOTTO_STATUS_UNKNOWN_SIGNED_PREKEY = 205,
+  // The prekey message names an unknown one-time prekey.
+  SOTTO_STATUS_UNKNOWN_ONE_TIME_PREKEY = 206,
+  // The prekey message names a one-time prekey already used.
+  SOTTO_STATUS_ONE_TIME_PREKEY_REUSED = 207,
+  // The prekey message does not belong to this session.
+  SOTTO_STATUS_SESSION_MISMATCH = 208,
+  // The identity is not a member of the group (or viewer of the share).
+  SOTTO_STATUS_NOT_A_MEMBER = 209,
+  // The group message or location update names an unknown key.
+  SOTTO_STATUS_UNKNOWN_SENDER_KEY = 210,
+  // The distribution belongs to another group or conversation.
+  SOTTO_STATUS_GROUP_MISMATCH = 211,
+  // A location update older than the newest one decrypted.
+  SOTTO_STATUS_STALE = 212,
+  // The location share has ended.
+  SOTTO_STATUS_EXPIRED = 213,
+  // A counter is exhausted: a new session, sender key or share is needed.
+  SOTTO_STATUS_COUNTER_EXHAUSTED = 300,
+  // The identity is not the one trusted for this contact.
+  SOTTO_STATUS_UNTRUSTED_IDENTITY = 301,
+  // The trust store has no record of this contact.
+  SOTTO_STATUS_UNKNOWN_CONTACT = 302,
   // Not found in the store.
-  SOTTO_STATUS_NOT_FOUND = 28,
+  SOTTO_STATUS_NOT_FOUND = 400,
+  // The store holds no identity and prekeys for this device: save them before the first message arrives.
+  SOTTO_STATUS_NO_DEVICE_IDENTITY = 401,
   // The store was created under another key; nothing was read or written.
-  SOTTO_STATUS_STORE_KEY_MISMATCH = 29,
+  SOTTO_STATUS_STORE_KEY_MISMATCH = 402,
   // The store file is damaged or not a store; nothing was written.
-  SOTTO_STATUS_STORE_CORRUPT = 30,
+  SOTTO_STATUS_STORE_CORRUPT = 403,
   // Another writer held the store's lock too long; nothing was written.
-  SOTTO_STATUS_STORE_BUSY = 31,
+  SOTTO_STATUS_STORE_BUSY = 404,
   // The storage layer failed; the transaction was rolled back.
-  SOTTO_STATUS_STORAGE_FAILED = 32,
+  SOTTO_STATUS_STORAGE_FAILED = 405,
+  // An invariant of the SDK failed (a bug); nothing was written.
+  SOTTO_STATUS_INTERNAL = 500,
+  // The operating system's random number generator failed.
+  SOTTO_STATUS_RNG_FAILURE = 501,
   // An internal error was caught at the boundary; nothing was written.
-  SOTTO_STATUS_PANIC = 255,
+  SOTTO_STATUS_PANIC = 600,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L

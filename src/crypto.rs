@@ -252,8 +252,7 @@ pub fn hmac_sha256(key: &[u8], message: &[u8]) -> [u8; 32] {
 }
 
 /// HMAC-SHA256 over the concatenation of `parts`.
-#[cfg(feature = "store")]
-pub(crate) fn hmac_parts(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+pub fn hmac_sha256_parts(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     let mut mac = keyed_hmac(key);
     for p in parts {
         mac.update(p);

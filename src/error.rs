@@ -9,8 +9,11 @@ use core::fmt;
 
 /// What went wrong. Every fallible operation of the SDK returns this type and,
 /// when it does, leaves every state object exactly as it was before the call.
+///
+/// The enum is exhaustive on purpose: a new variant is a breaking change, so
+/// that every `match` on it (the C status mapping among them) is revisited
+/// rather than sending a new error down a wildcard arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum Error {
     /// The input is not a well-formed encoding of the expected object:
     /// truncated, trailing bytes, a wrong length, a bad flag or a non-canonical
@@ -80,21 +83,10 @@ pub enum Error {
     /// A location field is out of its range (latitude beyond ±90°, a heading
     /// of 360° or more, ...): rejected, never clamped.
     InvalidLocation,
-    /// The store holds no session with this contact (or no identity, group or
-    /// share by that name).
-    NotFound,
-    /// The store file was created under another key: nothing was read or
-    /// written.
-    StoreKeyMismatch,
-    /// The store file is not a sotto store or is damaged: nothing was
-    /// written.
-    StoreCorrupt,
-    /// Another thread or process held the store's write lock for longer than
-    /// the busy timeout; nothing was written. Retry.
-    StoreBusy,
-    /// The storage layer failed (disk full, I/O error, permissions); the
-    /// transaction was rolled back.
-    StorageFailed,
+    /// Something the SDK's own invariants rule out happened (a value the
+    /// code itself produced failed to encode or decode). Never caused by
+    /// input alone; report it as a bug. Nothing was changed.
+    Internal,
 }
 
 impl fmt::Display for Error {
@@ -123,11 +115,7 @@ impl fmt::Display for Error {
             Error::Stale => "older than the newest location update",
             Error::Expired => "the location share has ended",
             Error::InvalidLocation => "location field out of range",
-            Error::NotFound => "not found in the store",
-            Error::StoreKeyMismatch => "the store was created under another key",
-            Error::StoreCorrupt => "the store file is damaged or not a store",
-            Error::StoreBusy => "the store is locked by another writer",
-            Error::StorageFailed => "the storage layer failed",
+            Error::Internal => "internal error (a bug in the SDK)",
         })
     }
 }

@@ -57,8 +57,6 @@ pub mod padding;
 mod ratchet;
 mod secret;
 mod state;
-#[cfg(feature = "store")]
-pub mod store;
 mod trust;
 mod wire;
 mod x3dh;

@@ -44,6 +44,7 @@ mod ptr;
 mod rng;
 mod session;
 mod status;
+mod status_codes;
 #[cfg(feature = "store")]
 mod store;
 mod verify;
@@ -63,7 +64,7 @@ use crate::panic::last;
 
 /// The version of this C ABI. A release that changes any signature, layout
 /// or status value increments it.
-pub const SOTTO_ABI_VERSION: u32 = 1;
+pub const SOTTO_ABI_VERSION: u32 = 2;
 /// Length of an encoded public identity.
 pub const SOTTO_IDENTITY_KEY_LEN: usize = 64;
 /// Length of a host storage key (for the `_seal` and `_open` functions).

@@ -5,7 +5,7 @@
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 
-use sotto::store::{Durability, Store, Stored};
+use ::sotto_store::{Durability, Store, Stored};
 
 use crate::buffer::sotto_buffer;
 use crate::group::sotto_group;

@@ -26,11 +26,12 @@ const NATIVE_LIBS: &[&str] = &[
     "-lc",
 ];
 
-/// Builds the static library (`cargo test` builds only the rlib) in a
-/// target directory of its own, so that it takes no lock the running
-/// `cargo test` holds, and returns its path.
+/// Builds the static library (`cargo test` builds only the rlib) in the
+/// workspace's own target directory, reusing the dependencies the test
+/// build compiled (cargo has released its lock by the time tests run), and
+/// returns its path.
 fn static_library() -> PathBuf {
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c_abi_build");
+    let target = toolchain::target_dir();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.args([

@@ -17,10 +17,11 @@ mod toolchain;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// Builds the harness in a target directory of its own (no lock shared with
-/// the running `cargo test`).
+/// Builds the harness with the release profile in the workspace's own
+/// target directory, so its dependencies are the ones every release build
+/// (the demo, the benchmarks) shares.
 fn harness() -> PathBuf {
-    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ct_build");
+    let target = toolchain::target_dir();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let out = Command::new(cargo)
         .args([
@@ -34,8 +35,14 @@ fn harness() -> PathBuf {
         .args(["--features", "ct-check", "--example", "ct_check"])
         .arg("--target-dir")
         .arg(&target)
-        // Line tables for the suppressions; the generated code is the same.
-        .env("CARGO_PROFILE_RELEASE_DEBUG", "true")
+        // Line tables for the suppressions, in our two crates only (the
+        // dependencies stay the shared release build); the code is the same.
+        .args([
+            "--config",
+            "profile.release.package.sotto-e2ee.debug=\"line-tables-only\"",
+            "--config",
+            "profile.release.package.sotto-ffi.debug=\"line-tables-only\"",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo runs");

@@ -1,6 +1,6 @@
 //! The committed header `include/sotto.h` is what cbindgen generates from
 //! this crate: any change to the C ABI must regenerate it
-//! (`SOTTO_WRITE_HEADER=1 cargo test -p sotto-ffi --test header`).
+//! (`SOTTO_REGENERATE=1 cargo test -p sotto-ffi --test header`).
 #![allow(clippy::panic)]
 
 use std::path::Path;
@@ -18,12 +18,12 @@ fn committed_header_matches_the_source() {
     let mut generated = Vec::new();
     bindings.write(&mut generated);
     let path = crate_dir.join("../include/sotto.h");
-    if std::env::var_os("SOTTO_WRITE_HEADER").is_some() {
+    if std::env::var_os("SOTTO_REGENERATE").is_some() {
         std::fs::write(&path, &generated).unwrap_or_else(|e| panic!("write: {e}"));
     }
     let committed = std::fs::read(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "include/sotto.h is out of date: run SOTTO_WRITE_HEADER=1 cargo test -p sotto-ffi --test header"
+        "include/sotto.h is out of date: run SOTTO_REGENERATE=1 cargo test -p sotto-ffi --test header"
     );
 }

@@ -1,5 +1,5 @@
 // A 64 B encrypt plus decrypt through the Swift API, the figure to set next
-// to `cargo bench -p sotto-ffi --bench overhead` (Rust API and C ABI).
+// to `cargo bench -p sotto-benches --bench overhead` (Rust API and C ABI).
 // Run by `bindings/run-tests --bench`.
 import Foundation
 import Sotto

@@ -21,8 +21,8 @@ use std::process::{Child, Command};
 use std::time::Duration;
 
 use rand_core::{Rng, UnwrapErr};
-use sotto::store::Store;
-use sotto::{Error, IdentityKeyPair, PrekeyBundle, PrekeyStore, Session};
+use sotto::{IdentityKeyPair, PrekeyBundle, PrekeyStore, Session};
+use sotto_store::{Error, Store};
 
 const NOW: u64 = 1_800_000_000;
 const ALICE_KEY: [u8; 32] = [0xA1; 32];
@@ -54,8 +54,7 @@ fn setup(d: &Path) {
         signed_prekey: prekeys.signed_prekey(),
         one_time_prekey: None,
     };
-    bob.save(&mut r, b"", &bob_id).unwrap();
-    bob.save(&mut r, b"", &prekeys).unwrap();
+    bob.set_device(&mut r, &bob_id, &prekeys).unwrap();
     let mut alice = Store::open(d.join("alice.db"), &ALICE_KEY, &mut r).unwrap();
     let alice_id = IdentityKeyPair::generate(&mut r);
     alice.save(&mut r, b"", &alice_id).unwrap();
@@ -92,7 +91,7 @@ fn step(d: &Path, me: &mut Store, my_name: &str, other: &mut Store, other_name: 
             &format!("{other_name} {}", hex(&out.message)),
         );
         match me.decrypt(&mut r, other_name.as_bytes(), &out.message, NOW) {
-            Ok(_) | Err(Error::Duplicate) => {}
+            Ok(_) | Err(Error::Core(sotto::Error::Duplicate)) => {}
             Err(e) => panic!("{my_name} could not decrypt: {e}"),
         }
         other.ack_outgoing(out.id).unwrap();

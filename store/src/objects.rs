@@ -1,13 +1,13 @@
 //! Sealed object rows: `objects(kind, row name, seal(row key, state))`.
 
-use alloc::vec::Vec;
+use std::vec::Vec;
 
 use rand_core::CryptoRng;
 use rusqlite::{Connection, OptionalExtension};
 
 use super::{Keys, Store, storage_error};
 use crate::error::{Error, Result};
-use crate::{
+use sotto::{
     Group, IdentityKeyPair, LocationShare, LocationViewer, PrekeyStore, Session, TrustStore,
 };
 
@@ -27,10 +27,10 @@ macro_rules! stored {
         impl Stored for $t {
             const KIND: u8 = $kind;
             fn seal_with<R: CryptoRng + ?Sized>(&self, key: &[u8; 32], rng: &mut R) -> Result<Vec<u8>> {
-                self.seal(key, rng)
+                Ok(self.seal(key, rng)?)
             }
             fn open_with(key: &[u8; 32], bytes: &[u8]) -> Result<Self> {
-                <$t>::open(key, bytes)
+                Ok(<$t>::open(key, bytes)?)
             }
         }
     )*};
@@ -59,7 +59,7 @@ pub(super) fn load<T: Stored>(conn: &Connection, keys: &Keys, name: &[u8]) -> Re
         .optional()
         .map_err(storage_error)?;
     let sealed = sealed.ok_or(Error::NotFound)?;
-    T::open_with(&keys.row_key(T::KIND, &row), &sealed).map_err(|_| Error::StoreCorrupt)
+    T::open_with(&keys.row_key(T::KIND, &row), &sealed).map_err(|_| Error::Corrupt)
 }
 
 /// Writes (inserts or replaces) the object `name` of kind `T`.
@@ -81,15 +81,16 @@ pub(super) fn save<T: Stored, R: CryptoRng + ?Sized>(
 }
 
 impl Store {
-    /// Loads an object: `store.load::<Session>(b"bob")`. The identity, prekey
-    /// store and trust store are saved under the empty name by convention.
-    /// Missing is [`Error::NotFound`].
+    /// Loads an object: `store.load::<Session>(b"bob")`. Missing is
+    /// [`Error::NotFound`]. This device's own identity and prekeys are read
+    /// with [`Store::device_identity`] and [`Store::device_prekeys`].
     pub fn load<T: Stored>(&self, name: &[u8]) -> Result<T> {
         load(&self.conn, &self.keys, name)
     }
 
     /// Saves an object under `name` in its own transaction, replacing any
-    /// earlier one of the same kind and name.
+    /// earlier one of the same kind and name. This device's own identity
+    /// and prekeys are set with [`Store::set_device`].
     pub fn save<T: Stored, R: CryptoRng + ?Sized>(
         &mut self,
         rng: &mut R,
@@ -111,5 +112,61 @@ impl Store {
             .map_err(storage_error)?;
             Ok(())
         })
+    }
+}
+
+/// The row name of this device's own identity and prekey store.
+pub(super) const DEVICE: &[u8] = b"";
+
+/// Loads one of this device's own objects; missing is
+/// [`Error::NoDeviceIdentity`].
+pub(super) fn load_device<T: Stored>(conn: &Connection, keys: &Keys) -> Result<T> {
+    load(conn, keys, DEVICE).map_err(|e| match e {
+        Error::NotFound => Error::NoDeviceIdentity,
+        e => e,
+    })
+}
+
+impl Store {
+    /// Sets this device's identity and prekey store, in one transaction,
+    /// replacing any earlier ones. Call it once at registration, before the
+    /// first message arrives: [`Store::decrypt`] answers a first message
+    /// with them.
+    pub fn set_device<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        identity: &IdentityKeyPair,
+        prekeys: &PrekeyStore,
+    ) -> Result<()> {
+        self.transaction(|tx, keys| {
+            save(tx, keys, rng, DEVICE, identity)?;
+            save(tx, keys, rng, DEVICE, prekeys)
+        })
+    }
+
+    /// Replaces this device's prekey store (after a signed-prekey rotation or
+    /// new one-time prekeys). Fails with [`Error::NoDeviceIdentity`] before
+    /// [`Store::set_device`].
+    pub fn set_device_prekeys<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        prekeys: &PrekeyStore,
+    ) -> Result<()> {
+        self.transaction(|tx, keys| {
+            load_device::<IdentityKeyPair>(tx, keys)?;
+            save(tx, keys, rng, DEVICE, prekeys)
+        })
+    }
+
+    /// This device's identity; [`Error::NoDeviceIdentity`] before
+    /// [`Store::set_device`].
+    pub fn device_identity(&self) -> Result<IdentityKeyPair> {
+        load_device(&self.conn, &self.keys)
+    }
+
+    /// This device's prekey store; [`Error::NoDeviceIdentity`] before
+    /// [`Store::set_device`].
+    pub fn device_prekeys(&self) -> Result<PrekeyStore> {
+        load_device(&self.conn, &self.keys)
     }
 }

@@ -1,4 +1,4 @@
-//! A crash-safe store on SQLite (feature `store`): every object of the SDK
+//! A crash-safe store on SQLite: every object of the SDK
 //! encrypted at rest under the host's key, and the main job (encrypt,
 //! decrypt) as single transactions.
 //!
@@ -26,14 +26,14 @@
 //! commit survives.
 //!
 //! ```
-//! use sotto::store::Store;
+//! use sotto_store::Store;
 //! use sotto::{IdentityKeyPair, PrekeyBundle, PrekeyStore, Session};
 //!
-//! # fn main() -> Result<(), sotto::Error> {
+//! # fn main() -> Result<(), sotto_store::Error> {
 //! let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
 //! let now = 1_800_000_000;
 //! let dir = std::env::temp_dir().join(format!("sotto-doc-{}", std::process::id()));
-//! std::fs::create_dir_all(&dir).map_err(|_| sotto::Error::StorageFailed)?;
+//! std::fs::create_dir_all(&dir).map_err(|_| sotto_store::Error::StorageFailed)?;
 //!
 //! // Bob's device: identity and prekeys in his store.
 //! let mut bob = Store::open(dir.join("bob.db"), &[2u8; 32], &mut rng)?;
@@ -44,8 +44,7 @@
 //!     signed_prekey: prekeys.signed_prekey(),
 //!     one_time_prekey: None,
 //! };
-//! bob.save(&mut rng, b"", &bob_id)?;
-//! bob.save(&mut rng, b"", &prekeys)?;
+//! bob.set_device(&mut rng, &bob_id, &prekeys)?;
 //!
 //! // Alice's device: a session to Bob from his bundle.
 //! let mut alice = Store::open(dir.join("alice.db"), &[1u8; 32], &mut rng)?;
@@ -63,8 +62,10 @@
 //! # Ok(()) }
 //! ```
 
+mod error;
 mod objects;
 mod schema;
+mod secret;
 mod traffic;
 
 use std::path::Path;
@@ -74,15 +75,15 @@ use rand_core::CryptoRng;
 use rusqlite::{Connection, ErrorCode, TransactionBehavior};
 use zeroize::Zeroizing;
 
-use crate::crypto;
-use crate::error::{Error, Result};
 use crate::secret::Secret32;
+pub use error::{Error, Result};
+use sotto::crypto;
 
 pub use objects::Stored;
 pub use traffic::{Incoming, MAX_PROCESSED, Outgoing, PROCESSED_PRUNE_BATCH};
 
 /// How long a writer waits for another thread or process to release the
-/// store before failing with [`Error::StoreBusy`].
+/// store before failing with [`Error::Busy`].
 pub const STORE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// HKDF labels of the store's keys.
@@ -121,7 +122,7 @@ impl Keys {
         let k = |label: &[u8]| {
             let mut out = Zeroizing::new([0u8; 32]);
             // 32 bytes is far below HKDF's limit: cannot fail.
-            let _ = crypto::hkdf(&[0u8; 32], &[host], label, out.as_mut_slice());
+            let _ = crypto::hkdf_sha256(&[0u8; 32], host, label, out.as_mut_slice());
             Secret32::new(*out)
         };
         (
@@ -135,15 +136,18 @@ impl Keys {
     }
 
     fn row_name(&self, kind: u8, name: &[u8]) -> [u8; 32] {
-        crypto::hmac_parts(self.names.expose(), &[&[kind], name])
+        crypto::hmac_sha256_parts(self.names.expose(), &[&[kind], name])
     }
 
     fn row_key(&self, kind: u8, row: &[u8; 32]) -> Zeroizing<[u8; 32]> {
-        Zeroizing::new(crypto::hmac_parts(self.rows.expose(), &[&[kind], row]))
+        Zeroizing::new(crypto::hmac_sha256_parts(
+            self.rows.expose(),
+            &[&[kind], row],
+        ))
     }
 
     fn message_digest(&self, row: &[u8; 32], message: &[u8]) -> [u8; 32] {
-        crypto::hmac_parts(self.names.expose(), &[&[0xFF], row, message])
+        crypto::hmac_sha256_parts(self.names.expose(), &[&[0xFF], row, message])
     }
 }
 
@@ -167,8 +171,8 @@ impl Store {
     /// Opens the store at `path`, creating it if the file does not exist or
     /// is empty, with [`Durability::Full`].
     ///
-    /// A file created under another key is [`Error::StoreKeyMismatch`]; a
-    /// file that is not a store, or is damaged, is [`Error::StoreCorrupt`]. In
+    /// A file created under another key is [`Error::KeyMismatch`]; a
+    /// file that is not a store, or is damaged, is [`Error::Corrupt`]. In
     /// both cases nothing is written.
     pub fn open<R: CryptoRng + ?Sized>(
         path: impl AsRef<Path>,
@@ -241,8 +245,8 @@ impl Store {
 /// Maps SQLite's errors onto the SDK's.
 pub(crate) fn storage_error(e: rusqlite::Error) -> Error {
     match e.sqlite_error_code() {
-        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::StoreBusy,
-        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => Error::StoreCorrupt,
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Error::Busy,
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => Error::Corrupt,
         _ => Error::StorageFailed,
     }
 }

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use rand_core::UnwrapErr;
-use sotto::store::{Durability, Store};
-use sotto::{Error, Group, IdentityKeyPair, PrekeyBundle, PrekeyStore, Session};
+use sotto::{Group, IdentityKeyPair, PrekeyBundle, PrekeyStore, Session};
+use sotto_store::{Durability, Error, Store};
 
 const NOW: u64 = 1_800_000_000;
 type Rng = UnwrapErr<getrandom::SysRng>;
@@ -47,8 +47,7 @@ fn alice_and_bob(d: &Path, r: &mut Rng) -> (Store, Store) {
         signed_prekey: prekeys.signed_prekey(),
         one_time_prekey: Some(otk),
     };
-    bob.save(r, b"", &bob_id).unwrap();
-    bob.save(r, b"", &prekeys).unwrap();
+    bob.set_device(r, &bob_id, &prekeys).unwrap();
 
     let mut alice = Store::open(d.join("alice.db"), &[1u8; 32], r).unwrap();
     let alice_id = IdentityKeyPair::generate(r);
@@ -75,7 +74,7 @@ fn conversation_through_stores_with_reordering_duplicates_and_restarts() {
     );
     assert_eq!(
         bob.decrypt(&mut r, b"alice", &m1.message, NOW).unwrap_err(),
-        Error::Duplicate
+        Error::Core(sotto::Error::Duplicate)
     );
 
     // Replies, reordered; each side restarted in the middle.
@@ -140,6 +139,37 @@ fn conversation_through_stores_with_reordering_duplicates_and_restarts() {
 }
 
 #[test]
+fn a_store_without_a_device_identity_says_so_and_writes_nothing() {
+    let d = dir("no-device");
+    let mut r = rng();
+    let (mut alice, _) = alice_and_bob(&d, &mut r);
+    let m1 = alice.encrypt(&mut r, b"bob", b"hello Bob").unwrap();
+    let path = d.join("empty.db");
+    drop(Store::open(&path, &[9u8; 32], &mut r).unwrap());
+    let before = snapshot(&path);
+    let mut empty = Store::open(&path, &[9u8; 32], &mut r).unwrap();
+    assert_eq!(
+        empty.device_identity().unwrap_err(),
+        Error::NoDeviceIdentity
+    );
+    assert_eq!(empty.device_prekeys().unwrap_err(), Error::NoDeviceIdentity);
+    assert_eq!(
+        empty
+            .decrypt(&mut r, b"alice", &m1.message, NOW)
+            .unwrap_err(),
+        Error::NoDeviceIdentity
+    );
+    let stray_id = IdentityKeyPair::generate(&mut r);
+    let stray = PrekeyStore::new(&mut r, &stray_id, NOW);
+    assert_eq!(
+        empty.set_device_prekeys(&mut r, &stray).unwrap_err(),
+        Error::NoDeviceIdentity
+    );
+    drop(empty);
+    assert_eq!(snapshot(&path), before);
+}
+
+#[test]
 fn a_failed_decrypt_changes_nothing() {
     let d = dir("failure");
     let mut r = rng();
@@ -156,7 +186,7 @@ fn a_failed_decrypt_changes_nothing() {
     bad[last] ^= 1;
     assert_eq!(
         bob.decrypt(&mut r, b"alice", &bad, NOW).unwrap_err(),
-        Error::AuthenticationFailed
+        Error::Core(sotto::Error::AuthenticationFailed)
     );
     assert_eq!(
         bob.decrypt(&mut r, b"nobody", &next.message, NOW)
@@ -187,7 +217,7 @@ fn wrong_key_and_damaged_files_are_refused_unwritten() {
     let before = snapshot(&path);
     assert_eq!(
         Store::open(&path, &[8u8; 32], &mut r).unwrap_err(),
-        Error::StoreKeyMismatch
+        Error::KeyMismatch
     );
     assert_eq!(snapshot(&path), before);
     assert!(Store::open(&path, &[7u8; 32], &mut r).is_ok());
@@ -198,7 +228,7 @@ fn wrong_key_and_damaged_files_are_refused_unwritten() {
     std::fs::write(&junk, &bytes).unwrap();
     assert_eq!(
         Store::open(&junk, &[7u8; 32], &mut r).unwrap_err(),
-        Error::StoreCorrupt
+        Error::Corrupt
     );
     assert_eq!(std::fs::read(&junk).unwrap(), bytes);
 
@@ -212,7 +242,7 @@ fn wrong_key_and_damaged_files_are_refused_unwritten() {
     let other_before = std::fs::read(&other).unwrap();
     assert_eq!(
         Store::open(&other, &[7u8; 32], &mut r).unwrap_err(),
-        Error::StoreCorrupt
+        Error::Corrupt
     );
     assert_eq!(std::fs::read(&other).unwrap(), other_before);
 
@@ -242,7 +272,7 @@ fn wrong_key_and_damaged_files_are_refused_unwritten() {
             Ok(())
         })
         .unwrap_err();
-    assert_eq!(err, Error::StoreCorrupt);
+    assert_eq!(err, Error::Corrupt);
     assert_eq!(std::fs::read(&damaged).unwrap(), bytes);
 }
 
@@ -284,7 +314,7 @@ fn groups_through_stores() {
         assert_eq!(
             s.group_decrypt(&mut r, b"family", &keys[0], &out.message)
                 .unwrap_err(),
-            Error::Duplicate
+            Error::Core(sotto::Error::Duplicate)
         );
     }
     // A forged sender is refused and changes nothing.
@@ -356,7 +386,7 @@ fn live_location_through_stores() {
     assert_eq!(
         b.location_decrypt(&mut r, b"alice", &u0.message, NOW)
             .unwrap_err(),
-        Error::Stale
+        Error::Core(sotto::Error::Stale)
     );
     assert_eq!(
         b.load::<LocationViewer>(b"alice").unwrap().to_bytes(),
@@ -371,7 +401,7 @@ fn live_location_through_stores() {
     assert_eq!(
         a.location_encrypt(&mut r, b"trip", &fix(3), NOW + 601)
             .unwrap_err(),
-        Error::Expired
+        Error::Core(sotto::Error::Expired)
     );
 }
 

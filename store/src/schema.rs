@@ -17,9 +17,9 @@ use rand_core::CryptoRng;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
 
 use super::{Durability, storage_error};
-use crate::crypto;
 use crate::error::{Error, Result};
 use crate::secret::Secret32;
+use sotto::crypto;
 
 /// The store layout this release writes and reads.
 pub(super) const FORMAT: i64 = 1;
@@ -59,7 +59,7 @@ pub(super) fn open<R: CryptoRng + ?Sized>(
         // Another process may have created it meanwhile.
         if table_names(&tx)?.is_empty() {
             tx.execute_batch(SCHEMA).map_err(storage_error)?;
-            let nonce: [u8; 12] = crypto::random_array(rng);
+            let nonce: [u8; 12] = crate::secret::random_array(rng);
             let mut check = nonce.to_vec();
             check.extend_from_slice(&crypto::aes256gcm_seal(
                 check_key.expose(),
@@ -109,7 +109,7 @@ fn verify(conn: &Connection, check_key: &Secret32) -> Result<()> {
         "processed_count",
     ] {
         if !names.iter().any(|n| n == t) {
-            return Err(Error::StoreCorrupt);
+            return Err(Error::Corrupt);
         }
     }
     let meta = |name: &str| -> Result<Option<rusqlite::types::Value>> {
@@ -121,23 +121,25 @@ fn verify(conn: &Connection, check_key: &Secret32) -> Result<()> {
     };
     match meta("format")? {
         Some(rusqlite::types::Value::Integer(FORMAT)) => {}
-        Some(rusqlite::types::Value::Integer(_)) => return Err(Error::UnsupportedVersion),
-        _ => return Err(Error::StoreCorrupt),
+        Some(rusqlite::types::Value::Integer(_)) => {
+            return Err(Error::Core(sotto::Error::UnsupportedVersion));
+        }
+        _ => return Err(Error::Corrupt),
     }
     let Some(rusqlite::types::Value::Blob(check)) = meta("check")? else {
-        return Err(Error::StoreCorrupt);
+        return Err(Error::Corrupt);
     };
-    let (nonce, sealed) = check.split_at_checked(12).ok_or(Error::StoreCorrupt)?;
-    let nonce: [u8; 12] = nonce.try_into().map_err(|_| Error::StoreCorrupt)?;
+    let (nonce, sealed) = check.split_at_checked(12).ok_or(Error::Corrupt)?;
+    let nonce: [u8; 12] = nonce.try_into().map_err(|_| Error::Corrupt)?;
     match crypto::aes256gcm_open(check_key.expose(), &nonce, b"check", sealed) {
         Ok(p) if p == CHECK_PLAINTEXT => {}
-        _ => return Err(Error::StoreKeyMismatch),
+        _ => return Err(Error::KeyMismatch),
     }
     let status: String = conn
         .query_row("PRAGMA quick_check", [], |r| r.get(0))
         .map_err(storage_error)?;
     if status != "ok" {
-        return Err(Error::StoreCorrupt);
+        return Err(Error::Corrupt);
     }
     Ok(())
 }

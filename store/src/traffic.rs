@@ -15,7 +15,7 @@
 //! answer a redelivered message with `Duplicate` long after the session
 //! itself would refuse it anyway.
 
-use alloc::vec::Vec;
+use std::vec::Vec;
 
 use rand_core::CryptoRng;
 use rusqlite::Connection;
@@ -23,13 +23,13 @@ use zeroize::Zeroizing;
 
 use super::objects::{self, Stored};
 use super::{Keys, Store, storage_error};
-use crate::crypto;
 use crate::error::{Error, Result};
-use crate::wire::message::{MessageKind, message_kind};
-use crate::{
+use sotto::crypto;
+use sotto::{
     Group, IdentityKey, IdentityKeyPair, Location, LocationShare, LocationViewer, PrekeyStore,
     Session,
 };
+use sotto::{MessageKind, message_kind};
 
 /// Processed-message digests kept per conversation: the newest
 /// `MAX_PROCESSED` at least, pruned in batches of [`PROCESSED_PRUNE_BATCH`]
@@ -122,11 +122,12 @@ fn insert_entry<T: Stored, R: CryptoRng + ?Sized>(
     sender: Option<&IdentityKey>,
     body: &[u8],
 ) -> Result<i64> {
-    let len = u8::try_from(conversation.len()).map_err(|_| Error::LimitExceeded)?;
+    let len =
+        u8::try_from(conversation.len()).map_err(|_| Error::Core(sotto::Error::LimitExceeded))?;
     let mut plain = Zeroizing::new(Vec::with_capacity(
         body.len()
             .saturating_add(conversation.len())
-            .saturating_add(2 + crate::IDENTITY_KEY_LEN),
+            .saturating_add(2 + sotto::IDENTITY_KEY_LEN),
     ));
     plain.push(len);
     plain.extend_from_slice(conversation);
@@ -138,7 +139,7 @@ fn insert_entry<T: Stored, R: CryptoRng + ?Sized>(
         None => plain.push(0),
     }
     plain.extend_from_slice(body);
-    let nonce: [u8; 12] = crypto::random_array(rng);
+    let nonce: [u8; 12] = crate::secret::random_array(rng);
     let mut sealed = nonce.to_vec();
     sealed.extend_from_slice(&crypto::aes256gcm_seal(
         keys.inbox.expose(),
@@ -147,7 +148,7 @@ fn insert_entry<T: Stored, R: CryptoRng + ?Sized>(
         &plain,
     )?);
     conn.execute(
-        &alloc::format!(
+        &format!(
             "INSERT INTO {} (kind, sealed) VALUES (?1, ?2)",
             mailbox.table()
         ),
@@ -158,29 +159,29 @@ fn insert_entry<T: Stored, R: CryptoRng + ?Sized>(
 }
 
 fn open_entry(keys: &Keys, mailbox: Mailbox, id: i64, sealed: &[u8]) -> Result<Entry> {
-    let (nonce, ct) = sealed.split_at_checked(12).ok_or(Error::StoreCorrupt)?;
-    let nonce: [u8; 12] = nonce.try_into().map_err(|_| Error::StoreCorrupt)?;
+    let (nonce, ct) = sealed.split_at_checked(12).ok_or(Error::Corrupt)?;
+    let nonce: [u8; 12] = nonce.try_into().map_err(|_| Error::Corrupt)?;
     let plain = Zeroizing::new(
         crypto::aes256gcm_open(keys.inbox.expose(), &nonce, &mailbox.ad(), ct)
-            .map_err(|_| Error::StoreCorrupt)?,
+            .map_err(|_| Error::Corrupt)?,
     );
-    let (&len, rest) = plain.split_first().ok_or(Error::StoreCorrupt)?;
+    let (&len, rest) = plain.split_first().ok_or(Error::Corrupt)?;
     let (conversation, rest) = rest
         .split_at_checked(usize::from(len))
-        .ok_or(Error::StoreCorrupt)?;
-    let (&has_sender, rest) = rest.split_first().ok_or(Error::StoreCorrupt)?;
+        .ok_or(Error::Corrupt)?;
+    let (&has_sender, rest) = rest.split_first().ok_or(Error::Corrupt)?;
     let (sender, body) = match has_sender {
         0 => (None, rest),
         1 => {
             let (s, body) = rest
-                .split_at_checked(crate::IDENTITY_KEY_LEN)
-                .ok_or(Error::StoreCorrupt)?;
+                .split_at_checked(sotto::IDENTITY_KEY_LEN)
+                .ok_or(Error::Corrupt)?;
             (
-                Some(IdentityKey::from_bytes(s).map_err(|_| Error::StoreCorrupt)?),
+                Some(IdentityKey::from_bytes(s).map_err(|_| Error::Corrupt)?),
                 body,
             )
         }
-        _ => return Err(Error::StoreCorrupt),
+        _ => return Err(Error::Corrupt),
     };
     Ok(Entry {
         id,
@@ -203,7 +204,7 @@ fn claim(conn: &Connection, keys: &Keys, kind: u8, name: &[u8], message: &[u8]) 
         )
         .map_err(storage_error)?;
     if inserted == 0 {
-        return Err(Error::Duplicate);
+        return Err(Error::Core(sotto::Error::Duplicate));
     }
     let n: u32 = conn
         .query_row(
@@ -293,7 +294,7 @@ impl Store {
     /// identity and prekey store, at `now` (seconds since the epoch). The new
     /// state, a processed record and the plaintext (in the inbox) are
     /// committed together; a message already processed is
-    /// [`Error::Duplicate`], and any failure changes nothing.
+    /// [`Error::Core(sotto::Error::Duplicate)`], and any failure changes nothing.
     pub fn decrypt<R: CryptoRng + ?Sized>(
         &mut self,
         rng: &mut R,
@@ -312,8 +313,10 @@ impl Store {
             let (session, plaintext) = match existing {
                 Some(mut s) => match s.decrypt(message) {
                     Ok(pt) => (s, pt),
-                    Err(Error::SessionMismatch) if prekey => accept(tx, keys, rng, message, now)?,
-                    Err(e) => return Err(e),
+                    Err(sotto::Error::SessionMismatch) if prekey => {
+                        accept(tx, keys, rng, message, now)?
+                    }
+                    Err(e) => return Err(e.into()),
                 },
                 None if prekey => accept(tx, keys, rng, message, now)?,
                 None => return Err(Error::NotFound),
@@ -396,7 +399,7 @@ impl Store {
     fn entries(&self, mailbox: Mailbox, after: i64, limit: i64) -> Result<Vec<Entry>> {
         let mut stmt = self
             .conn
-            .prepare(&alloc::format!(
+            .prepare(&format!(
                 "SELECT id, sealed FROM {} WHERE id > ?1 ORDER BY id LIMIT ?2",
                 mailbox.table()
             ))
@@ -463,7 +466,7 @@ impl Store {
     fn ack(&mut self, mailbox: Mailbox, id: i64) -> Result<()> {
         self.lazy_transaction(|tx, _| {
             tx.execute(
-                &alloc::format!("DELETE FROM {} WHERE id = ?1", mailbox.table()),
+                &format!("DELETE FROM {} WHERE id = ?1", mailbox.table()),
                 [id],
             )
             .map_err(storage_error)?;
@@ -502,9 +505,9 @@ fn accept<R: CryptoRng + ?Sized>(
     message: &[u8],
     now: u64,
 ) -> Result<(Session, Vec<u8>)> {
-    let identity: IdentityKeyPair = objects::load(tx, keys, b"")?;
-    let mut prekeys: PrekeyStore = objects::load(tx, keys, b"")?;
+    let identity: IdentityKeyPair = objects::load_device(tx, keys)?;
+    let mut prekeys: PrekeyStore = objects::load_device(tx, keys)?;
     let accepted = prekeys.accept(&identity, message, now)?;
-    objects::save(tx, keys, rng, b"", &prekeys)?;
+    objects::save(tx, keys, rng, objects::DEVICE, &prekeys)?;
     Ok((accepted.session, accepted.plaintext))
 }

@@ -7,7 +7,7 @@
 //! late viewer. Each device keeps everything in its own encrypted store file
 //! in a temporary folder.
 //!
-//! Run: `cargo run --release --features store --example demo`
+//! Run: `cargo run --release -p sotto-demo`
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -25,11 +25,11 @@ use net::{
     micros,
 };
 use rand_core::UnwrapErr;
-use sotto::store::Store;
 use sotto::{
     Group, IdentityStatus, Location, LocationShare, LocationViewer, Precision, ScanResult,
     SecurityCode, Session,
 };
+use sotto_store::Store;
 
 fn main() {
     let mut rng: Rng = UnwrapErr(getrandom::SysRng);

@@ -3,8 +3,9 @@
 //! and wiped, the panic boundary) against the same through the Rust API, in
 //! the same run.
 //!
-//! Run: `cargo bench -p sotto-ffi --bench overhead`.
+//! Run: `cargo bench -p sotto-benches --bench overhead`.
 #![allow(
+    unsafe_code,
     missing_docs,
     clippy::unwrap_used,
     clippy::expect_used,

@@ -1,5 +1,5 @@
 //! The demo's untrusted server and the devices that talk through it. Each
-//! device keeps all of its state in its own store file (`sotto::store`):
+//! device keeps all of its state in its own store file (`sotto_store`):
 //! every encrypt and decrypt is one committed transaction.
 //!
 //! The server stores public prekey bundles and forwards opaque envelopes; it
@@ -15,12 +15,12 @@ use std::time::Instant;
 use getrandom::SysRng;
 use rand_core::UnwrapErr;
 use sotto::location::inspect_location_update;
-use sotto::store::Store;
 use sotto::{
-    Error, Group, IdentityKey, IdentityKeyPair, IdentityStatus, LocationViewer, MessageKind,
+    Group, IdentityKey, IdentityKeyPair, IdentityStatus, LocationViewer, MessageKind,
     OneTimePrekeyPublic, PrekeyBundle, PrekeyStore, Session, TrustPolicy, TrustStore,
     inspect_prekey_message, message_kind,
 };
+use sotto_store::{Error, Store};
 
 pub(crate) type Rng = UnwrapErr<SysRng>;
 pub(crate) const NOW: u64 = 1_800_000_000;
@@ -130,8 +130,7 @@ impl Device {
         prekeys
             .generate_one_time_prekeys(rng, one_time_prekeys)
             .unwrap();
-        db.save(rng, b"", &identity).unwrap();
-        db.save(rng, b"", &prekeys).unwrap();
+        db.set_device(rng, &identity, &prekeys).unwrap();
         db.save(rng, b"", &TrustStore::new(TrustPolicy::Block))
             .unwrap();
         Device {
@@ -175,11 +174,11 @@ impl Device {
     }
 
     pub(crate) fn identity(&self) -> IdentityKeyPair {
-        self.db.load(b"").unwrap()
+        self.db.device_identity().unwrap()
     }
 
     pub(crate) fn prekeys(&self) -> PrekeyStore {
-        self.db.load(b"").unwrap()
+        self.db.device_prekeys().unwrap()
     }
 
     pub(crate) fn trust(&self) -> TrustStore {
@@ -331,7 +330,7 @@ impl Device {
             return Ok(());
         }
         if e.kind == Kind::Group {
-            let from = *self.peers.get(e.from).ok_or(Error::NotAMember)?;
+            let from = *self.peers.get(e.from).ok_or(sotto::Error::NotAMember)?;
             let got = self.db.group_decrypt(rng, GROUP, &from, &e.bytes)?;
             println!(
                 "    {:<5} ← {:<5} group message {:>4} B verified, decrypted and committed in {:>6.1} µs: {:?}",
@@ -359,7 +358,7 @@ impl Device {
             let session: Session = self.db.load(e.from.as_bytes())?;
             self.peers.insert(e.from, *session.remote_identity());
         }
-        let (tag, content) = got.plaintext.split_first().ok_or(Error::Malformed)?;
+        let (tag, content) = got.plaintext.split_first().ok_or(sotto::Error::Malformed)?;
         match *tag {
             TEXT => println!(
                 "    {:<5} ← {:<5} decrypted and committed {:>4} B in {:>6.1} µs ({:?}): {:?}",
@@ -387,7 +386,7 @@ impl Device {
                     self.name, e.from
                 );
             }
-            _ => return Err(Error::Malformed),
+            _ => return Err(sotto::Error::Malformed.into()),
         }
         self.db.ack_incoming(got.id)?;
         Ok(())
