@@ -47,6 +47,7 @@ extern crate alloc;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
+mod codec;
 pub mod crypto;
 mod error;
 pub mod fingerprint;
@@ -55,6 +56,7 @@ mod keys;
 pub mod location;
 pub mod padding;
 mod ratchet;
+mod sealed;
 mod secret;
 mod state;
 #[cfg(feature = "store")]
@@ -76,7 +78,7 @@ pub use keys::store::{Accepted, MAX_ONE_TIME_PREKEYS, PrekeyStore, SIGNED_PREKEY
 pub use location::{Location, LocationShare, LocationViewer, Precision};
 pub use ratchet::session::Session;
 pub use ratchet::{LABEL_MESSAGE_KEYS, LABEL_RATCHET, MAX_OLD_CHAINS, MAX_SKIP, MAX_SKIPPED_KEYS};
-pub use state::{LABEL_STATE, STATE_VERSION};
+pub use sealed::{LABEL_STATE, STATE_VERSION};
 pub use trust::{
     IdentityStatus, MAX_CONTACT_ID_LEN, MAX_TRUST_RECORDS, PendingChange, TrustPolicy, TrustRecord,
     TrustStore,

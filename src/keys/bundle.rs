@@ -7,10 +7,10 @@
 
 use alloc::vec::Vec;
 
+use crate::codec::{Reader, put_flag};
 use crate::error::Result;
 use crate::keys::identity::IdentityKey;
 use crate::keys::prekey::{OneTimePrekeyPublic, SignedPrekeyPublic};
-use crate::wire::codec::{Reader, put_flag};
 use crate::wire::{TYPE_PREKEY_BUNDLE, WIRE_VERSION, check_prefix};
 
 /// Everything an initiator needs to start a session with a device that is

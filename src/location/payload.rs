@@ -22,8 +22,8 @@
 //! nothing about which fields are present or how precise they are. Values out
 //! of range are [`Error::InvalidLocation`], never clamped.
 
+use crate::codec::Reader;
 use crate::error::{Error, Result};
-use crate::wire::codec::Reader;
 use crate::wire::{TYPE_LOCATION_PAYLOAD, WIRE_VERSION, check_prefix};
 
 /// Length of every encoded location.

@@ -21,6 +21,7 @@ use ed25519_dalek::SigningKey;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
+use crate::codec::Reader;
 use crate::crypto;
 use crate::error::{Error, Result};
 use crate::group::receiver::ReceiverKey;
@@ -29,9 +30,8 @@ use crate::group::{
     Group, MAX_GROUP_MEMBERS, MAX_GROUP_SKIPPED_KEYS, MAX_SENDER_KEY_STATES, Member,
 };
 use crate::keys::identity::IdentityKey;
+use crate::sealed::{self, TYPE_GROUP};
 use crate::secret::{Secret32, SecretBuf};
-use crate::state::{self, TYPE_GROUP};
-use crate::wire::codec::Reader;
 use crate::wire::group::read_group_id;
 
 fn secret(r: &mut Reader<'_>) -> Result<Secret32> {
@@ -93,7 +93,7 @@ impl Group {
         let capacity = keys
             .saturating_add(self.members.len().saturating_mul(65))
             .saturating_add(140);
-        let mut out = state::begin(TYPE_GROUP, capacity);
+        let mut out = sealed::begin(TYPE_GROUP, capacity);
         // The id length was validated on creation (1..=64).
         out.push(u8::try_from(self.id.len()).unwrap_or(0));
         out.extend_from_slice(&self.id);
@@ -117,7 +117,7 @@ impl Group {
     /// Restores a group from its plain state encoding.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
-        state::check(&mut r, TYPE_GROUP)?;
+        sealed::check(&mut r, TYPE_GROUP)?;
         let id = Vec::from(read_group_id(&mut r)?);
         let chain_id = r.u32()?;
         let iteration = r.u32()?;
@@ -159,11 +159,11 @@ impl Group {
 
     /// The encrypted state encoding under the host's 32-byte key.
     pub fn seal<R: CryptoRng + ?Sized>(&self, key: &[u8; 32], rng: &mut R) -> Result<Vec<u8>> {
-        state::seal(key, rng, TYPE_GROUP, &self.to_bytes())
+        sealed::seal(key, rng, TYPE_GROUP, &self.to_bytes())
     }
 
     /// Restores a group from its encrypted state encoding.
     pub fn open(key: &[u8; 32], bytes: &[u8]) -> Result<Self> {
-        Self::from_bytes(&state::open(key, TYPE_GROUP, bytes)?)
+        Self::from_bytes(&sealed::open(key, TYPE_GROUP, bytes)?)
     }
 }

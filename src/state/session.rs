@@ -19,6 +19,7 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
+use crate::codec::Reader;
 use crate::crypto::DhKeyPair;
 use crate::error::{Error, Result};
 use crate::keys::identity::IdentityKey;
@@ -26,9 +27,8 @@ use crate::ratchet::chain::{ReceiverChain, SenderChain};
 use crate::ratchet::session::Session;
 use crate::ratchet::skipped::{SkippedKey, SkippedKeys};
 use crate::ratchet::{MAX_OLD_CHAINS, MAX_SKIPPED_KEYS};
+use crate::sealed::{self, TYPE_SESSION};
 use crate::secret::Secret32;
-use crate::state::{self, TYPE_SESSION};
-use crate::wire::codec::Reader;
 use crate::wire::message::Preamble;
 
 fn secret(r: &mut Reader<'_>) -> Result<Secret32> {
@@ -41,7 +41,7 @@ fn secret(r: &mut Reader<'_>) -> Result<Secret32> {
 impl Session {
     /// The plain state encoding (holds keys; wiped on drop).
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        let mut out = state::begin(
+        let mut out = sealed::begin(
             TYPE_SESSION,
             self.skipped.len().saturating_mul(68).saturating_add(400),
         );
@@ -101,7 +101,7 @@ impl Session {
     /// Restores a session from its plain state encoding.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
-        state::check(&mut r, TYPE_SESSION)?;
+        sealed::check(&mut r, TYPE_SESSION)?;
         let ad = r.array()?;
         let remote_identity = IdentityKey::from_bytes(r.bytes(64)?)?;
         let root = secret(&mut r)?;
@@ -190,11 +190,11 @@ impl Session {
 
     /// The encrypted state encoding under the host's 32-byte key.
     pub fn seal<R: CryptoRng + ?Sized>(&self, key: &[u8; 32], rng: &mut R) -> Result<Vec<u8>> {
-        state::seal(key, rng, TYPE_SESSION, &self.to_bytes())
+        sealed::seal(key, rng, TYPE_SESSION, &self.to_bytes())
     }
 
     /// Restores a session from its encrypted state encoding.
     pub fn open(key: &[u8; 32], bytes: &[u8]) -> Result<Self> {
-        Self::from_bytes(&state::open(key, TYPE_SESSION, bytes)?)
+        Self::from_bytes(&sealed::open(key, TYPE_SESSION, bytes)?)
     }
 }

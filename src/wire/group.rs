@@ -17,10 +17,10 @@ use alloc::vec::Vec;
 use ed25519_dalek::VerifyingKey;
 use zeroize::Zeroizing;
 
+use crate::codec::{Reader, put_varint_u32};
 use crate::crypto::{self, TAG_LEN};
 use crate::error::{Error, Result};
 use crate::secret::{Secret32, SecretBuf};
-use crate::wire::codec::{Reader, put_varint_u32};
 use crate::wire::{TYPE_GROUP_MESSAGE, TYPE_SENDER_KEY_DISTRIBUTION, WIRE_VERSION, check_prefix};
 
 /// Length of an Ed25519 signature.

@@ -5,7 +5,6 @@
 //! another. Lengths are fixed or implied by the end of the input; nothing may
 //! trail. The byte-by-byte layouts are in `docs/PROTOCOL.md`.
 
-pub(crate) mod codec;
 pub(crate) mod group;
 pub(crate) mod location;
 pub(crate) mod message;
@@ -31,7 +30,10 @@ pub const TYPE_LOCATION_DISTRIBUTION: u8 = 0x07;
 pub const TYPE_LOCATION_PAYLOAD: u8 = 0x08;
 
 /// Reads the version and type bytes and checks them against `expected_type`.
-pub(crate) fn check_prefix(r: &mut codec::Reader<'_>, expected_type: u8) -> crate::Result<()> {
+pub(crate) fn check_prefix(
+    r: &mut crate::codec::Reader<'_>,
+    expected_type: u8,
+) -> crate::Result<()> {
     let version = r.u8()?;
     if version != WIRE_VERSION {
         return Err(crate::Error::UnsupportedVersion);
