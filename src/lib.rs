@@ -52,6 +52,7 @@ pub mod crypto;
 mod error;
 pub mod fingerprint;
 mod group;
+mod identity;
 mod keys;
 pub mod location;
 pub mod padding;
@@ -71,8 +72,8 @@ pub use group::{
     Group, LABEL_GROUP_MESSAGE_KEYS, LABEL_GROUP_SIGNATURE, MAX_GROUP_ID_LEN, MAX_GROUP_JUMP,
     MAX_GROUP_MEMBERS, MAX_GROUP_SKIPPED_KEYS, MAX_SENDER_KEY_STATES,
 };
+pub use identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair};
 pub use keys::bundle::PrekeyBundle;
-pub use keys::identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair};
 pub use keys::prekey::{LABEL_SIGNED_PREKEY, OneTimePrekeyPublic, SignedPrekeyPublic};
 pub use keys::store::{Accepted, MAX_ONE_TIME_PREKEYS, PrekeyStore, SIGNED_PREKEY_GRACE_SECS};
 pub use location::{Location, LocationShare, LocationViewer, Precision};

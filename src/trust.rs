@@ -22,7 +22,7 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use crate::error::{Error, Result};
-use crate::keys::identity::IdentityKey;
+use crate::identity::IdentityKey;
 
 /// The longest contact identifier, in bytes.
 pub const MAX_CONTACT_ID_LEN: usize = 255;

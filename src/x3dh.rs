@@ -17,7 +17,7 @@ use rand_core::CryptoRng;
 
 use crate::crypto::{self, DhKeyPair};
 use crate::error::Result;
-use crate::keys::identity::{IdentityKey, IdentityKeyPair};
+use crate::identity::{IdentityKey, IdentityKeyPair};
 use crate::keys::prekey::PrekeyBundleParts;
 use crate::secret::Secret32;
 

@@ -43,7 +43,7 @@ use zeroize::Zeroizing;
 
 use crate::crypto;
 use crate::error::{Error, Result};
-use crate::keys::identity::IdentityKey;
+use crate::identity::IdentityKey;
 use crate::wire::group as wire;
 use receiver::ReceiverKey;
 use sender::SenderKey;

@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 
 use crate::codec::{Reader, put_flag};
 use crate::error::Result;
-use crate::keys::identity::IdentityKey;
+use crate::identity::IdentityKey;
 use crate::keys::prekey::{OneTimePrekeyPublic, SignedPrekeyPublic};
 use crate::wire::{TYPE_PREKEY_BUNDLE, WIRE_VERSION, check_prefix};
 

@@ -2,6 +2,5 @@
 //! prekey store that owns their private halves.
 
 pub(crate) mod bundle;
-pub(crate) mod identity;
 pub(crate) mod prekey;
 pub(crate) mod store;

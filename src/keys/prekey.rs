@@ -14,7 +14,7 @@ use rand_core::CryptoRng;
 
 use crate::crypto::{self, DhKeyPair};
 use crate::error::Result;
-use crate::keys::identity::{IdentityKey, IdentityKeyPair};
+use crate::identity::{IdentityKey, IdentityKeyPair};
 
 /// Signature label of a signed prekey.
 pub const LABEL_SIGNED_PREKEY: &[u8] = b"sotto v1 signed prekey";

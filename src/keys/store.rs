@@ -15,7 +15,7 @@ use rand_core::CryptoRng;
 
 use crate::crypto::DhKeyPair;
 use crate::error::{Error, Result};
-use crate::keys::identity::IdentityKeyPair;
+use crate::identity::IdentityKeyPair;
 use crate::keys::prekey::{OneTimePrekey, OneTimePrekeyPublic, SignedPrekey, SignedPrekeyPublic};
 use crate::ratchet::session::Session;
 use crate::wire::message::parse;

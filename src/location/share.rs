@@ -24,7 +24,7 @@ use zeroize::Zeroizing;
 
 use crate::crypto::{self, AeadKey};
 use crate::error::{Error, Result};
-use crate::keys::identity::IdentityKey;
+use crate::identity::IdentityKey;
 use crate::location::payload::{LOCATION_PAYLOAD_LEN, Location, Precision};
 use crate::location::ratchet::Ratchet;
 use crate::location::{LABEL_LOCATION_KEYS, LABEL_LOCATION_SIGNATURE, MAX_VIEWERS};

@@ -22,8 +22,8 @@ use rand_core::CryptoRng;
 
 use crate::crypto::{AeadKey, DhKeyPair, TAG_LEN, chain_step};
 use crate::error::{Error, Result};
+use crate::identity::{IdentityKey, IdentityKeyPair};
 use crate::keys::bundle::PrekeyBundle;
-use crate::keys::identity::{IdentityKey, IdentityKeyPair};
 use crate::keys::prekey::PrekeyBundleParts;
 use crate::padding;
 use crate::ratchet::chain::{ReceiverChain, SenderChain};

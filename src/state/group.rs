@@ -29,7 +29,7 @@ use crate::group::sender::SenderKey;
 use crate::group::{
     Group, MAX_GROUP_MEMBERS, MAX_GROUP_SKIPPED_KEYS, MAX_SENDER_KEY_STATES, Member,
 };
-use crate::keys::identity::IdentityKey;
+use crate::identity::IdentityKey;
 use crate::sealed::{self, TYPE_GROUP};
 use crate::secret::{Secret32, SecretBuf};
 use crate::wire::group::read_group_id;

@@ -19,7 +19,7 @@ use zeroize::Zeroizing;
 use crate::codec::Reader;
 use crate::crypto;
 use crate::error::{Error, Result};
-use crate::keys::identity::IdentityKey;
+use crate::identity::IdentityKey;
 use crate::location::MAX_VIEWERS;
 use crate::location::payload::{Location, Precision};
 use crate::location::share::{LocationShare, LocationViewer};

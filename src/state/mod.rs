@@ -1,7 +1,6 @@
 //! Persistence of every stateful object (the envelope is in `crate::sealed`).
 
 pub(crate) mod group;
-pub(crate) mod identity;
 pub(crate) mod location;
 pub(crate) mod session;
 pub(crate) mod store;

@@ -22,7 +22,7 @@ use zeroize::Zeroizing;
 use crate::codec::Reader;
 use crate::crypto::DhKeyPair;
 use crate::error::{Error, Result};
-use crate::keys::identity::IdentityKey;
+use crate::identity::IdentityKey;
 use crate::ratchet::chain::{ReceiverChain, SenderChain};
 use crate::ratchet::session::Session;
 use crate::ratchet::skipped::{SkippedKey, SkippedKeys};

@@ -15,7 +15,7 @@ use zeroize::Zeroizing;
 
 use crate::codec::Reader;
 use crate::error::{Error, Result};
-use crate::keys::identity::IdentityKey;
+use crate::identity::IdentityKey;
 use crate::sealed::{self, TYPE_TRUST};
 use crate::trust::{
     MAX_TRUST_RECORDS, PendingChange, TrustPolicy, TrustRecord, TrustStore, check_contact,

@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 use crate::codec::{Reader, put_flag, put_varint_u32};
 use crate::crypto::TAG_LEN;
 use crate::error::{Error, Result};
-use crate::keys::identity::IdentityKey;
+use crate::identity::IdentityKey;
 use crate::wire::{TYPE_MESSAGE, TYPE_PREKEY_MESSAGE, WIRE_VERSION};
 
 /// The Double Ratchet header: sender's ratchet key, length of its previous

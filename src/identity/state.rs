@@ -7,8 +7,9 @@ use zeroize::{Zeroize, Zeroizing};
 
 use crate::codec::Reader;
 use crate::error::Result;
-use crate::keys::identity::IdentityKeyPair;
 use crate::sealed::{self, TYPE_IDENTITY};
+
+use super::IdentityKeyPair;
 
 impl IdentityKeyPair {
     /// The plain state encoding (holds the private keys; wiped on drop).
