@@ -53,9 +53,9 @@ mod error;
 pub mod fingerprint;
 mod group;
 mod identity;
-mod keys;
 pub mod location;
 pub mod padding;
+mod prekeys;
 mod ratchet;
 mod sealed;
 mod secret;
@@ -73,10 +73,11 @@ pub use group::{
     MAX_GROUP_MEMBERS, MAX_GROUP_SKIPPED_KEYS, MAX_SENDER_KEY_STATES,
 };
 pub use identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair};
-pub use keys::bundle::PrekeyBundle;
-pub use keys::prekey::{LABEL_SIGNED_PREKEY, OneTimePrekeyPublic, SignedPrekeyPublic};
-pub use keys::store::{Accepted, MAX_ONE_TIME_PREKEYS, PrekeyStore, SIGNED_PREKEY_GRACE_SECS};
 pub use location::{Location, LocationShare, LocationViewer, Precision};
+pub use prekeys::{
+    Accepted, LABEL_SIGNED_PREKEY, MAX_ONE_TIME_PREKEYS, OneTimePrekeyPublic, PrekeyBundle,
+    PrekeyStore, SIGNED_PREKEY_GRACE_SECS, SignedPrekeyPublic,
+};
 pub use ratchet::session::Session;
 pub use ratchet::{LABEL_MESSAGE_KEYS, LABEL_RATCHET, MAX_OLD_CHAINS, MAX_SKIP, MAX_SKIPPED_KEYS};
 pub use sealed::{LABEL_STATE, STATE_VERSION};

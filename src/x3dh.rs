@@ -18,7 +18,7 @@ use rand_core::CryptoRng;
 use crate::crypto::{self, DhKeyPair};
 use crate::error::Result;
 use crate::identity::{IdentityKey, IdentityKeyPair};
-use crate::keys::prekey::PrekeyBundleParts;
+use crate::prekeys::PrekeyBundleParts;
 use crate::secret::Secret32;
 
 /// HKDF info of the X3DH shared secret.

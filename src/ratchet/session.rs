@@ -23,9 +23,8 @@ use rand_core::CryptoRng;
 use crate::crypto::{AeadKey, DhKeyPair, TAG_LEN, chain_step};
 use crate::error::{Error, Result};
 use crate::identity::{IdentityKey, IdentityKeyPair};
-use crate::keys::bundle::PrekeyBundle;
-use crate::keys::prekey::PrekeyBundleParts;
 use crate::padding;
+use crate::prekeys::{PrekeyBundle, PrekeyBundleParts, PrekeySecrets};
 use crate::ratchet::chain::{ReceiverChain, SenderChain};
 use crate::ratchet::skipped::{SkippedKey, SkippedKeys};
 use crate::ratchet::{LABEL_MESSAGE_KEYS, MAX_OLD_CHAINS, MAX_SKIP, kdf_rk};
@@ -124,19 +123,28 @@ impl Session {
         })
     }
 
-    /// The responder's session before its first message is decrypted.
-    pub(crate) fn new_responder(
-        local: &IdentityKey,
-        remote: &IdentityKey,
-        sk: Secret32,
-        spk: DhKeyPair,
-        base_key: [u8; 32],
-    ) -> Session {
-        Session {
-            ad: x3dh::session_ad(remote, local),
-            remote_identity: *remote,
+    /// The responder's side: runs X3DH with the prekeys the message named
+    /// (looked up in the responder's prekey store) and decrypts the first
+    /// message. Returns the session and the plaintext; on any error nothing
+    /// is kept.
+    pub(crate) fn respond(
+        identity: &IdentityKeyPair,
+        prekeys: &PrekeySecrets<'_>,
+        message: &Parsed<'_>,
+    ) -> Result<(Session, Vec<u8>)> {
+        let pre = message.preamble.as_ref().ok_or(Error::WrongType)?;
+        let sk = x3dh::respond(
+            identity,
+            prekeys.signed,
+            prekeys.one_time,
+            &pre.identity,
+            &pre.base_key,
+        )?;
+        let mut session = Session {
+            ad: x3dh::session_ad(&pre.identity, identity.public_key()),
+            remote_identity: pre.identity,
             root: Box::new(sk),
-            dhs: spk,
+            dhs: prekeys.signed.duplicate(),
             dhr: None,
             sending: None,
             prev_sending_len: 0,
@@ -144,8 +152,10 @@ impl Session {
             old_chains: Vec::new(),
             skipped: SkippedKeys::default(),
             pending: None,
-            their_base_key: Some(base_key),
-        }
+            their_base_key: Some(pre.base_key),
+        };
+        let plaintext = session.decrypt_parsed(message)?;
+        Ok((session, plaintext))
     }
 
     /// The remote device's identity.
@@ -265,7 +275,7 @@ impl Session {
         self.decrypt_parsed(&parsed)
     }
 
-    pub(crate) fn decrypt_parsed(&mut self, p: &Parsed<'_>) -> Result<Vec<u8>> {
+    fn decrypt_parsed(&mut self, p: &Parsed<'_>) -> Result<Vec<u8>> {
         let h = &p.header;
         let mut ad_buf = [0u8; 32 + MAX_HEADER_LEN];
         let ad = fill_ad(&mut ad_buf, &self.ad, p.header_bytes)?;

@@ -3,5 +3,5 @@
 pub(crate) mod group;
 pub(crate) mod location;
 pub(crate) mod session;
-pub(crate) mod store;
+
 pub(crate) mod trust;

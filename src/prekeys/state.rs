@@ -15,10 +15,11 @@ use zeroize::Zeroizing;
 use crate::codec::Reader;
 use crate::crypto::DhKeyPair;
 use crate::error::{Error, Result};
-use crate::keys::prekey::{OneTimePrekey, SignedPrekey};
-use crate::keys::store::{MAX_ONE_TIME_PREKEYS, PrekeyStore};
 use crate::sealed::{self, TYPE_PREKEY_STORE};
 use crate::secret::SecretBuf;
+
+use super::prekey::{OneTimePrekey, SignedPrekey};
+use super::prekey_store::{MAX_ONE_TIME_PREKEYS, PrekeyStore};
 
 fn put_spk(out: &mut SecretBuf, spk: &SignedPrekey) {
     out.extend_from_slice(&spk.id.to_be_bytes());

@@ -58,15 +58,15 @@ impl SignedPrekeyPublic {
 }
 
 /// A signed prekey with its private key.
-pub(crate) struct SignedPrekey {
-    pub(crate) id: u32,
-    pub(crate) pair: DhKeyPair,
-    pub(crate) created_at: u64,
-    pub(crate) signature: [u8; 64],
+pub(super) struct SignedPrekey {
+    pub(super) id: u32,
+    pub(super) pair: DhKeyPair,
+    pub(super) created_at: u64,
+    pub(super) signature: [u8; 64],
 }
 
 impl SignedPrekey {
-    pub(crate) fn generate<R: CryptoRng + ?Sized>(
+    pub(super) fn generate<R: CryptoRng + ?Sized>(
         rng: &mut R,
         identity: &IdentityKeyPair,
         id: u32,
@@ -88,7 +88,7 @@ impl SignedPrekey {
         }
     }
 
-    pub(crate) fn public(&self) -> SignedPrekeyPublic {
+    pub(super) fn public(&self) -> SignedPrekeyPublic {
         SignedPrekeyPublic {
             id: self.id,
             public: *self.pair.public(),
@@ -108,15 +108,15 @@ pub struct OneTimePrekeyPublic {
 }
 
 /// A one-time prekey with its private key.
-pub(crate) struct OneTimePrekey {
-    pub(crate) id: u32,
+pub(super) struct OneTimePrekey {
+    pub(super) id: u32,
     /// Its private key is boxed (see `DhKeyPair`): the store's vector moves
     /// its elements as it grows and shrinks.
-    pub(crate) pair: DhKeyPair,
+    pub(super) pair: DhKeyPair,
 }
 
 impl OneTimePrekey {
-    pub(crate) fn public(&self) -> OneTimePrekeyPublic {
+    pub(super) fn public(&self) -> OneTimePrekeyPublic {
         OneTimePrekeyPublic {
             id: self.id,
             public: *self.pair.public(),
