@@ -7,7 +7,6 @@ mod prekey_store;
 mod state;
 
 pub use bundle::PrekeyBundle;
-pub(crate) use prekey::PrekeyBundleParts;
 pub use prekey::{LABEL_SIGNED_PREKEY, OneTimePrekeyPublic, SignedPrekeyPublic};
 pub(crate) use prekey_store::PrekeySecrets;
-pub use prekey_store::{Accepted, MAX_ONE_TIME_PREKEYS, PrekeyStore, SIGNED_PREKEY_GRACE_SECS};
+pub use prekey_store::{MAX_ONE_TIME_PREKEYS, PrekeyStore, SIGNED_PREKEY_GRACE_SECS};

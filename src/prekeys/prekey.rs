@@ -123,10 +123,3 @@ impl OneTimePrekey {
         }
     }
 }
-
-/// The keys of a verified bundle that X3DH needs.
-pub(crate) struct PrekeyBundleParts<'a> {
-    pub(crate) identity: &'a IdentityKey,
-    pub(crate) spk: &'a [u8; 32],
-    pub(crate) opk: Option<&'a [u8; 32]>,
-}

@@ -5,9 +5,9 @@
 //! * Up to [`MAX_ONE_TIME_PREKEYS`] one-time prekeys, with ids allocated in
 //!   increasing order so that a consumed id can be told apart from one never
 //!   issued.
-//! * [`PrekeyStore::accept`] creates the responder's session from a prekey
-//!   message and consumes the one-time prekey only once the message has
-//!   decrypted.
+//! * [`PrekeyStore::look_up`] finds the private prekeys a prekey message
+//!   names for the session's setup, and [`PrekeyStore::consume`] deletes the
+//!   one-time prekey once that message has decrypted.
 
 use alloc::vec::Vec;
 
@@ -16,8 +16,6 @@ use rand_core::CryptoRng;
 use crate::crypto::DhKeyPair;
 use crate::error::{Error, Result};
 use crate::identity::IdentityKeyPair;
-use crate::ratchet::session::Session;
-use crate::wire::message::parse;
 
 use super::prekey::{OneTimePrekey, OneTimePrekeyPublic, SignedPrekey, SignedPrekeyPublic};
 
@@ -44,15 +42,6 @@ impl core::fmt::Debug for PrekeyStore {
             .field("one_time_prekeys", &self.one_time.len())
             .finish_non_exhaustive()
     }
-}
-
-/// A session created from a prekey message, with the message's plaintext.
-#[derive(Debug)]
-pub struct Accepted {
-    /// The responder's new session.
-    pub session: Session,
-    /// The first message's plaintext.
-    pub plaintext: Vec<u8>,
 }
 
 impl PrekeyStore {
@@ -141,28 +130,6 @@ impl PrekeyStore {
     /// The public halves of every unused one-time prekey.
     pub fn one_time_prekeys(&self) -> Vec<OneTimePrekeyPublic> {
         self.one_time.iter().map(OneTimePrekey::public).collect()
-    }
-
-    /// Creates the responder's session from a prekey message and decrypts it.
-    ///
-    /// Looks up the signed prekey (current, or previous within its grace
-    /// period at `now`) and the one-time prekey the message names, runs X3DH
-    /// and decrypts. Only when that succeeds is the one-time prekey deleted;
-    /// on any error the store is unchanged.
-    pub fn accept(
-        &mut self,
-        identity: &IdentityKeyPair,
-        message: &[u8],
-        now: u64,
-    ) -> Result<Accepted> {
-        let parsed = parse(message)?;
-        let pre = parsed.preamble.ok_or(Error::WrongType)?;
-        let (session, plaintext) = {
-            let secrets = self.look_up(pre.spk_id, pre.opk_id, now)?;
-            Session::respond(identity, &secrets, &parsed)?
-        };
-        self.consume(pre.opk_id);
-        Ok(Accepted { session, plaintext })
     }
 
     /// The private prekeys a prekey message names: the signed prekey

@@ -2,6 +2,5 @@
 
 pub(crate) mod group;
 pub(crate) mod location;
-pub(crate) mod session;
 
 pub(crate) mod trust;

@@ -7,7 +7,6 @@
 
 pub(crate) mod group;
 pub(crate) mod location;
-pub(crate) mod message;
 
 /// Version byte of every wire encoding defined by this release.
 pub const WIRE_VERSION: u8 = 0x01;

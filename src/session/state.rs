@@ -23,13 +23,14 @@ use crate::codec::Reader;
 use crate::crypto::DhKeyPair;
 use crate::error::{Error, Result};
 use crate::identity::IdentityKey;
-use crate::ratchet::chain::{ReceiverChain, SenderChain};
-use crate::ratchet::session::Session;
-use crate::ratchet::skipped::{SkippedKey, SkippedKeys};
-use crate::ratchet::{MAX_OLD_CHAINS, MAX_SKIPPED_KEYS};
 use crate::sealed::{self, TYPE_SESSION};
 use crate::secret::Secret32;
-use crate::wire::message::Preamble;
+
+use super::Session;
+use super::chain::{ReceiverChain, SenderChain};
+use super::ratchet::{MAX_OLD_CHAINS, MAX_SKIPPED_KEYS};
+use super::skipped::{SkippedKey, SkippedKeys};
+use super::wire::Preamble;
 
 fn secret(r: &mut Reader<'_>) -> Result<Secret32> {
     let mut a = r.array::<32>()?;

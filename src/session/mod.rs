@@ -15,6 +15,19 @@
 //! Decrypt is transactional: every derivation happens on copies, and the
 //! session changes only after the AEAD tag has verified.
 
+mod accept;
+mod chain;
+mod ratchet;
+mod skipped;
+mod state;
+mod wire;
+mod x3dh;
+
+pub use accept::Accepted;
+pub use ratchet::{LABEL_MESSAGE_KEYS, LABEL_RATCHET, MAX_OLD_CHAINS, MAX_SKIP, MAX_SKIPPED_KEYS};
+pub use wire::{MessageKind, PrekeyMessageInfo, inspect_prekey_message, message_kind};
+pub use x3dh::{LABEL_SESSION_AD, LABEL_X3DH};
+
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
@@ -24,14 +37,14 @@ use crate::crypto::{AeadKey, DhKeyPair, TAG_LEN, chain_step};
 use crate::error::{Error, Result};
 use crate::identity::{IdentityKey, IdentityKeyPair};
 use crate::padding;
-use crate::prekeys::{PrekeyBundle, PrekeyBundleParts, PrekeySecrets};
-use crate::ratchet::chain::{ReceiverChain, SenderChain};
-use crate::ratchet::skipped::{SkippedKey, SkippedKeys};
-use crate::ratchet::{LABEL_MESSAGE_KEYS, MAX_OLD_CHAINS, MAX_SKIP, kdf_rk};
+use crate::prekeys::{PrekeyBundle, PrekeySecrets};
 use crate::secret::Secret32;
 use crate::trust::TrustStore;
-use crate::wire::message::{Header, Parsed, Preamble, encode_header, parse};
-use crate::x3dh;
+use chain::{ReceiverChain, SenderChain};
+use ratchet::kdf_rk;
+use skipped::{SkippedKey, SkippedKeys};
+use wire::{Header, Parsed, Preamble, encode_header, parse};
+use x3dh::PrekeyBundleParts;
 
 /// Largest header a message can have (prekey preamble, two 5-byte varints).
 const MAX_HEADER_LEN: usize = 2 + 64 + 32 + 4 + 1 + 4 + 32 + 5 + 5;
@@ -43,20 +56,20 @@ const MAX_HEADER_LEN: usize = 2 + 64 + 32 + 4 + 1 + 4 + 32 + 5 + 5;
 /// `Clone`: two copies of a session would reuse message keys. Persist it with
 /// [`Session::to_bytes`] or [`Session::seal`] after every encrypt and decrypt.
 pub struct Session {
-    pub(crate) ad: [u8; 32],
-    pub(crate) remote_identity: IdentityKey,
+    ad: [u8; 32],
+    remote_identity: IdentityKey,
     /// Boxed, like every long-lived secret: moving the session (into a
     /// collection that grows, say) moves a pointer, never a key.
-    pub(crate) root: Box<Secret32>,
-    pub(crate) dhs: DhKeyPair,
-    pub(crate) dhr: Option<[u8; 32]>,
-    pub(crate) sending: Option<SenderChain>,
-    pub(crate) prev_sending_len: u32,
-    pub(crate) receiving: Option<ReceiverChain>,
-    pub(crate) old_chains: Vec<ReceiverChain>,
-    pub(crate) skipped: SkippedKeys,
-    pub(crate) pending: Option<Preamble>,
-    pub(crate) their_base_key: Option<[u8; 32]>,
+    root: Box<Secret32>,
+    dhs: DhKeyPair,
+    dhr: Option<[u8; 32]>,
+    sending: Option<SenderChain>,
+    prev_sending_len: u32,
+    receiving: Option<ReceiverChain>,
+    old_chains: Vec<ReceiverChain>,
+    skipped: SkippedKeys,
+    pending: Option<Preamble>,
+    their_base_key: Option<[u8; 32]>,
 }
 
 impl core::fmt::Debug for Session {
@@ -127,7 +140,7 @@ impl Session {
     /// (looked up in the responder's prekey store) and decrypts the first
     /// message. Returns the session and the plaintext; on any error nothing
     /// is kept.
-    pub(crate) fn respond(
+    fn respond(
         identity: &IdentityKeyPair,
         prekeys: &PrekeySecrets<'_>,
         message: &Parsed<'_>,

@@ -9,33 +9,34 @@ use alloc::vec::Vec;
 
 use crate::crypto;
 use crate::error::{Error, Result};
-use crate::ratchet::MAX_SKIP;
 use crate::secret::Secret32;
 
+use super::ratchet::MAX_SKIP;
+
 /// The sending chain: chain key and index of the next message.
-pub(crate) struct SenderChain {
+pub(super) struct SenderChain {
     /// Boxed and updated in place (see `Session`).
-    pub(crate) ck: Box<Secret32>,
-    pub(crate) n: u32,
+    pub(super) ck: Box<Secret32>,
+    pub(super) n: u32,
 }
 
 /// A receiving chain of one of the peer's ratchet keys.
-pub(crate) struct ReceiverChain {
-    pub(crate) ratchet_key: [u8; 32],
+pub(super) struct ReceiverChain {
+    pub(super) ratchet_key: [u8; 32],
     /// Boxed: receiving chains move between the session and its old chains.
-    pub(crate) ck: Box<Secret32>,
+    pub(super) ck: Box<Secret32>,
     /// Index of the next message not yet derived.
-    pub(crate) next: u32,
+    pub(super) next: u32,
     /// For a closed (old) chain: how many messages the peer sent on it.
-    pub(crate) end: Option<u32>,
+    pub(super) end: Option<u32>,
 }
 
 /// The result of advancing a chain, not yet committed.
-pub(crate) struct Advance {
-    pub(crate) seed: Secret32,
-    pub(crate) ck: Secret32,
-    pub(crate) next: u32,
-    pub(crate) skipped: Vec<(u32, Box<Secret32>)>,
+pub(super) struct Advance {
+    pub(super) seed: Secret32,
+    pub(super) ck: Secret32,
+    pub(super) next: u32,
+    pub(super) skipped: Vec<(u32, Box<Secret32>)>,
 }
 
 impl ReceiverChain {
@@ -43,7 +44,7 @@ impl ReceiverChain {
     /// the messages in between. Fails before deriving anything if the gap
     /// exceeds [`MAX_SKIP`], if `n` is past the end of a closed chain or if
     /// `n + 1` overflows.
-    pub(crate) fn advance_to(&self, n: u32) -> Result<Advance> {
+    pub(super) fn advance_to(&self, n: u32) -> Result<Advance> {
         let gap = n.checked_sub(self.next).ok_or(Error::Duplicate)?;
         if gap > MAX_SKIP {
             return Err(Error::TooFarAhead);
@@ -73,14 +74,14 @@ impl ReceiverChain {
         })
     }
 
-    pub(crate) fn commit(&mut self, adv: Advance) -> Vec<(u32, Box<Secret32>)> {
+    pub(super) fn commit(&mut self, adv: Advance) -> Vec<(u32, Box<Secret32>)> {
         *self.ck = adv.ck;
         self.next = adv.next;
         adv.skipped
     }
 
     /// True when a closed chain has no message left to receive.
-    pub(crate) fn is_exhausted(&self) -> bool {
+    pub(super) fn is_exhausted(&self) -> bool {
         self.end.is_some_and(|end| self.next >= end)
     }
 }
