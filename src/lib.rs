@@ -68,8 +68,9 @@ mod wire;
 pub use error::{Error, Result};
 pub use fingerprint::{ScanResult, SecurityCode};
 pub use group::{
-    Group, LABEL_GROUP_MESSAGE_KEYS, LABEL_GROUP_SIGNATURE, MAX_GROUP_ID_LEN, MAX_GROUP_JUMP,
-    MAX_GROUP_MEMBERS, MAX_GROUP_SKIPPED_KEYS, MAX_SENDER_KEY_STATES,
+    Group, GroupMessageInfo, LABEL_GROUP_MESSAGE_KEYS, LABEL_GROUP_SIGNATURE, MAX_GROUP_ID_LEN,
+    MAX_GROUP_JUMP, MAX_GROUP_MEMBERS, MAX_GROUP_SKIPPED_KEYS, MAX_SENDER_KEY_STATES,
+    inspect_group_message,
 };
 pub use identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair};
 pub use location::{Location, LocationShare, LocationViewer, Precision};
@@ -87,7 +88,6 @@ pub use trust::{
     IdentityStatus, MAX_CONTACT_ID_LEN, MAX_TRUST_RECORDS, PendingChange, TrustPolicy, TrustRecord,
     TrustStore,
 };
-pub use wire::group::{GroupMessageInfo, inspect_group_message};
 pub use wire::{
     TYPE_GROUP_MESSAGE, TYPE_LOCATION_DISTRIBUTION, TYPE_LOCATION_PAYLOAD, TYPE_LOCATION_UPDATE,
     TYPE_MESSAGE, TYPE_PREKEY_BUNDLE, TYPE_PREKEY_MESSAGE, TYPE_SENDER_KEY_DISTRIBUTION,

@@ -30,8 +30,13 @@
 //! keys give forward secrecy through the hash chain but no post-compromise
 //! security; rotate ([`Group::rotate`]) to recover from a leak.
 
-pub(crate) mod receiver;
-pub(crate) mod sender;
+mod receiver;
+mod sender;
+mod state;
+mod wire;
+
+pub use wire::{GroupMessageInfo, inspect_group_message};
+pub(crate) use wire::{group_id_len, read_group_id};
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
@@ -44,7 +49,6 @@ use zeroize::Zeroizing;
 use crate::crypto;
 use crate::error::{Error, Result};
 use crate::identity::IdentityKey;
-use crate::wire::group as wire;
 use receiver::ReceiverKey;
 use sender::SenderKey;
 
@@ -70,9 +74,9 @@ pub const MAX_SENDER_KEY_STATES: usize = 5;
 
 /// One member as we know them: their identity and the sender keys they have
 /// distributed to us, oldest first.
-pub(crate) struct Member {
-    pub(crate) identity: IdentityKey,
-    pub(crate) keys: VecDeque<ReceiverKey>,
+struct Member {
+    identity: IdentityKey,
+    keys: VecDeque<ReceiverKey>,
 }
 
 /// Our view of one group: our own sender key and every member's.
@@ -82,9 +86,9 @@ pub(crate) struct Member {
 /// came from (for a distribution, the [`crate::Session::remote_identity`] of
 /// the session that decrypted it). We are not in our own member list.
 pub struct Group {
-    pub(crate) id: Vec<u8>,
-    pub(crate) own: SenderKey,
-    pub(crate) members: Vec<Member>,
+    id: Vec<u8>,
+    own: SenderKey,
+    members: Vec<Member>,
 }
 
 impl fmt::Debug for Group {

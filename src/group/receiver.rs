@@ -18,21 +18,22 @@ use ed25519_dalek::VerifyingKey;
 
 use crate::crypto::{self, AeadKey};
 use crate::error::{Error, Result};
-use crate::group::{LABEL_GROUP_MESSAGE_KEYS, MAX_GROUP_JUMP, MAX_GROUP_SKIPPED_KEYS};
 use crate::padding;
 use crate::secret::Secret32;
-use crate::wire::group::GroupMessage;
+
+use super::wire::GroupMessage;
+use super::{LABEL_GROUP_MESSAGE_KEYS, MAX_GROUP_JUMP, MAX_GROUP_SKIPPED_KEYS};
 
 /// The receiving half of one sender key of one member.
-pub(crate) struct ReceiverKey {
-    pub(crate) chain_id: u32,
-    pub(crate) signing: VerifyingKey,
+pub(super) struct ReceiverKey {
+    pub(super) chain_id: u32,
+    pub(super) signing: VerifyingKey,
     /// Boxed, like the skipped keys: a member's keys move as they rotate.
-    pub(crate) ck: Box<Secret32>,
+    pub(super) ck: Box<Secret32>,
     /// Index of the next message not yet derived.
-    pub(crate) next: u32,
+    pub(super) next: u32,
     /// `(iteration, seed)` of messages passed over, increasing by iteration.
-    pub(crate) skipped: VecDeque<(u32, Box<Secret32>)>,
+    pub(super) skipped: VecDeque<(u32, Box<Secret32>)>,
 }
 
 /// The result of advancing the chain, not yet committed.
@@ -46,7 +47,7 @@ struct Advance {
 impl ReceiverKey {
     /// Decrypts a message whose signature has already been verified with
     /// `self.signing`.
-    pub(crate) fn decrypt(&mut self, msg: &GroupMessage<'_>) -> Result<Vec<u8>> {
+    pub(super) fn decrypt(&mut self, msg: &GroupMessage<'_>) -> Result<Vec<u8>> {
         if msg.iteration < self.next {
             let pos = self
                 .skipped
@@ -108,7 +109,7 @@ impl ReceiverKey {
     }
 
     /// Appends a skipped key, evicting the oldest beyond the limit.
-    pub(crate) fn push_skipped(&mut self, key: (u32, Box<Secret32>)) {
+    pub(super) fn push_skipped(&mut self, key: (u32, Box<Secret32>)) {
         while self.skipped.len() >= MAX_GROUP_SKIPPED_KEYS {
             let _ = self.skipped.pop_front();
         }

@@ -15,26 +15,27 @@ use ed25519_dalek::SigningKey;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
-use crate::crypto::{self, AeadKey, TAG_LEN};
+use crate::crypto::{self, AeadKey, SIGNATURE_LEN, TAG_LEN};
 use crate::error::{Error, Result};
-use crate::group::{LABEL_GROUP_MESSAGE_KEYS, LABEL_GROUP_SIGNATURE};
 use crate::padding;
 use crate::secret::Secret32;
-use crate::wire::group::{self as wire, SIGNATURE_LEN};
+
+use super::wire;
+use super::{LABEL_GROUP_MESSAGE_KEYS, LABEL_GROUP_SIGNATURE};
 
 /// The sending half of a sender key.
-pub(crate) struct SenderKey {
-    pub(crate) chain_id: u32,
+pub(super) struct SenderKey {
+    pub(super) chain_id: u32,
     /// Index of the next message.
-    pub(crate) iteration: u32,
+    pub(super) iteration: u32,
     /// Boxed, like every long-lived secret: moving the group moves pointers.
-    pub(crate) ck: Box<Secret32>,
-    pub(crate) signing: Box<SigningKey>,
+    pub(super) ck: Box<Secret32>,
+    pub(super) signing: Box<SigningKey>,
 }
 
 impl SenderKey {
     /// A fresh sender key whose chain id differs from `previous`.
-    pub(crate) fn generate<R: CryptoRng + ?Sized>(rng: &mut R, previous: Option<u32>) -> Self {
+    pub(super) fn generate<R: CryptoRng + ?Sized>(rng: &mut R, previous: Option<u32>) -> Self {
         let mut chain_id = u32::from_be_bytes(crypto::random_array(rng));
         if Some(chain_id) == previous {
             chain_id = chain_id.wrapping_add(1);
@@ -48,7 +49,7 @@ impl SenderKey {
     }
 
     /// The distribution message for the chain's current position.
-    pub(crate) fn distribution(&self, group_id: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    pub(super) fn distribution(&self, group_id: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         wire::encode_distribution(
             group_id,
             self.chain_id,
@@ -59,7 +60,7 @@ impl SenderKey {
     }
 
     /// Encrypts and signs one message; the chain advances only on success.
-    pub(crate) fn encrypt(&mut self, group_id: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+    pub(super) fn encrypt(&mut self, group_id: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
         let id_len = wire::group_id_len(group_id)?;
         let next = self
             .iteration

@@ -24,12 +24,12 @@ use zeroize::Zeroizing;
 
 use crate::crypto::{self, AeadKey};
 use crate::error::{Error, Result};
+use crate::group::group_id_len;
 use crate::identity::IdentityKey;
 use crate::location::payload::{LOCATION_PAYLOAD_LEN, Location, Precision};
 use crate::location::ratchet::Ratchet;
 use crate::location::{LABEL_LOCATION_KEYS, LABEL_LOCATION_SIGNATURE, MAX_VIEWERS};
 use crate::secret::Secret32;
-use crate::wire::group::group_id_len;
 use crate::wire::location::{self as wire, LOCATION_UPDATE_LEN};
 
 /// The sender's side of a live-location share.

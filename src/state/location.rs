@@ -19,13 +19,13 @@ use zeroize::Zeroizing;
 use crate::codec::Reader;
 use crate::crypto;
 use crate::error::{Error, Result};
+use crate::group::read_group_id;
 use crate::identity::IdentityKey;
 use crate::location::MAX_VIEWERS;
 use crate::location::payload::{Location, Precision};
 use crate::location::share::{LocationShare, LocationViewer};
 use crate::sealed::{self, TYPE_LOCATION_SHARE, TYPE_LOCATION_VIEWER};
 use crate::secret::SecretBuf;
-use crate::wire::group::read_group_id;
 use crate::wire::location::read_ratchet;
 
 fn put_context(out: &mut SecretBuf, ctx: &[u8]) {

@@ -1,6 +1,5 @@
 //! Persistence of every stateful object (the envelope is in `crate::sealed`).
 
-pub(crate) mod group;
 pub(crate) mod location;
 
 pub(crate) mod trust;

@@ -18,12 +18,12 @@ use ed25519_dalek::VerifyingKey;
 use zeroize::Zeroizing;
 
 use crate::codec::Reader;
-use crate::crypto::{self, TAG_LEN};
+use crate::crypto::{self, SIGNATURE_LEN, TAG_LEN};
 use crate::error::{Error, Result};
+use crate::group::{group_id_len, read_group_id};
 use crate::location::payload::LOCATION_PAYLOAD_LEN;
 use crate::location::ratchet::{LOCATION_DIMENSIONS, Ratchet};
 use crate::secret::{Secret32, SecretBuf};
-use crate::wire::group::{SIGNATURE_LEN, group_id_len, read_group_id};
 use crate::wire::{TYPE_LOCATION_DISTRIBUTION, TYPE_LOCATION_UPDATE, WIRE_VERSION, check_prefix};
 
 /// Length of the header of an update.

@@ -5,7 +5,6 @@
 //! another. Lengths are fixed or implied by the end of the input; nothing may
 //! trail. The byte-by-byte layouts are in `docs/PROTOCOL.md`.
 
-pub(crate) mod group;
 pub(crate) mod location;
 
 /// Version byte of every wire encoding defined by this release.

@@ -24,15 +24,14 @@ use zeroize::Zeroizing;
 use crate::codec::Reader;
 use crate::crypto;
 use crate::error::{Error, Result};
-use crate::group::receiver::ReceiverKey;
-use crate::group::sender::SenderKey;
-use crate::group::{
-    Group, MAX_GROUP_MEMBERS, MAX_GROUP_SKIPPED_KEYS, MAX_SENDER_KEY_STATES, Member,
-};
 use crate::identity::IdentityKey;
 use crate::sealed::{self, TYPE_GROUP};
 use crate::secret::{Secret32, SecretBuf};
-use crate::wire::group::read_group_id;
+
+use super::receiver::ReceiverKey;
+use super::sender::SenderKey;
+use super::wire::read_group_id;
+use super::{Group, MAX_GROUP_MEMBERS, MAX_GROUP_SKIPPED_KEYS, MAX_SENDER_KEY_STATES, Member};
 
 fn secret(r: &mut Reader<'_>) -> Result<Secret32> {
     Ok(Secret32::new(*Zeroizing::new(r.array::<32>()?)))
