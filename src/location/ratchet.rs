@@ -79,17 +79,17 @@ fn steps(mut key: Secret32, j: usize, count: u32) -> Secret32 {
 }
 
 /// The chain keys of one position, as described in the module docs.
-pub(crate) struct Ratchet {
+pub(super) struct Ratchet {
     /// `key[j]` for each dimension.
     /// Boxed: moving a share or viewer moves a pointer, never the keys.
-    pub(crate) keys: Box<[Secret32; LOCATION_DIMENSIONS]>,
+    pub(super) keys: Box<[Secret32; LOCATION_DIMENSIONS]>,
     /// The next unused iteration.
-    pub(crate) next: u32,
+    pub(super) next: u32,
 }
 
 impl Ratchet {
     /// The state at position 0 from `CK_1(0)`.
-    pub(crate) fn from_seed(seed: Secret32) -> Self {
+    pub(super) fn from_seed(seed: Secret32) -> Self {
         let mut parent = seed;
         let keys = core::array::from_fn(|j| {
             if j == LAST {
@@ -119,7 +119,7 @@ impl Ratchet {
     /// The key of iteration `t ≥ next` and the state after it (position
     /// `t + 1`), computed on a copy. `t = u32::MAX` has no successor:
     /// [`Error::CounterExhausted`]; `t < next` is [`Error::Stale`].
-    pub(crate) fn use_at(&self, t: u32) -> Result<(Secret32, Self)> {
+    pub(super) fn use_at(&self, t: u32) -> Result<(Secret32, Self)> {
         if t < self.next {
             return Err(Error::Stale);
         }

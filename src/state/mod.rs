@@ -1,5 +1,3 @@
 //! Persistence of every stateful object (the envelope is in `crate::sealed`).
 
-pub(crate) mod location;
-
 pub(crate) mod trust;

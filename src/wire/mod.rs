@@ -5,8 +5,6 @@
 //! another. Lengths are fixed or implied by the end of the input; nothing may
 //! trail. The byte-by-byte layouts are in `docs/PROTOCOL.md`.
 
-pub(crate) mod location;
-
 /// Version byte of every wire encoding defined by this release.
 pub const WIRE_VERSION: u8 = 0x01;
 

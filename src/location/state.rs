@@ -16,17 +16,18 @@ use ed25519_dalek::SigningKey;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
+use super::MAX_VIEWERS;
+use super::payload::{Location, Precision};
+use super::share::LocationShare;
+use super::viewer::LocationViewer;
+use super::wire::read_ratchet;
 use crate::codec::Reader;
 use crate::crypto;
 use crate::error::{Error, Result};
 use crate::group::read_group_id;
 use crate::identity::IdentityKey;
-use crate::location::MAX_VIEWERS;
-use crate::location::payload::{Location, Precision};
-use crate::location::share::{LocationShare, LocationViewer};
 use crate::sealed::{self, TYPE_LOCATION_SHARE, TYPE_LOCATION_VIEWER};
-use crate::secret::SecretBuf;
-use crate::wire::location::read_ratchet;
+use crate::secret::{Secret32, SecretBuf};
 
 fn put_context(out: &mut SecretBuf, ctx: &[u8]) {
     // Validated on creation (1..=64 bytes).
@@ -34,7 +35,7 @@ fn put_context(out: &mut SecretBuf, ctx: &[u8]) {
     out.extend_from_slice(ctx);
 }
 
-fn put_ratchet(out: &mut SecretBuf, next: u32, keys: &[crate::secret::Secret32]) {
+fn put_ratchet(out: &mut SecretBuf, next: u32, keys: &[Secret32]) {
     out.extend_from_slice(&next.to_be_bytes());
     for k in keys {
         out.extend_from_slice(k.expose());
@@ -137,9 +138,7 @@ impl LocationViewer {
         let ratchet = read_ratchet(&mut r)?;
         let signing = crypto::ed25519_public_checked(&r.array()?)?;
         let latest = if r.flag()? {
-            Some(Location::decode(
-                r.bytes(crate::location::LOCATION_PAYLOAD_LEN)?,
-            )?)
+            Some(Location::decode(r.bytes(super::LOCATION_PAYLOAD_LEN)?)?)
         } else {
             None
         };
