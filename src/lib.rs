@@ -59,7 +59,6 @@ mod prekeys;
 mod sealed;
 mod secret;
 mod session;
-mod state;
 #[cfg(feature = "store")]
 pub mod store;
 mod trust;

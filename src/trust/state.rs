@@ -17,7 +17,8 @@ use crate::codec::Reader;
 use crate::error::{Error, Result};
 use crate::identity::IdentityKey;
 use crate::sealed::{self, TYPE_TRUST};
-use crate::trust::{
+
+use super::{
     MAX_TRUST_RECORDS, PendingChange, TrustPolicy, TrustRecord, TrustStore, check_contact,
 };
 

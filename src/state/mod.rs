@@ -1,3 +1,0 @@
-//! Persistence of every stateful object (the envelope is in `crate::sealed`).
-
-pub(crate) mod trust;
