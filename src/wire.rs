@@ -1,9 +1,13 @@
-//! Wire formats: what travels through the server.
+//! The version and type bytes of the wire formats: what travels through the
+//! server.
 //!
 //! Every encoding starts with [`WIRE_VERSION`] and then a type byte that is
 //! distinct for every kind of message, so that one kind can never be parsed as
-//! another. Lengths are fixed or implied by the end of the input; nothing may
-//! trail. The byte-by-byte layouts are in `docs/PROTOCOL.md`.
+//! another; the bytes are listed here, together, so that they stay distinct.
+//! Lengths are fixed or implied by the end of the input; nothing may trail.
+//! Each encoding is in its object's `wire` module (the prekey bundle's in
+//! `prekeys::bundle`, the location payload's in `location::payload`); the
+//! byte-by-byte layouts are in `docs/PROTOCOL.md`.
 
 /// Version byte of every wire encoding defined by this release.
 pub const WIRE_VERSION: u8 = 0x01;
