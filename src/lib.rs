@@ -47,6 +47,7 @@ extern crate alloc;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
+mod chain;
 mod codec;
 pub mod crypto;
 mod error;

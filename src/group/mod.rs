@@ -38,7 +38,6 @@ mod wire;
 pub use wire::{GroupMessageInfo, inspect_group_message};
 pub(crate) use wire::{group_id_len, read_group_id};
 
-use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::fmt;
@@ -46,6 +45,7 @@ use core::fmt;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
+use crate::chain::Chain;
 use crate::crypto;
 use crate::error::{Error, Result};
 use crate::identity::IdentityKey;
@@ -96,7 +96,7 @@ impl fmt::Debug for Group {
         f.debug_struct("Group")
             .field("members", &self.members.len())
             .field("chain_id", &self.own.chain_id)
-            .field("iteration", &self.own.iteration)
+            .field("iteration", &self.own.chain.next())
             .finish_non_exhaustive()
     }
 }
@@ -236,8 +236,7 @@ impl Group {
         member.keys.push_back(ReceiverKey {
             chain_id: d.chain_id,
             signing: d.signing_key,
-            ck: Box::new(d.chain_key),
-            next: d.iteration,
+            chain: Chain::new(d.chain_key, d.iteration),
             skipped: VecDeque::new(),
         });
         Ok(())

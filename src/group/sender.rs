@@ -15,8 +15,9 @@ use ed25519_dalek::SigningKey;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
+use crate::chain::Chain;
 use crate::crypto::{self, AeadKey, SIGNATURE_LEN, TAG_LEN};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::padding;
 use crate::secret::Secret32;
 
@@ -26,10 +27,9 @@ use super::{LABEL_GROUP_MESSAGE_KEYS, LABEL_GROUP_SIGNATURE};
 /// The sending half of a sender key.
 pub(super) struct SenderKey {
     pub(super) chain_id: u32,
-    /// Index of the next message.
-    pub(super) iteration: u32,
+    /// The chain at the index of the next message.
+    pub(super) chain: Chain,
     /// Boxed, like every long-lived secret: moving the group moves pointers.
-    pub(super) ck: Box<Secret32>,
     pub(super) signing: Box<SigningKey>,
 }
 
@@ -42,8 +42,7 @@ impl SenderKey {
         }
         SenderKey {
             chain_id,
-            iteration: 0,
-            ck: Box::new(Secret32::new(*Zeroizing::new(crypto::random_array(rng)))),
+            chain: Chain::new(Secret32::new(*Zeroizing::new(crypto::random_array(rng))), 0),
             signing: Box::new(SigningKey::generate(rng)),
         }
     }
@@ -53,8 +52,8 @@ impl SenderKey {
         wire::encode_distribution(
             group_id,
             self.chain_id,
-            self.iteration,
-            &self.ck,
+            self.chain.next(),
+            self.chain.key(),
             self.signing.verifying_key().as_bytes(),
         )
     }
@@ -62,20 +61,16 @@ impl SenderKey {
     /// Encrypts and signs one message; the chain advances only on success.
     pub(super) fn encrypt(&mut self, group_id: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
         let id_len = wire::group_id_len(group_id)?;
-        let next = self
-            .iteration
-            .checked_add(1)
-            .ok_or(Error::CounterExhausted)?;
-        let (seed, ck) = crypto::chain_step(&self.ck);
+        let adv = self.chain.step()?;
         let capacity = padding::padded_len(plaintext.len())
             .unwrap_or(0)
             .saturating_add(11 + TAG_LEN + SIGNATURE_LEN);
         let mut header = Vec::with_capacity(11);
-        wire::encode_message_header(&mut header, self.chain_id, self.iteration);
+        wire::encode_message_header(&mut header, self.chain_id, self.chain.next());
         let mut out = Vec::with_capacity(capacity);
         out.extend_from_slice(&header);
         padding::pad_into(&mut out, plaintext)?;
-        AeadKey::derive(&seed, LABEL_GROUP_MESSAGE_KEYS).seal_in_place(
+        AeadKey::derive(&adv.seed, LABEL_GROUP_MESSAGE_KEYS).seal_in_place(
             &header,
             &mut out,
             header.len(),
@@ -85,8 +80,8 @@ impl SenderKey {
             &[LABEL_GROUP_SIGNATURE, &[id_len], group_id, &out],
         );
         out.extend_from_slice(&signature);
-        *self.ck = ck;
-        self.iteration = next;
+        // A sending step passes over no message.
+        let _ = self.chain.commit(adv);
         Ok(out)
     }
 }

@@ -21,6 +21,7 @@ use ed25519_dalek::SigningKey;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
+use crate::chain::Chain;
 use crate::codec::Reader;
 use crate::crypto;
 use crate::error::{Error, Result};
@@ -40,8 +41,8 @@ fn secret(r: &mut Reader<'_>) -> Result<Secret32> {
 fn put_key(out: &mut SecretBuf, k: &ReceiverKey) {
     out.extend_from_slice(&k.chain_id.to_be_bytes());
     out.extend_from_slice(k.signing.as_bytes());
-    out.extend_from_slice(k.ck.expose());
-    out.extend_from_slice(&k.next.to_be_bytes());
+    out.extend_from_slice(k.chain.key().expose());
+    out.extend_from_slice(&k.chain.next().to_be_bytes());
     // Bounded by MAX_GROUP_SKIPPED_KEYS (2000).
     let count = u16::try_from(k.skipped.len()).unwrap_or(u16::MAX);
     out.extend_from_slice(&count.to_be_bytes());
@@ -72,8 +73,7 @@ fn read_key(r: &mut Reader<'_>) -> Result<ReceiverKey> {
     Ok(ReceiverKey {
         chain_id,
         signing,
-        ck: Box::new(ck),
-        next,
+        chain: Chain::new(ck, next),
         skipped,
     })
 }
@@ -97,8 +97,8 @@ impl Group {
         out.push(u8::try_from(self.id.len()).unwrap_or(0));
         out.extend_from_slice(&self.id);
         out.extend_from_slice(&self.own.chain_id.to_be_bytes());
-        out.extend_from_slice(&self.own.iteration.to_be_bytes());
-        out.extend_from_slice(self.own.ck.expose());
+        out.extend_from_slice(&self.own.chain.next().to_be_bytes());
+        out.extend_from_slice(self.own.chain.key().expose());
         out.extend_from_slice(&*Zeroizing::new(self.own.signing.to_bytes()));
         // Bounded by MAX_GROUP_MEMBERS (1024) and MAX_SENDER_KEY_STATES (5).
         let count = u16::try_from(self.members.len()).unwrap_or(u16::MAX);
@@ -124,8 +124,7 @@ impl Group {
         let signing = SigningKey::from_bytes(&Zeroizing::new(r.array::<32>()?));
         let own = SenderKey {
             chain_id,
-            iteration,
-            ck: Box::new(ck),
+            chain: Chain::new(ck, iteration),
             signing: Box::new(signing),
         };
         let member_count = usize::from(r.u16()?);

@@ -16,8 +16,8 @@
 //! session changes only after the AEAD tag has verified.
 
 mod accept;
-mod chain;
 mod ratchet;
+mod receiving;
 mod skipped;
 mod state;
 mod wire;
@@ -33,15 +33,16 @@ use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
 
-use crate::crypto::{AeadKey, DhKeyPair, TAG_LEN, chain_step};
+use crate::chain::Chain;
+use crate::crypto::{AeadKey, DhKeyPair, TAG_LEN};
 use crate::error::{Error, Result};
 use crate::identity::{IdentityKey, IdentityKeyPair};
 use crate::padding;
 use crate::prekeys::{PrekeyBundle, PrekeySecrets};
 use crate::secret::Secret32;
 use crate::trust::TrustStore;
-use chain::{ReceiverChain, SenderChain};
 use ratchet::kdf_rk;
+use receiving::ReceiverChain;
 use skipped::{SkippedKey, SkippedKeys};
 use wire::{Header, Parsed, Preamble, encode_header, parse};
 use x3dh::PrekeyBundleParts;
@@ -63,7 +64,7 @@ pub struct Session {
     root: Box<Secret32>,
     dhs: DhKeyPair,
     dhr: Option<[u8; 32]>,
-    sending: Option<SenderChain>,
+    sending: Option<Chain>,
     prev_sending_len: u32,
     receiving: Option<ReceiverChain>,
     old_chains: Vec<ReceiverChain>,
@@ -88,7 +89,7 @@ impl core::fmt::Debug for Session {
 struct SendRatchet {
     dhs: DhKeyPair,
     root: Secret32,
-    ck: Secret32,
+    chain: Chain,
 }
 
 impl Session {
@@ -118,10 +119,7 @@ impl Session {
             root: Box::new(root),
             dhs,
             dhr: Some(bundle.signed_prekey.public),
-            sending: Some(SenderChain {
-                ck: Box::new(ck),
-                n: 0,
-            }),
+            sending: Some(Chain::new(ck, 0)),
             prev_sending_len: 0,
             receiving: None,
             old_chains: Vec::new(),
@@ -204,19 +202,18 @@ impl Session {
         plaintext: &[u8],
     ) -> Result<Vec<u8>> {
         let mut fresh: Option<SendRatchet> = None;
-        let (ck, n, ratchet_key) = match &self.sending {
-            Some(c) => (&*c.ck, c.n, self.dhs.public()),
+        let (chain, ratchet_key) = match &self.sending {
+            Some(c) => (c, self.dhs.public()),
             None => {
                 let s = fresh.insert(self.prepare_send_ratchet(rng)?);
-                (&s.ck, 0, s.dhs.public())
+                (&s.chain, s.dhs.public())
             }
         };
-        let next_n = n.checked_add(1).ok_or(Error::CounterExhausted)?;
-        let (seed, next_ck) = chain_step(ck);
+        let adv = chain.step()?;
         let header = Header {
             ratchet_key: *ratchet_key,
             pn: self.prev_sending_len,
-            n,
+            n: chain.next(),
         };
         let mut out = Vec::with_capacity(
             MAX_HEADER_LEN
@@ -228,22 +225,20 @@ impl Session {
         let mut ad = [0u8; 32 + MAX_HEADER_LEN];
         let ad = fill_ad(&mut ad, &self.ad, &out)?;
         padding::pad_into(&mut out, plaintext)?;
-        AeadKey::derive(&seed, LABEL_MESSAGE_KEYS).seal_in_place(ad, &mut out, header_len)?;
-        // Commit: keys are written into their boxes in place.
-        if let Some(s) = fresh {
-            self.dhs = s.dhs;
-            *self.root = s.root;
-        }
-        match &mut self.sending {
-            Some(chain) => {
-                *chain.ck = next_ck;
-                chain.n = next_n;
+        AeadKey::derive(&adv.seed, LABEL_MESSAGE_KEYS).seal_in_place(ad, &mut out, header_len)?;
+        // Commit: keys are written into their boxes in place. A sending step
+        // passes over no message.
+        match fresh {
+            Some(mut s) => {
+                let _ = s.chain.commit(adv);
+                self.dhs = s.dhs;
+                *self.root = s.root;
+                self.sending = Some(s.chain);
             }
             None => {
-                self.sending = Some(SenderChain {
-                    ck: Box::new(next_ck),
-                    n: next_n,
-                });
+                if let Some(chain) = &mut self.sending {
+                    let _ = chain.commit(adv);
+                }
             }
         }
         Ok(out)
@@ -270,7 +265,11 @@ impl Session {
         let dhs = DhKeyPair::generate(rng);
         let dh = dhs.agree(dhr)?;
         let (root, ck) = kdf_rk(&self.root, &dh);
-        Ok(SendRatchet { dhs, root, ck })
+        Ok(SendRatchet {
+            dhs,
+            root,
+            chain: Chain::new(ck, 0),
+        })
     }
 
     /// Decrypts a message from the remote device.
@@ -297,7 +296,7 @@ impl Session {
         if let Some(chain) = self.receiving.as_mut()
             && chain.ratchet_key == h.ratchet_key
         {
-            if h.n < chain.next {
+            if h.n < chain.next() {
                 return self.decrypt_skipped(h, ad, p.sealed);
             }
             let adv = chain.advance_to(h.n)?;
@@ -316,7 +315,7 @@ impl Session {
             .position(|c| c.ratchet_key == h.ratchet_key)
         {
             let chain = self.old_chains.get_mut(i).ok_or(Error::Malformed)?;
-            if h.n < chain.next {
+            if h.n < chain.next() {
                 return self.decrypt_skipped(h, ad, p.sealed);
             }
             let adv = chain.advance_to(h.n)?;
@@ -344,8 +343,7 @@ impl Session {
         let (root, ck) = kdf_rk(&self.root, &dh);
         let mut chain = ReceiverChain {
             ratchet_key: h.ratchet_key,
-            ck: Box::new(ck),
-            next: 0,
+            chain: Chain::new(ck, 0),
             end: None,
         };
         let adv = chain.advance_to(h.n)?;
@@ -366,7 +364,7 @@ impl Session {
         self.dhr = Some(h.ratchet_key);
         *self.root = root;
         if let Some(sending) = &self.sending {
-            self.prev_sending_len = sending.n;
+            self.prev_sending_len = sending.next();
         }
         // Dropped in place, not moved out: its chain key is wiped where it
         // lies instead of leaving a copy in the session's memory.

@@ -19,6 +19,7 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
+use crate::chain::Chain;
 use crate::codec::Reader;
 use crate::crypto::DhKeyPair;
 use crate::error::{Error, Result};
@@ -27,8 +28,8 @@ use crate::sealed::{self, TYPE_SESSION};
 use crate::secret::Secret32;
 
 use super::Session;
-use super::chain::{ReceiverChain, SenderChain};
 use super::ratchet::{MAX_OLD_CHAINS, MAX_SKIPPED_KEYS};
+use super::receiving::ReceiverChain;
 use super::skipped::{SkippedKey, SkippedKeys};
 use super::wire::Preamble;
 
@@ -57,15 +58,15 @@ impl Session {
         }
         out.push(u8::from(self.sending.is_some()));
         if let Some(c) = &self.sending {
-            out.extend_from_slice(c.ck.expose());
-            out.extend_from_slice(&c.n.to_be_bytes());
+            out.extend_from_slice(c.key().expose());
+            out.extend_from_slice(&c.next().to_be_bytes());
         }
         out.extend_from_slice(&self.prev_sending_len.to_be_bytes());
         out.push(u8::from(self.receiving.is_some()));
         if let Some(c) = &self.receiving {
             out.extend_from_slice(&c.ratchet_key);
-            out.extend_from_slice(c.ck.expose());
-            out.extend_from_slice(&c.next.to_be_bytes());
+            out.extend_from_slice(c.chain.key().expose());
+            out.extend_from_slice(&c.next().to_be_bytes());
         }
         out.push(u8::from(self.pending.is_some()));
         if let Some(p) = &self.pending {
@@ -85,8 +86,8 @@ impl Session {
         out.push(u8::try_from(self.old_chains.len()).unwrap_or(u8::MAX));
         for c in &self.old_chains {
             out.extend_from_slice(&c.ratchet_key);
-            out.extend_from_slice(c.ck.expose());
-            out.extend_from_slice(&c.next.to_be_bytes());
+            out.extend_from_slice(c.chain.key().expose());
+            out.extend_from_slice(&c.next().to_be_bytes());
             out.extend_from_slice(&c.end.unwrap_or(0).to_be_bytes());
         }
         let count = u16::try_from(self.skipped.len()).unwrap_or(u16::MAX);
@@ -110,10 +111,7 @@ impl Session {
         let dhs = DhKeyPair::from_stored(dhs_secret.expose(), &r.array()?);
         let dhr = if r.flag()? { Some(r.array()?) } else { None };
         let sending = if r.flag()? {
-            Some(SenderChain {
-                ck: Box::new(secret(&mut r)?),
-                n: r.u32()?,
-            })
+            Some(Chain::new(secret(&mut r)?, r.u32()?))
         } else {
             None
         };
@@ -121,8 +119,7 @@ impl Session {
         let receiving = if r.flag()? {
             Some(ReceiverChain {
                 ratchet_key: r.array()?,
-                ck: Box::new(secret(&mut r)?),
-                next: r.u32()?,
+                chain: Chain::new(secret(&mut r)?, r.u32()?),
                 end: None,
             })
         } else {
@@ -147,8 +144,7 @@ impl Session {
         for _ in 0..old_count {
             let chain = ReceiverChain {
                 ratchet_key: r.array()?,
-                ck: Box::new(secret(&mut r)?),
-                next: r.u32()?,
+                chain: Chain::new(secret(&mut r)?, r.u32()?),
                 end: Some(r.u32()?),
             };
             if chain.is_exhausted() {
