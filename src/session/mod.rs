@@ -16,6 +16,8 @@
 //! session changes only after the AEAD tag has verified.
 
 mod accept;
+mod decrypt;
+mod encrypt;
 mod ratchet;
 mod receiving;
 mod skipped;
@@ -34,17 +36,15 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 
 use crate::chain::Chain;
-use crate::crypto::{AeadKey, DhKeyPair, TAG_LEN};
+use crate::crypto::DhKeyPair;
 use crate::error::{Error, Result};
 use crate::identity::{IdentityKey, IdentityKeyPair};
-use crate::padding;
 use crate::prekeys::{PrekeyBundle, PrekeySecrets};
 use crate::secret::Secret32;
-use crate::trust::TrustStore;
 use ratchet::kdf_rk;
 use receiving::ReceiverChain;
-use skipped::{SkippedKey, SkippedKeys};
-use wire::{Header, Parsed, Preamble, encode_header, parse};
+use skipped::SkippedKeys;
+use wire::{Parsed, Preamble};
 use x3dh::PrekeyBundleParts;
 
 /// Largest header a message can have (prekey preamble, two 5-byte varints).
@@ -82,14 +82,6 @@ impl core::fmt::Debug for Session {
             .field("old_chains", &self.old_chains.len())
             .finish_non_exhaustive()
     }
-}
-
-/// The sending half of a DH ratchet step, not yet committed. `PN` needs no
-/// field: the receiving half already set `prev_sending_len`.
-struct SendRatchet {
-    dhs: DhKeyPair,
-    root: Secret32,
-    chain: Chain,
 }
 
 impl Session {
@@ -188,203 +180,6 @@ impl Session {
     /// Number of earlier receiving chains kept open for late messages.
     pub fn old_chain_count(&self) -> usize {
         self.old_chains.len()
-    }
-
-    /// Encrypts `plaintext` into a message for the remote device.
-    ///
-    /// Performs the sending half of a DH ratchet step first when one is due
-    /// (the first message after receiving a new ratchet key), which is the
-    /// only use of `rng`. Fails with [`Error::CounterExhausted`] after
-    /// `u32::MAX` messages on one chain.
-    pub fn encrypt<R: CryptoRng + ?Sized>(
-        &mut self,
-        rng: &mut R,
-        plaintext: &[u8],
-    ) -> Result<Vec<u8>> {
-        let mut fresh: Option<SendRatchet> = None;
-        let (chain, ratchet_key) = match &self.sending {
-            Some(c) => (c, self.dhs.public()),
-            None => {
-                let s = fresh.insert(self.prepare_send_ratchet(rng)?);
-                (&s.chain, s.dhs.public())
-            }
-        };
-        let adv = chain.step()?;
-        let header = Header {
-            ratchet_key: *ratchet_key,
-            pn: self.prev_sending_len,
-            n: chain.next(),
-        };
-        let mut out = Vec::with_capacity(
-            MAX_HEADER_LEN
-                .saturating_add(padding::padded_len(plaintext.len()).unwrap_or(0))
-                .saturating_add(TAG_LEN),
-        );
-        encode_header(&mut out, self.pending.as_ref(), &header);
-        let header_len = out.len();
-        let mut ad = [0u8; 32 + MAX_HEADER_LEN];
-        let ad = fill_ad(&mut ad, &self.ad, &out)?;
-        padding::pad_into(&mut out, plaintext)?;
-        AeadKey::derive(&adv.seed, LABEL_MESSAGE_KEYS).seal_in_place(ad, &mut out, header_len)?;
-        // Commit: keys are written into their boxes in place. A sending step
-        // passes over no message.
-        match fresh {
-            Some(mut s) => {
-                let _ = s.chain.commit(adv);
-                self.dhs = s.dhs;
-                *self.root = s.root;
-                self.sending = Some(s.chain);
-            }
-            None => {
-                if let Some(chain) = &mut self.sending {
-                    let _ = chain.commit(adv);
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    /// [`Session::encrypt`] after checking that the session's remote identity
-    /// is the one `trust` holds for `contact`: a session to a changed
-    /// identity the app has not accepted fails with
-    /// [`Error::UntrustedIdentity`], changing nothing.
-    pub fn encrypt_checked<R: CryptoRng + ?Sized>(
-        &mut self,
-        rng: &mut R,
-        trust: &TrustStore,
-        contact: &[u8],
-        plaintext: &[u8],
-    ) -> Result<Vec<u8>> {
-        trust.check(contact, &self.remote_identity)?;
-        self.encrypt(rng, plaintext)
-    }
-
-    fn prepare_send_ratchet<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> Result<SendRatchet> {
-        // Every created or restored session has a sending chain or a DHr.
-        let dhr = self.dhr.as_ref().ok_or(Error::Malformed)?;
-        let dhs = DhKeyPair::generate(rng);
-        let dh = dhs.agree(dhr)?;
-        let (root, ck) = kdf_rk(&self.root, &dh);
-        Ok(SendRatchet {
-            dhs,
-            root,
-            chain: Chain::new(ck, 0),
-        })
-    }
-
-    /// Decrypts a message from the remote device.
-    ///
-    /// Accepts normal messages and the prekey messages that created this
-    /// session (others fail with [`Error::SessionMismatch`]). Any failure
-    /// leaves the session exactly as it was.
-    pub fn decrypt(&mut self, message: &[u8]) -> Result<Vec<u8>> {
-        let parsed = parse(message)?;
-        if let Some(p) = &parsed.preamble
-            && (self.their_base_key != Some(p.base_key) || p.identity != self.remote_identity)
-        {
-            return Err(Error::SessionMismatch);
-        }
-        self.decrypt_parsed(&parsed)
-    }
-
-    fn decrypt_parsed(&mut self, p: &Parsed<'_>) -> Result<Vec<u8>> {
-        let h = &p.header;
-        let mut ad_buf = [0u8; 32 + MAX_HEADER_LEN];
-        let ad = fill_ad(&mut ad_buf, &self.ad, p.header_bytes)?;
-
-        // 1. The current receiving chain.
-        if let Some(chain) = self.receiving.as_mut()
-            && chain.ratchet_key == h.ratchet_key
-        {
-            if h.n < chain.next() {
-                return self.decrypt_skipped(h, ad, p.sealed);
-            }
-            let adv = chain.advance_to(h.n)?;
-            let pt = AeadKey::derive(&adv.seed, LABEL_MESSAGE_KEYS).open(ad, p.sealed)?;
-            let pt = padding::unpad(pt)?;
-            let skipped = chain.commit(adv);
-            self.skipped.extend(&h.ratchet_key, skipped);
-            self.pending = None;
-            return Ok(pt);
-        }
-
-        // 2. An earlier chain still open.
-        if let Some(i) = self
-            .old_chains
-            .iter()
-            .position(|c| c.ratchet_key == h.ratchet_key)
-        {
-            let chain = self.old_chains.get_mut(i).ok_or(Error::Malformed)?;
-            if h.n < chain.next() {
-                return self.decrypt_skipped(h, ad, p.sealed);
-            }
-            let adv = chain.advance_to(h.n)?;
-            let pt = AeadKey::derive(&adv.seed, LABEL_MESSAGE_KEYS).open(ad, p.sealed)?;
-            let pt = padding::unpad(pt)?;
-            let skipped = chain.commit(adv);
-            if chain.is_exhausted() {
-                self.old_chains.remove(i);
-            }
-            self.skipped.extend(&h.ratchet_key, skipped);
-            self.pending = None;
-            return Ok(pt);
-        }
-
-        // 3. A closed chain of which only skipped keys remain.
-        if self.skipped.has_chain(&h.ratchet_key) {
-            return self.decrypt_skipped(h, ad, p.sealed);
-        }
-
-        // 4. A new ratchet key: the receiving half of a DH ratchet step.
-        if h.n > MAX_SKIP {
-            return Err(Error::TooFarAhead);
-        }
-        let dh = self.dhs.agree(&h.ratchet_key)?;
-        let (root, ck) = kdf_rk(&self.root, &dh);
-        let mut chain = ReceiverChain {
-            ratchet_key: h.ratchet_key,
-            chain: Chain::new(ck, 0),
-            end: None,
-        };
-        let adv = chain.advance_to(h.n)?;
-        let pt = AeadKey::derive(&adv.seed, LABEL_MESSAGE_KEYS).open(ad, p.sealed)?;
-        let pt = padding::unpad(pt)?;
-        // Commit.
-        let skipped = chain.commit(adv);
-        if let Some(mut previous) = self.receiving.take() {
-            previous.end = Some(h.pn);
-            if !previous.is_exhausted() {
-                if self.old_chains.len() >= MAX_OLD_CHAINS {
-                    self.old_chains.remove(0);
-                }
-                self.old_chains.push(previous);
-            }
-        }
-        self.receiving = Some(chain);
-        self.dhr = Some(h.ratchet_key);
-        *self.root = root;
-        if let Some(sending) = &self.sending {
-            self.prev_sending_len = sending.next();
-        }
-        // Dropped in place, not moved out: its chain key is wiped where it
-        // lies instead of leaving a copy in the session's memory.
-        self.sending = None;
-        self.skipped.extend(&h.ratchet_key, skipped);
-        self.pending = None;
-        Ok(pt)
-    }
-
-    fn decrypt_skipped(&mut self, h: &Header, ad: &[u8], sealed: &[u8]) -> Result<Vec<u8>> {
-        let i = self
-            .skipped
-            .position(&h.ratchet_key, h.n)
-            .ok_or(Error::Duplicate)?;
-        let key: &SkippedKey = self.skipped.get(i).ok_or(Error::Duplicate)?;
-        let pt = AeadKey::derive(&key.seed, LABEL_MESSAGE_KEYS).open(ad, sealed)?;
-        let pt = padding::unpad(pt)?;
-        self.skipped.remove(i);
-        self.pending = None;
-        Ok(pt)
     }
 }
 
