@@ -30,6 +30,8 @@ use crate::secret::Secret32;
 
 /// Length of an AES-256-GCM tag.
 pub(crate) const TAG_LEN: usize = 16;
+/// Length of an Ed25519 signature.
+pub(crate) const SIGNATURE_LEN: usize = 64;
 /// Length of an AES-256-GCM nonce.
 pub(crate) const NONCE_LEN: usize = 12;
 

@@ -21,7 +21,7 @@ use sha2::{Digest, Sha512};
 use subtle::ConstantTimeEq;
 
 use crate::error::{Error, Result};
-use crate::keys::identity::IdentityKey;
+use crate::identity::IdentityKey;
 
 /// Number of SHA-512 computations per party.
 pub const FINGERPRINT_ITERATIONS: u32 = 5200;

@@ -47,46 +47,50 @@ extern crate alloc;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
+mod chain;
+mod codec;
 pub mod crypto;
 mod error;
 pub mod fingerprint;
 mod group;
-mod keys;
+mod identity;
 pub mod location;
 pub mod padding;
-mod ratchet;
+mod prekeys;
+mod sealed;
 mod secret;
-mod state;
+mod session;
 mod trust;
 mod wire;
-mod x3dh;
 
 pub use error::{Error, Result};
 pub use fingerprint::{ScanResult, SecurityCode};
 pub use group::{
-    Group, LABEL_GROUP_MESSAGE_KEYS, LABEL_GROUP_SIGNATURE, MAX_GROUP_ID_LEN, MAX_GROUP_JUMP,
-    MAX_GROUP_MEMBERS, MAX_GROUP_SKIPPED_KEYS, MAX_SENDER_KEY_STATES,
+    Group, GroupMessageInfo, LABEL_GROUP_MESSAGE_KEYS, LABEL_GROUP_SIGNATURE, MAX_GROUP_ID_LEN,
+    MAX_GROUP_JUMP, MAX_GROUP_MEMBERS, MAX_GROUP_SKIPPED_KEYS, MAX_SENDER_KEY_STATES,
+    inspect_group_message,
 };
-pub use keys::bundle::PrekeyBundle;
-pub use keys::identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair};
-pub use keys::prekey::{LABEL_SIGNED_PREKEY, OneTimePrekeyPublic, SignedPrekeyPublic};
-pub use keys::store::{Accepted, MAX_ONE_TIME_PREKEYS, PrekeyStore, SIGNED_PREKEY_GRACE_SECS};
+pub use identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair};
 pub use location::{Location, LocationShare, LocationViewer, Precision};
-pub use ratchet::session::Session;
-pub use ratchet::{LABEL_MESSAGE_KEYS, LABEL_RATCHET, MAX_OLD_CHAINS, MAX_SKIP, MAX_SKIPPED_KEYS};
-pub use state::{LABEL_STATE, STATE_VERSION};
+pub use prekeys::{
+    LABEL_SIGNED_PREKEY, MAX_ONE_TIME_PREKEYS, OneTimePrekeyPublic, PrekeyBundle, PrekeyStore,
+    SIGNED_PREKEY_GRACE_SECS, SignedPrekeyPublic,
+};
+pub use sealed::{LABEL_STATE, STATE_VERSION};
+pub use session::{
+    Accepted, LABEL_MESSAGE_KEYS, LABEL_RATCHET, LABEL_SESSION_AD, LABEL_X3DH, MAX_OLD_CHAINS,
+    MAX_SKIP, MAX_SKIPPED_KEYS, MessageKind, PrekeyMessageInfo, Session, inspect_prekey_message,
+    message_kind,
+};
 pub use trust::{
     IdentityStatus, MAX_CONTACT_ID_LEN, MAX_TRUST_RECORDS, PendingChange, TrustPolicy, TrustRecord,
     TrustStore,
 };
-pub use wire::group::{GroupMessageInfo, inspect_group_message};
-pub use wire::message::{MessageKind, PrekeyMessageInfo, inspect_prekey_message, message_kind};
 pub use wire::{
     TYPE_GROUP_MESSAGE, TYPE_LOCATION_DISTRIBUTION, TYPE_LOCATION_PAYLOAD, TYPE_LOCATION_UPDATE,
     TYPE_MESSAGE, TYPE_PREKEY_BUNDLE, TYPE_PREKEY_MESSAGE, TYPE_SENDER_KEY_DISTRIBUTION,
     WIRE_VERSION,
 };
-pub use x3dh::{LABEL_SESSION_AD, LABEL_X3DH};
 pub use zeroize::Zeroizing;
 
 /// The README's Rust examples, compiled and run as doc tests.

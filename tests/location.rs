@@ -415,3 +415,17 @@ fn a_one_shot_location_travels_in_a_1_to_1_and_a_group_message() {
         );
     }
 }
+
+#[test]
+fn debug_never_shows_where_a_location_is() {
+    let l = fix(7);
+    let shown = format!("{l:?}");
+    for field in [
+        l.latitude_e7.to_string(),
+        l.longitude_e7.to_string(),
+        l.timestamp_ms.to_string(),
+    ] {
+        assert!(!shown.contains(&field), "{shown}");
+    }
+    assert!(shown.contains("precision"), "{shown}");
+}

@@ -69,6 +69,12 @@ fn initiator_messages_are_prekey_messages_until_reply() {
     // Delivered in reverse order: the second creates the session, the first
     // then decrypts on it.
     let acc = bob.store.accept(&bob.identity, &m2, NOW).unwrap();
+    // Debug never shows the plaintext ("two" is [116, 119, 111]).
+    let shown = format!("{acc:?}");
+    assert!(
+        shown.contains("plaintext_len: 3") && !shown.contains("two") && !shown.contains("116, 119"),
+        "{shown}"
+    );
     let mut b = acc.session;
     assert_eq!(acc.plaintext, b"two");
     assert_eq!(b.decrypt(&m1).unwrap(), b"one");

@@ -30,10 +30,14 @@
 //! keys give forward secrecy through the hash chain but no post-compromise
 //! security; rotate ([`Group::rotate`]) to recover from a leak.
 
-pub(crate) mod receiver;
-pub(crate) mod sender;
+mod receiver;
+mod sender;
+mod state;
+mod wire;
 
-use alloc::boxed::Box;
+pub use wire::{GroupMessageInfo, inspect_group_message};
+pub(crate) use wire::{group_id_len, read_group_id};
+
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::fmt;
@@ -41,10 +45,10 @@ use core::fmt;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
+use crate::chain::Chain;
 use crate::crypto;
 use crate::error::{Error, Result};
-use crate::keys::identity::IdentityKey;
-use crate::wire::group as wire;
+use crate::identity::IdentityKey;
 use receiver::ReceiverKey;
 use sender::SenderKey;
 
@@ -70,9 +74,9 @@ pub const MAX_SENDER_KEY_STATES: usize = 5;
 
 /// One member as we know them: their identity and the sender keys they have
 /// distributed to us, oldest first.
-pub(crate) struct Member {
-    pub(crate) identity: IdentityKey,
-    pub(crate) keys: VecDeque<ReceiverKey>,
+struct Member {
+    identity: IdentityKey,
+    keys: VecDeque<ReceiverKey>,
 }
 
 /// Our view of one group: our own sender key and every member's.
@@ -82,9 +86,9 @@ pub(crate) struct Member {
 /// came from (for a distribution, the [`crate::Session::remote_identity`] of
 /// the session that decrypted it). We are not in our own member list.
 pub struct Group {
-    pub(crate) id: Vec<u8>,
-    pub(crate) own: SenderKey,
-    pub(crate) members: Vec<Member>,
+    id: Vec<u8>,
+    own: SenderKey,
+    members: Vec<Member>,
 }
 
 impl fmt::Debug for Group {
@@ -92,7 +96,7 @@ impl fmt::Debug for Group {
         f.debug_struct("Group")
             .field("members", &self.members.len())
             .field("chain_id", &self.own.chain_id)
-            .field("iteration", &self.own.iteration)
+            .field("iteration", &self.own.chain.next())
             .finish_non_exhaustive()
     }
 }
@@ -232,8 +236,7 @@ impl Group {
         member.keys.push_back(ReceiverKey {
             chain_id: d.chain_id,
             signing: d.signing_key,
-            ck: Box::new(d.chain_key),
-            next: d.iteration,
+            chain: Chain::new(d.chain_key, d.iteration),
             skipped: VecDeque::new(),
         });
         Ok(())

@@ -15,66 +15,62 @@ use ed25519_dalek::SigningKey;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
-use crate::crypto::{self, AeadKey, TAG_LEN};
-use crate::error::{Error, Result};
-use crate::group::{LABEL_GROUP_MESSAGE_KEYS, LABEL_GROUP_SIGNATURE};
+use crate::chain::Chain;
+use crate::crypto::{self, AeadKey, SIGNATURE_LEN, TAG_LEN};
+use crate::error::Result;
 use crate::padding;
 use crate::secret::Secret32;
-use crate::wire::group::{self as wire, SIGNATURE_LEN};
+
+use super::wire;
+use super::{LABEL_GROUP_MESSAGE_KEYS, LABEL_GROUP_SIGNATURE};
 
 /// The sending half of a sender key.
-pub(crate) struct SenderKey {
-    pub(crate) chain_id: u32,
-    /// Index of the next message.
-    pub(crate) iteration: u32,
+pub(super) struct SenderKey {
+    pub(super) chain_id: u32,
+    /// The chain at the index of the next message.
+    pub(super) chain: Chain,
     /// Boxed, like every long-lived secret: moving the group moves pointers.
-    pub(crate) ck: Box<Secret32>,
-    pub(crate) signing: Box<SigningKey>,
+    pub(super) signing: Box<SigningKey>,
 }
 
 impl SenderKey {
     /// A fresh sender key whose chain id differs from `previous`.
-    pub(crate) fn generate<R: CryptoRng + ?Sized>(rng: &mut R, previous: Option<u32>) -> Self {
+    pub(super) fn generate<R: CryptoRng + ?Sized>(rng: &mut R, previous: Option<u32>) -> Self {
         let mut chain_id = u32::from_be_bytes(crypto::random_array(rng));
         if Some(chain_id) == previous {
             chain_id = chain_id.wrapping_add(1);
         }
         SenderKey {
             chain_id,
-            iteration: 0,
-            ck: Box::new(Secret32::new(*Zeroizing::new(crypto::random_array(rng)))),
+            chain: Chain::new(Secret32::new(*Zeroizing::new(crypto::random_array(rng))), 0),
             signing: Box::new(SigningKey::generate(rng)),
         }
     }
 
     /// The distribution message for the chain's current position.
-    pub(crate) fn distribution(&self, group_id: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    pub(super) fn distribution(&self, group_id: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
         wire::encode_distribution(
             group_id,
             self.chain_id,
-            self.iteration,
-            &self.ck,
+            self.chain.next(),
+            self.chain.key(),
             self.signing.verifying_key().as_bytes(),
         )
     }
 
     /// Encrypts and signs one message; the chain advances only on success.
-    pub(crate) fn encrypt(&mut self, group_id: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
+    pub(super) fn encrypt(&mut self, group_id: &[u8], plaintext: &[u8]) -> Result<Vec<u8>> {
         let id_len = wire::group_id_len(group_id)?;
-        let next = self
-            .iteration
-            .checked_add(1)
-            .ok_or(Error::CounterExhausted)?;
-        let (seed, ck) = crypto::chain_step(&self.ck);
+        let adv = self.chain.step()?;
         let capacity = padding::padded_len(plaintext.len())
             .unwrap_or(0)
             .saturating_add(11 + TAG_LEN + SIGNATURE_LEN);
         let mut header = Vec::with_capacity(11);
-        wire::encode_message_header(&mut header, self.chain_id, self.iteration);
+        wire::encode_message_header(&mut header, self.chain_id, self.chain.next());
         let mut out = Vec::with_capacity(capacity);
         out.extend_from_slice(&header);
         padding::pad_into(&mut out, plaintext)?;
-        AeadKey::derive(&seed, LABEL_GROUP_MESSAGE_KEYS).seal_in_place(
+        AeadKey::derive(&adv.seed, LABEL_GROUP_MESSAGE_KEYS).seal_in_place(
             &header,
             &mut out,
             header.len(),
@@ -84,8 +80,8 @@ impl SenderKey {
             &[LABEL_GROUP_SIGNATURE, &[id_len], group_id, &out],
         );
         out.extend_from_slice(&signature);
-        *self.ck = ck;
-        self.iteration = next;
+        // A sending step passes over no message.
+        let _ = self.chain.commit(adv);
         Ok(out)
     }
 }

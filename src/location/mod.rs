@@ -7,18 +7,21 @@
 //! its current position and an Ed25519 signing key go to each viewer in a
 //! distribution message over the pairwise sessions; each update is one fixed
 //! [`LOCATION_UPDATE_LEN`]-byte message, signed and encrypted once for every
-//! viewer. The formulas are in the `ratchet` and `share` modules and in
+//! viewer. The formulas are in the `ratchet`, `share` and `viewer` modules and in
 //! `docs/PROTOCOL.md` §12.
 
-pub(crate) mod payload;
-pub(crate) mod ratchet;
-pub(crate) mod share;
+mod payload;
+mod ratchet;
+mod share;
+mod state;
+mod viewer;
+mod wire;
 
 pub use payload::{LOCATION_PAYLOAD_LEN, Location, Precision};
 pub use ratchet::{LOCATION_DIMENSIONS, LOCATION_STEPS, location_message_key};
-pub use share::{LocationShare, LocationViewer};
-
-pub use crate::wire::location::{LOCATION_UPDATE_LEN, LocationUpdateInfo, inspect_location_update};
+pub use share::LocationShare;
+pub use viewer::LocationViewer;
+pub use wire::{LOCATION_UPDATE_LEN, LocationUpdateInfo, inspect_location_update};
 
 /// HKDF info of the AES-256-GCM key and nonce of a location update.
 pub const LABEL_LOCATION_KEYS: &[u8] = b"sotto v1 location keys";

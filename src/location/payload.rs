@@ -22,8 +22,8 @@
 //! nothing about which fields are present or how precise they are. Values out
 //! of range are [`Error::InvalidLocation`], never clamped.
 
+use crate::codec::Reader;
 use crate::error::{Error, Result};
-use crate::wire::codec::Reader;
 use crate::wire::{TYPE_LOCATION_PAYLOAD, WIRE_VERSION, check_prefix};
 
 /// Length of every encoded location.
@@ -90,8 +90,9 @@ impl Precision {
     }
 }
 
-/// One location fix.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// One location fix. `Debug` says which fields are present, never where
+/// the fix is: a location is plaintext.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Location {
     /// Latitude in 1e-7 degree (−900,000,000 ..= 900,000,000).
     pub latitude_e7: i32,
@@ -111,6 +112,17 @@ pub struct Location {
     pub sequence: u32,
     /// The precision the fix was coarsened to.
     pub precision: Precision,
+}
+
+impl core::fmt::Debug for Location {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Location")
+            .field("precision", &self.precision)
+            .field("altitude", &self.altitude_cm.is_some())
+            .field("heading", &self.heading_centideg.is_some())
+            .field("speed", &self.speed_cm_s.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 /// Rounds `v` to the nearest multiple of `step` (ties away from zero),

@@ -79,17 +79,17 @@ fn steps(mut key: Secret32, j: usize, count: u32) -> Secret32 {
 }
 
 /// The chain keys of one position, as described in the module docs.
-pub(crate) struct Ratchet {
+pub(super) struct Ratchet {
     /// `key[j]` for each dimension.
     /// Boxed: moving a share or viewer moves a pointer, never the keys.
-    pub(crate) keys: Box<[Secret32; LOCATION_DIMENSIONS]>,
+    pub(super) keys: Box<[Secret32; LOCATION_DIMENSIONS]>,
     /// The next unused iteration.
-    pub(crate) next: u32,
+    pub(super) next: u32,
 }
 
 impl Ratchet {
     /// The state at position 0 from `CK_1(0)`.
-    pub(crate) fn from_seed(seed: Secret32) -> Self {
+    pub(super) fn from_seed(seed: Secret32) -> Self {
         let mut parent = seed;
         let keys = core::array::from_fn(|j| {
             if j == LAST {
@@ -119,7 +119,7 @@ impl Ratchet {
     /// The key of iteration `t ≥ next` and the state after it (position
     /// `t + 1`), computed on a copy. `t = u32::MAX` has no successor:
     /// [`Error::CounterExhausted`]; `t < next` is [`Error::Stale`].
-    pub(crate) fn use_at(&self, t: u32) -> Result<(Secret32, Self)> {
+    pub(super) fn use_at(&self, t: u32) -> Result<(Secret32, Self)> {
         if t < self.next {
             return Err(Error::Stale);
         }
@@ -133,7 +133,7 @@ impl Ratchet {
         let from = r.get(first).map_or(0, |&rj| rj.wrapping_add(1));
         let count = u32::try_from(i64::from(digit(t, first)).wrapping_sub(from)).unwrap_or(0);
         let mut keys = self.keys.each_ref().map(Secret32::duplicate);
-        let start = keys.get(first).ok_or(Error::Malformed)?.duplicate();
+        let start = keys.get(first).ok_or(Error::Internal)?.duplicate();
         let mut x = steps(start, first, count);
         let mut mk = None;
         for (j, slot) in keys.iter_mut().enumerate().skip(first) {
@@ -149,7 +149,7 @@ impl Ratchet {
             *slot = h(&x, step_constant(j));
             x = child;
         }
-        let mk = mk.ok_or(Error::Malformed)?;
+        let mk = mk.ok_or(Error::Internal)?;
         Ok((
             mk,
             Ratchet {

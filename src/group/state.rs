@@ -21,18 +21,18 @@ use ed25519_dalek::SigningKey;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
+use crate::chain::Chain;
+use crate::codec::Reader;
 use crate::crypto;
 use crate::error::{Error, Result};
-use crate::group::receiver::ReceiverKey;
-use crate::group::sender::SenderKey;
-use crate::group::{
-    Group, MAX_GROUP_MEMBERS, MAX_GROUP_SKIPPED_KEYS, MAX_SENDER_KEY_STATES, Member,
-};
-use crate::keys::identity::IdentityKey;
+use crate::identity::IdentityKey;
+use crate::sealed::{self, TYPE_GROUP};
 use crate::secret::{Secret32, SecretBuf};
-use crate::state::{self, TYPE_GROUP};
-use crate::wire::codec::Reader;
-use crate::wire::group::read_group_id;
+
+use super::receiver::ReceiverKey;
+use super::sender::SenderKey;
+use super::wire::read_group_id;
+use super::{Group, MAX_GROUP_MEMBERS, MAX_GROUP_SKIPPED_KEYS, MAX_SENDER_KEY_STATES, Member};
 
 fn secret(r: &mut Reader<'_>) -> Result<Secret32> {
     Ok(Secret32::new(*Zeroizing::new(r.array::<32>()?)))
@@ -41,8 +41,8 @@ fn secret(r: &mut Reader<'_>) -> Result<Secret32> {
 fn put_key(out: &mut SecretBuf, k: &ReceiverKey) {
     out.extend_from_slice(&k.chain_id.to_be_bytes());
     out.extend_from_slice(k.signing.as_bytes());
-    out.extend_from_slice(k.ck.expose());
-    out.extend_from_slice(&k.next.to_be_bytes());
+    out.extend_from_slice(k.chain.key().expose());
+    out.extend_from_slice(&k.chain.next().to_be_bytes());
     // Bounded by MAX_GROUP_SKIPPED_KEYS (2000).
     let count = u16::try_from(k.skipped.len()).unwrap_or(u16::MAX);
     out.extend_from_slice(&count.to_be_bytes());
@@ -73,8 +73,7 @@ fn read_key(r: &mut Reader<'_>) -> Result<ReceiverKey> {
     Ok(ReceiverKey {
         chain_id,
         signing,
-        ck: Box::new(ck),
-        next,
+        chain: Chain::new(ck, next),
         skipped,
     })
 }
@@ -93,13 +92,13 @@ impl Group {
         let capacity = keys
             .saturating_add(self.members.len().saturating_mul(65))
             .saturating_add(140);
-        let mut out = state::begin(TYPE_GROUP, capacity);
+        let mut out = sealed::begin(TYPE_GROUP, capacity);
         // The id length was validated on creation (1..=64).
         out.push(u8::try_from(self.id.len()).unwrap_or(0));
         out.extend_from_slice(&self.id);
         out.extend_from_slice(&self.own.chain_id.to_be_bytes());
-        out.extend_from_slice(&self.own.iteration.to_be_bytes());
-        out.extend_from_slice(self.own.ck.expose());
+        out.extend_from_slice(&self.own.chain.next().to_be_bytes());
+        out.extend_from_slice(self.own.chain.key().expose());
         out.extend_from_slice(&*Zeroizing::new(self.own.signing.to_bytes()));
         // Bounded by MAX_GROUP_MEMBERS (1024) and MAX_SENDER_KEY_STATES (5).
         let count = u16::try_from(self.members.len()).unwrap_or(u16::MAX);
@@ -117,7 +116,7 @@ impl Group {
     /// Restores a group from its plain state encoding.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
-        state::check(&mut r, TYPE_GROUP)?;
+        sealed::check(&mut r, TYPE_GROUP)?;
         let id = Vec::from(read_group_id(&mut r)?);
         let chain_id = r.u32()?;
         let iteration = r.u32()?;
@@ -125,8 +124,7 @@ impl Group {
         let signing = SigningKey::from_bytes(&Zeroizing::new(r.array::<32>()?));
         let own = SenderKey {
             chain_id,
-            iteration,
-            ck: Box::new(ck),
+            chain: Chain::new(ck, iteration),
             signing: Box::new(signing),
         };
         let member_count = usize::from(r.u16()?);
@@ -159,11 +157,11 @@ impl Group {
 
     /// The encrypted state encoding under the host's 32-byte key.
     pub fn seal<R: CryptoRng + ?Sized>(&self, key: &[u8; 32], rng: &mut R) -> Result<Vec<u8>> {
-        state::seal(key, rng, TYPE_GROUP, &self.to_bytes())
+        sealed::seal(key, rng, TYPE_GROUP, &self.to_bytes())
     }
 
     /// Restores a group from its encrypted state encoding.
     pub fn open(key: &[u8; 32], bytes: &[u8]) -> Result<Self> {
-        Self::from_bytes(&state::open(key, TYPE_GROUP, bytes)?)
+        Self::from_bytes(&sealed::open(key, TYPE_GROUP, bytes)?)
     }
 }

@@ -5,9 +5,9 @@
 //! * Up to [`MAX_ONE_TIME_PREKEYS`] one-time prekeys, with ids allocated in
 //!   increasing order so that a consumed id can be told apart from one never
 //!   issued.
-//! * [`PrekeyStore::accept`] creates the responder's session from a prekey
-//!   message and consumes the one-time prekey only once the message has
-//!   decrypted.
+//! * [`PrekeyStore::look_up`] finds the private prekeys a prekey message
+//!   names for the session's setup, and [`PrekeyStore::consume`] deletes the
+//!   one-time prekey once that message has decrypted.
 
 use alloc::vec::Vec;
 
@@ -15,11 +15,9 @@ use rand_core::CryptoRng;
 
 use crate::crypto::DhKeyPair;
 use crate::error::{Error, Result};
-use crate::keys::identity::IdentityKeyPair;
-use crate::keys::prekey::{OneTimePrekey, OneTimePrekeyPublic, SignedPrekey, SignedPrekeyPublic};
-use crate::ratchet::session::Session;
-use crate::wire::message::parse;
-use crate::x3dh;
+use crate::identity::IdentityKeyPair;
+
+use super::prekey::{OneTimePrekey, OneTimePrekeyPublic, SignedPrekey, SignedPrekeyPublic};
 
 /// How long a replaced signed prekey still accepts new sessions (30 days), so
 /// that messages sent from a bundle fetched before the rotation still work.
@@ -30,11 +28,11 @@ pub const MAX_ONE_TIME_PREKEYS: usize = 1000;
 /// The private prekeys of one device. Not `Clone`: a copy could let a
 /// one-time prekey be used twice.
 pub struct PrekeyStore {
-    pub(crate) current: SignedPrekey,
-    pub(crate) previous: Option<(SignedPrekey, u64)>,
-    pub(crate) one_time: Vec<OneTimePrekey>,
-    pub(crate) next_signed_id: u32,
-    pub(crate) next_one_time_id: u32,
+    pub(super) current: SignedPrekey,
+    pub(super) previous: Option<(SignedPrekey, u64)>,
+    pub(super) one_time: Vec<OneTimePrekey>,
+    pub(super) next_signed_id: u32,
+    pub(super) next_one_time_id: u32,
 }
 
 impl core::fmt::Debug for PrekeyStore {
@@ -44,15 +42,6 @@ impl core::fmt::Debug for PrekeyStore {
             .field("one_time_prekeys", &self.one_time.len())
             .finish_non_exhaustive()
     }
-}
-
-/// A session created from a prekey message, with the message's plaintext.
-#[derive(Debug)]
-pub struct Accepted {
-    /// The responder's new session.
-    pub session: Session,
-    /// The first message's plaintext.
-    pub plaintext: Vec<u8>,
 }
 
 impl PrekeyStore {
@@ -143,26 +132,21 @@ impl PrekeyStore {
         self.one_time.iter().map(OneTimePrekey::public).collect()
     }
 
-    /// Creates the responder's session from a prekey message and decrypts it.
-    ///
-    /// Looks up the signed prekey (current, or previous within its grace
-    /// period at `now`) and the one-time prekey the message names, runs X3DH
-    /// and decrypts. Only when that succeeds is the one-time prekey deleted;
-    /// on any error the store is unchanged.
-    pub fn accept(
-        &mut self,
-        identity: &IdentityKeyPair,
-        message: &[u8],
+    /// The private prekeys a prekey message names: the signed prekey
+    /// (current, or previous within its grace period at `now`) and the
+    /// one-time prekey, if any. Nothing is consumed.
+    pub(crate) fn look_up(
+        &self,
+        spk_id: u32,
+        opk_id: Option<u32>,
         now: u64,
-    ) -> Result<Accepted> {
-        let parsed = parse(message)?;
-        let pre = parsed.preamble.ok_or(Error::WrongType)?;
-        let spk = if self.current.id == pre.spk_id {
+    ) -> Result<PrekeySecrets<'_>> {
+        let spk = if self.current.id == spk_id {
             &self.current
         } else {
             match &self.previous {
                 Some((old, retired))
-                    if old.id == pre.spk_id
+                    if old.id == spk_id
                         && now < retired.saturating_add(SIGNED_PREKEY_GRACE_SECS) =>
                 {
                     old
@@ -170,38 +154,36 @@ impl PrekeyStore {
                 _ => return Err(Error::UnknownSignedPrekey),
             }
         };
-        let opk_index = match pre.opk_id {
+        let opk = match opk_id {
             None => None,
-            Some(id) => match self.one_time.iter().position(|k| k.id == id) {
-                Some(i) => Some(i),
+            Some(id) => match self.one_time.iter().find(|k| k.id == id) {
+                Some(k) => Some(&k.pair),
                 None if id != 0 && id < self.next_one_time_id => {
                     return Err(Error::OneTimePrekeyReused);
                 }
                 None => return Err(Error::UnknownOneTimePrekey),
             },
         };
-        let opk = match opk_index {
-            Some(i) => Some(
-                &self
-                    .one_time
-                    .get(i)
-                    .ok_or(Error::UnknownOneTimePrekey)?
-                    .pair,
-            ),
-            None => None,
-        };
-        let sk = x3dh::respond(identity, &spk.pair, opk, &pre.identity, &pre.base_key)?;
-        let mut session = Session::new_responder(
-            identity.public_key(),
-            &pre.identity,
-            sk,
-            spk.pair.duplicate(),
-            pre.base_key,
-        );
-        let plaintext = session.decrypt_parsed(&parsed)?;
-        if let Some(i) = opk_index {
-            self.one_time.remove(i);
-        }
-        Ok(Accepted { session, plaintext })
+        Ok(PrekeySecrets {
+            signed: &spk.pair,
+            one_time: opk,
+        })
     }
+
+    /// Deletes the one-time prekey `opk_id` (once the session it set up has
+    /// decrypted its first message).
+    pub(crate) fn consume(&mut self, opk_id: Option<u32>) {
+        if let Some(id) = opk_id {
+            self.one_time.retain(|k| k.id != id);
+        }
+    }
+}
+
+/// The private prekeys a prekey message named, as [`PrekeyStore::look_up`]
+/// found them.
+pub(crate) struct PrekeySecrets<'a> {
+    /// The signed prekey.
+    pub(crate) signed: &'a DhKeyPair,
+    /// The one-time prekey, if the message used one.
+    pub(crate) one_time: Option<&'a DhKeyPair>,
 }

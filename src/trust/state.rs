@@ -13,19 +13,20 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
+use crate::codec::Reader;
 use crate::error::{Error, Result};
-use crate::keys::identity::IdentityKey;
-use crate::state::{self, TYPE_TRUST};
-use crate::trust::{
+use crate::identity::IdentityKey;
+use crate::sealed::{self, TYPE_TRUST};
+
+use super::{
     MAX_TRUST_RECORDS, PendingChange, TrustPolicy, TrustRecord, TrustStore, check_contact,
 };
-use crate::wire::codec::Reader;
 
 impl TrustStore {
     /// The plain state encoding (holds no secret, but reveals the contact
     /// list: store it encrypted).
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        let mut out = state::begin(
+        let mut out = sealed::begin(
             TYPE_TRUST,
             self.records.len().saturating_mul(160).saturating_add(7),
         );
@@ -55,7 +56,7 @@ impl TrustStore {
     /// Restores a trust store from its plain state encoding.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
-        state::check(&mut r, TYPE_TRUST)?;
+        sealed::check(&mut r, TYPE_TRUST)?;
         let policy = match r.u8()? {
             0 => TrustPolicy::Block,
             1 => TrustPolicy::Warn,
@@ -106,11 +107,11 @@ impl TrustStore {
 
     /// The encrypted state encoding under the host's 32-byte key.
     pub fn seal<R: CryptoRng + ?Sized>(&self, key: &[u8; 32], rng: &mut R) -> Result<Vec<u8>> {
-        state::seal(key, rng, TYPE_TRUST, &self.to_bytes())
+        sealed::seal(key, rng, TYPE_TRUST, &self.to_bytes())
     }
 
     /// Restores a trust store from its encrypted state encoding.
     pub fn open(key: &[u8; 32], bytes: &[u8]) -> Result<Self> {
-        Self::from_bytes(&state::open(key, TYPE_TRUST, bytes)?)
+        Self::from_bytes(&sealed::open(key, TYPE_TRUST, bytes)?)
     }
 }

@@ -19,17 +19,19 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
+use crate::chain::Chain;
+use crate::codec::Reader;
 use crate::crypto::DhKeyPair;
 use crate::error::{Error, Result};
-use crate::keys::identity::IdentityKey;
-use crate::ratchet::chain::{ReceiverChain, SenderChain};
-use crate::ratchet::session::Session;
-use crate::ratchet::skipped::{SkippedKey, SkippedKeys};
-use crate::ratchet::{MAX_OLD_CHAINS, MAX_SKIPPED_KEYS};
+use crate::identity::IdentityKey;
+use crate::sealed::{self, TYPE_SESSION};
 use crate::secret::Secret32;
-use crate::state::{self, TYPE_SESSION};
-use crate::wire::codec::Reader;
-use crate::wire::message::Preamble;
+
+use super::Session;
+use super::ratchet::{MAX_OLD_CHAINS, MAX_SKIPPED_KEYS};
+use super::receiving::ReceiverChain;
+use super::skipped::{SkippedKey, SkippedKeys};
+use super::wire::Preamble;
 
 fn secret(r: &mut Reader<'_>) -> Result<Secret32> {
     let mut a = r.array::<32>()?;
@@ -41,7 +43,7 @@ fn secret(r: &mut Reader<'_>) -> Result<Secret32> {
 impl Session {
     /// The plain state encoding (holds keys; wiped on drop).
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        let mut out = state::begin(
+        let mut out = sealed::begin(
             TYPE_SESSION,
             self.skipped.len().saturating_mul(68).saturating_add(400),
         );
@@ -56,15 +58,15 @@ impl Session {
         }
         out.push(u8::from(self.sending.is_some()));
         if let Some(c) = &self.sending {
-            out.extend_from_slice(c.ck.expose());
-            out.extend_from_slice(&c.n.to_be_bytes());
+            out.extend_from_slice(c.key().expose());
+            out.extend_from_slice(&c.next().to_be_bytes());
         }
         out.extend_from_slice(&self.prev_sending_len.to_be_bytes());
         out.push(u8::from(self.receiving.is_some()));
         if let Some(c) = &self.receiving {
             out.extend_from_slice(&c.ratchet_key);
-            out.extend_from_slice(c.ck.expose());
-            out.extend_from_slice(&c.next.to_be_bytes());
+            out.extend_from_slice(c.chain.key().expose());
+            out.extend_from_slice(&c.next().to_be_bytes());
         }
         out.push(u8::from(self.pending.is_some()));
         if let Some(p) = &self.pending {
@@ -84,8 +86,8 @@ impl Session {
         out.push(u8::try_from(self.old_chains.len()).unwrap_or(u8::MAX));
         for c in &self.old_chains {
             out.extend_from_slice(&c.ratchet_key);
-            out.extend_from_slice(c.ck.expose());
-            out.extend_from_slice(&c.next.to_be_bytes());
+            out.extend_from_slice(c.chain.key().expose());
+            out.extend_from_slice(&c.next().to_be_bytes());
             out.extend_from_slice(&c.end.unwrap_or(0).to_be_bytes());
         }
         let count = u16::try_from(self.skipped.len()).unwrap_or(u16::MAX);
@@ -101,7 +103,7 @@ impl Session {
     /// Restores a session from its plain state encoding.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
-        state::check(&mut r, TYPE_SESSION)?;
+        sealed::check(&mut r, TYPE_SESSION)?;
         let ad = r.array()?;
         let remote_identity = IdentityKey::from_bytes(r.bytes(64)?)?;
         let root = secret(&mut r)?;
@@ -109,10 +111,7 @@ impl Session {
         let dhs = DhKeyPair::from_stored(dhs_secret.expose(), &r.array()?);
         let dhr = if r.flag()? { Some(r.array()?) } else { None };
         let sending = if r.flag()? {
-            Some(SenderChain {
-                ck: Box::new(secret(&mut r)?),
-                n: r.u32()?,
-            })
+            Some(Chain::new(secret(&mut r)?, r.u32()?))
         } else {
             None
         };
@@ -120,8 +119,7 @@ impl Session {
         let receiving = if r.flag()? {
             Some(ReceiverChain {
                 ratchet_key: r.array()?,
-                ck: Box::new(secret(&mut r)?),
-                next: r.u32()?,
+                chain: Chain::new(secret(&mut r)?, r.u32()?),
                 end: None,
             })
         } else {
@@ -146,8 +144,7 @@ impl Session {
         for _ in 0..old_count {
             let chain = ReceiverChain {
                 ratchet_key: r.array()?,
-                ck: Box::new(secret(&mut r)?),
-                next: r.u32()?,
+                chain: Chain::new(secret(&mut r)?, r.u32()?),
                 end: Some(r.u32()?),
             };
             if chain.is_exhausted() {
@@ -190,11 +187,11 @@ impl Session {
 
     /// The encrypted state encoding under the host's 32-byte key.
     pub fn seal<R: CryptoRng + ?Sized>(&self, key: &[u8; 32], rng: &mut R) -> Result<Vec<u8>> {
-        state::seal(key, rng, TYPE_SESSION, &self.to_bytes())
+        sealed::seal(key, rng, TYPE_SESSION, &self.to_bytes())
     }
 
     /// Restores a session from its encrypted state encoding.
     pub fn open(key: &[u8; 32], bytes: &[u8]) -> Result<Self> {
-        Self::from_bytes(&state::open(key, TYPE_SESSION, bytes)?)
+        Self::from_bytes(&sealed::open(key, TYPE_SESSION, bytes)?)
     }
 }

@@ -6,57 +6,59 @@
 
 use alloc::collections::VecDeque;
 
-use crate::ratchet::MAX_SKIPPED_KEYS;
-use crate::secret::Secret32;
 use alloc::boxed::Box;
 
-pub(crate) struct SkippedKey {
-    pub(crate) ratchet_key: [u8; 32],
-    pub(crate) n: u32,
+use crate::secret::Secret32;
+
+use super::ratchet::MAX_SKIPPED_KEYS;
+
+pub(super) struct SkippedKey {
+    pub(super) ratchet_key: [u8; 32],
+    pub(super) n: u32,
     /// Boxed: the store evicts from the front and removes from the middle.
-    pub(crate) seed: Box<Secret32>,
+    pub(super) seed: Box<Secret32>,
 }
 
 #[derive(Default)]
-pub(crate) struct SkippedKeys {
+pub(super) struct SkippedKeys {
     keys: VecDeque<SkippedKey>,
 }
 
 impl SkippedKeys {
-    pub(crate) fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.keys.len()
     }
 
-    pub(crate) fn iter(&self) -> impl Iterator<Item = &SkippedKey> {
+    pub(super) fn iter(&self) -> impl Iterator<Item = &SkippedKey> {
         self.keys.iter()
     }
 
-    pub(crate) fn position(&self, ratchet_key: &[u8; 32], n: u32) -> Option<usize> {
+    pub(super) fn position(&self, ratchet_key: &[u8; 32], n: u32) -> Option<usize> {
         self.keys
             .iter()
             .position(|k| k.n == n && k.ratchet_key == *ratchet_key)
     }
 
-    pub(crate) fn has_chain(&self, ratchet_key: &[u8; 32]) -> bool {
+    pub(super) fn has_chain(&self, ratchet_key: &[u8; 32]) -> bool {
         self.keys.iter().any(|k| k.ratchet_key == *ratchet_key)
     }
 
-    pub(crate) fn get(&self, i: usize) -> Option<&SkippedKey> {
+    pub(super) fn get(&self, i: usize) -> Option<&SkippedKey> {
         self.keys.get(i)
     }
 
-    pub(crate) fn remove(&mut self, i: usize) {
+    pub(super) fn remove(&mut self, i: usize) {
         let _ = self.keys.remove(i);
     }
 
-    pub(crate) fn push(&mut self, key: SkippedKey) {
+    pub(super) fn push(&mut self, key: SkippedKey) {
         while self.keys.len() >= MAX_SKIPPED_KEYS {
             let _ = self.keys.pop_front();
         }
         self.keys.push_back(key);
     }
 
-    pub(crate) fn extend(
+    pub(super) fn extend(
         &mut self,
         ratchet_key: &[u8; 32],
         keys: alloc::vec::Vec<(u32, alloc::boxed::Box<Secret32>)>,

@@ -17,31 +17,31 @@ use alloc::vec::Vec;
 use ed25519_dalek::VerifyingKey;
 use zeroize::Zeroizing;
 
-use crate::crypto::{self, TAG_LEN};
+use super::payload::LOCATION_PAYLOAD_LEN;
+use super::ratchet::{LOCATION_DIMENSIONS, Ratchet};
+use crate::codec::Reader;
+use crate::crypto::{self, SIGNATURE_LEN, TAG_LEN};
 use crate::error::{Error, Result};
-use crate::location::payload::LOCATION_PAYLOAD_LEN;
-use crate::location::ratchet::{LOCATION_DIMENSIONS, Ratchet};
+use crate::group::{group_id_len, read_group_id};
 use crate::secret::{Secret32, SecretBuf};
-use crate::wire::codec::Reader;
-use crate::wire::group::{SIGNATURE_LEN, group_id_len, read_group_id};
 use crate::wire::{TYPE_LOCATION_DISTRIBUTION, TYPE_LOCATION_UPDATE, WIRE_VERSION, check_prefix};
 
 /// Length of the header of an update.
-pub(crate) const UPDATE_HEADER_LEN: usize = 10;
+pub(super) const UPDATE_HEADER_LEN: usize = 10;
 /// Length of every live-location update.
 pub const LOCATION_UPDATE_LEN: usize =
     UPDATE_HEADER_LEN + LOCATION_PAYLOAD_LEN + TAG_LEN + SIGNATURE_LEN;
 
 /// A parsed distribution.
-pub(crate) struct Distribution<'a> {
-    pub(crate) context: &'a [u8],
-    pub(crate) share_id: u32,
-    pub(crate) expires_at: u64,
-    pub(crate) ratchet: Ratchet,
-    pub(crate) signing_key: VerifyingKey,
+pub(super) struct Distribution<'a> {
+    pub(super) context: &'a [u8],
+    pub(super) share_id: u32,
+    pub(super) expires_at: u64,
+    pub(super) ratchet: Ratchet,
+    pub(super) signing_key: VerifyingKey,
 }
 
-pub(crate) fn encode_distribution(
+pub(super) fn encode_distribution(
     context: &[u8],
     share_id: u32,
     expires_at: u64,
@@ -69,7 +69,7 @@ pub(crate) fn encode_distribution(
 }
 
 /// Reads the ratchet keys and position of a distribution or state encoding.
-pub(crate) fn read_ratchet(r: &mut Reader<'_>) -> Result<Ratchet> {
+pub(super) fn read_ratchet(r: &mut Reader<'_>) -> Result<Ratchet> {
     let next = r.u32()?;
     let mut keys: [Secret32; LOCATION_DIMENSIONS] =
         core::array::from_fn(|_| Secret32::new([0u8; 32]));
@@ -82,7 +82,7 @@ pub(crate) fn read_ratchet(r: &mut Reader<'_>) -> Result<Ratchet> {
     })
 }
 
-pub(crate) fn parse_distribution(bytes: &[u8]) -> Result<Distribution<'_>> {
+pub(super) fn parse_distribution(bytes: &[u8]) -> Result<Distribution<'_>> {
     let mut r = Reader::new(bytes);
     check_prefix(&mut r, TYPE_LOCATION_DISTRIBUTION)?;
     let context = read_group_id(&mut r)?;
@@ -101,16 +101,16 @@ pub(crate) fn parse_distribution(bytes: &[u8]) -> Result<Distribution<'_>> {
 }
 
 /// A parsed update, borrowing the input.
-pub(crate) struct Update<'a> {
-    pub(crate) share_id: u32,
-    pub(crate) iteration: u32,
-    pub(crate) header: &'a [u8],
-    pub(crate) sealed: &'a [u8],
-    pub(crate) signed: &'a [u8],
-    pub(crate) signature: [u8; SIGNATURE_LEN],
+pub(super) struct Update<'a> {
+    pub(super) share_id: u32,
+    pub(super) iteration: u32,
+    pub(super) header: &'a [u8],
+    pub(super) sealed: &'a [u8],
+    pub(super) signed: &'a [u8],
+    pub(super) signature: [u8; SIGNATURE_LEN],
 }
 
-pub(crate) fn encode_update_header(share_id: u32, iteration: u32) -> [u8; UPDATE_HEADER_LEN] {
+pub(super) fn encode_update_header(share_id: u32, iteration: u32) -> [u8; UPDATE_HEADER_LEN] {
     let mut h = [0u8; UPDATE_HEADER_LEN];
     let (prefix, rest) = h.split_at_mut(2);
     prefix.copy_from_slice(&[WIRE_VERSION, TYPE_LOCATION_UPDATE]);
@@ -120,7 +120,7 @@ pub(crate) fn encode_update_header(share_id: u32, iteration: u32) -> [u8; UPDATE
     h
 }
 
-pub(crate) fn parse_update(bytes: &[u8]) -> Result<Update<'_>> {
+pub(super) fn parse_update(bytes: &[u8]) -> Result<Update<'_>> {
     if bytes.len() != LOCATION_UPDATE_LEN {
         let mut r = Reader::new(bytes);
         check_prefix(&mut r, TYPE_LOCATION_UPDATE)?;

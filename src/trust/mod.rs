@@ -18,11 +18,13 @@
 //! Contacts are identified by the app's stable user identifier (1 to
 //! [`MAX_CONTACT_ID_LEN`] bytes), the same one it uses in security codes.
 
+mod state;
+
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use crate::error::{Error, Result};
-use crate::keys::identity::IdentityKey;
+use crate::identity::IdentityKey;
 
 /// The longest contact identifier, in bytes.
 pub const MAX_CONTACT_ID_LEN: usize = 255;
@@ -88,11 +90,11 @@ pub enum IdentityStatus {
 /// Trust records for every contact, with the policy for identity changes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TrustStore {
-    pub(crate) policy: TrustPolicy,
-    pub(crate) records: BTreeMap<Vec<u8>, TrustRecord>,
+    policy: TrustPolicy,
+    records: BTreeMap<Vec<u8>, TrustRecord>,
 }
 
-pub(crate) fn check_contact(contact: &[u8]) -> Result<()> {
+fn check_contact(contact: &[u8]) -> Result<()> {
     if contact.is_empty() || contact.len() > MAX_CONTACT_ID_LEN {
         return Err(Error::LimitExceeded);
     }

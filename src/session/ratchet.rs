@@ -13,10 +13,6 @@
 //! session (oldest evicted first) and [`MAX_OLD_CHAINS`] receiving chains kept
 //! besides the current one (oldest evicted first).
 
-pub(crate) mod chain;
-pub(crate) mod session;
-pub(crate) mod skipped;
-
 use crate::crypto;
 use crate::secret::Secret32;
 
@@ -36,7 +32,7 @@ pub const MAX_SKIPPED_KEYS: usize = 2000;
 pub const MAX_OLD_CHAINS: usize = 4;
 
 /// `KDF_RK`: a new root key and chain key from the old root key and a DH output.
-pub(crate) fn kdf_rk(rk: &Secret32, dh: &Secret32) -> (Secret32, Secret32) {
+pub(super) fn kdf_rk(rk: &Secret32, dh: &Secret32) -> (Secret32, Secret32) {
     let mut okm = zeroize::Zeroizing::new([0u8; 64]);
     // 64 bytes never exceeds HKDF's output limit.
     let _ = crypto::hkdf(

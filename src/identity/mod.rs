@@ -10,6 +10,8 @@
 //!
 //! `Encode(IK) = ed25519_public (32) ‖ x25519_public (32)` — 64 bytes.
 
+mod state;
+
 use alloc::boxed::Box;
 
 use core::fmt;
@@ -103,7 +105,7 @@ impl IdentityKeyPair {
         }
     }
 
-    pub(crate) fn from_secret_bytes(signing: &[u8; 32], dh: &[u8; 32]) -> Self {
+    pub(super) fn from_secret_bytes(signing: &[u8; 32], dh: &[u8; 32]) -> Self {
         Self::from_parts(
             SigningKey::from_bytes(signing),
             DhKeyPair::from_secret_bytes(dh),
@@ -123,7 +125,7 @@ impl IdentityKeyPair {
         &self.dh
     }
 
-    pub(crate) fn signing_secret_bytes(&self) -> [u8; 32] {
+    pub(super) fn signing_secret_bytes(&self) -> [u8; 32] {
         self.signing.to_bytes()
     }
 }

@@ -16,17 +16,18 @@ use ed25519_dalek::SigningKey;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
+use super::MAX_VIEWERS;
+use super::payload::{Location, Precision};
+use super::share::LocationShare;
+use super::viewer::LocationViewer;
+use super::wire::read_ratchet;
+use crate::codec::Reader;
 use crate::crypto;
 use crate::error::{Error, Result};
-use crate::keys::identity::IdentityKey;
-use crate::location::MAX_VIEWERS;
-use crate::location::payload::{Location, Precision};
-use crate::location::share::{LocationShare, LocationViewer};
-use crate::secret::SecretBuf;
-use crate::state::{self, TYPE_LOCATION_SHARE, TYPE_LOCATION_VIEWER};
-use crate::wire::codec::Reader;
-use crate::wire::group::read_group_id;
-use crate::wire::location::read_ratchet;
+use crate::group::read_group_id;
+use crate::identity::IdentityKey;
+use crate::sealed::{self, TYPE_LOCATION_SHARE, TYPE_LOCATION_VIEWER};
+use crate::secret::{Secret32, SecretBuf};
 
 fn put_context(out: &mut SecretBuf, ctx: &[u8]) {
     // Validated on creation (1..=64 bytes).
@@ -34,7 +35,7 @@ fn put_context(out: &mut SecretBuf, ctx: &[u8]) {
     out.extend_from_slice(ctx);
 }
 
-fn put_ratchet(out: &mut SecretBuf, next: u32, keys: &[crate::secret::Secret32]) {
+fn put_ratchet(out: &mut SecretBuf, next: u32, keys: &[Secret32]) {
     out.extend_from_slice(&next.to_be_bytes());
     for k in keys {
         out.extend_from_slice(k.expose());
@@ -44,7 +45,7 @@ fn put_ratchet(out: &mut SecretBuf, next: u32, keys: &[crate::secret::Secret32])
 impl LocationShare {
     /// The plain state encoding (holds keys; wiped on drop).
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        let mut out = state::begin(
+        let mut out = sealed::begin(
             TYPE_LOCATION_SHARE,
             self.viewers.len().saturating_mul(64).saturating_add(400),
         );
@@ -66,7 +67,7 @@ impl LocationShare {
     /// Restores a share from its plain state encoding.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
-        state::check(&mut r, TYPE_LOCATION_SHARE)?;
+        sealed::check(&mut r, TYPE_LOCATION_SHARE)?;
         let context = Vec::from(read_group_id(&mut r)?);
         let share_id = r.u32()?;
         let expires_at = r.u64()?;
@@ -99,19 +100,19 @@ impl LocationShare {
 
     /// The encrypted state encoding under the host's 32-byte key.
     pub fn seal<R: CryptoRng + ?Sized>(&self, key: &[u8; 32], rng: &mut R) -> Result<Vec<u8>> {
-        state::seal(key, rng, TYPE_LOCATION_SHARE, &self.to_bytes())
+        sealed::seal(key, rng, TYPE_LOCATION_SHARE, &self.to_bytes())
     }
 
     /// Restores a share from its encrypted state encoding.
     pub fn open(key: &[u8; 32], bytes: &[u8]) -> Result<Self> {
-        Self::from_bytes(&state::open(key, TYPE_LOCATION_SHARE, bytes)?)
+        Self::from_bytes(&sealed::open(key, TYPE_LOCATION_SHARE, bytes)?)
     }
 }
 
 impl LocationViewer {
     /// The plain state encoding (holds keys; wiped on drop).
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        let mut out = state::begin(TYPE_LOCATION_VIEWER, 500);
+        let mut out = sealed::begin(TYPE_LOCATION_VIEWER, 500);
         put_context(&mut out, &self.context);
         out.extend_from_slice(&self.sender.to_bytes());
         out.extend_from_slice(&self.share_id.to_be_bytes());
@@ -129,7 +130,7 @@ impl LocationViewer {
     /// Restores a viewer from its plain state encoding.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
-        state::check(&mut r, TYPE_LOCATION_VIEWER)?;
+        sealed::check(&mut r, TYPE_LOCATION_VIEWER)?;
         let context = Vec::from(read_group_id(&mut r)?);
         let sender = IdentityKey::from_bytes(r.bytes(64)?)?;
         let share_id = r.u32()?;
@@ -137,9 +138,7 @@ impl LocationViewer {
         let ratchet = read_ratchet(&mut r)?;
         let signing = crypto::ed25519_public_checked(&r.array()?)?;
         let latest = if r.flag()? {
-            Some(Location::decode(
-                r.bytes(crate::location::LOCATION_PAYLOAD_LEN)?,
-            )?)
+            Some(Location::decode(r.bytes(super::LOCATION_PAYLOAD_LEN)?)?)
         } else {
             None
         };
@@ -157,11 +156,11 @@ impl LocationViewer {
 
     /// The encrypted state encoding under the host's 32-byte key.
     pub fn seal<R: CryptoRng + ?Sized>(&self, key: &[u8; 32], rng: &mut R) -> Result<Vec<u8>> {
-        state::seal(key, rng, TYPE_LOCATION_VIEWER, &self.to_bytes())
+        sealed::seal(key, rng, TYPE_LOCATION_VIEWER, &self.to_bytes())
     }
 
     /// Restores a viewer from its encrypted state encoding.
     pub fn open(key: &[u8; 32], bytes: &[u8]) -> Result<Self> {
-        Self::from_bytes(&state::open(key, TYPE_LOCATION_VIEWER, bytes)?)
+        Self::from_bytes(&sealed::open(key, TYPE_LOCATION_VIEWER, bytes)?)
     }
 }

@@ -17,28 +17,25 @@ use alloc::vec::Vec;
 use ed25519_dalek::VerifyingKey;
 use zeroize::Zeroizing;
 
-use crate::crypto::{self, TAG_LEN};
+use crate::codec::{Reader, put_varint_u32};
+use crate::crypto::{self, SIGNATURE_LEN, TAG_LEN};
 use crate::error::{Error, Result};
 use crate::secret::{Secret32, SecretBuf};
-use crate::wire::codec::{Reader, put_varint_u32};
 use crate::wire::{TYPE_GROUP_MESSAGE, TYPE_SENDER_KEY_DISTRIBUTION, WIRE_VERSION, check_prefix};
 
-/// Length of an Ed25519 signature.
-pub(crate) const SIGNATURE_LEN: usize = 64;
-
 /// A parsed distribution message.
-pub(crate) struct Distribution<'a> {
-    pub(crate) group_id: &'a [u8],
-    pub(crate) chain_id: u32,
-    pub(crate) iteration: u32,
-    pub(crate) chain_key: Secret32,
-    pub(crate) signing_key: VerifyingKey,
+pub(super) struct Distribution<'a> {
+    pub(super) group_id: &'a [u8],
+    pub(super) chain_id: u32,
+    pub(super) iteration: u32,
+    pub(super) chain_key: Secret32,
+    pub(super) signing_key: VerifyingKey,
 }
 
 /// Checks a group id's length and returns it as the one-byte length prefix.
 pub(crate) fn group_id_len(group_id: &[u8]) -> Result<u8> {
     match u8::try_from(group_id.len()) {
-        Ok(n) if n >= 1 && usize::from(n) <= crate::group::MAX_GROUP_ID_LEN => Ok(n),
+        Ok(n) if n >= 1 && usize::from(n) <= super::MAX_GROUP_ID_LEN => Ok(n),
         _ => Err(Error::LimitExceeded),
     }
 }
@@ -51,7 +48,7 @@ pub(crate) fn read_group_id<'a>(r: &mut Reader<'a>) -> Result<&'a [u8]> {
     Ok(id)
 }
 
-pub(crate) fn encode_distribution(
+pub(super) fn encode_distribution(
     group_id: &[u8],
     chain_id: u32,
     iteration: u32,
@@ -71,7 +68,7 @@ pub(crate) fn encode_distribution(
     Ok(out.into_zeroizing())
 }
 
-pub(crate) fn parse_distribution(bytes: &[u8]) -> Result<Distribution<'_>> {
+pub(super) fn parse_distribution(bytes: &[u8]) -> Result<Distribution<'_>> {
     let mut r = Reader::new(bytes);
     check_prefix(&mut r, TYPE_SENDER_KEY_DISTRIBUTION)?;
     let group_id = read_group_id(&mut r)?;
@@ -90,26 +87,26 @@ pub(crate) fn parse_distribution(bytes: &[u8]) -> Result<Distribution<'_>> {
 }
 
 /// A parsed group message, borrowing the input.
-pub(crate) struct GroupMessage<'a> {
-    pub(crate) chain_id: u32,
-    pub(crate) iteration: u32,
+pub(super) struct GroupMessage<'a> {
+    pub(super) chain_id: u32,
+    pub(super) iteration: u32,
     /// Version, type, chain id and iteration: the AEAD associated data.
-    pub(crate) header: &'a [u8],
+    pub(super) header: &'a [u8],
     /// `ciphertext ‖ tag`.
-    pub(crate) sealed: &'a [u8],
+    pub(super) sealed: &'a [u8],
     /// Every byte the signature covers (all but the signature).
-    pub(crate) signed: &'a [u8],
-    pub(crate) signature: [u8; SIGNATURE_LEN],
+    pub(super) signed: &'a [u8],
+    pub(super) signature: [u8; SIGNATURE_LEN],
 }
 
-pub(crate) fn encode_message_header(out: &mut Vec<u8>, chain_id: u32, iteration: u32) {
+pub(super) fn encode_message_header(out: &mut Vec<u8>, chain_id: u32, iteration: u32) {
     out.push(WIRE_VERSION);
     out.push(TYPE_GROUP_MESSAGE);
     out.extend_from_slice(&chain_id.to_be_bytes());
     put_varint_u32(out, iteration);
 }
 
-pub(crate) fn parse_message(bytes: &[u8]) -> Result<GroupMessage<'_>> {
+pub(super) fn parse_message(bytes: &[u8]) -> Result<GroupMessage<'_>> {
     let signed_len = bytes
         .len()
         .checked_sub(SIGNATURE_LEN)

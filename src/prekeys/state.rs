@@ -12,13 +12,14 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
+use crate::codec::Reader;
 use crate::crypto::DhKeyPair;
 use crate::error::{Error, Result};
-use crate::keys::prekey::{OneTimePrekey, SignedPrekey};
-use crate::keys::store::{MAX_ONE_TIME_PREKEYS, PrekeyStore};
+use crate::sealed::{self, TYPE_PREKEY_STORE};
 use crate::secret::SecretBuf;
-use crate::state::{self, TYPE_PREKEY_STORE};
-use crate::wire::codec::Reader;
+
+use super::prekey::{OneTimePrekey, SignedPrekey};
+use super::prekey_store::{MAX_ONE_TIME_PREKEYS, PrekeyStore};
 
 fn put_spk(out: &mut SecretBuf, spk: &SignedPrekey) {
     out.extend_from_slice(&spk.id.to_be_bytes());
@@ -44,7 +45,7 @@ fn read_spk(r: &mut Reader<'_>) -> Result<SignedPrekey> {
 impl PrekeyStore {
     /// The plain state encoding (holds private keys; wiped on drop).
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        let mut out = state::begin(
+        let mut out = sealed::begin(
             TYPE_PREKEY_STORE,
             self.one_time.len().saturating_mul(68).saturating_add(300),
         );
@@ -70,7 +71,7 @@ impl PrekeyStore {
     /// Restores a store from its plain state encoding.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
-        state::check(&mut r, TYPE_PREKEY_STORE)?;
+        sealed::check(&mut r, TYPE_PREKEY_STORE)?;
         let next_signed_id = r.u32()?;
         let next_one_time_id = r.u32()?;
         let current = read_spk(&mut r)?;
@@ -113,11 +114,11 @@ impl PrekeyStore {
 
     /// The encrypted state encoding under the host's 32-byte key.
     pub fn seal<R: CryptoRng + ?Sized>(&self, key: &[u8; 32], rng: &mut R) -> Result<Vec<u8>> {
-        state::seal(key, rng, TYPE_PREKEY_STORE, &self.to_bytes())
+        sealed::seal(key, rng, TYPE_PREKEY_STORE, &self.to_bytes())
     }
 
     /// Restores a store from its encrypted state encoding.
     pub fn open(key: &[u8; 32], bytes: &[u8]) -> Result<Self> {
-        Self::from_bytes(&state::open(key, TYPE_PREKEY_STORE, bytes)?)
+        Self::from_bytes(&sealed::open(key, TYPE_PREKEY_STORE, bytes)?)
     }
 }

@@ -11,41 +11,41 @@
 
 use alloc::vec::Vec;
 
+use crate::codec::{Reader, put_flag, put_varint_u32};
 use crate::crypto::TAG_LEN;
 use crate::error::{Error, Result};
-use crate::keys::identity::IdentityKey;
-use crate::wire::codec::{Reader, put_flag, put_varint_u32};
+use crate::identity::IdentityKey;
 use crate::wire::{TYPE_MESSAGE, TYPE_PREKEY_MESSAGE, WIRE_VERSION};
 
 /// The Double Ratchet header: sender's ratchet key, length of its previous
 /// sending chain, index in the current one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Header {
-    pub(crate) ratchet_key: [u8; 32],
-    pub(crate) pn: u32,
-    pub(crate) n: u32,
+pub(super) struct Header {
+    pub(super) ratchet_key: [u8; 32],
+    pub(super) pn: u32,
+    pub(super) n: u32,
 }
 
 /// What an initiator's messages carry until it has heard back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Preamble {
-    pub(crate) identity: IdentityKey,
-    pub(crate) base_key: [u8; 32],
-    pub(crate) spk_id: u32,
-    pub(crate) opk_id: Option<u32>,
+pub(super) struct Preamble {
+    pub(super) identity: IdentityKey,
+    pub(super) base_key: [u8; 32],
+    pub(super) spk_id: u32,
+    pub(super) opk_id: Option<u32>,
 }
 
 /// A parsed message, borrowing the input.
-pub(crate) struct Parsed<'a> {
-    pub(crate) preamble: Option<Preamble>,
-    pub(crate) header: Header,
+pub(super) struct Parsed<'a> {
+    pub(super) preamble: Option<Preamble>,
+    pub(super) header: Header,
     /// Every byte before the ciphertext.
-    pub(crate) header_bytes: &'a [u8],
+    pub(super) header_bytes: &'a [u8],
     /// `ciphertext ‖ tag`.
-    pub(crate) sealed: &'a [u8],
+    pub(super) sealed: &'a [u8],
 }
 
-pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed<'_>> {
+pub(super) fn parse(bytes: &[u8]) -> Result<Parsed<'_>> {
     let mut r = Reader::new(bytes);
     if r.u8()? != WIRE_VERSION {
         return Err(Error::UnsupportedVersion);
@@ -88,7 +88,7 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed<'_>> {
     })
 }
 
-pub(crate) fn encode_header(out: &mut Vec<u8>, preamble: Option<&Preamble>, header: &Header) {
+pub(super) fn encode_header(out: &mut Vec<u8>, preamble: Option<&Preamble>, header: &Header) {
     out.push(WIRE_VERSION);
     match preamble {
         None => out.push(TYPE_MESSAGE),

@@ -5,15 +5,16 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 use zeroize::{Zeroize, Zeroizing};
 
+use crate::codec::Reader;
 use crate::error::Result;
-use crate::keys::identity::IdentityKeyPair;
-use crate::state::{self, TYPE_IDENTITY};
-use crate::wire::codec::Reader;
+use crate::sealed::{self, TYPE_IDENTITY};
+
+use super::IdentityKeyPair;
 
 impl IdentityKeyPair {
     /// The plain state encoding (holds the private keys; wiped on drop).
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
-        let mut out = state::begin(TYPE_IDENTITY, 66);
+        let mut out = sealed::begin(TYPE_IDENTITY, 66);
         let mut seed = self.signing_secret_bytes();
         out.extend_from_slice(&seed);
         seed.zeroize();
@@ -24,7 +25,7 @@ impl IdentityKeyPair {
     /// Restores an identity from its plain state encoding.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
-        state::check(&mut r, TYPE_IDENTITY)?;
+        sealed::check(&mut r, TYPE_IDENTITY)?;
         let mut seed: [u8; 32] = r.array()?;
         let mut dh: [u8; 32] = r.array()?;
         let fin = r.finish();
@@ -36,11 +37,11 @@ impl IdentityKeyPair {
 
     /// The encrypted state encoding under the host's 32-byte key.
     pub fn seal<R: CryptoRng + ?Sized>(&self, key: &[u8; 32], rng: &mut R) -> Result<Vec<u8>> {
-        state::seal(key, rng, TYPE_IDENTITY, &self.to_bytes())
+        sealed::seal(key, rng, TYPE_IDENTITY, &self.to_bytes())
     }
 
     /// Restores an identity from its encrypted state encoding.
     pub fn open(key: &[u8; 32], bytes: &[u8]) -> Result<Self> {
-        Self::from_bytes(&state::open(key, TYPE_IDENTITY, bytes)?)
+        Self::from_bytes(&sealed::open(key, TYPE_IDENTITY, bytes)?)
     }
 }

@@ -7,11 +7,12 @@
 
 use alloc::vec::Vec;
 
+use crate::codec::{Reader, put_flag};
 use crate::error::Result;
-use crate::keys::identity::IdentityKey;
-use crate::keys::prekey::{OneTimePrekeyPublic, SignedPrekeyPublic};
-use crate::wire::codec::{Reader, put_flag};
+use crate::identity::IdentityKey;
 use crate::wire::{TYPE_PREKEY_BUNDLE, WIRE_VERSION, check_prefix};
+
+use super::prekey::{OneTimePrekeyPublic, SignedPrekeyPublic};
 
 /// Everything an initiator needs to start a session with a device that is
 /// offline: its identity, its current signed prekey and, while the server

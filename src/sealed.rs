@@ -1,4 +1,6 @@
-//! Versioned persistence of every stateful object, plain and encrypted.
+//! The sealed-state envelope shared by every stateful object: the version
+//! and type bytes of the plain forms, and their encryption under the host's
+//! key.
 //!
 //! Plain form: `version (0x01) | object type | fields`, strict like the wire
 //! formats. It holds private keys: it is returned in a buffer that wipes
@@ -15,22 +17,15 @@
 //! keychain). Random 96-bit nonces are safe for far more than 2^32 saves
 //! under one key.
 
-pub(crate) mod group;
-pub(crate) mod identity;
-pub(crate) mod location;
-pub(crate) mod session;
-pub(crate) mod store;
-pub(crate) mod trust;
-
 use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
+use crate::codec::Reader;
 use crate::crypto::{self, AeadKey, NONCE_LEN};
 use crate::error::{Error, Result};
 use crate::secret::SecretBuf;
-use crate::wire::codec::Reader;
 
 /// Version byte of every state encoding defined by this release.
 pub const STATE_VERSION: u8 = 0x01;

@@ -1,14 +1,13 @@
-//! Wire formats: what travels through the server.
+//! The version and type bytes of the wire formats: what travels through the
+//! server.
 //!
 //! Every encoding starts with [`WIRE_VERSION`] and then a type byte that is
 //! distinct for every kind of message, so that one kind can never be parsed as
-//! another. Lengths are fixed or implied by the end of the input; nothing may
-//! trail. The byte-by-byte layouts are in `docs/PROTOCOL.md`.
-
-pub(crate) mod codec;
-pub(crate) mod group;
-pub(crate) mod location;
-pub(crate) mod message;
+//! another; the bytes are listed here, together, so that they stay distinct.
+//! Lengths are fixed or implied by the end of the input; nothing may trail.
+//! Each encoding is in its object's `wire` module (the prekey bundle's in
+//! `prekeys::bundle`, the location payload's in `location::payload`); the
+//! byte-by-byte layouts are in `docs/PROTOCOL.md`.
 
 /// Version byte of every wire encoding defined by this release.
 pub const WIRE_VERSION: u8 = 0x01;
@@ -31,7 +30,10 @@ pub const TYPE_LOCATION_DISTRIBUTION: u8 = 0x07;
 pub const TYPE_LOCATION_PAYLOAD: u8 = 0x08;
 
 /// Reads the version and type bytes and checks them against `expected_type`.
-pub(crate) fn check_prefix(r: &mut codec::Reader<'_>, expected_type: u8) -> crate::Result<()> {
+pub(crate) fn check_prefix(
+    r: &mut crate::codec::Reader<'_>,
+    expected_type: u8,
+) -> crate::Result<()> {
     let version = r.u8()?;
     if version != WIRE_VERSION {
         return Err(crate::Error::UnsupportedVersion);

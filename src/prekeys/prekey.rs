@@ -14,7 +14,7 @@ use rand_core::CryptoRng;
 
 use crate::crypto::{self, DhKeyPair};
 use crate::error::Result;
-use crate::keys::identity::{IdentityKey, IdentityKeyPair};
+use crate::identity::{IdentityKey, IdentityKeyPair};
 
 /// Signature label of a signed prekey.
 pub const LABEL_SIGNED_PREKEY: &[u8] = b"sotto v1 signed prekey";
@@ -58,15 +58,15 @@ impl SignedPrekeyPublic {
 }
 
 /// A signed prekey with its private key.
-pub(crate) struct SignedPrekey {
-    pub(crate) id: u32,
-    pub(crate) pair: DhKeyPair,
-    pub(crate) created_at: u64,
-    pub(crate) signature: [u8; 64],
+pub(super) struct SignedPrekey {
+    pub(super) id: u32,
+    pub(super) pair: DhKeyPair,
+    pub(super) created_at: u64,
+    pub(super) signature: [u8; 64],
 }
 
 impl SignedPrekey {
-    pub(crate) fn generate<R: CryptoRng + ?Sized>(
+    pub(super) fn generate<R: CryptoRng + ?Sized>(
         rng: &mut R,
         identity: &IdentityKeyPair,
         id: u32,
@@ -88,7 +88,7 @@ impl SignedPrekey {
         }
     }
 
-    pub(crate) fn public(&self) -> SignedPrekeyPublic {
+    pub(super) fn public(&self) -> SignedPrekeyPublic {
         SignedPrekeyPublic {
             id: self.id,
             public: *self.pair.public(),
@@ -108,25 +108,18 @@ pub struct OneTimePrekeyPublic {
 }
 
 /// A one-time prekey with its private key.
-pub(crate) struct OneTimePrekey {
-    pub(crate) id: u32,
+pub(super) struct OneTimePrekey {
+    pub(super) id: u32,
     /// Its private key is boxed (see `DhKeyPair`): the store's vector moves
     /// its elements as it grows and shrinks.
-    pub(crate) pair: DhKeyPair,
+    pub(super) pair: DhKeyPair,
 }
 
 impl OneTimePrekey {
-    pub(crate) fn public(&self) -> OneTimePrekeyPublic {
+    pub(super) fn public(&self) -> OneTimePrekeyPublic {
         OneTimePrekeyPublic {
             id: self.id,
             public: *self.pair.public(),
         }
     }
-}
-
-/// The keys of a verified bundle that X3DH needs.
-pub(crate) struct PrekeyBundleParts<'a> {
-    pub(crate) identity: &'a IdentityKey,
-    pub(crate) spk: &'a [u8; 32],
-    pub(crate) opk: Option<&'a [u8; 32]>,
 }

@@ -17,9 +17,15 @@ use rand_core::CryptoRng;
 
 use crate::crypto::{self, DhKeyPair};
 use crate::error::Result;
-use crate::keys::identity::{IdentityKey, IdentityKeyPair};
-use crate::keys::prekey::PrekeyBundleParts;
+use crate::identity::{IdentityKey, IdentityKeyPair};
 use crate::secret::Secret32;
+
+/// The keys of a verified bundle that X3DH needs.
+pub(super) struct PrekeyBundleParts<'a> {
+    pub(super) identity: &'a IdentityKey,
+    pub(super) spk: &'a [u8; 32],
+    pub(super) opk: Option<&'a [u8; 32]>,
+}
 
 /// HKDF info of the X3DH shared secret.
 pub const LABEL_X3DH: &[u8] = b"sotto v1 x3dh";
@@ -27,7 +33,7 @@ pub const LABEL_X3DH: &[u8] = b"sotto v1 x3dh";
 pub const LABEL_SESSION_AD: &[u8] = b"sotto v1 session ad";
 
 /// `AD = SHA-256(label ‖ IK_initiator ‖ IK_responder)`.
-pub(crate) fn session_ad(initiator: &IdentityKey, responder: &IdentityKey) -> [u8; 32] {
+pub(super) fn session_ad(initiator: &IdentityKey, responder: &IdentityKey) -> [u8; 32] {
     crypto::sha256(&[
         LABEL_SESSION_AD,
         &initiator.to_bytes(),
@@ -48,7 +54,7 @@ fn kdf(dhs: &[&Secret32]) -> Result<Secret32> {
 }
 
 /// The initiator's side: the shared secret and the ephemeral (base) key.
-pub(crate) fn initiate<R: CryptoRng + ?Sized>(
+pub(super) fn initiate<R: CryptoRng + ?Sized>(
     rng: &mut R,
     identity: &IdentityKeyPair,
     bundle: &PrekeyBundleParts<'_>,
@@ -68,7 +74,7 @@ pub(crate) fn initiate<R: CryptoRng + ?Sized>(
 }
 
 /// The responder's side, from its private prekeys and the initiator's keys.
-pub(crate) fn respond(
+pub(super) fn respond(
     identity: &IdentityKeyPair,
     spk: &DhKeyPair,
     opk: Option<&DhKeyPair>,

@@ -1,0 +1,198 @@
+//! A 1:1 session: X3DH setup followed by the Double Ratchet.
+//!
+//! Initialisation (Double Ratchet spec §3.3, with our deferral of §6.5):
+//!
+//! ```text
+//! initiator: DHs = GEN; DHr = SPK_B; (RK, CKs) = KDF_RK(SK, DH(DHs, SPK_B))
+//! responder: DHs = SPK_B; RK = SK; no sending chain until it has received
+//! ```
+//!
+//! On a message with a new ratchet key the receiver performs only the
+//! receiving half of the DH ratchet; the sending half (new `DHs`,
+//! `KDF_RK(RK, DH(DHs, DHr))`) runs at the next encrypt. Decryption therefore
+//! needs no randomness and its cost is at most one DH.
+//!
+//! Decrypt is transactional: every derivation happens on copies, and the
+//! session changes only after the AEAD tag has verified.
+
+mod accept;
+mod decrypt;
+mod encrypt;
+mod ratchet;
+mod receiving;
+mod skipped;
+mod state;
+mod wire;
+mod x3dh;
+
+pub use accept::Accepted;
+pub use ratchet::{LABEL_MESSAGE_KEYS, LABEL_RATCHET, MAX_OLD_CHAINS, MAX_SKIP, MAX_SKIPPED_KEYS};
+pub use wire::{MessageKind, PrekeyMessageInfo, inspect_prekey_message, message_kind};
+pub use x3dh::{LABEL_SESSION_AD, LABEL_X3DH};
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+
+use rand_core::CryptoRng;
+
+use crate::chain::Chain;
+use crate::crypto::DhKeyPair;
+use crate::error::{Error, Result};
+use crate::identity::{IdentityKey, IdentityKeyPair};
+use crate::prekeys::{PrekeyBundle, PrekeySecrets};
+use crate::secret::Secret32;
+use ratchet::kdf_rk;
+use receiving::ReceiverChain;
+use skipped::SkippedKeys;
+use wire::{Parsed, Preamble};
+use x3dh::PrekeyBundleParts;
+
+/// Largest header a message can have (prekey preamble, two 5-byte varints).
+const MAX_HEADER_LEN: usize = 2 + 64 + 32 + 4 + 1 + 4 + 32 + 5 + 5;
+
+/// An end-to-end encrypted conversation with one remote device.
+///
+/// Create one with [`Session::initiate`] (from the peer's prekey bundle) or
+/// [`crate::PrekeyStore::accept`] (from the peer's first message). Not
+/// `Clone`: two copies of a session would reuse message keys. Persist it with
+/// [`Session::to_bytes`] or [`Session::seal`] after every encrypt and decrypt.
+pub struct Session {
+    ad: [u8; 32],
+    remote_identity: IdentityKey,
+    /// Boxed, like every long-lived secret: moving the session (into a
+    /// collection that grows, say) moves a pointer, never a key.
+    root: Box<Secret32>,
+    dhs: DhKeyPair,
+    dhr: Option<[u8; 32]>,
+    sending: Option<Chain>,
+    prev_sending_len: u32,
+    receiving: Option<ReceiverChain>,
+    old_chains: Vec<ReceiverChain>,
+    skipped: SkippedKeys,
+    pending: Option<Preamble>,
+    their_base_key: Option<[u8; 32]>,
+}
+
+impl core::fmt::Debug for Session {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Session")
+            .field("remote_identity", &self.remote_identity)
+            .field("awaiting_reply", &self.pending.is_some())
+            .field("skipped_keys", &self.skipped.len())
+            .field("old_chains", &self.old_chains.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Session {
+    /// Starts a session as the initiator from a responder's prekey bundle.
+    ///
+    /// Verifies the signed prekey's signature (strict Ed25519) and that every
+    /// DH output is contributory. The session's messages are prekey messages
+    /// until the first reply decrypts.
+    pub fn initiate<R: CryptoRng + ?Sized>(
+        rng: &mut R,
+        identity: &IdentityKeyPair,
+        bundle: &PrekeyBundle,
+    ) -> Result<Session> {
+        bundle.verify()?;
+        let parts = PrekeyBundleParts {
+            identity: &bundle.identity,
+            spk: &bundle.signed_prekey.public,
+            opk: bundle.one_time_prekey.as_ref().map(|o| &o.public),
+        };
+        let (sk, base_key) = x3dh::initiate(rng, identity, &parts)?;
+        let dhs = DhKeyPair::generate(rng);
+        let dh = dhs.agree(&bundle.signed_prekey.public)?;
+        let (root, ck) = kdf_rk(&sk, &dh);
+        Ok(Session {
+            ad: x3dh::session_ad(identity.public_key(), &bundle.identity),
+            remote_identity: bundle.identity,
+            root: Box::new(root),
+            dhs,
+            dhr: Some(bundle.signed_prekey.public),
+            sending: Some(Chain::new(ck, 0)),
+            prev_sending_len: 0,
+            receiving: None,
+            old_chains: Vec::new(),
+            skipped: SkippedKeys::default(),
+            pending: Some(Preamble {
+                identity: *identity.public_key(),
+                base_key,
+                spk_id: bundle.signed_prekey.id,
+                opk_id: bundle.one_time_prekey.map(|o| o.id),
+            }),
+            their_base_key: None,
+        })
+    }
+
+    /// The responder's side: runs X3DH with the prekeys the message named
+    /// (looked up in the responder's prekey store) and decrypts the first
+    /// message. Returns the session and the plaintext; on any error nothing
+    /// is kept.
+    fn respond(
+        identity: &IdentityKeyPair,
+        prekeys: &PrekeySecrets<'_>,
+        message: &Parsed<'_>,
+    ) -> Result<(Session, Vec<u8>)> {
+        let pre = message.preamble.as_ref().ok_or(Error::WrongType)?;
+        let sk = x3dh::respond(
+            identity,
+            prekeys.signed,
+            prekeys.one_time,
+            &pre.identity,
+            &pre.base_key,
+        )?;
+        let mut session = Session {
+            ad: x3dh::session_ad(&pre.identity, identity.public_key()),
+            remote_identity: pre.identity,
+            root: Box::new(sk),
+            dhs: prekeys.signed.duplicate(),
+            dhr: None,
+            sending: None,
+            prev_sending_len: 0,
+            receiving: None,
+            old_chains: Vec::new(),
+            skipped: SkippedKeys::default(),
+            pending: None,
+            their_base_key: Some(pre.base_key),
+        };
+        let plaintext = session.decrypt_parsed(message)?;
+        Ok((session, plaintext))
+    }
+
+    /// The remote device's identity.
+    pub fn remote_identity(&self) -> &IdentityKey {
+        &self.remote_identity
+    }
+
+    /// True while this (initiator) session has not yet decrypted a reply, so
+    /// that its messages still carry the session-setup preamble.
+    pub fn is_awaiting_reply(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Number of skipped message keys currently stored.
+    pub fn skipped_key_count(&self) -> usize {
+        self.skipped.len()
+    }
+
+    /// Number of earlier receiving chains kept open for late messages.
+    pub fn old_chain_count(&self) -> usize {
+        self.old_chains.len()
+    }
+}
+
+/// `AD ‖ header_bytes` in a stack buffer.
+fn fill_ad<'a>(
+    buf: &'a mut [u8; 32 + MAX_HEADER_LEN],
+    ad: &[u8; 32],
+    header: &[u8],
+) -> Result<&'a [u8]> {
+    let total = header.len().checked_add(32).ok_or(Error::Malformed)?;
+    let out = buf.get_mut(..total).ok_or(Error::Malformed)?;
+    let (a, b) = out.split_at_mut(32);
+    a.copy_from_slice(ad);
+    b.copy_from_slice(header);
+    Ok(out)
+}
