@@ -201,7 +201,8 @@ typedef struct sotto_group sotto_group;
 // Thread safety: may move between threads; use from one thread at a time.
 typedef struct sotto_identity sotto_identity;
 
-// The sender's side of a live-location share. Wiped when freed.
+// The sender's side of a live-location share. Wiped when freed; freeing
+// it stops the share.
 //
 // Thread safety: may move between threads; use from one thread at a time.
 typedef struct sotto_location_share sotto_location_share;
@@ -328,6 +329,538 @@ sotto_status sotto_last_error_message(char *out, size_t out_len, size_t *needed)
 // (or one that is `{NULL, 0}`), not modified by the caller.
 void sotto_buffer_free(struct sotto_buffer *buffer);
 
+// The plain state encoding of an identity (holds private keys: store it only
+// sealed).
+//
+// # Safety
+//
+// `identity` is NULL or live; `out` is NULL or writable.
+sotto_status sotto_identity_export(const struct sotto_identity *identity, struct sotto_buffer *out);
+
+// Restores an identity from its plain state encoding.
+//
+// # Safety
+//
+// `data` is NULL or has `len` readable bytes; `out` is NULL or writable.
+sotto_status sotto_identity_import(const uint8_t *data, size_t len, struct sotto_identity **out);
+
+// The state encoding of an identity encrypted under the host's 32-byte key.
+//
+// # Safety
+//
+// `identity` is NULL or live; `key` is NULL or 32 readable bytes; `out` is
+// NULL or writable.
+sotto_status sotto_identity_seal(const struct sotto_identity *identity,
+                                 const uint8_t *key,
+                                 struct sotto_buffer *out);
+
+// Restores an identity from its encrypted state encoding.
+//
+// # Safety
+//
+// `key` is NULL or 32 readable bytes; `data` is NULL or has `len` readable
+// bytes; `out` is NULL or writable.
+sotto_status sotto_identity_open(const uint8_t *key,
+                                 const uint8_t *data,
+                                 size_t len,
+                                 struct sotto_identity **out);
+
+// Frees an identity (wiping its keys) and sets `*identity` to NULL.
+//
+// # Safety
+//
+// `identity` is NULL or points to NULL or a live handle.
+void sotto_identity_free(struct sotto_identity **identity);
+
+#if defined(SOTTO_STORE)
+// Saves an identity under `name` (`name_len` bytes; the identity, prekey store
+// and trust store by convention under the empty name), replacing the one saved
+// there before, in one committed transaction.
+//
+// # Safety
+//
+// `store` and `object` are NULL or live; `name` is NULL (with `name_len` 0) or
+// has `name_len` readable bytes.
+sotto_status sotto_store_save_identity(struct sotto_store *store,
+                                       const uint8_t *name,
+                                       size_t name_len,
+                                       const struct sotto_identity *object);
+#endif
+
+#if defined(SOTTO_STORE)
+// Loads an identity saved under `name` into a new handle; none is
+// `SOTTO_STATUS_NOT_FOUND`.
+//
+// # Safety
+//
+// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
+// `name_len` readable bytes; `out` is NULL or writable.
+sotto_status sotto_store_load_identity(const struct sotto_store *store,
+                                       const uint8_t *name,
+                                       size_t name_len,
+                                       struct sotto_identity **out);
+#endif
+
+// The plain state encoding of a prekey store (holds private keys: store it
+// only sealed).
+//
+// # Safety
+//
+// `store` is NULL or live; `out` is NULL or writable.
+sotto_status sotto_prekey_store_export(const struct sotto_prekey_store *store,
+                                       struct sotto_buffer *out);
+
+// Restores a prekey store from its plain state encoding.
+//
+// # Safety
+//
+// `data` is NULL or has `len` readable bytes; `out` is NULL or writable.
+sotto_status sotto_prekey_store_import(const uint8_t *data,
+                                       size_t len,
+                                       struct sotto_prekey_store **out);
+
+// The state encoding of a prekey store encrypted under the host's 32-byte key.
+//
+// # Safety
+//
+// `store` is NULL or live; `key` is NULL or 32 readable bytes; `out` is NULL
+// or writable.
+sotto_status sotto_prekey_store_seal(const struct sotto_prekey_store *store,
+                                     const uint8_t *key,
+                                     struct sotto_buffer *out);
+
+// Restores a prekey store from its encrypted state encoding.
+//
+// # Safety
+//
+// `key` is NULL or 32 readable bytes; `data` is NULL or has `len` readable
+// bytes; `out` is NULL or writable.
+sotto_status sotto_prekey_store_open(const uint8_t *key,
+                                     const uint8_t *data,
+                                     size_t len,
+                                     struct sotto_prekey_store **out);
+
+// Frees a prekey store (wiping its keys) and sets `*store` to NULL.
+//
+// # Safety
+//
+// `store` is NULL or points to NULL or a live handle.
+void sotto_prekey_store_free(struct sotto_prekey_store **store);
+
+#if defined(SOTTO_STORE)
+// Saves a prekey store under `name` (`name_len` bytes; the identity, prekey
+// store and trust store by convention under the empty name), replacing the one
+// saved there before, in one committed transaction.
+//
+// # Safety
+//
+// `store` and `object` are NULL or live; `name` is NULL (with `name_len` 0) or
+// has `name_len` readable bytes.
+sotto_status sotto_store_save_prekey_store(struct sotto_store *store,
+                                           const uint8_t *name,
+                                           size_t name_len,
+                                           const struct sotto_prekey_store *object);
+#endif
+
+#if defined(SOTTO_STORE)
+// Loads a prekey store saved under `name` into a new handle; none is
+// `SOTTO_STATUS_NOT_FOUND`.
+//
+// # Safety
+//
+// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
+// `name_len` readable bytes; `out` is NULL or writable.
+sotto_status sotto_store_load_prekey_store(const struct sotto_store *store,
+                                           const uint8_t *name,
+                                           size_t name_len,
+                                           struct sotto_prekey_store **out);
+#endif
+
+// The plain state encoding of a trust store (holds the contact list: store it
+// only sealed).
+//
+// # Safety
+//
+// `store` is NULL or live; `out` is NULL or writable.
+sotto_status sotto_trust_store_export(const struct sotto_trust_store *store,
+                                      struct sotto_buffer *out);
+
+// Restores a trust store from its plain state encoding.
+//
+// # Safety
+//
+// `data` is NULL or has `len` readable bytes; `out` is NULL or writable.
+sotto_status sotto_trust_store_import(const uint8_t *data,
+                                      size_t len,
+                                      struct sotto_trust_store **out);
+
+// The state encoding of a trust store encrypted under the host's 32-byte key.
+//
+// # Safety
+//
+// `store` is NULL or live; `key` is NULL or 32 readable bytes; `out` is NULL
+// or writable.
+sotto_status sotto_trust_store_seal(const struct sotto_trust_store *store,
+                                    const uint8_t *key,
+                                    struct sotto_buffer *out);
+
+// Restores a trust store from its encrypted state encoding.
+//
+// # Safety
+//
+// `key` is NULL or 32 readable bytes; `data` is NULL or has `len` readable
+// bytes; `out` is NULL or writable.
+sotto_status sotto_trust_store_open(const uint8_t *key,
+                                    const uint8_t *data,
+                                    size_t len,
+                                    struct sotto_trust_store **out);
+
+// Frees a trust store and sets `*store` to NULL.
+//
+// # Safety
+//
+// `store` is NULL or points to NULL or a live handle.
+void sotto_trust_store_free(struct sotto_trust_store **store);
+
+#if defined(SOTTO_STORE)
+// Saves a trust store under `name` (`name_len` bytes; the identity, prekey
+// store and trust store by convention under the empty name), replacing the one
+// saved there before, in one committed transaction.
+//
+// # Safety
+//
+// `store` and `object` are NULL or live; `name` is NULL (with `name_len` 0) or
+// has `name_len` readable bytes.
+sotto_status sotto_store_save_trust_store(struct sotto_store *store,
+                                          const uint8_t *name,
+                                          size_t name_len,
+                                          const struct sotto_trust_store *object);
+#endif
+
+#if defined(SOTTO_STORE)
+// Loads a trust store saved under `name` into a new handle; none is
+// `SOTTO_STATUS_NOT_FOUND`.
+//
+// # Safety
+//
+// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
+// `name_len` readable bytes; `out` is NULL or writable.
+sotto_status sotto_store_load_trust_store(const struct sotto_store *store,
+                                          const uint8_t *name,
+                                          size_t name_len,
+                                          struct sotto_trust_store **out);
+#endif
+
+// The plain state encoding of a session (holds keys: store it only sealed).
+//
+// # Safety
+//
+// `session` is NULL or live; `out` is NULL or writable.
+sotto_status sotto_session_export(const struct sotto_session *session, struct sotto_buffer *out);
+
+// Restores a session from its plain state encoding.
+//
+// # Safety
+//
+// `data` is NULL or has `len` readable bytes; `out` is NULL or writable.
+sotto_status sotto_session_import(const uint8_t *data, size_t len, struct sotto_session **out);
+
+// The state encoding of a session encrypted under the host's 32-byte key.
+//
+// # Safety
+//
+// `session` is NULL or live; `key` is NULL or 32 readable bytes; `out` is NULL
+// or writable.
+sotto_status sotto_session_seal(const struct sotto_session *session,
+                                const uint8_t *key,
+                                struct sotto_buffer *out);
+
+// Restores a session from its encrypted state encoding.
+//
+// # Safety
+//
+// `key` is NULL or 32 readable bytes; `data` is NULL or has `len` readable
+// bytes; `out` is NULL or writable.
+sotto_status sotto_session_open(const uint8_t *key,
+                                const uint8_t *data,
+                                size_t len,
+                                struct sotto_session **out);
+
+// Frees a session (wiping its keys) and sets `*session` to NULL.
+//
+// # Safety
+//
+// `session` is NULL or points to NULL or a live handle.
+void sotto_session_free(struct sotto_session **session);
+
+#if defined(SOTTO_STORE)
+// Saves a session under `name` (`name_len` bytes; the identity, prekey store
+// and trust store by convention under the empty name), replacing the one saved
+// there before, in one committed transaction.
+//
+// # Safety
+//
+// `store` and `object` are NULL or live; `name` is NULL (with `name_len` 0) or
+// has `name_len` readable bytes.
+sotto_status sotto_store_save_session(struct sotto_store *store,
+                                      const uint8_t *name,
+                                      size_t name_len,
+                                      const struct sotto_session *object);
+#endif
+
+#if defined(SOTTO_STORE)
+// Loads a session saved under `name` into a new handle; none is
+// `SOTTO_STATUS_NOT_FOUND`.
+//
+// # Safety
+//
+// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
+// `name_len` readable bytes; `out` is NULL or writable.
+sotto_status sotto_store_load_session(const struct sotto_store *store,
+                                      const uint8_t *name,
+                                      size_t name_len,
+                                      struct sotto_session **out);
+#endif
+
+// The plain state encoding of a group (holds keys: store it only sealed).
+//
+// # Safety
+//
+// `group` is NULL or live; `out` is NULL or writable.
+sotto_status sotto_group_export(const struct sotto_group *group, struct sotto_buffer *out);
+
+// Restores a group from its plain state encoding.
+//
+// # Safety
+//
+// `data` is NULL or has `len` readable bytes; `out` is NULL or writable.
+sotto_status sotto_group_import(const uint8_t *data, size_t len, struct sotto_group **out);
+
+// The state encoding of a group encrypted under the host's 32-byte key.
+//
+// # Safety
+//
+// `group` is NULL or live; `key` is NULL or 32 readable bytes; `out` is NULL
+// or writable.
+sotto_status sotto_group_seal(const struct sotto_group *group,
+                              const uint8_t *key,
+                              struct sotto_buffer *out);
+
+// Restores a group from its encrypted state encoding.
+//
+// # Safety
+//
+// `key` is NULL or 32 readable bytes; `data` is NULL or has `len` readable
+// bytes; `out` is NULL or writable.
+sotto_status sotto_group_open(const uint8_t *key,
+                              const uint8_t *data,
+                              size_t len,
+                              struct sotto_group **out);
+
+// Frees a group (wiping its keys) and sets `*group` to NULL.
+//
+// # Safety
+//
+// `group` is NULL or points to NULL or a live handle.
+void sotto_group_free(struct sotto_group **group);
+
+#if defined(SOTTO_STORE)
+// Saves a group under `name` (`name_len` bytes; the identity, prekey store and
+// trust store by convention under the empty name), replacing the one saved
+// there before, in one committed transaction.
+//
+// # Safety
+//
+// `store` and `object` are NULL or live; `name` is NULL (with `name_len` 0) or
+// has `name_len` readable bytes.
+sotto_status sotto_store_save_group(struct sotto_store *store,
+                                    const uint8_t *name,
+                                    size_t name_len,
+                                    const struct sotto_group *object);
+#endif
+
+#if defined(SOTTO_STORE)
+// Loads a group saved under `name` into a new handle; none is
+// `SOTTO_STATUS_NOT_FOUND`.
+//
+// # Safety
+//
+// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
+// `name_len` readable bytes; `out` is NULL or writable.
+sotto_status sotto_store_load_group(const struct sotto_store *store,
+                                    const uint8_t *name,
+                                    size_t name_len,
+                                    struct sotto_group **out);
+#endif
+
+// The plain state encoding of a location share (holds keys: store it only
+// sealed).
+//
+// # Safety
+//
+// `share` is NULL or live; `out` is NULL or writable.
+sotto_status sotto_location_share_export(const struct sotto_location_share *share,
+                                         struct sotto_buffer *out);
+
+// Restores a location share from its plain state encoding.
+//
+// # Safety
+//
+// `data` is NULL or has `len` readable bytes; `out` is NULL or writable.
+sotto_status sotto_location_share_import(const uint8_t *data,
+                                         size_t len,
+                                         struct sotto_location_share **out);
+
+// The state encoding of a location share encrypted under the host's 32-byte
+// key.
+//
+// # Safety
+//
+// `share` is NULL or live; `key` is NULL or 32 readable bytes; `out` is NULL
+// or writable.
+sotto_status sotto_location_share_seal(const struct sotto_location_share *share,
+                                       const uint8_t *key,
+                                       struct sotto_buffer *out);
+
+// Restores a location share from its encrypted state encoding.
+//
+// # Safety
+//
+// `key` is NULL or 32 readable bytes; `data` is NULL or has `len` readable
+// bytes; `out` is NULL or writable.
+sotto_status sotto_location_share_open(const uint8_t *key,
+                                       const uint8_t *data,
+                                       size_t len,
+                                       struct sotto_location_share **out);
+
+// Frees a location share (wiping its keys) and sets `*share` to NULL.
+//
+// # Safety
+//
+// `share` is NULL or points to NULL or a live handle.
+void sotto_location_share_free(struct sotto_location_share **share);
+
+#if defined(SOTTO_STORE)
+// Saves a location share under `name` (`name_len` bytes; the identity, prekey
+// store and trust store by convention under the empty name), replacing the one
+// saved there before, in one committed transaction.
+//
+// # Safety
+//
+// `store` and `object` are NULL or live; `name` is NULL (with `name_len` 0) or
+// has `name_len` readable bytes.
+sotto_status sotto_store_save_location_share(struct sotto_store *store,
+                                             const uint8_t *name,
+                                             size_t name_len,
+                                             const struct sotto_location_share *object);
+#endif
+
+#if defined(SOTTO_STORE)
+// Loads a location share saved under `name` into a new handle; none is
+// `SOTTO_STATUS_NOT_FOUND`.
+//
+// # Safety
+//
+// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
+// `name_len` readable bytes; `out` is NULL or writable.
+sotto_status sotto_store_load_location_share(const struct sotto_store *store,
+                                             const uint8_t *name,
+                                             size_t name_len,
+                                             struct sotto_location_share **out);
+#endif
+
+// The plain state encoding of a location viewer (holds keys: store it only
+// sealed).
+//
+// # Safety
+//
+// `viewer` is NULL or live; `out` is NULL or writable.
+sotto_status sotto_location_viewer_export(const struct sotto_location_viewer *viewer,
+                                          struct sotto_buffer *out);
+
+// Restores a location viewer from its plain state encoding.
+//
+// # Safety
+//
+// `data` is NULL or has `len` readable bytes; `out` is NULL or writable.
+sotto_status sotto_location_viewer_import(const uint8_t *data,
+                                          size_t len,
+                                          struct sotto_location_viewer **out);
+
+// The state encoding of a location viewer encrypted under the host's 32-byte
+// key.
+//
+// # Safety
+//
+// `viewer` is NULL or live; `key` is NULL or 32 readable bytes; `out` is NULL
+// or writable.
+sotto_status sotto_location_viewer_seal(const struct sotto_location_viewer *viewer,
+                                        const uint8_t *key,
+                                        struct sotto_buffer *out);
+
+// Restores a location viewer from its encrypted state encoding.
+//
+// # Safety
+//
+// `key` is NULL or 32 readable bytes; `data` is NULL or has `len` readable
+// bytes; `out` is NULL or writable.
+sotto_status sotto_location_viewer_open(const uint8_t *key,
+                                        const uint8_t *data,
+                                        size_t len,
+                                        struct sotto_location_viewer **out);
+
+// Frees a location viewer (wiping its keys) and sets `*viewer` to NULL.
+//
+// # Safety
+//
+// `viewer` is NULL or points to NULL or a live handle.
+void sotto_location_viewer_free(struct sotto_location_viewer **viewer);
+
+#if defined(SOTTO_STORE)
+// Saves a location viewer under `name` (`name_len` bytes; the identity, prekey
+// store and trust store by convention under the empty name), replacing the one
+// saved there before, in one committed transaction.
+//
+// # Safety
+//
+// `store` and `object` are NULL or live; `name` is NULL (with `name_len` 0) or
+// has `name_len` readable bytes.
+sotto_status sotto_store_save_location_viewer(struct sotto_store *store,
+                                              const uint8_t *name,
+                                              size_t name_len,
+                                              const struct sotto_location_viewer *object);
+#endif
+
+#if defined(SOTTO_STORE)
+// Loads a location viewer saved under `name` into a new handle; none is
+// `SOTTO_STATUS_NOT_FOUND`.
+//
+// # Safety
+//
+// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
+// `name_len` readable bytes; `out` is NULL or writable.
+sotto_status sotto_store_load_location_viewer(const struct sotto_store *store,
+                                              const uint8_t *name,
+                                              size_t name_len,
+                                              struct sotto_location_viewer **out);
+#endif
+
+// Frees a security code and sets `*code` to NULL.
+//
+// # Safety
+//
+// `code` is NULL or points to NULL or a live handle.
+void sotto_security_code_free(struct sotto_security_code **code);
+
+#if defined(SOTTO_STORE)
+// Frees a store and sets `*store` to NULL.
+//
+// # Safety
+//
+// `store` is NULL or points to NULL or a live handle.
+void sotto_store_free(struct sotto_store **store);
+#endif
+
 // Creates a group with a fresh sender key. `members` holds `member_count`
 // concatenated 64-byte identities (the other members).
 //
@@ -406,48 +939,6 @@ sotto_status sotto_group_remove_member(struct sotto_group *group,
                                        const uint8_t *member,
                                        struct sotto_buffer *out);
 
-// The plain state encoding (holds keys: store it only sealed).
-//
-// # Safety
-//
-// `group` is NULL or live; `out` is NULL or writable.
-sotto_status sotto_group_export(const struct sotto_group *group, struct sotto_buffer *out);
-
-// Restores a group from its plain state encoding.
-//
-// # Safety
-//
-// `data` is NULL or has `len` readable bytes; `out` is NULL or writable.
-sotto_status sotto_group_import(const uint8_t *data, size_t len, struct sotto_group **out);
-
-// The state encoding encrypted under the host's 32-byte key.
-//
-// # Safety
-//
-// `group` is NULL or live; `key` is NULL or 32 readable bytes; `out` is
-// NULL or writable.
-sotto_status sotto_group_seal(const struct sotto_group *group,
-                              const uint8_t *key,
-                              struct sotto_buffer *out);
-
-// Restores a group from its encrypted state encoding.
-//
-// # Safety
-//
-// `key` is NULL or 32 readable bytes; `data` is NULL or has `len` readable
-// bytes; `out` is NULL or writable.
-sotto_status sotto_group_open(const uint8_t *key,
-                              const uint8_t *data,
-                              size_t len,
-                              struct sotto_group **out);
-
-// Frees a group (wiping its keys) and sets `*group` to NULL.
-//
-// # Safety
-//
-// `group` is NULL or points to NULL or a live handle.
-void sotto_group_free(struct sotto_group **group);
-
 // Generates a new identity.
 //
 // # Safety
@@ -463,48 +954,6 @@ sotto_status sotto_identity_generate(struct sotto_identity **out);
 sotto_status sotto_identity_public_key(const struct sotto_identity *identity,
                                        uint8_t *out,
                                        size_t out_len);
-
-// The plain state encoding (holds private keys: store it only sealed).
-//
-// # Safety
-//
-// `identity` is NULL or live; `out` is NULL or writable.
-sotto_status sotto_identity_export(const struct sotto_identity *identity, struct sotto_buffer *out);
-
-// Restores an identity from its plain state encoding.
-//
-// # Safety
-//
-// `data` is NULL or has `len` readable bytes; `out` is NULL or writable.
-sotto_status sotto_identity_import(const uint8_t *data, size_t len, struct sotto_identity **out);
-
-// The state encoding encrypted under the host's 32-byte key.
-//
-// # Safety
-//
-// `identity` is NULL or live; `key` is NULL or 32 readable bytes; `out` is
-// NULL or writable.
-sotto_status sotto_identity_seal(const struct sotto_identity *identity,
-                                 const uint8_t *key,
-                                 struct sotto_buffer *out);
-
-// Restores an identity from its encrypted state encoding.
-//
-// # Safety
-//
-// `key` is NULL or 32 readable bytes; `data` is NULL or has `len` readable
-// bytes; `out` is NULL or writable.
-sotto_status sotto_identity_open(const uint8_t *key,
-                                 const uint8_t *data,
-                                 size_t len,
-                                 struct sotto_identity **out);
-
-// Frees an identity (wiping its keys) and sets `*identity` to NULL.
-//
-// # Safety
-//
-// `identity` is NULL or points to NULL or a live handle.
-void sotto_identity_free(struct sotto_identity **identity);
 
 // Encodes a fix (48 bytes into `out`, `out_len` ≥ 48) for a one-shot
 // location inside a 1:1 or group message.
@@ -615,96 +1064,6 @@ sotto_status sotto_location_viewer_decrypt(struct sotto_location_viewer *viewer,
                                            uint64_t now,
                                            struct sotto_location *out);
 
-// The plain state encoding of a share (holds keys: store it only sealed).
-//
-// # Safety
-//
-// `share` is NULL or live; `out` is NULL or writable.
-sotto_status sotto_location_share_export(const struct sotto_location_share *share,
-                                         struct sotto_buffer *out);
-
-// Restores a share from its plain state encoding.
-//
-// # Safety
-//
-// `data` is NULL or has `len` readable bytes; `out` is NULL or writable.
-sotto_status sotto_location_share_import(const uint8_t *data,
-                                         size_t len,
-                                         struct sotto_location_share **out);
-
-// A share's state encrypted under the host's 32-byte key.
-//
-// # Safety
-//
-// `share` is NULL or live; `key` is NULL or 32 readable bytes; `out` is
-// NULL or writable.
-sotto_status sotto_location_share_seal(const struct sotto_location_share *share,
-                                       const uint8_t *key,
-                                       struct sotto_buffer *out);
-
-// Restores a share from its encrypted state encoding.
-//
-// # Safety
-//
-// `key` is NULL or 32 readable bytes; `data` is NULL or has `len` readable
-// bytes; `out` is NULL or writable.
-sotto_status sotto_location_share_open(const uint8_t *key,
-                                       const uint8_t *data,
-                                       size_t len,
-                                       struct sotto_location_share **out);
-
-// Frees a share (wiping its keys) and sets `*share` to NULL; this stops it.
-//
-// # Safety
-//
-// `share` is NULL or points to NULL or a live handle.
-void sotto_location_share_free(struct sotto_location_share **share);
-
-// The plain state encoding of a viewer (holds keys: store it only sealed).
-//
-// # Safety
-//
-// `viewer` is NULL or live; `out` is NULL or writable.
-sotto_status sotto_location_viewer_export(const struct sotto_location_viewer *viewer,
-                                          struct sotto_buffer *out);
-
-// Restores a viewer from its plain state encoding.
-//
-// # Safety
-//
-// `data` is NULL or has `len` readable bytes; `out` is NULL or writable.
-sotto_status sotto_location_viewer_import(const uint8_t *data,
-                                          size_t len,
-                                          struct sotto_location_viewer **out);
-
-// A viewer's state encrypted under the host's 32-byte key.
-//
-// # Safety
-//
-// `viewer` is NULL or live; `key` is NULL or 32 readable bytes; `out` is
-// NULL or writable.
-sotto_status sotto_location_viewer_seal(const struct sotto_location_viewer *viewer,
-                                        const uint8_t *key,
-                                        struct sotto_buffer *out);
-
-// Restores a viewer from its encrypted state encoding.
-//
-// # Safety
-//
-// `key` is NULL or 32 readable bytes; `data` is NULL or has `len` readable
-// bytes; `out` is NULL or writable.
-sotto_status sotto_location_viewer_open(const uint8_t *key,
-                                        const uint8_t *data,
-                                        size_t len,
-                                        struct sotto_location_viewer **out);
-
-// Frees a viewer (wiping its keys) and sets `*viewer` to NULL.
-//
-// # Safety
-//
-// `viewer` is NULL or points to NULL or a live handle.
-void sotto_location_viewer_free(struct sotto_location_viewer **viewer);
-
 // Creates a prekey store with a fresh signed prekey signed by `identity`.
 //
 // # Safety
@@ -767,51 +1126,6 @@ sotto_status sotto_prekey_store_accept(struct sotto_prekey_store *store,
                                        uint64_t now,
                                        struct sotto_session **session_out,
                                        struct sotto_buffer *plaintext_out);
-
-// The plain state encoding (holds private keys: store it only sealed).
-//
-// # Safety
-//
-// `store` is NULL or live; `out` is NULL or writable.
-sotto_status sotto_prekey_store_export(const struct sotto_prekey_store *store,
-                                       struct sotto_buffer *out);
-
-// Restores a prekey store from its plain state encoding.
-//
-// # Safety
-//
-// `data` is NULL or has `len` readable bytes; `out` is NULL or writable.
-sotto_status sotto_prekey_store_import(const uint8_t *data,
-                                       size_t len,
-                                       struct sotto_prekey_store **out);
-
-// The state encoding encrypted under the host's 32-byte key.
-//
-// # Safety
-//
-// `store` is NULL or live; `key` is NULL or 32 readable bytes; `out` is
-// NULL or writable.
-sotto_status sotto_prekey_store_seal(const struct sotto_prekey_store *store,
-                                     const uint8_t *key,
-                                     struct sotto_buffer *out);
-
-// Restores a prekey store from its encrypted state encoding.
-//
-// # Safety
-//
-// `key` is NULL or 32 readable bytes; `data` is NULL or has `len` readable
-// bytes; `out` is NULL or writable.
-sotto_status sotto_prekey_store_open(const uint8_t *key,
-                                     const uint8_t *data,
-                                     size_t len,
-                                     struct sotto_prekey_store **out);
-
-// Frees a prekey store (wiping its keys) and sets `*store` to NULL.
-//
-// # Safety
-//
-// `store` is NULL or points to NULL or a live handle.
-void sotto_prekey_store_free(struct sotto_prekey_store **store);
 
 // Starts a session from a prekey bundle (verifying its signature).
 //
@@ -891,48 +1205,6 @@ sotto_status sotto_prekey_message_identity(const uint8_t *message,
                                            uint8_t *out,
                                            size_t out_len);
 
-// The plain state encoding (holds keys: store it only sealed).
-//
-// # Safety
-//
-// `session` is NULL or live; `out` is NULL or writable.
-sotto_status sotto_session_export(const struct sotto_session *session, struct sotto_buffer *out);
-
-// Restores a session from its plain state encoding.
-//
-// # Safety
-//
-// `data` is NULL or has `len` readable bytes; `out` is NULL or writable.
-sotto_status sotto_session_import(const uint8_t *data, size_t len, struct sotto_session **out);
-
-// The state encoding encrypted under the host's 32-byte key.
-//
-// # Safety
-//
-// `session` is NULL or live; `key` is NULL or 32 readable bytes; `out` is
-// NULL or writable.
-sotto_status sotto_session_seal(const struct sotto_session *session,
-                                const uint8_t *key,
-                                struct sotto_buffer *out);
-
-// Restores a session from its encrypted state encoding.
-//
-// # Safety
-//
-// `key` is NULL or 32 readable bytes; `data` is NULL or has `len` readable
-// bytes; `out` is NULL or writable.
-sotto_status sotto_session_open(const uint8_t *key,
-                                const uint8_t *data,
-                                size_t len,
-                                struct sotto_session **out);
-
-// Frees a session (wiping its keys) and sets `*session` to NULL.
-//
-// # Safety
-//
-// `session` is NULL or points to NULL or a live handle.
-void sotto_session_free(struct sotto_session **session);
-
 #if defined(SOTTO_STORE)
 // Opens (or creates) the store at `path` (`path_len` bytes, not
 // NUL-terminated) under the host's 32-byte `key`. `durable` 1 flushes every
@@ -949,219 +1221,6 @@ sotto_status sotto_store_open(const uint8_t *path,
                               const uint8_t *key,
                               uint32_t durable,
                               struct sotto_store **out);
-#endif
-
-#if defined(SOTTO_STORE)
-// Closes the store and sets `*store` to NULL. `sotto_store_free(NULL)` and
-// freeing a NULL handle do nothing.
-//
-// # Safety
-//
-// `store` is NULL or points to NULL or to a live handle.
-void sotto_store_free(struct sotto_store **store);
-#endif
-
-#if defined(SOTTO_STORE)
-// Saves an identity under `name` (`name_len` bytes; the identity, prekey store
-// and trust store by convention under the empty name), replacing the one
-// saved there before, in one committed transaction.
-//
-// # Safety
-//
-// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
-// 0) or has `name_len` readable bytes.
-sotto_status sotto_store_save_identity(struct sotto_store *store,
-                                       const uint8_t *name,
-                                       size_t name_len,
-                                       const struct sotto_identity *object);
-#endif
-
-#if defined(SOTTO_STORE)
-// Loads an identity saved under `name` into a new handle; none is
-// `SOTTO_STATUS_NOT_FOUND`.
-//
-// # Safety
-//
-// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
-// `name_len` readable bytes; `out` is NULL or writable.
-sotto_status sotto_store_load_identity(const struct sotto_store *store,
-                                       const uint8_t *name,
-                                       size_t name_len,
-                                       struct sotto_identity **out);
-#endif
-
-#if defined(SOTTO_STORE)
-// Saves a prekey store under `name` (`name_len` bytes; the identity, prekey store
-// and trust store by convention under the empty name), replacing the one
-// saved there before, in one committed transaction.
-//
-// # Safety
-//
-// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
-// 0) or has `name_len` readable bytes.
-sotto_status sotto_store_save_prekey_store(struct sotto_store *store,
-                                           const uint8_t *name,
-                                           size_t name_len,
-                                           const struct sotto_prekey_store *object);
-#endif
-
-#if defined(SOTTO_STORE)
-// Loads a prekey store saved under `name` into a new handle; none is
-// `SOTTO_STATUS_NOT_FOUND`.
-//
-// # Safety
-//
-// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
-// `name_len` readable bytes; `out` is NULL or writable.
-sotto_status sotto_store_load_prekey_store(const struct sotto_store *store,
-                                           const uint8_t *name,
-                                           size_t name_len,
-                                           struct sotto_prekey_store **out);
-#endif
-
-#if defined(SOTTO_STORE)
-// Saves a trust store under `name` (`name_len` bytes; the identity, prekey store
-// and trust store by convention under the empty name), replacing the one
-// saved there before, in one committed transaction.
-//
-// # Safety
-//
-// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
-// 0) or has `name_len` readable bytes.
-sotto_status sotto_store_save_trust_store(struct sotto_store *store,
-                                          const uint8_t *name,
-                                          size_t name_len,
-                                          const struct sotto_trust_store *object);
-#endif
-
-#if defined(SOTTO_STORE)
-// Loads a trust store saved under `name` into a new handle; none is
-// `SOTTO_STATUS_NOT_FOUND`.
-//
-// # Safety
-//
-// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
-// `name_len` readable bytes; `out` is NULL or writable.
-sotto_status sotto_store_load_trust_store(const struct sotto_store *store,
-                                          const uint8_t *name,
-                                          size_t name_len,
-                                          struct sotto_trust_store **out);
-#endif
-
-#if defined(SOTTO_STORE)
-// Saves a session under `name` (`name_len` bytes; the identity, prekey store
-// and trust store by convention under the empty name), replacing the one
-// saved there before, in one committed transaction.
-//
-// # Safety
-//
-// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
-// 0) or has `name_len` readable bytes.
-sotto_status sotto_store_save_session(struct sotto_store *store,
-                                      const uint8_t *name,
-                                      size_t name_len,
-                                      const struct sotto_session *object);
-#endif
-
-#if defined(SOTTO_STORE)
-// Loads a session saved under `name` into a new handle; none is
-// `SOTTO_STATUS_NOT_FOUND`.
-//
-// # Safety
-//
-// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
-// `name_len` readable bytes; `out` is NULL or writable.
-sotto_status sotto_store_load_session(const struct sotto_store *store,
-                                      const uint8_t *name,
-                                      size_t name_len,
-                                      struct sotto_session **out);
-#endif
-
-#if defined(SOTTO_STORE)
-// Saves a group under `name` (`name_len` bytes; the identity, prekey store
-// and trust store by convention under the empty name), replacing the one
-// saved there before, in one committed transaction.
-//
-// # Safety
-//
-// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
-// 0) or has `name_len` readable bytes.
-sotto_status sotto_store_save_group(struct sotto_store *store,
-                                    const uint8_t *name,
-                                    size_t name_len,
-                                    const struct sotto_group *object);
-#endif
-
-#if defined(SOTTO_STORE)
-// Loads a group saved under `name` into a new handle; none is
-// `SOTTO_STATUS_NOT_FOUND`.
-//
-// # Safety
-//
-// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
-// `name_len` readable bytes; `out` is NULL or writable.
-sotto_status sotto_store_load_group(const struct sotto_store *store,
-                                    const uint8_t *name,
-                                    size_t name_len,
-                                    struct sotto_group **out);
-#endif
-
-#if defined(SOTTO_STORE)
-// Saves a location share under `name` (`name_len` bytes; the identity, prekey store
-// and trust store by convention under the empty name), replacing the one
-// saved there before, in one committed transaction.
-//
-// # Safety
-//
-// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
-// 0) or has `name_len` readable bytes.
-sotto_status sotto_store_save_location_share(struct sotto_store *store,
-                                             const uint8_t *name,
-                                             size_t name_len,
-                                             const struct sotto_location_share *object);
-#endif
-
-#if defined(SOTTO_STORE)
-// Loads a location share saved under `name` into a new handle; none is
-// `SOTTO_STATUS_NOT_FOUND`.
-//
-// # Safety
-//
-// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
-// `name_len` readable bytes; `out` is NULL or writable.
-sotto_status sotto_store_load_location_share(const struct sotto_store *store,
-                                             const uint8_t *name,
-                                             size_t name_len,
-                                             struct sotto_location_share **out);
-#endif
-
-#if defined(SOTTO_STORE)
-// Saves a location viewer under `name` (`name_len` bytes; the identity, prekey store
-// and trust store by convention under the empty name), replacing the one
-// saved there before, in one committed transaction.
-//
-// # Safety
-//
-// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
-// 0) or has `name_len` readable bytes.
-sotto_status sotto_store_save_location_viewer(struct sotto_store *store,
-                                              const uint8_t *name,
-                                              size_t name_len,
-                                              const struct sotto_location_viewer *object);
-#endif
-
-#if defined(SOTTO_STORE)
-// Loads a location viewer saved under `name` into a new handle; none is
-// `SOTTO_STATUS_NOT_FOUND`.
-//
-// # Safety
-//
-// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
-// `name_len` readable bytes; `out` is NULL or writable.
-sotto_status sotto_store_load_location_viewer(const struct sotto_store *store,
-                                              const uint8_t *name,
-                                              size_t name_len,
-                                              struct sotto_location_viewer **out);
 #endif
 
 #if defined(SOTTO_STORE)
@@ -1329,13 +1388,6 @@ sotto_status sotto_security_code_compare_scanned(const struct sotto_security_cod
                                                  size_t len,
                                                  sotto_scan_result *out);
 
-// Frees a security code and sets `*code` to NULL.
-//
-// # Safety
-//
-// `code` is NULL or points to NULL or a live handle.
-void sotto_security_code_free(struct sotto_security_code **code);
-
 // Creates an empty trust store; `policy` is 0 (block: refuse a changed
 // identity until accepted) or 1 (warn and continue).
 //
@@ -1392,51 +1444,6 @@ sotto_status sotto_trust_store_set_verified(struct sotto_trust_store *store,
                                             size_t contact_len,
                                             const uint8_t *identity,
                                             uint8_t verified);
-
-// The plain state encoding (no keys, but the contact list: store it sealed).
-//
-// # Safety
-//
-// `store` is NULL or live; `out` is NULL or writable.
-sotto_status sotto_trust_store_export(const struct sotto_trust_store *store,
-                                      struct sotto_buffer *out);
-
-// Restores a trust store from its plain state encoding.
-//
-// # Safety
-//
-// `data` is NULL or has `len` readable bytes; `out` is NULL or writable.
-sotto_status sotto_trust_store_import(const uint8_t *data,
-                                      size_t len,
-                                      struct sotto_trust_store **out);
-
-// The state encoding encrypted under the host's 32-byte key.
-//
-// # Safety
-//
-// `store` is NULL or live; `key` is NULL or 32 readable bytes; `out` is
-// NULL or writable.
-sotto_status sotto_trust_store_seal(const struct sotto_trust_store *store,
-                                    const uint8_t *key,
-                                    struct sotto_buffer *out);
-
-// Restores a trust store from its encrypted state encoding.
-//
-// # Safety
-//
-// `key` is NULL or 32 readable bytes; `data` is NULL or has `len` readable
-// bytes; `out` is NULL or writable.
-sotto_status sotto_trust_store_open(const uint8_t *key,
-                                    const uint8_t *data,
-                                    size_t len,
-                                    struct sotto_trust_store **out);
-
-// Frees a trust store and sets `*store` to NULL.
-//
-// # Safety
-//
-// `store` is NULL or points to NULL or a live handle.
-void sotto_trust_store_free(struct sotto_trust_store **store);
 
 #ifdef __cplusplus
 }  // extern "C"

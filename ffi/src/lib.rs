@@ -32,6 +32,7 @@
 mod buffer;
 #[cfg(feature = "ct-check")]
 pub mod ct_check;
+mod families;
 mod group;
 mod identity;
 #[cfg(feature = "jni")]
@@ -50,6 +51,7 @@ mod store;
 mod verify;
 
 pub use buffer::{sotto_buffer, sotto_buffer_free};
+pub use families::*;
 pub use group::*;
 pub use identity::*;
 pub use location::*;

@@ -5,10 +5,10 @@ use sotto::{PrekeyBundle, PrekeyStore};
 use crate::buffer::sotto_buffer;
 use crate::identity::sotto_identity;
 use crate::panic::boundary;
+use crate::ptr;
 use crate::rng::OsRng;
 use crate::session::sotto_session;
 use crate::status::sotto_status;
-use crate::{objects, ptr};
 
 /// A device's signed and one-time prekeys (private halves). Wiped when freed.
 ///
@@ -177,85 +177,4 @@ pub unsafe extern "C" fn sotto_prekey_store_accept(
         });
         Ok(())
     })
-}
-
-/// The plain state encoding (holds private keys: store it only sealed).
-///
-/// # Safety
-///
-/// `store` is NULL or live; `out` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_prekey_store_export(
-    store: *const sotto_prekey_store,
-    out: *mut sotto_buffer,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe { objects::export(store, out, |h| h.inner.to_bytes().to_vec()) }
-}
-
-/// Restores a prekey store from its plain state encoding.
-///
-/// # Safety
-///
-/// `data` is NULL or has `len` readable bytes; `out` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_prekey_store_import(
-    data: *const u8,
-    len: usize,
-    out: *mut *mut sotto_prekey_store,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe {
-        objects::import(data, len, out, |b| {
-            PrekeyStore::from_bytes(b).map(|inner| sotto_prekey_store { inner })
-        })
-    }
-}
-
-/// The state encoding encrypted under the host's 32-byte key.
-///
-/// # Safety
-///
-/// `store` is NULL or live; `key` is NULL or 32 readable bytes; `out` is
-/// NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_prekey_store_seal(
-    store: *const sotto_prekey_store,
-    key: *const u8,
-    out: *mut sotto_buffer,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe { objects::seal(store, key, out, |h, k, rng| h.inner.seal(k, rng)) }
-}
-
-/// Restores a prekey store from its encrypted state encoding.
-///
-/// # Safety
-///
-/// `key` is NULL or 32 readable bytes; `data` is NULL or has `len` readable
-/// bytes; `out` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_prekey_store_open(
-    key: *const u8,
-    data: *const u8,
-    len: usize,
-    out: *mut *mut sotto_prekey_store,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe {
-        objects::open(key, data, len, out, |k, b| {
-            PrekeyStore::open(k, b).map(|inner| sotto_prekey_store { inner })
-        })
-    }
-}
-
-/// Frees a prekey store (wiping its keys) and sets `*store` to NULL.
-///
-/// # Safety
-///
-/// `store` is NULL or points to NULL or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_prekey_store_free(store: *mut *mut sotto_prekey_store) {
-    // SAFETY: caller contract.
-    crate::panic::boundary_void(|| unsafe { ptr::free_handle(store) });
 }

@@ -8,7 +8,7 @@ use crate::panic::boundary;
 use crate::rng::OsRng;
 use crate::status::sotto_status;
 use crate::verify::sotto_trust_store;
-use crate::{copy_out, objects, ptr};
+use crate::{copy_out, ptr};
 
 /// A Double Ratchet session with one remote device. Wiped when freed.
 ///
@@ -209,85 +209,4 @@ pub unsafe extern "C" fn sotto_prekey_message_identity(
         let info = sotto::inspect_prekey_message(msg)?;
         copy_out(out, &info.identity.to_bytes())
     })
-}
-
-/// The plain state encoding (holds keys: store it only sealed).
-///
-/// # Safety
-///
-/// `session` is NULL or live; `out` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_session_export(
-    session: *const sotto_session,
-    out: *mut sotto_buffer,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe { objects::export(session, out, |h| h.inner.to_bytes().to_vec()) }
-}
-
-/// Restores a session from its plain state encoding.
-///
-/// # Safety
-///
-/// `data` is NULL or has `len` readable bytes; `out` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_session_import(
-    data: *const u8,
-    len: usize,
-    out: *mut *mut sotto_session,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe {
-        objects::import(data, len, out, |b| {
-            Session::from_bytes(b).map(|inner| sotto_session { inner })
-        })
-    }
-}
-
-/// The state encoding encrypted under the host's 32-byte key.
-///
-/// # Safety
-///
-/// `session` is NULL or live; `key` is NULL or 32 readable bytes; `out` is
-/// NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_session_seal(
-    session: *const sotto_session,
-    key: *const u8,
-    out: *mut sotto_buffer,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe { objects::seal(session, key, out, |h, k, rng| h.inner.seal(k, rng)) }
-}
-
-/// Restores a session from its encrypted state encoding.
-///
-/// # Safety
-///
-/// `key` is NULL or 32 readable bytes; `data` is NULL or has `len` readable
-/// bytes; `out` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_session_open(
-    key: *const u8,
-    data: *const u8,
-    len: usize,
-    out: *mut *mut sotto_session,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe {
-        objects::open(key, data, len, out, |k, b| {
-            Session::open(k, b).map(|inner| sotto_session { inner })
-        })
-    }
-}
-
-/// Frees a session (wiping its keys) and sets `*session` to NULL.
-///
-/// # Safety
-///
-/// `session` is NULL or points to NULL or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_session_free(session: *mut *mut sotto_session) {
-    // SAFETY: caller contract.
-    crate::panic::boundary_void(|| unsafe { ptr::free_handle(session) });
 }

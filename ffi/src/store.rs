@@ -8,15 +8,9 @@ use std::os::unix::ffi::OsStrExt;
 use ::sotto_store::{Durability, Store, Stored};
 
 use crate::buffer::sotto_buffer;
-use crate::group::sotto_group;
-use crate::identity::sotto_identity;
-use crate::location::{sotto_location_share, sotto_location_viewer};
 use crate::panic::boundary;
-use crate::prekeys::sotto_prekey_store;
 use crate::rng::OsRng;
-use crate::session::sotto_session;
 use crate::status::sotto_status;
-use crate::verify::sotto_trust_store;
 use crate::{identity_key, ptr};
 
 /// A store file. Free with `sotto_store_free`, which closes it.
@@ -68,25 +62,13 @@ pub unsafe extern "C" fn sotto_store_open(
     })
 }
 
-/// Closes the store and sets `*store` to NULL. `sotto_store_free(NULL)` and
-/// freeing a NULL handle do nothing.
-///
-/// # Safety
-///
-/// `store` is NULL or points to NULL or to a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_store_free(store: *mut *mut sotto_store) {
-    // SAFETY: caller contract.
-    unsafe { ptr::free_handle(store) }
-}
-
 /// Saves a handle's object under `name`.
 ///
 /// # Safety
 ///
 /// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
 /// 0) or has `name_len` readable bytes.
-unsafe fn save_object<H, T: Stored>(
+pub(crate) unsafe fn save_object<H, T: Stored>(
     store: *mut sotto_store,
     name: *const u8,
     name_len: usize,
@@ -111,7 +93,7 @@ unsafe fn save_object<H, T: Stored>(
 ///
 /// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
 /// `name_len` readable bytes; `out` is NULL or writable.
-unsafe fn load_object<H, T: Stored>(
+pub(crate) unsafe fn load_object<H, T: Stored>(
     store: *const sotto_store,
     name: *const u8,
     name_len: usize,
@@ -165,281 +147,6 @@ unsafe fn committed(
         *out = sotto_buffer::from_vec(bytes);
         Ok(())
     })
-}
-
-/// Saves an identity under `name` (`name_len` bytes; the identity, prekey store
-/// and trust store by convention under the empty name), replacing the one
-/// saved there before, in one committed transaction.
-///
-/// # Safety
-///
-/// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
-/// 0) or has `name_len` readable bytes.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_store_save_identity(
-    store: *mut sotto_store,
-    name: *const u8,
-    name_len: usize,
-    object: *const sotto_identity,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe { save_object(store, name, name_len, object, |o| &o.inner) }
-}
-
-/// Loads an identity saved under `name` into a new handle; none is
-/// `SOTTO_STATUS_NOT_FOUND`.
-///
-/// # Safety
-///
-/// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
-/// `name_len` readable bytes; `out` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_store_load_identity(
-    store: *const sotto_store,
-    name: *const u8,
-    name_len: usize,
-    out: *mut *mut sotto_identity,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe { load_object(store, name, name_len, out, |inner| sotto_identity { inner }) }
-}
-
-/// Saves a prekey store under `name` (`name_len` bytes; the identity, prekey store
-/// and trust store by convention under the empty name), replacing the one
-/// saved there before, in one committed transaction.
-///
-/// # Safety
-///
-/// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
-/// 0) or has `name_len` readable bytes.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_store_save_prekey_store(
-    store: *mut sotto_store,
-    name: *const u8,
-    name_len: usize,
-    object: *const sotto_prekey_store,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe { save_object(store, name, name_len, object, |o| &o.inner) }
-}
-
-/// Loads a prekey store saved under `name` into a new handle; none is
-/// `SOTTO_STATUS_NOT_FOUND`.
-///
-/// # Safety
-///
-/// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
-/// `name_len` readable bytes; `out` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_store_load_prekey_store(
-    store: *const sotto_store,
-    name: *const u8,
-    name_len: usize,
-    out: *mut *mut sotto_prekey_store,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe {
-        load_object(store, name, name_len, out, |inner| sotto_prekey_store {
-            inner,
-        })
-    }
-}
-
-/// Saves a trust store under `name` (`name_len` bytes; the identity, prekey store
-/// and trust store by convention under the empty name), replacing the one
-/// saved there before, in one committed transaction.
-///
-/// # Safety
-///
-/// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
-/// 0) or has `name_len` readable bytes.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_store_save_trust_store(
-    store: *mut sotto_store,
-    name: *const u8,
-    name_len: usize,
-    object: *const sotto_trust_store,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe { save_object(store, name, name_len, object, |o| &o.inner) }
-}
-
-/// Loads a trust store saved under `name` into a new handle; none is
-/// `SOTTO_STATUS_NOT_FOUND`.
-///
-/// # Safety
-///
-/// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
-/// `name_len` readable bytes; `out` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_store_load_trust_store(
-    store: *const sotto_store,
-    name: *const u8,
-    name_len: usize,
-    out: *mut *mut sotto_trust_store,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe {
-        load_object(store, name, name_len, out, |inner| sotto_trust_store {
-            inner,
-        })
-    }
-}
-
-/// Saves a session under `name` (`name_len` bytes; the identity, prekey store
-/// and trust store by convention under the empty name), replacing the one
-/// saved there before, in one committed transaction.
-///
-/// # Safety
-///
-/// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
-/// 0) or has `name_len` readable bytes.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_store_save_session(
-    store: *mut sotto_store,
-    name: *const u8,
-    name_len: usize,
-    object: *const sotto_session,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe { save_object(store, name, name_len, object, |o| &o.inner) }
-}
-
-/// Loads a session saved under `name` into a new handle; none is
-/// `SOTTO_STATUS_NOT_FOUND`.
-///
-/// # Safety
-///
-/// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
-/// `name_len` readable bytes; `out` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_store_load_session(
-    store: *const sotto_store,
-    name: *const u8,
-    name_len: usize,
-    out: *mut *mut sotto_session,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe { load_object(store, name, name_len, out, |inner| sotto_session { inner }) }
-}
-
-/// Saves a group under `name` (`name_len` bytes; the identity, prekey store
-/// and trust store by convention under the empty name), replacing the one
-/// saved there before, in one committed transaction.
-///
-/// # Safety
-///
-/// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
-/// 0) or has `name_len` readable bytes.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_store_save_group(
-    store: *mut sotto_store,
-    name: *const u8,
-    name_len: usize,
-    object: *const sotto_group,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe { save_object(store, name, name_len, object, |o| &o.inner) }
-}
-
-/// Loads a group saved under `name` into a new handle; none is
-/// `SOTTO_STATUS_NOT_FOUND`.
-///
-/// # Safety
-///
-/// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
-/// `name_len` readable bytes; `out` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_store_load_group(
-    store: *const sotto_store,
-    name: *const u8,
-    name_len: usize,
-    out: *mut *mut sotto_group,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe { load_object(store, name, name_len, out, |inner| sotto_group { inner }) }
-}
-
-/// Saves a location share under `name` (`name_len` bytes; the identity, prekey store
-/// and trust store by convention under the empty name), replacing the one
-/// saved there before, in one committed transaction.
-///
-/// # Safety
-///
-/// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
-/// 0) or has `name_len` readable bytes.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_store_save_location_share(
-    store: *mut sotto_store,
-    name: *const u8,
-    name_len: usize,
-    object: *const sotto_location_share,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe { save_object(store, name, name_len, object, |o| &o.inner) }
-}
-
-/// Loads a location share saved under `name` into a new handle; none is
-/// `SOTTO_STATUS_NOT_FOUND`.
-///
-/// # Safety
-///
-/// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
-/// `name_len` readable bytes; `out` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_store_load_location_share(
-    store: *const sotto_store,
-    name: *const u8,
-    name_len: usize,
-    out: *mut *mut sotto_location_share,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe {
-        load_object(store, name, name_len, out, |inner| sotto_location_share {
-            inner,
-        })
-    }
-}
-
-/// Saves a location viewer under `name` (`name_len` bytes; the identity, prekey store
-/// and trust store by convention under the empty name), replacing the one
-/// saved there before, in one committed transaction.
-///
-/// # Safety
-///
-/// `store` and `object` are NULL or live; `name` is NULL (with `name_len`
-/// 0) or has `name_len` readable bytes.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_store_save_location_viewer(
-    store: *mut sotto_store,
-    name: *const u8,
-    name_len: usize,
-    object: *const sotto_location_viewer,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe { save_object(store, name, name_len, object, |o| &o.inner) }
-}
-
-/// Loads a location viewer saved under `name` into a new handle; none is
-/// `SOTTO_STATUS_NOT_FOUND`.
-///
-/// # Safety
-///
-/// `store` is NULL or live; `name` is NULL (with `name_len` 0) or has
-/// `name_len` readable bytes; `out` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_store_load_location_viewer(
-    store: *const sotto_store,
-    name: *const u8,
-    name_len: usize,
-    out: *mut *mut sotto_location_viewer,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe {
-        load_object(store, name, name_len, out, |inner| sotto_location_viewer {
-            inner,
-        })
-    }
 }
 
 /// Encrypts for `contact` with its saved session; the new session and the

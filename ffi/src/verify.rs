@@ -2,10 +2,9 @@
 
 use sotto::{IdentityStatus, ScanResult, SecurityCode, TrustPolicy, TrustStore};
 
-use crate::buffer::sotto_buffer;
 use crate::panic::boundary;
 use crate::status::sotto_status;
-use crate::{copy_out, identity_key, objects, ptr};
+use crate::{copy_out, identity_key, ptr};
 
 /// Number of digits of a security code.
 pub const SOTTO_SECURITY_CODE_DIGITS: usize = 60;
@@ -135,17 +134,6 @@ pub unsafe extern "C" fn sotto_security_code_compare_scanned(
         };
         Ok(())
     })
-}
-
-/// Frees a security code and sets `*code` to NULL.
-///
-/// # Safety
-///
-/// `code` is NULL or points to NULL or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_security_code_free(code: *mut *mut sotto_security_code) {
-    // SAFETY: caller contract.
-    crate::panic::boundary_void(|| unsafe { ptr::free_handle(code) });
 }
 
 /// Trust records for every contact, with the identity-change policy.
@@ -352,85 +340,4 @@ pub unsafe extern "C" fn sotto_trust_store_set_verified(
         s.inner.set_verified(contact, &id, verified)?;
         Ok(())
     })
-}
-
-/// The plain state encoding (no keys, but the contact list: store it sealed).
-///
-/// # Safety
-///
-/// `store` is NULL or live; `out` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_trust_store_export(
-    store: *const sotto_trust_store,
-    out: *mut sotto_buffer,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe { objects::export(store, out, |h| h.inner.to_bytes().to_vec()) }
-}
-
-/// Restores a trust store from its plain state encoding.
-///
-/// # Safety
-///
-/// `data` is NULL or has `len` readable bytes; `out` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_trust_store_import(
-    data: *const u8,
-    len: usize,
-    out: *mut *mut sotto_trust_store,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe {
-        objects::import(data, len, out, |b| {
-            TrustStore::from_bytes(b).map(|inner| sotto_trust_store { inner })
-        })
-    }
-}
-
-/// The state encoding encrypted under the host's 32-byte key.
-///
-/// # Safety
-///
-/// `store` is NULL or live; `key` is NULL or 32 readable bytes; `out` is
-/// NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_trust_store_seal(
-    store: *const sotto_trust_store,
-    key: *const u8,
-    out: *mut sotto_buffer,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe { objects::seal(store, key, out, |h, k, rng| h.inner.seal(k, rng)) }
-}
-
-/// Restores a trust store from its encrypted state encoding.
-///
-/// # Safety
-///
-/// `key` is NULL or 32 readable bytes; `data` is NULL or has `len` readable
-/// bytes; `out` is NULL or writable.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_trust_store_open(
-    key: *const u8,
-    data: *const u8,
-    len: usize,
-    out: *mut *mut sotto_trust_store,
-) -> sotto_status {
-    // SAFETY: caller contract, forwarded.
-    unsafe {
-        objects::open(key, data, len, out, |k, b| {
-            TrustStore::open(k, b).map(|inner| sotto_trust_store { inner })
-        })
-    }
-}
-
-/// Frees a trust store and sets `*store` to NULL.
-///
-/// # Safety
-///
-/// `store` is NULL or points to NULL or a live handle.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn sotto_trust_store_free(store: *mut *mut sotto_trust_store) {
-    // SAFETY: caller contract.
-    crate::panic::boundary_void(|| unsafe { ptr::free_handle(store) });
 }

@@ -11,6 +11,17 @@
 //!   error table of `docs/PROTOCOL.md` §8, which also names the Rust error
 //!   behind each code as `ffi/src/status.rs` maps it (so the table and the
 //!   `sotto::Error` enum cannot drift apart: that match is exhaustive).
+//! - `ffi/abi/kinds.txt`: the handle kinds (number, Kotlin name, C suffix,
+//!   core type, noun, stateful, what the state holds, feature) →
+//!   `ffi/src/families.rs` (every kind's `_free`, and each stateful kind's
+//!   `_export`, `_import`, `_seal`, `_open` and `sotto_store_save_` /
+//!   `sotto_store_load_`, as plain Rust so that cbindgen sees them),
+//!   `ffi/src/jni/kinds.rs` (the JNI dispatch on the kind number) and
+//!   `bindings/kotlin/src/main/kotlin/org/sotto/Kind.kt` (the numbers).
+//! - the `Java_org_sotto_Native_*` functions of `ffi/src/jni/*.rs` → the
+//!   `external fun` declarations of `bindings/kotlin/.../Native.kt`, between
+//!   its markers (name, parameters in lowerCamelCase, JNI types as Kotlin
+//!   types).
 #![allow(
     clippy::panic,
     clippy::unwrap_used,
@@ -230,7 +241,11 @@ fn check(files: &[(&str, String)]) {
     for (path, text) in files {
         let full = root().join(path);
         if write {
-            std::fs::write(&full, text).unwrap_or_else(|e| panic!("{path}: {e}"));
+            // Through a rename, so that a test reading the file meanwhile
+            // never sees it half written.
+            let tmp = full.with_extension("regenerating");
+            std::fs::write(&tmp, text).unwrap_or_else(|e| panic!("{path}: {e}"));
+            std::fs::rename(&tmp, &full).unwrap_or_else(|e| panic!("{path}: {e}"));
         }
         if std::fs::read_to_string(&full).unwrap_or_default() != *text {
             stale.push(*path);
@@ -347,4 +362,583 @@ fn kotlin_names_the_library_abi_version() {
         native.contains(&line),
         "Native.kt must declare `{line}` (SOTTO_ABI_VERSION)"
     );
+}
+
+/// One declared handle kind.
+struct Kind {
+    number: u32,
+    kotlin: String,
+    suffix: String,
+    rust: String,
+    noun: String,
+    stateful: bool,
+    holds: Option<String>,
+    feature: Option<String>,
+}
+
+impl Kind {
+    /// The C handle type.
+    fn ty(&self) -> String {
+        format!("sotto_{}", self.suffix)
+    }
+
+    /// The name of the handle parameter in C: the suffix's last word.
+    fn param(&self) -> &str {
+        self.suffix.rsplit('_').next().unwrap()
+    }
+
+    /// The noun with its article.
+    fn a(&self) -> String {
+        let article = if self.noun.starts_with(['a', 'e', 'i', 'o', 'u']) {
+            "an"
+        } else {
+            "a"
+        };
+        format!("{article} {}", self.noun)
+    }
+
+    /// Whether freeing it wipes keys.
+    fn wiped(&self) -> bool {
+        self.holds.as_deref().is_some_and(|h| h.ends_with("keys"))
+    }
+
+    /// The `#[cfg]` line of its feature, if any.
+    fn cfg(&self) -> String {
+        self.feature
+            .as_ref()
+            .map(|f| format!("#[cfg(feature = \"{f}\")]\n"))
+            .unwrap_or_default()
+    }
+}
+
+const KINDS_NOTICE: &str = "Generated from ffi/abi/kinds.txt by `SOTTO_REGENERATE=1 cargo test -p sotto-ffi --test generated`; do not edit.";
+
+fn kinds() -> Vec<Kind> {
+    let text = std::fs::read_to_string(root().join("ffi/abi/kinds.txt")).unwrap();
+    let mut out: Vec<Kind> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields: Vec<&str> = line.split('|').map(str::trim).collect();
+        let [number, kotlin, suffix, rust, noun, stateful, holds, feature] = fields[..] else {
+            panic!("kinds.txt line {}: expected 8 fields separated by |", n + 1);
+        };
+        let number: u32 = number
+            .parse()
+            .unwrap_or_else(|_| panic!("kinds.txt line {}: bad number", n + 1));
+        assert!(
+            !kotlin.is_empty() && kotlin.chars().all(|c| c.is_ascii_uppercase() || c == '_'),
+            "kinds.txt line {}: Kotlin names are SCREAMING_SNAKE",
+            n + 1
+        );
+        assert!(
+            !suffix.is_empty() && suffix.chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+            "kinds.txt line {}: C suffixes are snake_case",
+            n + 1
+        );
+        assert!(
+            rust.contains("::") && !noun.is_empty(),
+            "kinds.txt line {}: a core type path and a noun are required",
+            n + 1
+        );
+        let stateful = match stateful {
+            "yes" => true,
+            "no" => false,
+            _ => panic!("kinds.txt line {}: stateful is yes or no", n + 1),
+        };
+        let optional = |f: &str| (f != "-").then(|| f.to_string());
+        assert!(
+            out.iter()
+                .all(|k| k.number != number && k.kotlin != kotlin && k.suffix != suffix),
+            "kinds.txt line {}: number, Kotlin name or suffix declared twice",
+            n + 1
+        );
+        assert!(
+            out.last().is_none_or(|k| k.number < number),
+            "kinds.txt line {}: numbers in increasing order",
+            n + 1
+        );
+        out.push(Kind {
+            number,
+            kotlin: kotlin.into(),
+            suffix: suffix.into(),
+            rust: rust.into(),
+            noun: noun.into(),
+            stateful,
+            holds: optional(holds),
+            feature: optional(feature),
+        });
+    }
+    assert!(
+        out.first().is_some_and(|k| k.number == 1),
+        "kinds.txt: numbers start at 1 (0 is no handle)"
+    );
+    out
+}
+
+/// `text` as `///` lines of at most 80 columns after `indent`.
+fn doc(indent: &str, text: &str) -> String {
+    let mut s = String::new();
+    for (i, para) in text.split("\n\n").enumerate() {
+        if i > 0 {
+            writeln!(s, "{indent}///").unwrap();
+        }
+        let mut line = format!("{indent}///");
+        for word in para.split_whitespace() {
+            if line.len() + 1 + word.len() > 80 && line.len() > indent.len() + 3 {
+                writeln!(s, "{line}").unwrap();
+                line = format!("{indent}///");
+            }
+            line.push(' ');
+            line.push_str(word);
+        }
+        writeln!(s, "{line}").unwrap();
+    }
+    s
+}
+
+/// An exported C function: its doc, `# Safety` section and signature laid
+/// out as rustfmt does (one line when it fits in 100 columns), then `body`.
+fn export_fn(
+    cfg: &str,
+    summary: &str,
+    safety: &str,
+    name: &str,
+    params: &[(&str, String)],
+    ret: Option<&str>,
+    body: &str,
+) -> String {
+    let ret = ret.map(|r| format!(" -> {r}")).unwrap_or_default();
+    let one_line = format!(
+        "pub unsafe extern \"C\" fn {name}({}){ret} {{",
+        params
+            .iter()
+            .map(|(p, t)| format!("{p}: {t}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let signature = if one_line.len() <= 100 {
+        one_line
+    } else {
+        let mut s = format!("pub unsafe extern \"C\" fn {name}(\n");
+        for (p, t) in params {
+            writeln!(s, "    {p}: {t},").unwrap();
+        }
+        format!("{s}){ret} {{")
+    };
+    format!(
+        "\n{}///\n/// # Safety\n///\n{}{cfg}#[unsafe(no_mangle)]\n{signature}\n{body}}}\n",
+        doc("", summary),
+        doc("", safety)
+    )
+}
+
+/// `ffi/src/families.rs`: the functions every handle kind has.
+fn families(kinds: &[Kind]) -> String {
+    let mut s = format!(
+        "//! The functions every handle kind of `ffi/abi/kinds.txt` has: `_free`,\n\
+         //! and for the stateful kinds `_export`, `_import`, `_seal`, `_open` and\n\
+         //! the store's `sotto_store_save_*` and `sotto_store_load_*` (thin\n\
+         //! wrappers over the helpers in `objects.rs` and `store.rs`).\n//!\n//! {KINDS_NOTICE}\n\n\
+         use crate::*;\n\n#[cfg(feature = \"store\")]\nuse crate::store::{{load_object, save_object}};\n"
+    );
+    let forwarded = "    // SAFETY: caller contract, forwarded.\n";
+    for k in kinds {
+        let (ty, p, a, rust, cfg) = (k.ty(), k.param(), k.a(), &k.rust, k.cfg());
+        if k.stateful {
+            let holds = k.holds.as_deref().unwrap_or("no secrets");
+            s += &export_fn(
+                &cfg,
+                &format!("The plain state encoding of {a} (holds {holds}: store it only sealed)."),
+                &format!("`{p}` is NULL or live; `out` is NULL or writable."),
+                &format!("{ty}_export"),
+                &[
+                    (p, format!("*const {ty}")),
+                    ("out", "*mut sotto_buffer".into()),
+                ],
+                Some("sotto_status"),
+                &format!(
+                    "{forwarded}    unsafe {{ objects::export({p}, out, |h| h.inner.to_bytes().to_vec()) }}\n"
+                ),
+            );
+            s += &export_fn(
+                &cfg,
+                &format!("Restores {a} from its plain state encoding."),
+                "`data` is NULL or has `len` readable bytes; `out` is NULL or writable.",
+                &format!("{ty}_import"),
+                &[
+                    ("data", "*const u8".into()),
+                    ("len", "usize".into()),
+                    ("out", format!("*mut *mut {ty}")),
+                ],
+                Some("sotto_status"),
+                &format!(
+                    "{forwarded}    unsafe {{\n        objects::import(data, len, out, |b| {{\n            \
+                     let inner = {rust}::from_bytes(b)?;\n            Ok({ty} {{ inner }})\n        }})\n    }}\n"
+                ),
+            );
+            s += &export_fn(
+                &cfg,
+                &format!("The state encoding of {a} encrypted under the host's 32-byte key."),
+                &format!(
+                    "`{p}` is NULL or live; `key` is NULL or 32 readable bytes; `out` is NULL or writable."
+                ),
+                &format!("{ty}_seal"),
+                &[
+                    (p, format!("*const {ty}")),
+                    ("key", "*const u8".into()),
+                    ("out", "*mut sotto_buffer".into()),
+                ],
+                Some("sotto_status"),
+                &format!(
+                    "{forwarded}    unsafe {{ objects::seal({p}, key, out, |h, k, rng| h.inner.seal(k, rng)) }}\n"
+                ),
+            );
+            s += &export_fn(
+                &cfg,
+                &format!("Restores {a} from its encrypted state encoding."),
+                "`key` is NULL or 32 readable bytes; `data` is NULL or has `len` readable bytes; \
+                 `out` is NULL or writable.",
+                &format!("{ty}_open"),
+                &[
+                    ("key", "*const u8".into()),
+                    ("data", "*const u8".into()),
+                    ("len", "usize".into()),
+                    ("out", format!("*mut *mut {ty}")),
+                ],
+                Some("sotto_status"),
+                &format!(
+                    "{forwarded}    unsafe {{\n        objects::open(key, data, len, out, |k, b| {{\n            \
+                     let inner = {rust}::open(k, b)?;\n            Ok({ty} {{ inner }})\n        }})\n    }}\n"
+                ),
+            );
+        }
+        let wiping = if k.wiped() { " (wiping its keys)" } else { "" };
+        s += &export_fn(
+            &cfg,
+            &format!("Frees {a}{wiping} and sets `*{p}` to NULL."),
+            &format!("`{p}` is NULL or points to NULL or a live handle."),
+            &format!("{ty}_free"),
+            &[(p, format!("*mut *mut {ty}"))],
+            None,
+            &format!(
+                "    // SAFETY: caller contract.\n    crate::panic::boundary_void(|| unsafe {{ ptr::free_handle({p}) }});\n"
+            ),
+        );
+        if k.stateful {
+            let cfg = format!("{cfg}#[cfg(feature = \"store\")]\n");
+            s += &export_fn(
+                &cfg,
+                &format!(
+                    "Saves {a} under `name` (`name_len` bytes; the identity, prekey store and trust \
+                     store by convention under the empty name), replacing the one saved there \
+                     before, in one committed transaction."
+                ),
+                "`store` and `object` are NULL or live; `name` is NULL (with `name_len` 0) or has \
+                 `name_len` readable bytes.",
+                &format!("sotto_store_save_{}", k.suffix),
+                &[
+                    ("store", "*mut sotto_store".into()),
+                    ("name", "*const u8".into()),
+                    ("name_len", "usize".into()),
+                    ("object", format!("*const {ty}")),
+                ],
+                Some("sotto_status"),
+                &format!(
+                    "{forwarded}    unsafe {{ save_object(store, name, name_len, object, |o| &o.inner) }}\n"
+                ),
+            );
+            s += &export_fn(
+                &cfg,
+                &format!(
+                    "Loads {a} saved under `name` into a new handle; none is `SOTTO_STATUS_NOT_FOUND`."
+                ),
+                "`store` is NULL or live; `name` is NULL (with `name_len` 0) or has `name_len` \
+                 readable bytes; `out` is NULL or writable.",
+                &format!("sotto_store_load_{}", k.suffix),
+                &[
+                    ("store", "*const sotto_store".into()),
+                    ("name", "*const u8".into()),
+                    ("name_len", "usize".into()),
+                    ("out", format!("*mut *mut {ty}")),
+                ],
+                Some("sotto_status"),
+                &format!(
+                    "    let wrap = |inner| {ty} {{ inner }};\n{forwarded}    \
+                     unsafe {{ load_object(store, name, name_len, out, wrap) }}\n"
+                ),
+            );
+        }
+    }
+    s
+}
+
+/// `ffi/src/jni/kinds.rs`: the JNI dispatch on the kind number.
+fn jni_kinds(kinds: &[Kind]) -> String {
+    let mut s = format!(
+        "//! The handle kinds of `ffi/abi/kinds.txt` for the JNI natives of\n\
+         //! `objects.rs`: the C functions of each stateful kind, and the dispatch\n\
+         //! on the number the Kotlin classes pass (`Kind`).\n//!\n//! {KINDS_NOTICE}\n\n\
+         use jni_sys::{{jint, jlong}};\n\n\
+         use super::env::Res;\n\
+         #[cfg(feature = \"store\")]\n\
+         use super::objects::{{LoadFn, SaveFn}};\n\
+         use super::objects::{{ExportFn, ImportFn, OpenFn, SealFn, Stateful, free_with}};\n\
+         use crate::status::sotto_status;\n\
+         use crate::*;\n"
+    );
+    for k in kinds.iter().filter(|k| k.stateful) {
+        let (ty, sfx) = (k.ty(), &k.suffix);
+        write!(
+            s,
+            "\n{}impl Stateful for {ty} {{\n    \
+             const EXPORT: ExportFn<Self> = {ty}_export;\n    \
+             const IMPORT: ImportFn<Self> = {ty}_import;\n    \
+             const SEAL: SealFn<Self> = {ty}_seal;\n    \
+             const OPEN: OpenFn<Self> = {ty}_open;\n    \
+             #[cfg(feature = \"store\")]\n    const SAVE: SaveFn<Self> = sotto_store_save_{sfx};\n    \
+             #[cfg(feature = \"store\")]\n    const LOAD: LoadFn<Self> = sotto_store_load_{sfx};\n}}\n",
+            k.cfg()
+        )
+        .unwrap();
+    }
+    s.push_str(
+        "\n/// Runs `$body` with `$T` bound to the stateful type of `$kind`, or\n\
+         /// fails with `InvalidArgument` for another number.\n\
+         macro_rules! stateful_kind {\n    ($kind:expr, $T:ident => $body:expr) => {\n        match $kind {\n",
+    );
+    for k in kinds.iter().filter(|k| k.stateful) {
+        let cfg = k.cfg().replace('#', "            #");
+        write!(
+            s,
+            "{cfg}            {} => {{\n                type $T = {};\n                $body\n            }}\n",
+            k.number,
+            k.ty()
+        )
+        .unwrap();
+    }
+    s.push_str(
+        "            _ => Err(sotto_status::InvalidArgument),\n        }\n    };\n}\n\
+         pub(super) use stateful_kind;\n\n\
+         /// Frees `handle`, a handle of kind `kind`; another number is\n\
+         /// `InvalidArgument`.\n\
+         pub(super) fn free(kind: jint, handle: jlong) -> Res<()> {\n    match kind {\n",
+    );
+    for k in kinds {
+        let cfg = k.cfg().replace('#', "        #");
+        writeln!(
+            s,
+            "{cfg}        {} => free_with(handle, {}_free),",
+            k.number,
+            k.ty()
+        )
+        .unwrap();
+    }
+    s.push_str("        _ => Err(sotto_status::InvalidArgument),\n    }\n}\n");
+    s
+}
+
+fn capitalized(text: &str) -> String {
+    let mut c = text.chars();
+    c.next()
+        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+        .unwrap_or_default()
+}
+
+/// `Kind.kt`: the numbers the Kotlin classes pass.
+fn kotlin_kinds(kinds: &[Kind]) -> String {
+    let mut s = format!(
+        "// {KINDS_NOTICE}\n\npackage org.sotto\n\n\
+         /** The kinds of native object, as the JNI layer numbers them. */\n\
+         internal object Kind {{\n"
+    );
+    for k in kinds {
+        let feature = k
+            .feature
+            .as_ref()
+            .map(|f| format!("; only with the library's feature `{f}`"))
+            .unwrap_or_default();
+        writeln!(
+            s,
+            "    /** {} (`{}`){feature}. */\n    const val {} = {}",
+            capitalized(&k.a()),
+            k.ty(),
+            k.kotlin,
+            k.number
+        )
+        .unwrap();
+    }
+    s.push_str("}\n");
+    s
+}
+
+/// The JNI source files with natives, in the order `Native.kt` lists them.
+const JNI_FILES: [&str; 6] = [
+    "library.rs",
+    "objects.rs",
+    "session.rs",
+    "group.rs",
+    "verify.rs",
+    "store.rs",
+];
+
+/// The Kotlin type of a JNI parameter or result type.
+fn kotlin_type(native: &str, rust: &str) -> &'static str {
+    match rust {
+        "jlong" => "Long",
+        "jint" => "Int",
+        "bool" | "jboolean" => "Boolean",
+        "jbyteArray" => "ByteArray",
+        "jlongArray" => "LongArray",
+        // A `byte[][]` whose elements the native sets (or leaves null).
+        "jobjectArray" => "Array<ByteArray?>",
+        "jobject" => {
+            assert_eq!(
+                native, "statusMessage",
+                "{native}: only statusMessage returns a jobject (a String)"
+            );
+            "String"
+        }
+        _ => panic!("{native}: no Kotlin type for the JNI type `{rust}`"),
+    }
+}
+
+fn lower_camel_snake(name: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in name.split('_').enumerate() {
+        let mut c = part.chars();
+        if i == 0 {
+            out.push_str(part);
+        } else if let Some(f) = c.next() {
+            out.push(f.to_ascii_uppercase());
+            out.push_str(c.as_str());
+        }
+    }
+    out
+}
+
+/// The `external fun` lines for the natives of one JNI source file.
+fn natives_of(text: &str, file: &str) -> Vec<String> {
+    const PREFIX: &str = "extern \"system\" fn Java_org_sotto_Native_";
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(i) = text[at..].find(PREFIX) {
+        let start = at + i + PREFIX.len();
+        let open = start + text[start..].find('(').unwrap();
+        let close = open + text[open..].find(')').unwrap();
+        let brace = close + text[close..].find('{').unwrap();
+        let name = &text[start..open];
+        let params: Vec<&str> = text[open + 1..close]
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect();
+        assert!(
+            params.len() >= 2 && params[0] == "env: *mut JNIEnv" && params[1] == "_: jclass",
+            "{file}: {name} must start with (env: *mut JNIEnv, _: jclass)"
+        );
+        let params: Vec<String> = params[2..]
+            .iter()
+            .map(|p| {
+                let (n, t) = p
+                    .split_once(':')
+                    .unwrap_or_else(|| panic!("{file}: {name}: parameter `{p}`"));
+                format!(
+                    "{}: {}",
+                    lower_camel_snake(n.trim()),
+                    kotlin_type(name, t.trim())
+                )
+            })
+            .collect();
+        let ret = text[close + 1..brace].trim();
+        let ret = match ret.strip_prefix("->") {
+            Some(r) => format!(": {}", kotlin_type(name, r.trim())),
+            None => {
+                assert!(ret.is_empty(), "{file}: {name}: result `{ret}`");
+                String::new()
+            }
+        };
+        out.push(format!(
+            "    @JvmStatic external fun {name}({}){ret}",
+            params.join(", ")
+        ));
+        at = brace;
+    }
+    out
+}
+
+const NATIVES_BEGIN: &str = "    // Generated from the Java_org_sotto_Native_* functions of ffi/src/jni/ by `SOTTO_REGENERATE=1 cargo test -p sotto-ffi --test generated`; do not edit: begin";
+const NATIVES_END: &str = "    // generated: end";
+
+/// `Native.kt` with its `external fun` declarations regenerated from the
+/// Rust natives, one group per JNI source file.
+fn native_kt() -> String {
+    let dir = root().join("ffi/src/jni");
+    let mut with_natives: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|f| {
+            std::fs::read_to_string(dir.join(f))
+                .unwrap()
+                .contains("fn Java_org_sotto_Native_")
+        })
+        .collect();
+    with_natives.sort();
+    let mut listed = JNI_FILES.map(String::from).to_vec();
+    listed.sort();
+    assert_eq!(
+        with_natives, listed,
+        "the JNI files with natives must be the ones JNI_FILES lists"
+    );
+    let mut block = String::new();
+    for file in JNI_FILES {
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        let about: String = text
+            .lines()
+            .map_while(|l| l.strip_prefix("//!"))
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" ");
+        let about = about
+            .strip_prefix("Natives for ")
+            .unwrap_or_else(|| panic!("{file}: its doc starts with `Natives for `"));
+        let end = [about.find("; "), about.find(". ")]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(about.len());
+        let about = capitalized(about[..end].trim_end_matches('.'));
+        write!(block, "\n    // {about} (ffi/src/jni/{file})\n").unwrap();
+        for line in natives_of(&text, file) {
+            writeln!(block, "{line}").unwrap();
+        }
+    }
+    let path = root().join("bindings/kotlin/src/main/kotlin/org/sotto/Native.kt");
+    let text = std::fs::read_to_string(path).unwrap();
+    let (head, rest) = text
+        .split_once(NATIVES_BEGIN)
+        .expect("Native.kt has the natives' begin marker");
+    let (_, tail) = rest
+        .split_once(NATIVES_END)
+        .expect("Native.kt has the natives' end marker");
+    format!("{head}{NATIVES_BEGIN}\n{block}\n{NATIVES_END}{tail}")
+}
+
+#[test]
+fn kinds_and_natives_are_generated_from_one_declaration() {
+    let k = kinds();
+    check(&[
+        ("ffi/src/families.rs", families(&k)),
+        ("ffi/src/jni/kinds.rs", jni_kinds(&k)),
+        (
+            "bindings/kotlin/src/main/kotlin/org/sotto/Kind.kt",
+            kotlin_kinds(&k),
+        ),
+        (
+            "bindings/kotlin/src/main/kotlin/org/sotto/Native.kt",
+            native_kt(),
+        ),
+    ]);
 }

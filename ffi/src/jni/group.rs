@@ -117,12 +117,12 @@ extern "system" fn Java_org_sotto_Native_groupNew(
 extern "system" fn Java_org_sotto_Native_groupDistribution(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    group: jlong,
 ) -> jbyteArray {
     // SAFETY: a live, locked handle.
     entry(env, NULL, |env| {
         bytes_out(env, |out| unsafe {
-            sotto_group_distribution(handle(h), out)
+            sotto_group_distribution(handle(group), out)
         })
     })
 }
@@ -132,7 +132,7 @@ extern "system" fn Java_org_sotto_Native_groupDistribution(
 extern "system" fn Java_org_sotto_Native_groupProcessDistribution(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    group: jlong,
     from: jbyteArray,
     data: jbyteArray,
 ) {
@@ -141,7 +141,12 @@ extern "system" fn Java_org_sotto_Native_groupProcessDistribution(
         let data = env.bytes(data)?;
         // SAFETY: a live, locked handle; a 64-byte identity; a live buffer.
         ok(unsafe {
-            sotto_group_process_distribution(handle(h), from.as_ptr(), data.as_ptr(), data.len())
+            sotto_group_process_distribution(
+                handle(group),
+                from.as_ptr(),
+                data.as_ptr(),
+                data.len(),
+            )
         })
     })
 }
@@ -151,10 +156,10 @@ extern "system" fn Java_org_sotto_Native_groupProcessDistribution(
 extern "system" fn Java_org_sotto_Native_groupEncrypt(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    group: jlong,
     plaintext: jbyteArray,
 ) -> jbyteArray {
-    handle_bytes(env, h, plaintext, sotto_group_encrypt)
+    handle_bytes(env, group, plaintext, sotto_group_encrypt)
 }
 
 /// `sotto_group_decrypt`.
@@ -162,7 +167,7 @@ extern "system" fn Java_org_sotto_Native_groupEncrypt(
 extern "system" fn Java_org_sotto_Native_groupDecrypt(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    group: jlong,
     from: jbyteArray,
     message: jbyteArray,
 ) -> jbyteArray {
@@ -171,7 +176,7 @@ extern "system" fn Java_org_sotto_Native_groupDecrypt(
         let m = env.bytes(message)?;
         // SAFETY: a live, locked handle; a 64-byte identity; a live buffer.
         bytes_out(env, |out| unsafe {
-            sotto_group_decrypt(handle(h), from.as_ptr(), m.as_ptr(), m.len(), out)
+            sotto_group_decrypt(handle(group), from.as_ptr(), m.as_ptr(), m.len(), out)
         })
     })
 }
@@ -181,7 +186,7 @@ extern "system" fn Java_org_sotto_Native_groupDecrypt(
 extern "system" fn Java_org_sotto_Native_groupChangeMember(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    group: jlong,
     member: jbyteArray,
     add: bool,
 ) -> jbyteArray {
@@ -190,7 +195,7 @@ extern "system" fn Java_org_sotto_Native_groupChangeMember(
     } else {
         sotto_group_remove_member
     };
-    change_member(env, h, member, change)
+    change_member(env, group, member, change)
 }
 
 /// `sotto_location_share_new`.
@@ -228,12 +233,12 @@ extern "system" fn Java_org_sotto_Native_shareNew(
 extern "system" fn Java_org_sotto_Native_shareDistribution(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    share: jlong,
 ) -> jbyteArray {
     // SAFETY: a live, locked handle.
     entry(env, NULL, |env| {
         bytes_out(env, |out| unsafe {
-            sotto_location_share_distribution(handle(h), out)
+            sotto_location_share_distribution(handle(share), out)
         })
     })
 }
@@ -244,7 +249,7 @@ extern "system" fn Java_org_sotto_Native_shareDistribution(
 extern "system" fn Java_org_sotto_Native_shareChangeViewer(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    share: jlong,
     viewer: jbyteArray,
     add: bool,
 ) -> jbyteArray {
@@ -253,7 +258,7 @@ extern "system" fn Java_org_sotto_Native_shareChangeViewer(
     } else {
         sotto_location_share_remove_viewer
     };
-    change_member(env, h, viewer, change)
+    change_member(env, share, viewer, change)
 }
 
 /// `sotto_location_share_encrypt`.
@@ -261,7 +266,7 @@ extern "system" fn Java_org_sotto_Native_shareChangeViewer(
 extern "system" fn Java_org_sotto_Native_shareEncrypt(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    share: jlong,
     location: jlongArray,
     now: jlong,
 ) -> jbyteArray {
@@ -270,7 +275,7 @@ extern "system" fn Java_org_sotto_Native_shareEncrypt(
         let now = time(now)?;
         // SAFETY: a live, locked handle; `l` is a valid fix.
         bytes_out(env, |out| unsafe {
-            sotto_location_share_encrypt(handle(h), &l, now, out)
+            sotto_location_share_encrypt(handle(share), &l, now, out)
         })
     })
 }
@@ -282,20 +287,20 @@ extern "system" fn Java_org_sotto_Native_viewerNew(
     _: jclass,
     context: jbyteArray,
     sender: jbyteArray,
-    data: jbyteArray,
+    distribution: jbyteArray,
 ) -> jlong {
     entry(env, 0, |env| {
         let ctx = env.bytes(context)?;
         let sender = env.exact::<SOTTO_IDENTITY_KEY_LEN>(sender)?;
-        let data = env.bytes(data)?;
+        let distribution = env.bytes(distribution)?;
         // SAFETY: live buffers; a 64-byte identity.
         handle_out(|out| unsafe {
             sotto_location_viewer_new(
                 ctx.as_ptr(),
                 ctx.len(),
                 sender.as_ptr(),
-                data.as_ptr(),
-                data.len(),
+                distribution.as_ptr(),
+                distribution.len(),
                 out,
             )
         })
@@ -307,14 +312,18 @@ extern "system" fn Java_org_sotto_Native_viewerNew(
 extern "system" fn Java_org_sotto_Native_viewerProcessDistribution(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
-    data: jbyteArray,
+    viewer: jlong,
+    distribution: jbyteArray,
 ) {
     entry(env, (), |env| {
-        let data = env.bytes(data)?;
+        let distribution = env.bytes(distribution)?;
         // SAFETY: a live, locked handle; a live buffer.
         ok(unsafe {
-            sotto_location_viewer_process_distribution(handle(h), data.as_ptr(), data.len())
+            sotto_location_viewer_process_distribution(
+                handle(viewer),
+                distribution.as_ptr(),
+                distribution.len(),
+            )
         })
     })
 }
@@ -324,7 +333,7 @@ extern "system" fn Java_org_sotto_Native_viewerProcessDistribution(
 extern "system" fn Java_org_sotto_Native_viewerDecrypt(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    viewer: jlong,
     update: jbyteArray,
     now: jlong,
 ) -> jlongArray {
@@ -333,7 +342,9 @@ extern "system" fn Java_org_sotto_Native_viewerDecrypt(
         let now = time(now)?;
         let mut l = sotto_location::default();
         // SAFETY: a live, locked handle; a live buffer; `l` is writable.
-        ok(unsafe { sotto_location_viewer_decrypt(handle(h), u.as_ptr(), u.len(), now, &mut l) })?;
+        ok(unsafe {
+            sotto_location_viewer_decrypt(handle(viewer), u.as_ptr(), u.len(), now, &mut l)
+        })?;
         env.long_array(&location_out(&l))
     })
 }

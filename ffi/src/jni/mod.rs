@@ -20,6 +20,8 @@
 
 mod env;
 mod group;
+mod kinds;
+mod library;
 mod objects;
 mod session;
 #[cfg(feature = "store")]

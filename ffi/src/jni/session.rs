@@ -1,7 +1,7 @@
 //! Natives for identities, prekeys and 1:1 sessions; each forwards to the
 //! C function named in its comment.
 
-use jni_sys::{JNIEnv, jbyteArray, jclass, jint, jlong, jlongArray, jobject};
+use jni_sys::{JNIEnv, jbyteArray, jclass, jint, jlong, jlongArray};
 
 use super::env::{Buffer, Env, Res, entry, handle, ok, raw, time};
 use crate::buffer::sotto_buffer;
@@ -48,27 +48,6 @@ pub(super) fn handle_out<T>(f: impl FnOnce(*mut *mut T) -> sotto_status) -> Res<
     Ok(raw(out))
 }
 
-/// `sotto_status_message`, as a Java string.
-#[unsafe(no_mangle)]
-extern "system" fn Java_org_sotto_Native_statusMessage(
-    env: *mut JNIEnv,
-    _: jclass,
-    code: jint,
-) -> jobject {
-    entry(env, core::ptr::null_mut(), |env| {
-        let status = u32::try_from(code).ok().and_then(sotto_status::from_code);
-        env.string(status.map_or(c"unknown status", sotto_status::message))
-    })
-}
-
-/// `sotto_abi_version`: `Native` refuses to load a library of another ABI.
-#[unsafe(no_mangle)]
-extern "system" fn Java_org_sotto_Native_abiVersion(env: *mut JNIEnv, _: jclass) -> jint {
-    entry(env, 0, |_| {
-        jint::try_from(sotto_abi_version()).map_err(|_| sotto_status::InvalidArgument)
-    })
-}
-
 /// `sotto_identity_generate`.
 #[unsafe(no_mangle)]
 extern "system" fn Java_org_sotto_Native_identityGenerate(env: *mut JNIEnv, _: jclass) -> jlong {
@@ -83,12 +62,12 @@ extern "system" fn Java_org_sotto_Native_identityGenerate(env: *mut JNIEnv, _: j
 extern "system" fn Java_org_sotto_Native_identityPublicKey(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    identity: jlong,
 ) -> jbyteArray {
     entry(env, NULL, |env| {
         let mut key = [0u8; SOTTO_IDENTITY_KEY_LEN];
         // SAFETY: a live, locked handle; `key` has its length writable.
-        ok(unsafe { sotto_identity_public_key(handle(h), key.as_mut_ptr(), key.len()) })?;
+        ok(unsafe { sotto_identity_public_key(handle(identity), key.as_mut_ptr(), key.len()) })?;
         env.array(&key)
     })
 }
@@ -113,13 +92,13 @@ extern "system" fn Java_org_sotto_Native_prekeysNew(
 extern "system" fn Java_org_sotto_Native_prekeysGenerate(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    prekeys: jlong,
     count: jint,
 ) {
     entry(env, (), |_| {
         let count = usize::try_from(count).map_err(|_| sotto_status::InvalidArgument)?;
         // SAFETY: a live, locked handle.
-        ok(unsafe { sotto_prekey_store_generate_one_time_prekeys(handle(h), count) })
+        ok(unsafe { sotto_prekey_store_generate_one_time_prekeys(handle(prekeys), count) })
     })
 }
 
@@ -128,12 +107,12 @@ extern "system" fn Java_org_sotto_Native_prekeysGenerate(
 extern "system" fn Java_org_sotto_Native_prekeysCount(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    prekeys: jlong,
 ) -> jint {
     entry(env, 0, |_| {
         let mut n = 0usize;
         // SAFETY: a live, locked handle; `n` is writable.
-        ok(unsafe { sotto_prekey_store_one_time_prekey_count(handle(h), &mut n) })?;
+        ok(unsafe { sotto_prekey_store_one_time_prekey_count(handle(prekeys), &mut n) })?;
         jint::try_from(n).map_err(|_| sotto_status::LimitExceeded)
     })
 }
@@ -143,14 +122,16 @@ extern "system" fn Java_org_sotto_Native_prekeysCount(
 extern "system" fn Java_org_sotto_Native_prekeysRotate(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    prekeys: jlong,
     identity: jlong,
     now: jlong,
 ) {
     entry(env, (), |_| {
         let now = time(now)?;
         // SAFETY: live, locked handles.
-        ok(unsafe { sotto_prekey_store_rotate_signed_prekey(handle(h), handle(identity), now) })
+        ok(unsafe {
+            sotto_prekey_store_rotate_signed_prekey(handle(prekeys), handle(identity), now)
+        })
     })
 }
 
@@ -159,15 +140,16 @@ extern "system" fn Java_org_sotto_Native_prekeysRotate(
 extern "system" fn Java_org_sotto_Native_prekeysBundle(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    prekeys: jlong,
     identity: jlong,
-    index: jint,
+    one_time_index: jint,
 ) -> jbyteArray {
     entry(env, NULL, |env| {
-        let index = usize::try_from(index).map_err(|_| sotto_status::InvalidArgument)?;
+        let one_time_index =
+            usize::try_from(one_time_index).map_err(|_| sotto_status::InvalidArgument)?;
         // SAFETY: live, locked handles; `out` is writable.
         bytes_out(env, |out| unsafe {
-            sotto_prekey_store_bundle(handle(h), handle(identity), index, out)
+            sotto_prekey_store_bundle(handle(prekeys), handle(identity), one_time_index, out)
         })
     })
 }
@@ -178,7 +160,7 @@ extern "system" fn Java_org_sotto_Native_prekeysBundle(
 extern "system" fn Java_org_sotto_Native_prekeysAccept(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    prekeys: jlong,
     identity: jlong,
     message: jbyteArray,
     now: jlong,
@@ -196,7 +178,7 @@ extern "system" fn Java_org_sotto_Native_prekeysAccept(
         // length; the outputs are writable.
         ok(unsafe {
             sotto_prekey_store_accept(
-                handle(h),
+                handle(prekeys),
                 handle(identity),
                 message.as_ptr(),
                 message.len(),
@@ -237,10 +219,10 @@ extern "system" fn Java_org_sotto_Native_sessionInitiate(
 extern "system" fn Java_org_sotto_Native_sessionEncrypt(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    session: jlong,
     plaintext: jbyteArray,
 ) -> jbyteArray {
-    handle_bytes(env, h, plaintext, sotto_session_encrypt)
+    handle_bytes(env, session, plaintext, sotto_session_encrypt)
 }
 
 /// `sotto_session_encrypt_checked`.
@@ -248,7 +230,7 @@ extern "system" fn Java_org_sotto_Native_sessionEncrypt(
 extern "system" fn Java_org_sotto_Native_sessionEncryptChecked(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    session: jlong,
     trust: jlong,
     contact: jbyteArray,
     plaintext: jbyteArray,
@@ -259,7 +241,7 @@ extern "system" fn Java_org_sotto_Native_sessionEncryptChecked(
         // SAFETY: live, locked handles; live buffers.
         bytes_out(env, |out| unsafe {
             sotto_session_encrypt_checked(
-                handle(h),
+                handle(session),
                 handle(trust),
                 contact.as_ptr(),
                 contact.len(),
@@ -276,10 +258,10 @@ extern "system" fn Java_org_sotto_Native_sessionEncryptChecked(
 extern "system" fn Java_org_sotto_Native_sessionDecrypt(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    session: jlong,
     message: jbyteArray,
 ) -> jbyteArray {
-    handle_bytes(env, h, message, sotto_session_decrypt)
+    handle_bytes(env, session, message, sotto_session_decrypt)
 }
 
 /// `sotto_session_remote_identity`.
@@ -287,12 +269,12 @@ extern "system" fn Java_org_sotto_Native_sessionDecrypt(
 extern "system" fn Java_org_sotto_Native_sessionRemoteIdentity(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    session: jlong,
 ) -> jbyteArray {
     entry(env, NULL, |env| {
         let mut key = [0u8; SOTTO_IDENTITY_KEY_LEN];
         // SAFETY: a live, locked handle; `key` has its length writable.
-        ok(unsafe { sotto_session_remote_identity(handle(h), key.as_mut_ptr(), key.len()) })?;
+        ok(unsafe { sotto_session_remote_identity(handle(session), key.as_mut_ptr(), key.len()) })?;
         env.array(&key)
     })
 }

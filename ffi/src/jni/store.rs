@@ -50,7 +50,7 @@ fn with_id(
 extern "system" fn Java_org_sotto_Native_storeEncrypt(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    store: jlong,
     contact: jbyteArray,
     plaintext: jbyteArray,
     id: jlongArray,
@@ -62,7 +62,7 @@ extern "system" fn Java_org_sotto_Native_storeEncrypt(
             // SAFETY: a live, locked store; live buffers; writable outputs.
             unsafe {
                 sotto_store_encrypt(
-                    handle(h),
+                    handle(store),
                     c.as_ptr(),
                     c.len(),
                     p.as_ptr(),
@@ -80,7 +80,7 @@ extern "system" fn Java_org_sotto_Native_storeEncrypt(
 extern "system" fn Java_org_sotto_Native_storeDecrypt(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    store: jlong,
     contact: jbyteArray,
     message: jbyteArray,
     now: jlong,
@@ -94,7 +94,7 @@ extern "system" fn Java_org_sotto_Native_storeDecrypt(
             // SAFETY: a live, locked store; live buffers; writable outputs.
             unsafe {
                 sotto_store_decrypt(
-                    handle(h),
+                    handle(store),
                     c.as_ptr(),
                     c.len(),
                     m.as_ptr(),
@@ -113,7 +113,7 @@ extern "system" fn Java_org_sotto_Native_storeDecrypt(
 extern "system" fn Java_org_sotto_Native_storeGroupEncrypt(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    store: jlong,
     group: jbyteArray,
     plaintext: jbyteArray,
     id: jlongArray,
@@ -125,7 +125,7 @@ extern "system" fn Java_org_sotto_Native_storeGroupEncrypt(
             // SAFETY: a live, locked store; live buffers; writable outputs.
             unsafe {
                 sotto_store_group_encrypt(
-                    handle(h),
+                    handle(store),
                     g.as_ptr(),
                     g.len(),
                     p.as_ptr(),
@@ -143,7 +143,7 @@ extern "system" fn Java_org_sotto_Native_storeGroupEncrypt(
 extern "system" fn Java_org_sotto_Native_storeGroupDecrypt(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    store: jlong,
     group: jbyteArray,
     from: jbyteArray,
     message: jbyteArray,
@@ -157,7 +157,7 @@ extern "system" fn Java_org_sotto_Native_storeGroupDecrypt(
             // SAFETY: a live, locked store; live buffers; writable outputs.
             unsafe {
                 sotto_store_group_decrypt(
-                    handle(h),
+                    handle(store),
                     g.as_ptr(),
                     g.len(),
                     f.as_ptr(),
@@ -176,7 +176,7 @@ extern "system" fn Java_org_sotto_Native_storeGroupDecrypt(
 extern "system" fn Java_org_sotto_Native_storeAck(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    store: jlong,
     incoming: bool,
     id: jlong,
 ) {
@@ -186,7 +186,7 @@ extern "system" fn Java_org_sotto_Native_storeAck(
         sotto_store_ack_outgoing
     };
     // SAFETY: a live, locked store.
-    entry(env, (), |_| ok(unsafe { ack(handle(h), id) }))
+    entry(env, (), |_| ok(unsafe { ack(handle(store), id) }))
 }
 
 /// `sotto_store_next_incoming` (`incoming` true) or
@@ -196,7 +196,7 @@ extern "system" fn Java_org_sotto_Native_storeAck(
 extern "system" fn Java_org_sotto_Native_storeNext(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    store: jlong,
     incoming: bool,
     after: jlong,
     id: jlongArray,
@@ -212,7 +212,7 @@ extern "system" fn Java_org_sotto_Native_storeNext(
         let mut b = Buffer::new();
         let conversation = with_id(env, id, |n, conv| {
             // SAFETY: a live, locked store; writable outputs.
-            unsafe { next(handle(h), after, n, &mut conv.0, &mut b.0) }
+            unsafe { next(handle(store), after, n, &mut conv.0, &mut b.0) }
         })?;
         let b = env.take(b)?;
         env.set_object(body, b)?;

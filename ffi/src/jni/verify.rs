@@ -45,7 +45,7 @@ extern "system" fn Java_org_sotto_Native_securityCodeNew(
 extern "system" fn Java_org_sotto_Native_securityCodeBytes(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    code: jlong,
     scannable: bool,
 ) -> jbyteArray {
     entry(env, NULL, |env| {
@@ -62,7 +62,7 @@ extern "system" fn Java_org_sotto_Native_securityCodeBytes(
             .get_mut(..len)
             .ok_or(status::sotto_status::BufferTooSmall)?;
         // SAFETY: a live, locked handle; `out` has its length writable.
-        ok(unsafe { f(handle(h), out.as_mut_ptr(), out.len()) })?;
+        ok(unsafe { f(handle(code), out.as_mut_ptr(), out.len()) })?;
         env.array(out)
     })
 }
@@ -76,7 +76,7 @@ type CodeFn =
 extern "system" fn Java_org_sotto_Native_securityCodeCompare(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    code: jlong,
     scanned: jbyteArray,
 ) -> jint {
     entry(env, 0, |env| {
@@ -84,7 +84,7 @@ extern "system" fn Java_org_sotto_Native_securityCodeCompare(
         let mut result = sotto_scan_result::Mismatch;
         // SAFETY: a live, locked handle; a live buffer; `result` is writable.
         ok(unsafe {
-            sotto_security_code_compare_scanned(handle(h), s.as_ptr(), s.len(), &mut result)
+            sotto_security_code_compare_scanned(handle(code), s.as_ptr(), s.len(), &mut result)
         })?;
         Ok(result as jint)
     })
@@ -120,7 +120,7 @@ type Bytes = zeroize::Zeroizing<Vec<u8>>;
 extern "system" fn Java_org_sotto_Native_trustObserve(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    trust: jlong,
     contact: jbyteArray,
     identity: jbyteArray,
     now: jlong,
@@ -137,7 +137,7 @@ extern "system" fn Java_org_sotto_Native_trustObserve(
         };
         // SAFETY: a live, locked handle; live buffers; `s` is writable.
         ok(unsafe {
-            sotto_trust_store_observe(handle(h), c.as_ptr(), c.len(), i.as_ptr(), now, &mut s)
+            sotto_trust_store_observe(handle(trust), c.as_ptr(), c.len(), i.as_ptr(), now, &mut s)
         })?;
         let mut out = vec![s.kind as u8, s.verified, s.was_verified, s.blocked];
         out.extend_from_slice(&s.previous);
@@ -150,14 +150,14 @@ extern "system" fn Java_org_sotto_Native_trustObserve(
 extern "system" fn Java_org_sotto_Native_trustCheck(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    trust: jlong,
     contact: jbyteArray,
     identity: jbyteArray,
 ) {
     entry(env, (), |env| {
         let (c, i) = contact_identity(env, contact, identity)?;
         // SAFETY: a live, locked handle; live buffers.
-        ok(unsafe { sotto_trust_store_check(handle(h), c.as_ptr(), c.len(), i.as_ptr()) })
+        ok(unsafe { sotto_trust_store_check(handle(trust), c.as_ptr(), c.len(), i.as_ptr()) })
     })
 }
 
@@ -166,7 +166,7 @@ extern "system" fn Java_org_sotto_Native_trustCheck(
 extern "system" fn Java_org_sotto_Native_trustAcceptChange(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    trust: jlong,
     contact: jbyteArray,
     identity: jbyteArray,
     now: jlong,
@@ -176,7 +176,7 @@ extern "system" fn Java_org_sotto_Native_trustAcceptChange(
         let now = time(now)?;
         // SAFETY: a live, locked handle; live buffers.
         ok(unsafe {
-            sotto_trust_store_accept_change(handle(h), c.as_ptr(), c.len(), i.as_ptr(), now)
+            sotto_trust_store_accept_change(handle(trust), c.as_ptr(), c.len(), i.as_ptr(), now)
         })
     })
 }
@@ -186,7 +186,7 @@ extern "system" fn Java_org_sotto_Native_trustAcceptChange(
 extern "system" fn Java_org_sotto_Native_trustSetVerified(
     env: *mut JNIEnv,
     _: jclass,
-    h: jlong,
+    trust: jlong,
     contact: jbyteArray,
     identity: jbyteArray,
     verified: bool,
@@ -196,7 +196,7 @@ extern "system" fn Java_org_sotto_Native_trustSetVerified(
         // SAFETY: a live, locked handle; live buffers.
         ok(unsafe {
             sotto_trust_store_set_verified(
-                handle(h),
+                handle(trust),
                 c.as_ptr(),
                 c.len(),
                 i.as_ptr(),

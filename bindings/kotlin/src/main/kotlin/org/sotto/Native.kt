@@ -18,26 +18,30 @@ internal object Native {
         }
     }
 
+    // Generated from the Java_org_sotto_Native_* functions of ffi/src/jni/ by `SOTTO_REGENERATE=1 cargo test -p sotto-ffi --test generated`; do not edit: begin
+
+    // The library itself: its ABI version and status messages (ffi/src/jni/library.rs)
     @JvmStatic external fun abiVersion(): Int
     @JvmStatic external fun statusMessage(code: Int): String
 
-    // Every kind (Kind.*): free; the stateful kinds also export, import, seal, open.
+    // What every kind of handle shares, dispatched on its kind number (ffi/src/jni/objects.rs)
     @JvmStatic external fun free(kind: Int, handle: Long)
     @JvmStatic external fun export(kind: Int, handle: Long): ByteArray
     @JvmStatic external fun import(kind: Int, data: ByteArray): Long
     @JvmStatic external fun seal(kind: Int, handle: Long, key: ByteArray): ByteArray
     @JvmStatic external fun open(kind: Int, key: ByteArray, data: ByteArray): Long
+    @JvmStatic external fun storeSave(kind: Int, store: Long, name: ByteArray, handle: Long)
+    @JvmStatic external fun storeLoad(kind: Int, store: Long, name: ByteArray): Long
 
+    // Identities, prekeys and 1:1 sessions (ffi/src/jni/session.rs)
     @JvmStatic external fun identityGenerate(): Long
     @JvmStatic external fun identityPublicKey(identity: Long): ByteArray
-
     @JvmStatic external fun prekeysNew(identity: Long, now: Long): Long
     @JvmStatic external fun prekeysGenerate(prekeys: Long, count: Int)
     @JvmStatic external fun prekeysCount(prekeys: Long): Int
     @JvmStatic external fun prekeysRotate(prekeys: Long, identity: Long, now: Long)
     @JvmStatic external fun prekeysBundle(prekeys: Long, identity: Long, oneTimeIndex: Int): ByteArray
     @JvmStatic external fun prekeysAccept(prekeys: Long, identity: Long, message: ByteArray, now: Long, session: LongArray): ByteArray
-
     @JvmStatic external fun sessionInitiate(identity: Long, bundle: ByteArray): Long
     @JvmStatic external fun sessionEncrypt(session: Long, plaintext: ByteArray): ByteArray
     @JvmStatic external fun sessionEncryptChecked(session: Long, trust: Long, contact: ByteArray, plaintext: ByteArray): ByteArray
@@ -46,13 +50,13 @@ internal object Native {
     @JvmStatic external fun messageKind(message: ByteArray): Int
     @JvmStatic external fun prekeyMessageIdentity(message: ByteArray): ByteArray
 
+    // Groups and live location (ffi/src/jni/group.rs)
     @JvmStatic external fun groupNew(id: ByteArray, members: ByteArray): Long
     @JvmStatic external fun groupDistribution(group: Long): ByteArray
     @JvmStatic external fun groupProcessDistribution(group: Long, from: ByteArray, data: ByteArray)
     @JvmStatic external fun groupEncrypt(group: Long, plaintext: ByteArray): ByteArray
     @JvmStatic external fun groupDecrypt(group: Long, from: ByteArray, message: ByteArray): ByteArray
     @JvmStatic external fun groupChangeMember(group: Long, member: ByteArray, add: Boolean): ByteArray
-
     @JvmStatic external fun shareNew(context: ByteArray, viewers: ByteArray, expiresAt: Long, precision: Int): Long
     @JvmStatic external fun shareDistribution(share: Long): ByteArray
     @JvmStatic external fun shareChangeViewer(share: Long, viewer: ByteArray, add: Boolean): ByteArray
@@ -61,23 +65,24 @@ internal object Native {
     @JvmStatic external fun viewerProcessDistribution(viewer: Long, distribution: ByteArray)
     @JvmStatic external fun viewerDecrypt(viewer: Long, update: ByteArray, now: Long): LongArray
 
+    // Security codes and trust stores (ffi/src/jni/verify.rs)
     @JvmStatic external fun securityCodeNew(local: ByteArray, localId: ByteArray, remote: ByteArray, remoteId: ByteArray): Long
     @JvmStatic external fun securityCodeBytes(code: Long, scannable: Boolean): ByteArray
     @JvmStatic external fun securityCodeCompare(code: Long, scanned: ByteArray): Int
-
     @JvmStatic external fun trustNew(blockChanges: Boolean): Long
     @JvmStatic external fun trustObserve(trust: Long, contact: ByteArray, identity: ByteArray, now: Long): ByteArray
     @JvmStatic external fun trustCheck(trust: Long, contact: ByteArray, identity: ByteArray)
     @JvmStatic external fun trustAcceptChange(trust: Long, contact: ByteArray, identity: ByteArray, now: Long)
     @JvmStatic external fun trustSetVerified(trust: Long, contact: ByteArray, identity: ByteArray, verified: Boolean)
 
+    // The crash-safe store (ffi/src/jni/store.rs)
     @JvmStatic external fun storeOpen(path: ByteArray, key: ByteArray, durable: Boolean): Long
-    @JvmStatic external fun storeSave(kind: Int, store: Long, name: ByteArray, handle: Long)
-    @JvmStatic external fun storeLoad(kind: Int, store: Long, name: ByteArray): Long
     @JvmStatic external fun storeEncrypt(store: Long, contact: ByteArray, plaintext: ByteArray, id: LongArray): ByteArray
     @JvmStatic external fun storeDecrypt(store: Long, contact: ByteArray, message: ByteArray, now: Long, id: LongArray): ByteArray
     @JvmStatic external fun storeGroupEncrypt(store: Long, group: ByteArray, plaintext: ByteArray, id: LongArray): ByteArray
     @JvmStatic external fun storeGroupDecrypt(store: Long, group: ByteArray, from: ByteArray, message: ByteArray, id: LongArray): ByteArray
     @JvmStatic external fun storeAck(store: Long, incoming: Boolean, id: Long)
     @JvmStatic external fun storeNext(store: Long, incoming: Boolean, after: Long, id: LongArray, body: Array<ByteArray?>): ByteArray
+
+    // generated: end
 }

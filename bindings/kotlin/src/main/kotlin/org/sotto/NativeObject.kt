@@ -1,18 +1,5 @@
 package org.sotto
 
-/** The kinds of native object, as the JNI layer numbers them. */
-internal object Kind {
-    const val IDENTITY = 1
-    const val PREKEYS = 2
-    const val TRUST = 3
-    const val SESSION = 4
-    const val GROUP = 5
-    const val SHARE = 6
-    const val VIEWER = 7
-    const val SECURITY_CODE = 8
-    const val STORE = 9
-}
-
 /**
  * A native object owned by this Kotlin object. [close] frees it and wipes
  * its secrets; call it when done (`use { }`), since the garbage collector
