@@ -683,9 +683,9 @@ fn jni_kinds(kinds: &[Kind]) -> String {
          //! on the number the Kotlin classes pass (`Kind`).\n//!\n//! {KINDS_NOTICE}\n\n\
          use jni_sys::{{jint, jlong}};\n\n\
          use super::env::Res;\n\
+         use super::objects::{{ExportFn, ImportFn, OpenFn, SealFn, Stateful, free_with}};\n\
          #[cfg(feature = \"store\")]\n\
          use super::objects::{{LoadFn, SaveFn}};\n\
-         use super::objects::{{ExportFn, ImportFn, OpenFn, SealFn, Stateful, free_with}};\n\
          use crate::status::sotto_status;\n\
          use crate::*;\n"
     );

@@ -7,9 +7,9 @@
 use jni_sys::{jint, jlong};
 
 use super::env::Res;
+use super::objects::{ExportFn, ImportFn, OpenFn, SealFn, Stateful, free_with};
 #[cfg(feature = "store")]
 use super::objects::{LoadFn, SaveFn};
-use super::objects::{ExportFn, ImportFn, OpenFn, SealFn, Stateful, free_with};
 use crate::status::sotto_status;
 use crate::*;
 
