@@ -107,6 +107,71 @@ fn lower_camel(name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Swift's reserved words that a case name may collide with.
+const SWIFT_KEYWORDS: &[&str] = &[
+    "associatedtype",
+    "break",
+    "case",
+    "catch",
+    "class",
+    "continue",
+    "default",
+    "defer",
+    "deinit",
+    "do",
+    "else",
+    "enum",
+    "extension",
+    "fallthrough",
+    "false",
+    "fileprivate",
+    "for",
+    "func",
+    "guard",
+    "if",
+    "import",
+    "in",
+    "init",
+    "inout",
+    "internal",
+    "is",
+    "let",
+    "nil",
+    "open",
+    "operator",
+    "private",
+    "protocol",
+    "public",
+    "repeat",
+    "rethrows",
+    "return",
+    "self",
+    "static",
+    "struct",
+    "subscript",
+    "super",
+    "switch",
+    "throw",
+    "throws",
+    "true",
+    "try",
+    "typealias",
+    "var",
+    "where",
+    "while",
+];
+
+/// A status name as a Swift case: lowerCamelCase, in backticks where it is a
+/// reserved word (`internal`).
+fn swift_case(name: &str) -> String {
+    let case = lower_camel(name);
+    if SWIFT_KEYWORDS.contains(&case.as_str()) {
+        format!("`{case}`")
+    } else {
+        case
+    }
+}
+
 fn screaming_snake(name: &str) -> String {
     let mut out = String::new();
     for (i, c) in name.chars().enumerate() {
@@ -169,7 +234,7 @@ fn swift(statuses: &[Status]) -> String {
          public enum SottoError: Error, Equatable, CustomStringConvertible {{\n"
     );
     for st in &errors {
-        writeln!(s, "    /// {}\n    case {}", st.doc, lower_camel(&st.name)).unwrap();
+        writeln!(s, "    /// {}\n    case {}", st.doc, swift_case(&st.name)).unwrap();
     }
     s.push_str(
         "    /// A status this version of the bindings does not know.\n    case unknown(UInt32)\n\n    \
@@ -180,7 +245,7 @@ fn swift(statuses: &[Status]) -> String {
             s,
             "        case {}: self = .{}",
             st.code,
-            lower_camel(&st.name)
+            swift_case(&st.name)
         )
         .unwrap();
     }
@@ -192,7 +257,7 @@ fn swift(statuses: &[Status]) -> String {
         writeln!(
             s,
             "        case .{}: return {}",
-            lower_camel(&st.name),
+            swift_case(&st.name),
             st.code
         )
         .unwrap();

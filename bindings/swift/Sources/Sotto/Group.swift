@@ -3,9 +3,7 @@ import Foundation
 
 /// One member's view of a group (Sender Keys): its own sender key and the
 /// keys the other members distributed. Wiped when released.
-public final class Group {
-    let handle: OpaquePointer
-
+public final class Group: NativeObject, @unchecked Sendable {
     /// A group with id `id` (1 to 64 bytes, the same for every member) and
     /// the other members' identities.
     public convenience init(id: Data, members: [IdentityKey]) throws {
@@ -19,10 +17,6 @@ public final class Group {
         self.init(handle: h!)
     }
 
-    init(handle: OpaquePointer) {
-        self.handle = handle
-    }
-
     deinit {
         var h: OpaquePointer? = handle
         sotto_group_free(&h)
@@ -31,30 +25,38 @@ public final class Group {
     /// This member's sender key, to send to each member over their pairwise
     /// session (never in the clear).
     public func distribution() throws -> Data {
-        try takeBuffer { sotto_group_distribution(handle, $0) }
+        return try locked { handle in
+            try takeBuffer { sotto_group_distribution(handle, $0) }
+        }
     }
 
     /// Takes in a member's sender key, received over their session.
     public func processDistribution(from member: IdentityKey, _ distribution: Data) throws {
-        try withIdentity(member) { m in
-            try distribution.withCBytes { p, n in
-                try check(sotto_group_process_distribution(handle, m, p, n))
+        return try locked { handle in
+            try withIdentity(member) { m in
+                try distribution.withCBytes { p, n in
+                    try check(sotto_group_process_distribution(handle, m, p, n))
+                }
             }
         }
     }
 
     /// Encrypts once for the whole group.
     public func encrypt(_ plaintext: Data) throws -> Data {
-        try plaintext.withCBytes { p, n in
-            try takeBuffer { sotto_group_encrypt(handle, p, n, $0) }
+        return try locked { handle in
+            try plaintext.withCBytes { p, n in
+                try takeBuffer { sotto_group_encrypt(handle, p, n, $0) }
+            }
         }
     }
 
     /// Verifies and decrypts a member's message; on any error nothing changes.
     public func decrypt(from member: IdentityKey, _ message: Data) throws -> Data {
-        try withIdentity(member) { m in
-            try message.withCBytes { p, n in
-                try takeBuffer { sotto_group_decrypt(handle, m, p, n, $0) }
+        return try locked { handle in
+            try withIdentity(member) { m in
+                try message.withCBytes { p, n in
+                    try takeBuffer { sotto_group_decrypt(handle, m, p, n, $0) }
+                }
             }
         }
     }
@@ -62,23 +64,27 @@ public final class Group {
     /// Removes a member and rotates this member's sender key; returns the new
     /// distribution for the members who remain.
     public func removeMember(_ member: IdentityKey) throws -> Data {
-        try withIdentity(member) { m in
-            try takeBuffer { sotto_group_remove_member(handle, m, $0) }
+        return try locked { handle in
+            try withIdentity(member) { m in
+                try takeBuffer { sotto_group_remove_member(handle, m, $0) }
+            }
         }
     }
 
     /// Adds a member; returns this member's distribution to send them.
     public func addMember(_ member: IdentityKey) throws -> Data {
-        try withIdentity(member) { m in
-            try takeBuffer { sotto_group_add_member(handle, m, $0) }
+        return try locked { handle in
+            try withIdentity(member) { m in
+                try takeBuffer { sotto_group_add_member(handle, m, $0) }
+            }
         }
     }
 
     /// The plain state encoding (it holds keys: store it only encrypted).
-    public func exported() throws -> Data { try exportState(handle, sotto_group_export) }
+    public func exported() throws -> Data { try locked { try exportState($0, sotto_group_export) } }
 
     /// The state encrypted under a 32-byte key from the platform keychain.
-    public func sealed(key: Data) throws -> Data { try sealState(handle, key, sotto_group_seal) }
+    public func sealed(key: Data) throws -> Data { try locked { try sealState($0, key, sotto_group_seal) } }
 
     /// Restores from `exported()`.
     public convenience init(exported: Data) throws { self.init(handle: try importState(exported, sotto_group_import)) }
@@ -97,9 +103,7 @@ public enum ScanResult: Equatable {
 }
 
 /// A security code (60 digits and a QR payload) for two identities.
-public final class SecurityCode {
-    let handle: OpaquePointer
-
+public final class SecurityCode: NativeObject, @unchecked Sendable {
     /// The code for our identity and user id and theirs.
     public init(local: IdentityKey, localId: Data, remote: IdentityKey, remoteId: Data) throws {
         var h: OpaquePointer?
@@ -112,7 +116,7 @@ public final class SecurityCode {
                 }
             }
         }
-        handle = h!
+        super.init(handle: h!)
     }
 
     deinit {
@@ -122,32 +126,38 @@ public final class SecurityCode {
 
     /// The 60 digits, to show in twelve groups of five.
     public var digits: String {
-        var out = Data(count: Int(SOTTO_SECURITY_CODE_DIGITS))
-        _ = out.withUnsafeMutableBytes { raw in
-            sotto_security_code_digits(handle, raw.bindMemory(to: UInt8.self).baseAddress, raw.count)
+        return locked { handle in
+            var out = Data(count: Int(SOTTO_SECURITY_CODE_DIGITS))
+            _ = out.withUnsafeMutableBytes { raw in
+                sotto_security_code_digits(handle, raw.bindMemory(to: UInt8.self).baseAddress, raw.count)
+            }
+            return String(decoding: out, as: UTF8.self)
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// The payload to show as a QR code.
     public var scannable: Data {
-        var out = Data(count: Int(SOTTO_SCANNABLE_LEN))
-        _ = out.withUnsafeMutableBytes { raw in
-            sotto_security_code_scannable(handle, raw.bindMemory(to: UInt8.self).baseAddress, raw.count)
+        return locked { handle in
+            var out = Data(count: Int(SOTTO_SCANNABLE_LEN))
+            _ = out.withUnsafeMutableBytes { raw in
+                sotto_security_code_scannable(handle, raw.bindMemory(to: UInt8.self).baseAddress, raw.count)
+            }
+            return out
         }
-        return out
     }
 
     /// Compares a payload scanned from the other device, in constant time.
     public func compare(scanned: Data) throws -> ScanResult {
-        var result: UInt32 = 0
-        try scanned.withCBytes { p, n in
-            try check(sotto_security_code_compare_scanned(handle, p, n, &result))
-        }
-        switch result {
-        case 0: return .match
-        case 1: return .mismatch
-        default: return .versionMismatch
+        return try locked { handle in
+            var result: UInt32 = 0
+            try scanned.withCBytes { p, n in
+                try check(sotto_security_code_compare_scanned(handle, p, n, &result))
+            }
+            switch result {
+            case 0: return .match
+            case 1: return .mismatch
+            default: return .versionMismatch
+            }
         }
     }
 }

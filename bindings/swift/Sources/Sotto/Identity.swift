@@ -18,18 +18,16 @@ public struct IdentityKey: Hashable, CustomStringConvertible {
 }
 
 /// This device's identity key pair. Wiped when released.
-public final class Identity {
-    let handle: OpaquePointer
-
+public final class Identity: NativeObject, @unchecked Sendable {
     /// Generates a new identity from the system's random number generator.
     public init() throws {
         var h: OpaquePointer?
         try check(sotto_identity_generate(&h))
-        handle = h!
+        super.init(handle: h!)
     }
 
-    init(handle: OpaquePointer) {
-        self.handle = handle
+    override init(handle: OpaquePointer) {
+        super.init(handle: handle)
     }
 
     deinit {
@@ -39,19 +37,21 @@ public final class Identity {
 
     /// The public half, to publish and to compare.
     public var publicKey: IdentityKey {
-        var out = Data(count: Int(SOTTO_IDENTITY_KEY_LEN))
-        let status = out.withUnsafeMutableBytes { raw in
-            sotto_identity_public_key(handle, raw.bindMemory(to: UInt8.self).baseAddress, raw.count)
+        return locked { handle in
+            var out = Data(count: Int(SOTTO_IDENTITY_KEY_LEN))
+            let status = out.withUnsafeMutableBytes { raw in
+                sotto_identity_public_key(handle, raw.bindMemory(to: UInt8.self).baseAddress, raw.count)
+            }
+            precondition(status == 0, "a live identity always has a public key")
+            return try! IdentityKey(bytes: out)
         }
-        precondition(status == 0, "a live identity always has a public key")
-        return try! IdentityKey(bytes: out)
     }
 
     /// The plain state encoding (it holds keys: store it only encrypted).
-    public func exported() throws -> Data { try exportState(handle, sotto_identity_export) }
+    public func exported() throws -> Data { try locked { try exportState($0, sotto_identity_export) } }
 
     /// The state encrypted under a 32-byte key from the platform keychain.
-    public func sealed(key: Data) throws -> Data { try sealState(handle, key, sotto_identity_seal) }
+    public func sealed(key: Data) throws -> Data { try locked { try sealState($0, key, sotto_identity_seal) } }
 
     /// Restores from `exported()`.
     public convenience init(exported: Data) throws { self.init(handle: try importState(exported, sotto_identity_import)) }

@@ -66,9 +66,7 @@ public struct Location: Equatable {
 }
 
 /// The sending side of a live-location share. Wiped when released.
-public final class LocationShare {
-    let handle: OpaquePointer
-
+public final class LocationShare: NativeObject, @unchecked Sendable {
     /// Starts sharing in conversation `context` with `viewers` until
     /// `expiresAt` (seconds since the epoch).
     public convenience init(context: Data, viewers: [IdentityKey], expiresAt: UInt64, precision: Precision) throws {
@@ -82,10 +80,6 @@ public final class LocationShare {
         self.init(handle: h!)
     }
 
-    init(handle: OpaquePointer) {
-        self.handle = handle
-    }
-
     deinit {
         var h: OpaquePointer? = handle
         sotto_location_share_free(&h)
@@ -93,32 +87,40 @@ public final class LocationShare {
 
     /// The key to send each viewer over their pairwise session.
     public func distribution() throws -> Data {
-        try takeBuffer { sotto_location_share_distribution(handle, $0) }
+        return try locked { handle in
+            try takeBuffer { sotto_location_share_distribution(handle, $0) }
+        }
     }
 
     /// Adds a viewer; returns the distribution to send them (the current
     /// position only: they cannot read earlier updates).
     public func addViewer(_ viewer: IdentityKey) throws -> Data {
-        try withIdentity(viewer) { v in try takeBuffer { sotto_location_share_add_viewer(handle, v, $0) } }
+        return try locked { handle in
+            try withIdentity(viewer) { v in try takeBuffer { sotto_location_share_add_viewer(handle, v, $0) } }
+        }
     }
 
     /// Encrypts one update (always 138 bytes).
     public func encrypt(_ location: Location, now: UInt64) throws -> Data {
-        var l = location.c
-        return try takeBuffer { sotto_location_share_encrypt(handle, &l, now, $0) }
+        return try locked { handle in
+            var l = location.c
+            return try takeBuffer { sotto_location_share_encrypt(handle, &l, now, $0) }
+        }
     }
 
     /// Removes a viewer and rekeys; returns the distribution for the
     /// viewers who remain.
     public func removeViewer(_ viewer: IdentityKey) throws -> Data {
-        try withIdentity(viewer) { v in try takeBuffer { sotto_location_share_remove_viewer(handle, v, $0) } }
+        return try locked { handle in
+            try withIdentity(viewer) { v in try takeBuffer { sotto_location_share_remove_viewer(handle, v, $0) } }
+        }
     }
 
     /// The plain state encoding (it holds keys: store it only encrypted).
-    public func exported() throws -> Data { try exportState(handle, sotto_location_share_export) }
+    public func exported() throws -> Data { try locked { try exportState($0, sotto_location_share_export) } }
 
     /// The state encrypted under a 32-byte key from the platform keychain.
-    public func sealed(key: Data) throws -> Data { try sealState(handle, key, sotto_location_share_seal) }
+    public func sealed(key: Data) throws -> Data { try locked { try sealState($0, key, sotto_location_share_seal) } }
 
     /// Restores from `exported()`.
     public convenience init(exported: Data) throws { self.init(handle: try importState(exported, sotto_location_share_import)) }
@@ -131,9 +133,7 @@ public final class LocationShare {
 
 /// The receiving side of a live-location share: keeps only the latest
 /// position. Wiped when released.
-public final class LocationViewer {
-    let handle: OpaquePointer
-
+public final class LocationViewer: NativeObject, @unchecked Sendable {
     /// From the sharer's distribution, received over their session.
     public convenience init(context: Data, sender: IdentityKey, distribution: Data) throws {
         var h: OpaquePointer?
@@ -147,10 +147,6 @@ public final class LocationViewer {
         self.init(handle: h!)
     }
 
-    init(handle: OpaquePointer) {
-        self.handle = handle
-    }
-
     deinit {
         var h: OpaquePointer? = handle
         sotto_location_viewer_free(&h)
@@ -159,21 +155,25 @@ public final class LocationViewer {
     /// Decrypts an update, catching up over any gap; older updates are
     /// `SottoError.stale`.
     public func decrypt(_ update: Data, now: UInt64) throws -> Location {
-        var out = sotto_location()
-        try update.withCBytes { p, n in try check(sotto_location_viewer_decrypt(handle, p, n, now, &out)) }
-        return Location(out)
+        return try locked { handle in
+            var out = sotto_location()
+            try update.withCBytes { p, n in try check(sotto_location_viewer_decrypt(handle, p, n, now, &out)) }
+            return Location(out)
+        }
     }
 
     /// Takes in a new distribution after the sharer rekeyed.
     public func processDistribution(_ distribution: Data) throws {
-        try distribution.withCBytes { p, n in try check(sotto_location_viewer_process_distribution(handle, p, n)) }
+        return try locked { handle in
+            try distribution.withCBytes { p, n in try check(sotto_location_viewer_process_distribution(handle, p, n)) }
+        }
     }
 
     /// The plain state encoding (it holds keys: store it only encrypted).
-    public func exported() throws -> Data { try exportState(handle, sotto_location_viewer_export) }
+    public func exported() throws -> Data { try locked { try exportState($0, sotto_location_viewer_export) } }
 
     /// The state encrypted under a 32-byte key from the platform keychain.
-    public func sealed(key: Data) throws -> Data { try sealState(handle, key, sotto_location_viewer_seal) }
+    public func sealed(key: Data) throws -> Data { try locked { try sealState($0, key, sotto_location_viewer_seal) } }
 
     /// Restores from `exported()`.
     public convenience init(exported: Data) throws { self.init(handle: try importState(exported, sotto_location_viewer_import)) }

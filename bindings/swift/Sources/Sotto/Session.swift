@@ -3,17 +3,11 @@ import Foundation
 
 /// Signed prekey and one-time prekeys: what a device publishes so that
 /// others can start sessions with it, and what accepts their first message.
-public final class PrekeyStore {
-    let handle: OpaquePointer
-
-    init(handle: OpaquePointer) {
-        self.handle = handle
-    }
-
+public final class PrekeyStore: NativeObject, @unchecked Sendable {
     /// A new store with a signed prekey created at `now` (seconds since the epoch).
     public convenience init(identity: Identity, now: UInt64) throws {
         var h: OpaquePointer?
-        try check(sotto_prekey_store_new(identity.handle, now, &h))
+        try identity.locked { id in try check(sotto_prekey_store_new(id, now, &h)) }
         self.init(handle: h!)
     }
 
@@ -24,40 +18,54 @@ public final class PrekeyStore {
 
     /// Adds `count` one-time prekeys.
     public func generateOneTimePrekeys(_ count: Int) throws {
-        try check(sotto_prekey_store_generate_one_time_prekeys(handle, count))
+        return try locked { handle in
+            try check(sotto_prekey_store_generate_one_time_prekeys(handle, count))
+        }
     }
 
     /// How many one-time prekeys are left.
     public var oneTimePrekeyCount: Int {
-        var n = 0
-        _ = sotto_prekey_store_one_time_prekey_count(handle, &n)
-        return n
+        return locked { handle in
+            var n = 0
+            _ = sotto_prekey_store_one_time_prekey_count(handle, &n)
+            return n
+        }
     }
 
     /// The bundle to publish, with the one-time prekey at `oneTimeIndex`.
     public func bundle(identity: Identity, oneTimeIndex: Int = 0) throws -> Data {
-        try takeBuffer { sotto_prekey_store_bundle(handle, identity.handle, oneTimeIndex, $0) }
+        return try locked { handle in
+            try identity.locked { id in
+                try takeBuffer { sotto_prekey_store_bundle(handle, id, oneTimeIndex, $0) }
+            }
+        }
     }
 
     /// Replaces the signed prekey (the previous one is kept for late messages).
     public func rotateSignedPrekey(identity: Identity, now: UInt64) throws {
-        try check(sotto_prekey_store_rotate_signed_prekey(handle, identity.handle, now))
+        return try locked { handle in
+            try identity.locked { id in try check(sotto_prekey_store_rotate_signed_prekey(handle, id, now)) }
+        }
     }
 
     /// Accepts a first (prekey) message: the new session and its plaintext.
     public func accept(identity: Identity, message: Data, now: UInt64) throws -> (Session, Data) {
-        var session: OpaquePointer?
-        let plaintext = try message.withCBytes { p, n in
-            try takeBuffer { sotto_prekey_store_accept(handle, identity.handle, p, n, now, &session, $0) }
+        return try locked { handle in
+            try identity.locked { id in
+                var session: OpaquePointer?
+                let plaintext = try message.withCBytes { p, n in
+                    try takeBuffer { sotto_prekey_store_accept(handle, id, p, n, now, &session, $0) }
+                }
+                return (Session(handle: session!), plaintext)
+            }
         }
-        return (Session(handle: session!), plaintext)
     }
 
     /// The plain state encoding (it holds keys: store it only encrypted).
-    public func exported() throws -> Data { try exportState(handle, sotto_prekey_store_export) }
+    public func exported() throws -> Data { try locked { try exportState($0, sotto_prekey_store_export) } }
 
     /// The state encrypted under a 32-byte key from the platform keychain.
-    public func sealed(key: Data) throws -> Data { try sealState(handle, key, sotto_prekey_store_seal) }
+    public func sealed(key: Data) throws -> Data { try locked { try sealState($0, key, sotto_prekey_store_seal) } }
 
     /// Restores from `exported()`.
     public convenience init(exported: Data) throws { self.init(handle: try importState(exported, sotto_prekey_store_import)) }
@@ -69,19 +77,15 @@ public final class PrekeyStore {
 }
 
 /// A Double Ratchet session with one remote device. Wiped when released.
-/// Use it from one thread at a time.
-public final class Session {
-    let handle: OpaquePointer
-
-    init(handle: OpaquePointer) {
-        self.handle = handle
-    }
-
+/// May be shared between threads: calls run one at a time.
+public final class Session: NativeObject, @unchecked Sendable {
     /// Starts a session from a bundle fetched from the server (its signature
     /// is verified).
     public convenience init(identity: Identity, bundle: Data) throws {
         var h: OpaquePointer?
-        try bundle.withCBytes { p, n in try check(sotto_session_initiate(identity.handle, p, n, &h)) }
+        try identity.locked { id in
+            try bundle.withCBytes { p, n in try check(sotto_session_initiate(id, p, n, &h)) }
+        }
         self.init(handle: h!)
     }
 
@@ -92,23 +96,27 @@ public final class Session {
 
     /// Encrypts a message for the remote device.
     public func encrypt(_ plaintext: Data) throws -> Data {
-        try plaintext.withCBytes { p, n in
-            try takeBuffer { sotto_session_encrypt(handle, p, n, $0) }
+        return try locked { handle in
+            try plaintext.withCBytes { p, n in
+                try takeBuffer { sotto_session_encrypt(handle, p, n, $0) }
+            }
         }
     }
 
     /// Decrypts a message; on any error the session is unchanged.
     public func decrypt(_ message: Data) throws -> Data {
-        try message.withCBytes { p, n in
-            try takeBuffer { sotto_session_decrypt(handle, p, n, $0) }
+        return try locked { handle in
+            try message.withCBytes { p, n in
+                try takeBuffer { sotto_session_decrypt(handle, p, n, $0) }
+            }
         }
     }
 
     /// The plain state encoding (it holds keys: store it only encrypted).
-    public func exported() throws -> Data { try exportState(handle, sotto_session_export) }
+    public func exported() throws -> Data { try locked { try exportState($0, sotto_session_export) } }
 
     /// The state encrypted under a 32-byte key from the platform keychain.
-    public func sealed(key: Data) throws -> Data { try sealState(handle, key, sotto_session_seal) }
+    public func sealed(key: Data) throws -> Data { try locked { try sealState($0, key, sotto_session_seal) } }
 
     /// Restores from `exported()`.
     public convenience init(exported: Data) throws { self.init(handle: try importState(exported, sotto_session_import)) }
@@ -121,21 +129,27 @@ public final class Session {
     /// Encrypts only if the remote identity is the one `trust` holds for
     /// `contact`; otherwise throws `SottoError.untrustedIdentity`.
     public func encryptChecked(trust: TrustStore, contact: Data, _ plaintext: Data) throws -> Data {
-        try contact.withCBytes { c, cn in
-            try plaintext.withCBytes { p, n in
-                try takeBuffer { sotto_session_encrypt_checked(handle, trust.handle, c, cn, p, n, $0) }
+        return try locked { handle in
+            try trust.locked { t in
+                try contact.withCBytes { c, cn in
+                    try plaintext.withCBytes { p, n in
+                        try takeBuffer { sotto_session_encrypt_checked(handle, t, c, cn, p, n, $0) }
+                    }
+                }
             }
         }
     }
 
     /// The remote device's identity.
     public var remoteIdentity: IdentityKey {
-        var out = Data(count: Int(SOTTO_IDENTITY_KEY_LEN))
-        let status = out.withUnsafeMutableBytes { raw in
-            sotto_session_remote_identity(handle, raw.bindMemory(to: UInt8.self).baseAddress, raw.count)
+        return locked { handle in
+            var out = Data(count: Int(SOTTO_IDENTITY_KEY_LEN))
+            let status = out.withUnsafeMutableBytes { raw in
+                sotto_session_remote_identity(handle, raw.bindMemory(to: UInt8.self).baseAddress, raw.count)
+            }
+            precondition(status == 0, "a live session always has a remote identity")
+            return try! IdentityKey(bytes: out)
         }
-        precondition(status == 0, "a live session always has a remote identity")
-        return try! IdentityKey(bytes: out)
     }
 
     /// Whether `message` can start a session (`true`: give it to

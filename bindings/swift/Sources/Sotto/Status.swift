@@ -70,7 +70,7 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
     /// The storage layer failed; the transaction was rolled back.
     case storageFailed
     /// An invariant of the SDK failed (a bug); nothing was written.
-    case internal
+    case `internal`
     /// The operating system's random number generator failed.
     case rngFailure
     /// An internal error was caught at the boundary; nothing was written.
@@ -113,7 +113,7 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
         case 403: self = .storeCorrupt
         case 404: self = .storeBusy
         case 405: self = .storageFailed
-        case 500: self = .internal
+        case 500: self = .`internal`
         case 501: self = .rngFailure
         case 600: self = .panic
         default: self = .unknown(code)
@@ -155,7 +155,7 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
         case .storeCorrupt: return 403
         case .storeBusy: return 404
         case .storageFailed: return 405
-        case .internal: return 500
+        case .`internal`: return 500
         case .rngFailure: return 501
         case .panic: return 600
         case .unknown(let c): return c

@@ -3,10 +3,9 @@ import Foundation
 
 /// A crash-safe store file: every object sealed under the host's key, and
 /// encrypt and decrypt as single transactions with an outbox and an inbox.
-/// Open one per thread; they serialize.
-public final class Store {
-    let handle: OpaquePointer
-
+/// May be shared between threads (calls run one at a time); threads or
+/// processes may also open their own on the same path: transactions serialize.
+public final class Store: NativeObject, @unchecked Sendable {
     /// Opens or creates the store at `path` under a 32-byte key from the
     /// keychain. `durable` flushes every commit (survives power loss).
     public init(path: String, key: Data, durable: Bool = true) throws {
@@ -16,7 +15,7 @@ public final class Store {
         try p.withCBytes { pp, pn in
             try key.withCBytes { k, _ in try check(sotto_store_open(pp, pn, k, durable ? 1 : 0, &h)) }
         }
-        handle = h!
+        super.init(handle: h!)
     }
 
     deinit {
@@ -24,51 +23,60 @@ public final class Store {
         sotto_store_free(&h)
     }
 
+    /// Saves `object` under this store's lock, then the object's (a store
+    /// before what it saves, as everywhere).
     private func save<S: BinaryInteger>(
-        _ object: OpaquePointer, _ name: Data, _ f: (OpaquePointer?, UnsafePointer<UInt8>?, Int, OpaquePointer?) -> S
+        _ object: NativeObject, _ name: Data, _ f: (OpaquePointer?, UnsafePointer<UInt8>?, Int, OpaquePointer?) -> S
     ) throws {
-        try name.withCBytes { p, n in try check(f(handle, p, n, object)) }
+        try locked { handle in
+            try object.locked { o in
+                try name.withCBytes { p, n in try check(f(handle, p, n, o)) }
+            }
+        }
     }
 
     private func load<S: BinaryInteger>(
         _ name: Data, _ f: (OpaquePointer?, UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<OpaquePointer?>?) -> S
     ) throws -> OpaquePointer {
         var h: OpaquePointer?
-        try name.withCBytes { p, n in try check(f(handle, p, n, &h)) }
+        try locked { handle in
+            try name.withCBytes { p, n in try check(f(handle, p, n, &h)) }
+        }
         return h!
     }
 
     // Each object is saved in one committed transaction, replacing the one
     // saved under its name; the identity, prekey store and trust store by
     // convention under the empty name. Loading a name with nothing saved
-    // throws `SottoError.notFound`.
+    // throws `SottoError.notFound`. Saving holds the store's lock, then the
+    // object's.
 
     public func save(identity: Identity, name: Data = Data()) throws {
-        try save(identity.handle, name, sotto_store_save_identity)
+        try save(identity, name, sotto_store_save_identity)
     }
 
     public func save(prekeys: PrekeyStore, name: Data = Data()) throws {
-        try save(prekeys.handle, name, sotto_store_save_prekey_store)
+        try save(prekeys, name, sotto_store_save_prekey_store)
     }
 
     public func save(trust: TrustStore, name: Data = Data()) throws {
-        try save(trust.handle, name, sotto_store_save_trust_store)
+        try save(trust, name, sotto_store_save_trust_store)
     }
 
     public func save(session: Session, contact: Data) throws {
-        try save(session.handle, contact, sotto_store_save_session)
+        try save(session, contact, sotto_store_save_session)
     }
 
     public func save(group: Group, id: Data) throws {
-        try save(group.handle, id, sotto_store_save_group)
+        try save(group, id, sotto_store_save_group)
     }
 
     public func save(share: LocationShare, name: Data) throws {
-        try save(share.handle, name, sotto_store_save_location_share)
+        try save(share, name, sotto_store_save_location_share)
     }
 
     public func save(viewer: LocationViewer, name: Data) throws {
-        try save(viewer.handle, name, sotto_store_save_location_viewer)
+        try save(viewer, name, sotto_store_save_location_viewer)
     }
 
     public func identity(name: Data = Data()) throws -> Identity {
@@ -103,60 +111,72 @@ public final class Store {
     /// Encrypts for `contact`; the message is committed (outbox) before it
     /// is returned. Send it, then `ackOutgoing(id)`.
     public func encrypt(contact: Data, _ plaintext: Data) throws -> (id: Int64, message: Data) {
-        var id: Int64 = 0
-        let message = try contact.withCBytes { c, cn in
-            try plaintext.withCBytes { p, pn in
-                try takeBuffer { sotto_store_encrypt(handle, c, cn, p, pn, &id, $0) }
+        return try locked { handle in
+            var id: Int64 = 0
+            let message = try contact.withCBytes { c, cn in
+                try plaintext.withCBytes { p, pn in
+                    try takeBuffer { sotto_store_encrypt(handle, c, cn, p, pn, &id, $0) }
+                }
             }
+            return (id, message)
         }
-        return (id, message)
     }
 
     /// Decrypts a message from `contact` (accepting a first message with the
     /// saved identity and prekeys); committed with the plaintext (inbox).
     /// Show it, then `ackIncoming(id)`.
     public func decrypt(contact: Data, _ message: Data, now: UInt64) throws -> (id: Int64, plaintext: Data) {
-        var id: Int64 = 0
-        let plaintext = try contact.withCBytes { c, cn in
-            try message.withCBytes { m, mn in
-                try takeBuffer { sotto_store_decrypt(handle, c, cn, m, mn, now, &id, $0) }
+        return try locked { handle in
+            var id: Int64 = 0
+            let plaintext = try contact.withCBytes { c, cn in
+                try message.withCBytes { m, mn in
+                    try takeBuffer { sotto_store_decrypt(handle, c, cn, m, mn, now, &id, $0) }
+                }
             }
+            return (id, plaintext)
         }
-        return (id, plaintext)
     }
 
     /// Encrypts for the group saved under `groupId`; committed (outbox)
     /// before it is returned.
     public func groupEncrypt(groupId: Data, _ plaintext: Data) throws -> (id: Int64, message: Data) {
-        var id: Int64 = 0
-        let message = try groupId.withCBytes { g, gn in
-            try plaintext.withCBytes { p, pn in
-                try takeBuffer { sotto_store_group_encrypt(handle, g, gn, p, pn, &id, $0) }
+        return try locked { handle in
+            var id: Int64 = 0
+            let message = try groupId.withCBytes { g, gn in
+                try plaintext.withCBytes { p, pn in
+                    try takeBuffer { sotto_store_group_encrypt(handle, g, gn, p, pn, &id, $0) }
+                }
             }
+            return (id, message)
         }
-        return (id, message)
     }
 
     /// Verifies and decrypts a member's message for the group saved under
     /// `groupId`; committed with the plaintext (inbox).
     public func groupDecrypt(groupId: Data, from member: IdentityKey, _ message: Data) throws -> (id: Int64, plaintext: Data) {
-        var id: Int64 = 0
-        let plaintext = try groupId.withCBytes { g, gn in
-            try withIdentity(member) { m in
-                try message.withCBytes { p, pn in
-                    try takeBuffer { sotto_store_group_decrypt(handle, g, gn, m, p, pn, &id, $0) }
+        return try locked { handle in
+            var id: Int64 = 0
+            let plaintext = try groupId.withCBytes { g, gn in
+                try withIdentity(member) { m in
+                    try message.withCBytes { p, pn in
+                        try takeBuffer { sotto_store_group_decrypt(handle, g, gn, m, p, pn, &id, $0) }
+                    }
                 }
             }
+            return (id, plaintext)
         }
-        return (id, plaintext)
     }
 
     public func ackOutgoing(_ id: Int64) throws {
-        try check(sotto_store_ack_outgoing(handle, id))
+        return try locked { handle in
+            try check(sotto_store_ack_outgoing(handle, id))
+        }
     }
 
     public func ackIncoming(_ id: Int64) throws {
-        try check(sotto_store_ack_incoming(handle, id))
+        return try locked { handle in
+            try check(sotto_store_ack_incoming(handle, id))
+        }
     }
 
     /// Plaintexts decrypted but not yet acknowledged (after a crash), oldest first.

@@ -17,6 +17,41 @@ final class SessionTests: XCTestCase {
         return (a, b, store)
     }
 
+    func testOneSessionSharedByEightThreadsDecryptsEveryMessageOnce() throws {
+        let (a, b, _) = try pair()
+        let lock = NSLock()
+        var sent: [Data] = []
+        var got: [String] = []
+        var failures = 0
+        DispatchQueue.concurrentPerform(iterations: 8) { t in
+            for i in 0..<100 {
+                do {
+                    let m = try a.encrypt(Data("t\(t).\(i)".utf8))
+                    lock.lock(); sent.append(m); lock.unlock()
+                } catch {
+                    lock.lock(); failures += 1; lock.unlock()
+                }
+            }
+        }
+        let messages = sent
+        XCTAssertEqual(failures, 0)
+        guard messages.count == 800 else { return XCTFail("\(messages.count) of 800 messages encrypted") }
+        DispatchQueue.concurrentPerform(iterations: 8) { t in
+            for m in messages[(t * 100)..<(t * 100 + 100)] {
+                do {
+                    let text = String(decoding: try b.decrypt(m), as: UTF8.self)
+                    lock.lock(); got.append(text); lock.unlock()
+                } catch {
+                    lock.lock(); failures += 1; lock.unlock()
+                }
+            }
+        }
+        XCTAssertEqual(failures, 0)
+        let expected = Set((0..<8).flatMap { t in (0..<100).map { "t\(t).\($0)" } })
+        XCTAssertEqual(Set(got), expected)
+        XCTAssertEqual(got.count, 800)
+    }
+
     func testOutOfOrderDeliveryAndReplay() throws {
         let (a, b, store) = try pair()
         XCTAssertEqual(store.oneTimePrekeyCount, 2)
