@@ -114,6 +114,10 @@ enum sotto_status
   SOTTO_STATUS_STORE_BUSY = 404,
   // The storage layer failed; the transaction was rolled back.
   SOTTO_STATUS_STORAGE_FAILED = 405,
+  // The prekeys given as this device's were signed by another identity; nothing was written.
+  SOTTO_STATUS_DEVICE_MISMATCH = 406,
+  // A store name (contact, group or share id) is empty or longer than 255 bytes; the empty name is the device's own row.
+  SOTTO_STATUS_INVALID_NAME = 407,
   // An invariant of the SDK failed (a bug); nothing was written.
   SOTTO_STATUS_INTERNAL = 500,
   // The operating system's random number generator failed.
@@ -254,6 +258,7 @@ typedef struct sotto_buffer {
 
 // One location fix. The `has_*` flags are 0 or 1; `precision` is 0 exact,
 // 1 street, 2 neighbourhood, 3 city. Ranges are in `docs/PROTOCOL.md` §12.
+// (In Rust, `Debug` shows the precision and flags, never the position.)
 typedef struct sotto_location {
   // Latitude, 1e-7 degree.
   int32_t latitude_e7;
@@ -373,9 +378,10 @@ sotto_status sotto_identity_open(const uint8_t *key,
 void sotto_identity_free(struct sotto_identity **identity);
 
 #if defined(SOTTO_STORE)
-// Saves an identity under `name` (`name_len` bytes; the identity, prekey store
-// and trust store by convention under the empty name), replacing the one saved
-// there before, in one committed transaction.
+// Saves an identity under `name` (1 to 255 bytes, else
+// `SOTTO_STATUS_INVALID_NAME`; this device's own identity and prekeys go
+// through `sotto_store_set_device`), replacing the one saved there before, in
+// one committed transaction.
 //
 // # Safety
 //
@@ -388,8 +394,8 @@ sotto_status sotto_store_save_identity(struct sotto_store *store,
 #endif
 
 #if defined(SOTTO_STORE)
-// Loads an identity saved under `name` into a new handle; none is
-// `SOTTO_STATUS_NOT_FOUND`.
+// Loads an identity saved under `name` (1 to 255 bytes) into a new handle;
+// none is `SOTTO_STATUS_NOT_FOUND`.
 //
 // # Safety
 //
@@ -448,9 +454,10 @@ sotto_status sotto_prekey_store_open(const uint8_t *key,
 void sotto_prekey_store_free(struct sotto_prekey_store **store);
 
 #if defined(SOTTO_STORE)
-// Saves a prekey store under `name` (`name_len` bytes; the identity, prekey
-// store and trust store by convention under the empty name), replacing the one
-// saved there before, in one committed transaction.
+// Saves a prekey store under `name` (1 to 255 bytes, else
+// `SOTTO_STATUS_INVALID_NAME`; this device's own identity and prekeys go
+// through `sotto_store_set_device`), replacing the one saved there before, in
+// one committed transaction.
 //
 // # Safety
 //
@@ -463,8 +470,8 @@ sotto_status sotto_store_save_prekey_store(struct sotto_store *store,
 #endif
 
 #if defined(SOTTO_STORE)
-// Loads a prekey store saved under `name` into a new handle; none is
-// `SOTTO_STATUS_NOT_FOUND`.
+// Loads a prekey store saved under `name` (1 to 255 bytes) into a new handle;
+// none is `SOTTO_STATUS_NOT_FOUND`.
 //
 // # Safety
 //
@@ -523,9 +530,10 @@ sotto_status sotto_trust_store_open(const uint8_t *key,
 void sotto_trust_store_free(struct sotto_trust_store **store);
 
 #if defined(SOTTO_STORE)
-// Saves a trust store under `name` (`name_len` bytes; the identity, prekey
-// store and trust store by convention under the empty name), replacing the one
-// saved there before, in one committed transaction.
+// Saves a trust store under `name` (1 to 255 bytes, else
+// `SOTTO_STATUS_INVALID_NAME`; this device's own identity and prekeys go
+// through `sotto_store_set_device`), replacing the one saved there before, in
+// one committed transaction.
 //
 // # Safety
 //
@@ -538,8 +546,8 @@ sotto_status sotto_store_save_trust_store(struct sotto_store *store,
 #endif
 
 #if defined(SOTTO_STORE)
-// Loads a trust store saved under `name` into a new handle; none is
-// `SOTTO_STATUS_NOT_FOUND`.
+// Loads a trust store saved under `name` (1 to 255 bytes) into a new handle;
+// none is `SOTTO_STATUS_NOT_FOUND`.
 //
 // # Safety
 //
@@ -594,9 +602,10 @@ sotto_status sotto_session_open(const uint8_t *key,
 void sotto_session_free(struct sotto_session **session);
 
 #if defined(SOTTO_STORE)
-// Saves a session under `name` (`name_len` bytes; the identity, prekey store
-// and trust store by convention under the empty name), replacing the one saved
-// there before, in one committed transaction.
+// Saves a session under `name` (1 to 255 bytes, else
+// `SOTTO_STATUS_INVALID_NAME`; this device's own identity and prekeys go
+// through `sotto_store_set_device`), replacing the one saved there before, in
+// one committed transaction.
 //
 // # Safety
 //
@@ -609,8 +618,8 @@ sotto_status sotto_store_save_session(struct sotto_store *store,
 #endif
 
 #if defined(SOTTO_STORE)
-// Loads a session saved under `name` into a new handle; none is
-// `SOTTO_STATUS_NOT_FOUND`.
+// Loads a session saved under `name` (1 to 255 bytes) into a new handle; none
+// is `SOTTO_STATUS_NOT_FOUND`.
 //
 // # Safety
 //
@@ -665,9 +674,10 @@ sotto_status sotto_group_open(const uint8_t *key,
 void sotto_group_free(struct sotto_group **group);
 
 #if defined(SOTTO_STORE)
-// Saves a group under `name` (`name_len` bytes; the identity, prekey store and
-// trust store by convention under the empty name), replacing the one saved
-// there before, in one committed transaction.
+// Saves a group under `name` (1 to 255 bytes, else
+// `SOTTO_STATUS_INVALID_NAME`; this device's own identity and prekeys go
+// through `sotto_store_set_device`), replacing the one saved there before, in
+// one committed transaction.
 //
 // # Safety
 //
@@ -680,7 +690,7 @@ sotto_status sotto_store_save_group(struct sotto_store *store,
 #endif
 
 #if defined(SOTTO_STORE)
-// Loads a group saved under `name` into a new handle; none is
+// Loads a group saved under `name` (1 to 255 bytes) into a new handle; none is
 // `SOTTO_STATUS_NOT_FOUND`.
 //
 // # Safety
@@ -741,9 +751,10 @@ sotto_status sotto_location_share_open(const uint8_t *key,
 void sotto_location_share_free(struct sotto_location_share **share);
 
 #if defined(SOTTO_STORE)
-// Saves a location share under `name` (`name_len` bytes; the identity, prekey
-// store and trust store by convention under the empty name), replacing the one
-// saved there before, in one committed transaction.
+// Saves a location share under `name` (1 to 255 bytes, else
+// `SOTTO_STATUS_INVALID_NAME`; this device's own identity and prekeys go
+// through `sotto_store_set_device`), replacing the one saved there before, in
+// one committed transaction.
 //
 // # Safety
 //
@@ -756,8 +767,8 @@ sotto_status sotto_store_save_location_share(struct sotto_store *store,
 #endif
 
 #if defined(SOTTO_STORE)
-// Loads a location share saved under `name` into a new handle; none is
-// `SOTTO_STATUS_NOT_FOUND`.
+// Loads a location share saved under `name` (1 to 255 bytes) into a new
+// handle; none is `SOTTO_STATUS_NOT_FOUND`.
 //
 // # Safety
 //
@@ -817,9 +828,10 @@ sotto_status sotto_location_viewer_open(const uint8_t *key,
 void sotto_location_viewer_free(struct sotto_location_viewer **viewer);
 
 #if defined(SOTTO_STORE)
-// Saves a location viewer under `name` (`name_len` bytes; the identity, prekey
-// store and trust store by convention under the empty name), replacing the one
-// saved there before, in one committed transaction.
+// Saves a location viewer under `name` (1 to 255 bytes, else
+// `SOTTO_STATUS_INVALID_NAME`; this device's own identity and prekeys go
+// through `sotto_store_set_device`), replacing the one saved there before, in
+// one committed transaction.
 //
 // # Safety
 //
@@ -832,8 +844,8 @@ sotto_status sotto_store_save_location_viewer(struct sotto_store *store,
 #endif
 
 #if defined(SOTTO_STORE)
-// Loads a location viewer saved under `name` into a new handle; none is
-// `SOTTO_STATUS_NOT_FOUND`.
+// Loads a location viewer saved under `name` (1 to 255 bytes) into a new
+// handle; none is `SOTTO_STATUS_NOT_FOUND`.
 //
 // # Safety
 //
@@ -1342,6 +1354,56 @@ sotto_status sotto_store_next_outgoing(const struct sotto_store *store,
                                        int64_t *id,
                                        struct sotto_buffer *conversation,
                                        struct sotto_buffer *message);
+#endif
+
+#if defined(SOTTO_STORE)
+// Sets this device's identity and prekey store (copies of both), in one
+// transaction, replacing any earlier ones. Call it once at registration,
+// before the first message arrives: `sotto_store_decrypt` answers a first
+// message with them. Prekeys signed by another identity are
+// `SOTTO_STATUS_DEVICE_MISMATCH`, and nothing is written.
+//
+// # Safety
+//
+// `store`, `identity` and `prekeys` are NULL or live.
+sotto_status sotto_store_set_device(struct sotto_store *store,
+                                    const struct sotto_identity *identity,
+                                    const struct sotto_prekey_store *prekeys);
+#endif
+
+#if defined(SOTTO_STORE)
+// Replaces this device's prekey store (after a signed-prekey rotation or new
+// one-time prekeys). Before `sotto_store_set_device` it is
+// `SOTTO_STATUS_NO_DEVICE_IDENTITY`; prekeys signed by another identity are
+// `SOTTO_STATUS_DEVICE_MISMATCH`.
+//
+// # Safety
+//
+// `store` and `prekeys` are NULL or live.
+sotto_status sotto_store_set_device_prekeys(struct sotto_store *store,
+                                            const struct sotto_prekey_store *prekeys);
+#endif
+
+#if defined(SOTTO_STORE)
+// This device's identity, as a new handle; before `sotto_store_set_device`
+// it is `SOTTO_STATUS_NO_DEVICE_IDENTITY`.
+//
+// # Safety
+//
+// `store` is NULL or live; `out` is NULL or writable.
+sotto_status sotto_store_device_identity(const struct sotto_store *store,
+                                         struct sotto_identity **out);
+#endif
+
+#if defined(SOTTO_STORE)
+// This device's prekey store, as a new handle; before
+// `sotto_store_set_device` it is `SOTTO_STATUS_NO_DEVICE_IDENTITY`.
+//
+// # Safety
+//
+// `store` is NULL or live; `out` is NULL or writable.
+sotto_status sotto_store_device_prekeys(const struct sotto_store *store,
+                                        struct sotto_prekey_store **out);
 #endif
 
 // Computes the security code between our identity (`local`, 64 bytes, with

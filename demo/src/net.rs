@@ -22,6 +22,9 @@ use sotto::{
 };
 use sotto_store::{Error, Store};
 
+/// The name the trust store is saved under in each device's store.
+const TRUST: &[u8] = b"trust";
+
 pub(crate) type Rng = UnwrapErr<SysRng>;
 pub(crate) const NOW: u64 = 1_800_000_000;
 /// Content tag of a chat line inside a pairwise message.
@@ -131,7 +134,7 @@ impl Device {
             .generate_one_time_prekeys(rng, one_time_prekeys)
             .unwrap();
         db.set_device(rng, &identity, &prekeys).unwrap();
-        db.save(rng, b"", &TrustStore::new(TrustPolicy::Block))
+        db.save(rng, TRUST, &TrustStore::new(TrustPolicy::Block))
             .unwrap();
         Device {
             name,
@@ -182,7 +185,7 @@ impl Device {
     }
 
     pub(crate) fn trust(&self) -> TrustStore {
-        self.db.load(b"").unwrap()
+        self.db.load(TRUST).unwrap()
     }
 
     /// Applies `f` to the trust store and saves it.
@@ -193,7 +196,7 @@ impl Device {
     ) -> T {
         let mut trust = self.trust();
         let out = f(&mut trust);
-        self.db.save(rng, b"", &trust).unwrap();
+        self.db.save(rng, TRUST, &trust).unwrap();
         out
     }
 

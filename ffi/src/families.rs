@@ -94,9 +94,10 @@ pub unsafe extern "C" fn sotto_identity_free(identity: *mut *mut sotto_identity)
     crate::panic::boundary_void(|| unsafe { ptr::free_handle(identity) });
 }
 
-/// Saves an identity under `name` (`name_len` bytes; the identity, prekey store
-/// and trust store by convention under the empty name), replacing the one saved
-/// there before, in one committed transaction.
+/// Saves an identity under `name` (1 to 255 bytes, else
+/// `SOTTO_STATUS_INVALID_NAME`; this device's own identity and prekeys go
+/// through `sotto_store_set_device`), replacing the one saved there before, in
+/// one committed transaction.
 ///
 /// # Safety
 ///
@@ -114,8 +115,8 @@ pub unsafe extern "C" fn sotto_store_save_identity(
     unsafe { save_object(store, name, name_len, object, |o| &o.inner) }
 }
 
-/// Loads an identity saved under `name` into a new handle; none is
-/// `SOTTO_STATUS_NOT_FOUND`.
+/// Loads an identity saved under `name` (1 to 255 bytes) into a new handle;
+/// none is `SOTTO_STATUS_NOT_FOUND`.
 ///
 /// # Safety
 ///
@@ -218,9 +219,10 @@ pub unsafe extern "C" fn sotto_prekey_store_free(store: *mut *mut sotto_prekey_s
     crate::panic::boundary_void(|| unsafe { ptr::free_handle(store) });
 }
 
-/// Saves a prekey store under `name` (`name_len` bytes; the identity, prekey
-/// store and trust store by convention under the empty name), replacing the one
-/// saved there before, in one committed transaction.
+/// Saves a prekey store under `name` (1 to 255 bytes, else
+/// `SOTTO_STATUS_INVALID_NAME`; this device's own identity and prekeys go
+/// through `sotto_store_set_device`), replacing the one saved there before, in
+/// one committed transaction.
 ///
 /// # Safety
 ///
@@ -238,8 +240,8 @@ pub unsafe extern "C" fn sotto_store_save_prekey_store(
     unsafe { save_object(store, name, name_len, object, |o| &o.inner) }
 }
 
-/// Loads a prekey store saved under `name` into a new handle; none is
-/// `SOTTO_STATUS_NOT_FOUND`.
+/// Loads a prekey store saved under `name` (1 to 255 bytes) into a new handle;
+/// none is `SOTTO_STATUS_NOT_FOUND`.
 ///
 /// # Safety
 ///
@@ -342,9 +344,10 @@ pub unsafe extern "C" fn sotto_trust_store_free(store: *mut *mut sotto_trust_sto
     crate::panic::boundary_void(|| unsafe { ptr::free_handle(store) });
 }
 
-/// Saves a trust store under `name` (`name_len` bytes; the identity, prekey
-/// store and trust store by convention under the empty name), replacing the one
-/// saved there before, in one committed transaction.
+/// Saves a trust store under `name` (1 to 255 bytes, else
+/// `SOTTO_STATUS_INVALID_NAME`; this device's own identity and prekeys go
+/// through `sotto_store_set_device`), replacing the one saved there before, in
+/// one committed transaction.
 ///
 /// # Safety
 ///
@@ -362,8 +365,8 @@ pub unsafe extern "C" fn sotto_store_save_trust_store(
     unsafe { save_object(store, name, name_len, object, |o| &o.inner) }
 }
 
-/// Loads a trust store saved under `name` into a new handle; none is
-/// `SOTTO_STATUS_NOT_FOUND`.
+/// Loads a trust store saved under `name` (1 to 255 bytes) into a new handle;
+/// none is `SOTTO_STATUS_NOT_FOUND`.
 ///
 /// # Safety
 ///
@@ -465,9 +468,10 @@ pub unsafe extern "C" fn sotto_session_free(session: *mut *mut sotto_session) {
     crate::panic::boundary_void(|| unsafe { ptr::free_handle(session) });
 }
 
-/// Saves a session under `name` (`name_len` bytes; the identity, prekey store
-/// and trust store by convention under the empty name), replacing the one saved
-/// there before, in one committed transaction.
+/// Saves a session under `name` (1 to 255 bytes, else
+/// `SOTTO_STATUS_INVALID_NAME`; this device's own identity and prekeys go
+/// through `sotto_store_set_device`), replacing the one saved there before, in
+/// one committed transaction.
 ///
 /// # Safety
 ///
@@ -485,8 +489,8 @@ pub unsafe extern "C" fn sotto_store_save_session(
     unsafe { save_object(store, name, name_len, object, |o| &o.inner) }
 }
 
-/// Loads a session saved under `name` into a new handle; none is
-/// `SOTTO_STATUS_NOT_FOUND`.
+/// Loads a session saved under `name` (1 to 255 bytes) into a new handle; none
+/// is `SOTTO_STATUS_NOT_FOUND`.
 ///
 /// # Safety
 ///
@@ -588,9 +592,10 @@ pub unsafe extern "C" fn sotto_group_free(group: *mut *mut sotto_group) {
     crate::panic::boundary_void(|| unsafe { ptr::free_handle(group) });
 }
 
-/// Saves a group under `name` (`name_len` bytes; the identity, prekey store and
-/// trust store by convention under the empty name), replacing the one saved
-/// there before, in one committed transaction.
+/// Saves a group under `name` (1 to 255 bytes, else
+/// `SOTTO_STATUS_INVALID_NAME`; this device's own identity and prekeys go
+/// through `sotto_store_set_device`), replacing the one saved there before, in
+/// one committed transaction.
 ///
 /// # Safety
 ///
@@ -608,7 +613,7 @@ pub unsafe extern "C" fn sotto_store_save_group(
     unsafe { save_object(store, name, name_len, object, |o| &o.inner) }
 }
 
-/// Loads a group saved under `name` into a new handle; none is
+/// Loads a group saved under `name` (1 to 255 bytes) into a new handle; none is
 /// `SOTTO_STATUS_NOT_FOUND`.
 ///
 /// # Safety
@@ -713,9 +718,10 @@ pub unsafe extern "C" fn sotto_location_share_free(share: *mut *mut sotto_locati
     crate::panic::boundary_void(|| unsafe { ptr::free_handle(share) });
 }
 
-/// Saves a location share under `name` (`name_len` bytes; the identity, prekey
-/// store and trust store by convention under the empty name), replacing the one
-/// saved there before, in one committed transaction.
+/// Saves a location share under `name` (1 to 255 bytes, else
+/// `SOTTO_STATUS_INVALID_NAME`; this device's own identity and prekeys go
+/// through `sotto_store_set_device`), replacing the one saved there before, in
+/// one committed transaction.
 ///
 /// # Safety
 ///
@@ -733,8 +739,8 @@ pub unsafe extern "C" fn sotto_store_save_location_share(
     unsafe { save_object(store, name, name_len, object, |o| &o.inner) }
 }
 
-/// Loads a location share saved under `name` into a new handle; none is
-/// `SOTTO_STATUS_NOT_FOUND`.
+/// Loads a location share saved under `name` (1 to 255 bytes) into a new
+/// handle; none is `SOTTO_STATUS_NOT_FOUND`.
 ///
 /// # Safety
 ///
@@ -838,9 +844,10 @@ pub unsafe extern "C" fn sotto_location_viewer_free(viewer: *mut *mut sotto_loca
     crate::panic::boundary_void(|| unsafe { ptr::free_handle(viewer) });
 }
 
-/// Saves a location viewer under `name` (`name_len` bytes; the identity, prekey
-/// store and trust store by convention under the empty name), replacing the one
-/// saved there before, in one committed transaction.
+/// Saves a location viewer under `name` (1 to 255 bytes, else
+/// `SOTTO_STATUS_INVALID_NAME`; this device's own identity and prekeys go
+/// through `sotto_store_set_device`), replacing the one saved there before, in
+/// one committed transaction.
 ///
 /// # Safety
 ///
@@ -858,8 +865,8 @@ pub unsafe extern "C" fn sotto_store_save_location_viewer(
     unsafe { save_object(store, name, name_len, object, |o| &o.inner) }
 }
 
-/// Loads a location viewer saved under `name` into a new handle; none is
-/// `SOTTO_STATUS_NOT_FOUND`.
+/// Loads a location viewer saved under `name` (1 to 255 bytes) into a new
+/// handle; none is `SOTTO_STATUS_NOT_FOUND`.
 ///
 /// # Safety
 ///

@@ -16,9 +16,10 @@ pub const SOTTO_LOCATION_UPDATE_LEN: usize = 138;
 
 /// One location fix. The `has_*` flags are 0 or 1; `precision` is 0 exact,
 /// 1 street, 2 neighbourhood, 3 city. Ranges are in `docs/PROTOCOL.md` §12.
+/// (In Rust, `Debug` shows the precision and flags, never the position.)
 #[allow(non_camel_case_types)]
 #[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Default)]
 pub struct sotto_location {
     /// Latitude, 1e-7 degree.
     pub latitude_e7: i32,
@@ -44,6 +45,17 @@ pub struct sotto_location {
     pub sequence: u32,
     /// 0 exact, 1 street, 2 neighbourhood, 3 city.
     pub precision: u32,
+}
+
+impl core::fmt::Debug for sotto_location {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("sotto_location")
+            .field("precision", &self.precision)
+            .field("has_altitude", &self.has_altitude)
+            .field("has_heading", &self.has_heading)
+            .field("has_speed", &self.has_speed)
+            .finish_non_exhaustive()
+    }
 }
 
 fn precision(code: u32) -> Result<Precision, sotto_status> {

@@ -45,6 +45,8 @@ impl From<::sotto_store::Error> for sotto_status {
             E::Core(e) => e.into(),
             E::NotFound => sotto_status::NotFound,
             E::NoDeviceIdentity => sotto_status::NoDeviceIdentity,
+            E::DeviceMismatch => sotto_status::DeviceMismatch,
+            E::InvalidName => sotto_status::InvalidName,
             E::KeyMismatch => sotto_status::StoreKeyMismatch,
             E::Corrupt => sotto_status::StoreCorrupt,
             E::Busy => sotto_status::StoreBusy,

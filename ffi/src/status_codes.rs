@@ -76,6 +76,10 @@ pub enum sotto_status {
     StoreBusy = 404,
     /// The storage layer failed; the transaction was rolled back.
     StorageFailed = 405,
+    /// The prekeys given as this device's were signed by another identity; nothing was written.
+    DeviceMismatch = 406,
+    /// A store name (contact, group or share id) is empty or longer than 255 bytes; the empty name is the device's own row.
+    InvalidName = 407,
     /// An invariant of the SDK failed (a bug); nothing was written.
     Internal = 500,
     /// The operating system's random number generator failed.
@@ -86,7 +90,7 @@ pub enum sotto_status {
 
 impl sotto_status {
     /// Every status, in the order declared.
-    pub(crate) const ALL: [sotto_status; 36] = [
+    pub(crate) const ALL: [sotto_status; 38] = [
         sotto_status::Ok,
         sotto_status::NullParameter,
         sotto_status::BufferTooSmall,
@@ -120,6 +124,8 @@ impl sotto_status {
         sotto_status::StoreCorrupt,
         sotto_status::StoreBusy,
         sotto_status::StorageFailed,
+        sotto_status::DeviceMismatch,
+        sotto_status::InvalidName,
         sotto_status::Internal,
         sotto_status::RngFailure,
         sotto_status::Panic,
@@ -166,6 +172,8 @@ impl sotto_status {
             sotto_status::StoreCorrupt => c"the store file is damaged or not a store",
             sotto_status::StoreBusy => c"the store is locked by another writer",
             sotto_status::StorageFailed => c"the storage layer failed",
+            sotto_status::DeviceMismatch => c"the prekeys belong to another identity",
+            sotto_status::InvalidName => c"a store name is 1 to 255 bytes",
             sotto_status::Internal => c"internal error (a bug in the SDK)",
             sotto_status::RngFailure => c"the operating system's random number generator failed",
             sotto_status::Panic => c"internal error caught at the C boundary",

@@ -8,7 +8,9 @@ use std::os::unix::ffi::OsStrExt;
 use ::sotto_store::{Durability, Store, Stored};
 
 use crate::buffer::sotto_buffer;
+use crate::identity::sotto_identity;
 use crate::panic::boundary;
+use crate::prekeys::sotto_prekey_store;
 use crate::rng::OsRng;
 use crate::status::sotto_status;
 use crate::{identity_key, ptr};
@@ -352,24 +354,13 @@ pub unsafe extern "C" fn sotto_store_next_incoming(
     conversation: *mut sotto_buffer,
     plaintext: *mut sotto_buffer,
 ) -> sotto_status {
-    boundary(|| {
-        // SAFETY: caller contract.
-        let s = unsafe { ptr::handle(store) }?;
-        // SAFETY: caller contract.
-        let id = unsafe { ptr::out(id) }?;
-        // SAFETY: caller contract.
-        let conversation = unsafe { ptr::out(conversation) }?;
-        // SAFETY: caller contract.
-        let plaintext = unsafe { ptr::out(plaintext) }?;
-        let next = s
-            .inner
-            .next_incoming(after)?
-            .ok_or(sotto_status::NotFound)?;
-        *id = next.id;
-        *conversation = sotto_buffer::from_vec(next.conversation);
-        *plaintext = sotto_buffer::from_vec(next.plaintext.to_vec());
-        Ok(())
-    })
+    // SAFETY: caller contract, forwarded.
+    unsafe {
+        next_entry(store, id, conversation, plaintext, |s| {
+            Ok(s.next_incoming(after)?
+                .map(|e| (e.id, e.conversation, e.plaintext.to_vec())))
+        })
+    }
 }
 
 /// The first outbox entry with an id above `after`: its id, conversation and
@@ -386,22 +377,141 @@ pub unsafe extern "C" fn sotto_store_next_outgoing(
     conversation: *mut sotto_buffer,
     message: *mut sotto_buffer,
 ) -> sotto_status {
+    // SAFETY: caller contract, forwarded.
+    unsafe {
+        next_entry(store, id, conversation, message, |s| {
+            Ok(s.next_outgoing(after)?
+                .map(|e| (e.id, e.conversation, e.message)))
+        })
+    }
+}
+
+/// Writes the entry `next` finds (id, conversation, bytes) to the outputs;
+/// none is `NOT_FOUND`. The two buffers must be distinct (the same buffer
+/// twice is `INVALID_ARGUMENT`: one of them would be lost unwiped).
+///
+/// # Safety
+///
+/// `store` is NULL or live; `id`, `conversation` and `bytes` are NULL or
+/// writable.
+unsafe fn next_entry(
+    store: *const sotto_store,
+    id: *mut i64,
+    conversation: *mut sotto_buffer,
+    bytes: *mut sotto_buffer,
+    next: impl FnOnce(&Store) -> Result<Option<(i64, Vec<u8>, Vec<u8>)>, ::sotto_store::Error>,
+) -> sotto_status {
     boundary(|| {
+        if !conversation.is_null() && core::ptr::eq(conversation, bytes) {
+            return Err(sotto_status::InvalidArgument);
+        }
         // SAFETY: caller contract.
         let s = unsafe { ptr::handle(store) }?;
         // SAFETY: caller contract.
         let id = unsafe { ptr::out(id) }?;
-        // SAFETY: caller contract.
+        // SAFETY: caller contract; distinct from `bytes` (checked above).
         let conversation = unsafe { ptr::out(conversation) }?;
         // SAFETY: caller contract.
-        let message = unsafe { ptr::out(message) }?;
-        let next = s
-            .inner
-            .next_outgoing(after)?
-            .ok_or(sotto_status::NotFound)?;
-        *id = next.id;
-        *conversation = sotto_buffer::from_vec(next.conversation);
-        *message = sotto_buffer::from_vec(next.message);
+        let bytes = unsafe { ptr::out(bytes) }?;
+        let (n, name, data) = next(&s.inner)?.ok_or(sotto_status::NotFound)?;
+        *id = n;
+        *conversation = sotto_buffer::from_vec(name);
+        *bytes = sotto_buffer::from_vec(data);
+        Ok(())
+    })
+}
+
+/// Sets this device's identity and prekey store (copies of both), in one
+/// transaction, replacing any earlier ones. Call it once at registration,
+/// before the first message arrives: `sotto_store_decrypt` answers a first
+/// message with them. Prekeys signed by another identity are
+/// `SOTTO_STATUS_DEVICE_MISMATCH`, and nothing is written.
+///
+/// # Safety
+///
+/// `store`, `identity` and `prekeys` are NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_set_device(
+    store: *mut sotto_store,
+    identity: *const sotto_identity,
+    prekeys: *const sotto_prekey_store,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle_mut(store) }?;
+        // SAFETY: caller contract.
+        let identity = unsafe { ptr::handle(identity) }?;
+        // SAFETY: caller contract.
+        let prekeys = unsafe { ptr::handle(prekeys) }?;
+        s.inner
+            .set_device(&mut OsRng, &identity.inner, &prekeys.inner)?;
+        Ok(())
+    })
+}
+
+/// Replaces this device's prekey store (after a signed-prekey rotation or new
+/// one-time prekeys). Before `sotto_store_set_device` it is
+/// `SOTTO_STATUS_NO_DEVICE_IDENTITY`; prekeys signed by another identity are
+/// `SOTTO_STATUS_DEVICE_MISMATCH`.
+///
+/// # Safety
+///
+/// `store` and `prekeys` are NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_set_device_prekeys(
+    store: *mut sotto_store,
+    prekeys: *const sotto_prekey_store,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle_mut(store) }?;
+        // SAFETY: caller contract.
+        let prekeys = unsafe { ptr::handle(prekeys) }?;
+        s.inner.set_device_prekeys(&mut OsRng, &prekeys.inner)?;
+        Ok(())
+    })
+}
+
+/// This device's identity, as a new handle; before `sotto_store_set_device`
+/// it is `SOTTO_STATUS_NO_DEVICE_IDENTITY`.
+///
+/// # Safety
+///
+/// `store` is NULL or live; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_device_identity(
+    store: *const sotto_store,
+    out: *mut *mut sotto_identity,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle(store) }?;
+        // SAFETY: caller contract.
+        let out = unsafe { ptr::out(out) }?;
+        let inner = s.inner.device_identity()?;
+        *out = ptr::into_handle(sotto_identity { inner });
+        Ok(())
+    })
+}
+
+/// This device's prekey store, as a new handle; before
+/// `sotto_store_set_device` it is `SOTTO_STATUS_NO_DEVICE_IDENTITY`.
+///
+/// # Safety
+///
+/// `store` is NULL or live; `out` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_device_prekeys(
+    store: *const sotto_store,
+    out: *mut *mut sotto_prekey_store,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle(store) }?;
+        // SAFETY: caller contract.
+        let out = unsafe { ptr::out(out) }?;
+        let inner = s.inner.device_prekeys()?;
+        *out = ptr::into_handle(sotto_prekey_store { inner });
         Ok(())
     })
 }

@@ -697,9 +697,9 @@ fn families(kinds: &[Kind]) -> String {
             s += &export_fn(
                 &cfg,
                 &format!(
-                    "Saves {a} under `name` (`name_len` bytes; the identity, prekey store and trust \
-                     store by convention under the empty name), replacing the one saved there \
-                     before, in one committed transaction."
+                    "Saves {a} under `name` (1 to 255 bytes, else `SOTTO_STATUS_INVALID_NAME`; \
+                     this device's own identity and prekeys go through `sotto_store_set_device`), \
+                     replacing the one saved there before, in one committed transaction."
                 ),
                 "`store` and `object` are NULL or live; `name` is NULL (with `name_len` 0) or has \
                  `name_len` readable bytes.",
@@ -718,7 +718,8 @@ fn families(kinds: &[Kind]) -> String {
             s += &export_fn(
                 &cfg,
                 &format!(
-                    "Loads {a} saved under `name` into a new handle; none is `SOTTO_STATUS_NOT_FOUND`."
+                    "Loads {a} saved under `name` (1 to 255 bytes) into a new handle; none is \
+                     `SOTTO_STATUS_NOT_FOUND`."
                 ),
                 "`store` is NULL or live; `name` is NULL (with `name_len` 0) or has `name_len` \
                  readable bytes; `out` is NULL or writable.",

@@ -17,6 +17,13 @@ pub enum Error {
     /// The store holds no identity and prekeys for this device: save them
     /// with [`crate::Store::set_device`] before the first message arrives.
     NoDeviceIdentity,
+    /// The prekeys given as this device's were signed by another identity
+    /// than the device's: nothing was written.
+    DeviceMismatch,
+    /// A name (contact, group or share id) is empty or longer than
+    /// [`crate::MAX_NAME_LEN`] bytes; the empty name is this device's own
+    /// row, reached only through [`crate::Store::set_device`] and its kin.
+    InvalidName,
     /// The store file was created under another key: nothing was read or
     /// written.
     KeyMismatch,
@@ -43,6 +50,8 @@ impl fmt::Display for Error {
             Error::Core(e) => fmt::Display::fmt(e, f),
             Error::NotFound => f.write_str("not found in the store"),
             Error::NoDeviceIdentity => f.write_str("this store has no identity for this device"),
+            Error::DeviceMismatch => f.write_str("the prekeys belong to another identity"),
+            Error::InvalidName => f.write_str("a store name is 1 to 255 bytes"),
             Error::KeyMismatch => f.write_str("the store was created under another key"),
             Error::Corrupt => f.write_str("the store file is damaged or not a store"),
             Error::Busy => f.write_str("the store is locked by another writer"),

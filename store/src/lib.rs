@@ -79,7 +79,7 @@ use crate::secret::Secret32;
 pub use error::{Error, Result};
 use sotto::crypto;
 
-pub use objects::Stored;
+pub use objects::{MAX_NAME_LEN, Stored};
 pub use traffic::{Incoming, MAX_PROCESSED, Outgoing, PROCESSED_PRUNE_BATCH};
 
 /// How long a writer waits for another thread or process to release the

@@ -46,9 +46,44 @@ stored! {
     LocationViewer = 7,
 }
 
+/// The longest name an object is saved under (a contact, group or share id),
+/// in bytes; names are 1 to 255 bytes.
+pub const MAX_NAME_LEN: usize = 255;
+
+/// The row name of this device's own identity and prekey store: the empty
+/// name, which no app name can be.
+const DEVICE: &[u8] = b"";
+
+/// Refuses an empty name (this device's own row) and one longer than
+/// [`MAX_NAME_LEN`].
+fn check_name(name: &[u8]) -> Result<()> {
+    if name.is_empty() || name.len() > MAX_NAME_LEN {
+        return Err(Error::InvalidName);
+    }
+    Ok(())
+}
+
 /// Loads the object `name` of kind `T` through `conn` (a connection or an
-/// open transaction). A row that does not open is `StoreCorrupt`.
+/// open transaction).
 pub(super) fn load<T: Stored>(conn: &Connection, keys: &Keys, name: &[u8]) -> Result<T> {
+    check_name(name)?;
+    load_row(conn, keys, name)
+}
+
+/// Writes (inserts or replaces) the object `name` of kind `T`.
+pub(super) fn save<T: Stored, R: CryptoRng + ?Sized>(
+    conn: &Connection,
+    keys: &Keys,
+    rng: &mut R,
+    name: &[u8],
+    object: &T,
+) -> Result<()> {
+    check_name(name)?;
+    save_row(conn, keys, rng, name, object)
+}
+
+/// Loads a row; one that does not open is [`Error::Corrupt`].
+fn load_row<T: Stored>(conn: &Connection, keys: &Keys, name: &[u8]) -> Result<T> {
     let row = keys.row_name(T::KIND, name);
     let sealed: Option<Vec<u8>> = conn
         .query_row(
@@ -62,8 +97,8 @@ pub(super) fn load<T: Stored>(conn: &Connection, keys: &Keys, name: &[u8]) -> Re
     T::open_with(&keys.row_key(T::KIND, &row), &sealed).map_err(|_| Error::Corrupt)
 }
 
-/// Writes (inserts or replaces) the object `name` of kind `T`.
-pub(super) fn save<T: Stored, R: CryptoRng + ?Sized>(
+/// Writes (inserts or replaces) a row.
+fn save_row<T: Stored, R: CryptoRng + ?Sized>(
     conn: &Connection,
     keys: &Keys,
     rng: &mut R,
@@ -103,6 +138,7 @@ impl Store {
     /// Deletes the object `name` of kind `T`; deleting a missing one is not an
     /// error.
     pub fn delete<T: Stored>(&mut self, name: &[u8]) -> Result<()> {
+        check_name(name)?;
         self.transaction(|tx, keys| {
             let row = keys.row_name(T::KIND, name);
             tx.execute(
@@ -115,46 +151,66 @@ impl Store {
     }
 }
 
-/// The row name of this device's own identity and prekey store.
-pub(super) const DEVICE: &[u8] = b"";
-
 /// Loads one of this device's own objects; missing is
 /// [`Error::NoDeviceIdentity`].
 pub(super) fn load_device<T: Stored>(conn: &Connection, keys: &Keys) -> Result<T> {
-    load(conn, keys, DEVICE).map_err(|e| match e {
+    load_row(conn, keys, DEVICE).map_err(|e| match e {
         Error::NotFound => Error::NoDeviceIdentity,
         e => e,
     })
+}
+
+/// Writes one of this device's own objects (the prekey store, after a
+/// first message consumed a one-time prekey).
+pub(super) fn save_device<T: Stored, R: CryptoRng + ?Sized>(
+    conn: &Connection,
+    keys: &Keys,
+    rng: &mut R,
+    object: &T,
+) -> Result<()> {
+    save_row(conn, keys, rng, DEVICE, object)
+}
+
+/// Refuses prekeys whose signed prekey `identity` did not sign.
+fn check_device(identity: &IdentityKeyPair, prekeys: &PrekeyStore) -> Result<()> {
+    prekeys
+        .signed_prekey()
+        .verify(identity.public_key())
+        .map_err(|_| Error::DeviceMismatch)
 }
 
 impl Store {
     /// Sets this device's identity and prekey store, in one transaction,
     /// replacing any earlier ones. Call it once at registration, before the
     /// first message arrives: [`Store::decrypt`] answers a first message
-    /// with them.
+    /// with them. Prekeys signed by another identity are
+    /// [`Error::DeviceMismatch`], and nothing is written.
     pub fn set_device<R: CryptoRng + ?Sized>(
         &mut self,
         rng: &mut R,
         identity: &IdentityKeyPair,
         prekeys: &PrekeyStore,
     ) -> Result<()> {
+        check_device(identity, prekeys)?;
         self.transaction(|tx, keys| {
-            save(tx, keys, rng, DEVICE, identity)?;
-            save(tx, keys, rng, DEVICE, prekeys)
+            save_device(tx, keys, rng, identity)?;
+            save_device(tx, keys, rng, prekeys)
         })
     }
 
     /// Replaces this device's prekey store (after a signed-prekey rotation or
     /// new one-time prekeys). Fails with [`Error::NoDeviceIdentity`] before
-    /// [`Store::set_device`].
+    /// [`Store::set_device`], and with [`Error::DeviceMismatch`] for prekeys
+    /// signed by another identity.
     pub fn set_device_prekeys<R: CryptoRng + ?Sized>(
         &mut self,
         rng: &mut R,
         prekeys: &PrekeyStore,
     ) -> Result<()> {
         self.transaction(|tx, keys| {
-            load_device::<IdentityKeyPair>(tx, keys)?;
-            save(tx, keys, rng, DEVICE, prekeys)
+            let identity = load_device::<IdentityKeyPair>(tx, keys)?;
+            check_device(&identity, prekeys)?;
+            save_device(tx, keys, rng, prekeys)
         })
     }
 

@@ -65,8 +65,9 @@ impl core::fmt::Debug for Incoming {
 }
 
 /// An encrypted message, committed to the outbox until
-/// [`Store::ack_outgoing`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// [`Store::ack_outgoing`]. `Debug` shows lengths, not the conversation's
+/// name (the store keeps no contact or group id in the clear).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Outgoing {
     /// The outbox entry; acknowledge it once the message is sent.
     pub id: i64,
@@ -74,6 +75,16 @@ pub struct Outgoing {
     pub conversation: Vec<u8>,
     /// The message to send.
     pub message: Vec<u8>,
+}
+
+impl core::fmt::Debug for Outgoing {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Outgoing")
+            .field("id", &self.id)
+            .field("conversation_len", &self.conversation.len())
+            .field("message_len", &self.message.len())
+            .finish()
+    }
 }
 
 /// The inbox or the outbox: one table each, entries sealed under k_inbox
@@ -508,6 +519,6 @@ fn accept<R: CryptoRng + ?Sized>(
     let identity: IdentityKeyPair = objects::load_device(tx, keys)?;
     let mut prekeys: PrekeyStore = objects::load_device(tx, keys)?;
     let accepted = prekeys.accept(&identity, message, now)?;
-    objects::save(tx, keys, rng, objects::DEVICE, &prekeys)?;
+    objects::save_device(tx, keys, rng, &prekeys)?;
     Ok((accepted.session, accepted.plaintext))
 }

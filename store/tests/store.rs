@@ -51,7 +51,7 @@ fn alice_and_bob(d: &Path, r: &mut Rng) -> (Store, Store) {
 
     let mut alice = Store::open(d.join("alice.db"), &[1u8; 32], r).unwrap();
     let alice_id = IdentityKeyPair::generate(r);
-    alice.save(r, b"", &alice_id).unwrap();
+    alice.save(r, b"me", &alice_id).unwrap();
     let session = Session::initiate(r, &alice_id, &bundle).unwrap();
     alice.save(r, b"bob", &session).unwrap();
     (alice, bob)
@@ -170,6 +170,59 @@ fn a_store_without_a_device_identity_says_so_and_writes_nothing() {
 }
 
 #[test]
+fn names_are_checked_and_the_device_row_is_out_of_reach() {
+    let d = dir("names");
+    let mut r = rng();
+    let path = d.join("names.db");
+    let mut s = Store::open(&path, &[5u8; 32], &mut r).unwrap();
+    let id = IdentityKeyPair::generate(&mut r);
+    let prekeys = PrekeyStore::new(&mut r, &id, NOW);
+    let other = IdentityKeyPair::generate(&mut r);
+    let other_prekeys = PrekeyStore::new(&mut r, &other, NOW);
+
+    // Prekeys signed by another identity are refused, whichever call.
+    assert_eq!(
+        s.set_device(&mut r, &id, &other_prekeys).unwrap_err(),
+        Error::DeviceMismatch
+    );
+    assert_eq!(s.device_identity().unwrap_err(), Error::NoDeviceIdentity);
+    s.set_device(&mut r, &id, &prekeys).unwrap();
+    assert_eq!(
+        s.set_device_prekeys(&mut r, &other_prekeys).unwrap_err(),
+        Error::DeviceMismatch
+    );
+    assert_eq!(
+        s.device_prekeys().unwrap().signed_prekey(),
+        prekeys.signed_prekey()
+    );
+
+    // The generic calls cannot reach the device's row (the empty name), nor
+    // take a name a message could never be filed under.
+    let long = [b'x'; sotto_store::MAX_NAME_LEN + 1];
+    assert_eq!(s.save(&mut r, b"", &other).unwrap_err(), Error::InvalidName);
+    assert_eq!(
+        s.load::<IdentityKeyPair>(b"").unwrap_err(),
+        Error::InvalidName
+    );
+    assert_eq!(
+        s.delete::<IdentityKeyPair>(b"").unwrap_err(),
+        Error::InvalidName
+    );
+    assert_eq!(
+        s.save(&mut r, &long, &other).unwrap_err(),
+        Error::InvalidName
+    );
+    assert_eq!(
+        s.encrypt(&mut r, b"", b"x").unwrap_err(),
+        Error::InvalidName
+    );
+    assert_eq!(s.device_identity().unwrap().public_key(), id.public_key());
+    let longest = [b'y'; sotto_store::MAX_NAME_LEN];
+    s.save(&mut r, &longest, &other).unwrap();
+    assert!(s.load::<IdentityKeyPair>(&longest).is_ok());
+}
+
+#[test]
 fn a_failed_decrypt_changes_nothing() {
     let d = dir("failure");
     let mut r = rng();
@@ -212,7 +265,7 @@ fn wrong_key_and_damaged_files_are_refused_unwritten() {
     {
         let mut s = Store::open(&path, &[7u8; 32], &mut r).unwrap();
         let id = IdentityKeyPair::generate(&mut r);
-        s.save(&mut r, b"", &id).unwrap();
+        s.save(&mut r, b"me", &id).unwrap();
     }
     let before = snapshot(&path);
     assert_eq!(
@@ -331,8 +384,8 @@ fn durability_setting_opens_and_works() {
     let mut r = rng();
     let mut s = Store::open_with(d.join("n.db"), &[3u8; 32], Durability::Normal, &mut r).unwrap();
     let id = IdentityKeyPair::generate(&mut r);
-    s.save(&mut r, b"", &id).unwrap();
-    assert!(s.load::<IdentityKeyPair>(b"").is_ok());
+    s.save(&mut r, b"me", &id).unwrap();
+    assert!(s.load::<IdentityKeyPair>(b"me").is_ok());
     assert_eq!(s.load::<Session>(b"x").unwrap_err(), Error::NotFound);
 }
 

@@ -57,7 +57,7 @@ fn setup(d: &Path) {
     bob.set_device(&mut r, &bob_id, &prekeys).unwrap();
     let mut alice = Store::open(d.join("alice.db"), &ALICE_KEY, &mut r).unwrap();
     let alice_id = IdentityKeyPair::generate(&mut r);
-    alice.save(&mut r, b"", &alice_id).unwrap();
+    alice.save(&mut r, b"me", &alice_id).unwrap();
     let s = Session::initiate(&mut r, &alice_id, &bundle).unwrap();
     alice.save(&mut r, b"bob", &s).unwrap();
     let m = alice.encrypt(&mut r, b"bob", b"hello").unwrap();

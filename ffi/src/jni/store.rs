@@ -29,6 +29,61 @@ extern "system" fn Java_org_sotto_Native_storeOpen(
     })
 }
 
+/// `sotto_store_set_device`: this device's identity and prekeys.
+#[unsafe(no_mangle)]
+extern "system" fn Java_org_sotto_Native_storeSetDevice(
+    env: *mut JNIEnv,
+    _: jclass,
+    store: jlong,
+    identity: jlong,
+    prekeys: jlong,
+) {
+    // SAFETY: live handles, each locked by its Kotlin object.
+    entry(env, (), |_| {
+        ok(unsafe { sotto_store_set_device(handle(store), handle(identity), handle(prekeys)) })
+    })
+}
+
+/// `sotto_store_set_device_prekeys`.
+#[unsafe(no_mangle)]
+extern "system" fn Java_org_sotto_Native_storeSetDevicePrekeys(
+    env: *mut JNIEnv,
+    _: jclass,
+    store: jlong,
+    prekeys: jlong,
+) {
+    // SAFETY: live handles, each locked by its Kotlin object.
+    entry(env, (), |_| {
+        ok(unsafe { sotto_store_set_device_prekeys(handle(store), handle(prekeys)) })
+    })
+}
+
+/// `sotto_store_device_identity`, as a new identity handle.
+#[unsafe(no_mangle)]
+extern "system" fn Java_org_sotto_Native_storeDeviceIdentity(
+    env: *mut JNIEnv,
+    _: jclass,
+    store: jlong,
+) -> jlong {
+    // SAFETY: a live, locked store; `out` is writable.
+    entry(env, 0, |_| {
+        handle_out(|out| unsafe { sotto_store_device_identity(handle(store), out) })
+    })
+}
+
+/// `sotto_store_device_prekeys`, as a new prekey-store handle.
+#[unsafe(no_mangle)]
+extern "system" fn Java_org_sotto_Native_storeDevicePrekeys(
+    env: *mut JNIEnv,
+    _: jclass,
+    store: jlong,
+) -> jlong {
+    // SAFETY: a live, locked store; `out` is writable.
+    entry(env, 0, |_| {
+        handle_out(|out| unsafe { sotto_store_device_prekeys(handle(store), out) })
+    })
+}
+
 /// Runs a store call that writes a message id and one buffer; the id goes
 /// to `id[0]` (checked before the call, so that nothing is committed
 /// without a place to report it).

@@ -44,10 +44,40 @@ static void store_conversation(void) {
     OK(sotto_prekey_store_new(bob, NOW, &prekeys));
     OK(sotto_prekey_store_generate_one_time_prekeys(prekeys, 2));
     OK(sotto_prekey_store_bundle(prekeys, bob, 0, &bundle));
-    OK(sotto_store_save_identity(bs, NULL, 0, bob));
-    OK(sotto_store_save_prekey_store(bs, NULL, 0, prekeys));
     OK(sotto_session_initiate(alice, bundle.data, bundle.len, &session));
     OK(sotto_store_save_session(as, NAME("bob"), session));
+
+    /* Before Bob's store holds his identity, a first message says so and
+     * changes nothing; prekeys signed by another identity are refused; the
+     * empty name (the device's own row) and a 256-byte name are refused by
+     * the generic save and load. */
+    OK(sotto_store_encrypt(as, NAME("bob"), NAME("hello Bob"), &out_id, &msg));
+    IS(sotto_store_decrypt(bs, NAME("alice"), msg.data, msg.len, NOW, &in_id, &pt),
+       SOTTO_STATUS_NO_DEVICE_IDENTITY);
+    CHECK(pt.data == NULL);
+    {
+        sotto_identity *got = NULL;
+        sotto_prekey_store *got_prekeys = NULL;
+        uint8_t long_name[256];
+        memset(long_name, 'x', sizeof long_name);
+        IS(sotto_store_device_identity(bs, &got), SOTTO_STATUS_NO_DEVICE_IDENTITY);
+        IS(sotto_store_set_device_prekeys(bs, prekeys), SOTTO_STATUS_NO_DEVICE_IDENTITY);
+        IS(sotto_store_set_device(bs, alice, prekeys), SOTTO_STATUS_DEVICE_MISMATCH);
+        IS(sotto_store_device_identity(bs, &got), SOTTO_STATUS_NO_DEVICE_IDENTITY);
+        IS(sotto_store_save_identity(bs, NULL, 0, bob), SOTTO_STATUS_INVALID_NAME);
+        IS(sotto_store_load_identity(bs, NULL, 0, &got), SOTTO_STATUS_INVALID_NAME);
+        IS(sotto_store_save_session(bs, long_name, sizeof long_name, session), SOTTO_STATUS_INVALID_NAME);
+        IS(sotto_store_set_device(bs, NULL, prekeys), SOTTO_STATUS_NULL_PARAMETER);
+        IS(sotto_store_device_prekeys(bs, NULL), SOTTO_STATUS_NULL_PARAMETER);
+        OK(sotto_store_set_device(bs, bob, prekeys));
+        OK(sotto_store_device_identity(bs, &got));
+        OK(sotto_store_device_prekeys(bs, &got_prekeys));
+        OK(sotto_store_set_device_prekeys(bs, got_prekeys));
+        sotto_identity_free(&got);
+        sotto_prekey_store_free(&got_prekeys);
+    }
+    OK(sotto_store_ack_outgoing(as, out_id));
+    sotto_buffer_free(&msg);
 
     /* The first message is a prekey message: Bob's store accepts it. */
     OK(sotto_store_encrypt(as, NAME("bob"), NAME("hello Bob"), &out_id, &msg));
@@ -59,6 +89,8 @@ static void store_conversation(void) {
     CHECK(pt.data == NULL);
 
     /* The outbox holds the message until it is acknowledged. */
+    IS(sotto_store_next_outgoing(as, 0, &pending, &conv, &conv), SOTTO_STATUS_INVALID_ARGUMENT);
+    CHECK(conv.data == NULL);
     OK(sotto_store_next_outgoing(as, 0, &pending, &conv, &body));
     CHECK(pending == out_id);
     CHECK(buffer_is(&conv, "bob"));

@@ -69,6 +69,10 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
     case storeBusy
     /// The storage layer failed; the transaction was rolled back.
     case storageFailed
+    /// The prekeys given as this device's were signed by another identity; nothing was written.
+    case deviceMismatch
+    /// A store name (contact, group or share id) is empty or longer than 255 bytes; the empty name is the device's own row.
+    case invalidName
     /// An invariant of the SDK failed (a bug); nothing was written.
     case `internal`
     /// The operating system's random number generator failed.
@@ -113,6 +117,8 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
         case 403: self = .storeCorrupt
         case 404: self = .storeBusy
         case 405: self = .storageFailed
+        case 406: self = .deviceMismatch
+        case 407: self = .invalidName
         case 500: self = .`internal`
         case 501: self = .rngFailure
         case 600: self = .panic
@@ -155,6 +161,8 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
         case .storeCorrupt: return 403
         case .storeBusy: return 404
         case .storageFailed: return 405
+        case .deviceMismatch: return 406
+        case .invalidName: return 407
         case .`internal`: return 500
         case .rngFailure: return 501
         case .panic: return 600

@@ -45,21 +45,53 @@ public final class Store: NativeObject, @unchecked Sendable {
         return h!
     }
 
-    // Each object is saved in one committed transaction, replacing the one
-    // saved under its name; the identity, prekey store and trust store by
-    // convention under the empty name. Loading a name with nothing saved
-    // throws `SottoError.notFound`. Saving holds the store's lock, then the
-    // object's.
+    /// Sets this device's identity and prekeys in one committed transaction
+    /// (once, at registration, before the first message arrives: `decrypt`
+    /// answers a first message with them). Prekeys signed by another identity
+    /// throw `SottoError.deviceMismatch`.
+    public func setDevice(identity: Identity, prekeys: PrekeyStore) throws {
+        try locked { handle in
+            try identity.locked { i in
+                try prekeys.locked { p in try check(sotto_store_set_device(handle, i, p)) }
+            }
+        }
+    }
 
-    public func save(identity: Identity, name: Data = Data()) throws {
+    /// Replaces this device's prekeys (after a rotation or new one-time prekeys).
+    public func setDevicePrekeys(_ prekeys: PrekeyStore) throws {
+        try locked { handle in
+            try prekeys.locked { p in try check(sotto_store_set_device_prekeys(handle, p)) }
+        }
+    }
+
+    /// This device's identity; before `setDevice`, `SottoError.noDeviceIdentity`.
+    public func deviceIdentity() throws -> Identity {
+        var h: OpaquePointer?
+        try locked { handle in try check(sotto_store_device_identity(handle, &h)) }
+        return Identity(handle: h!)
+    }
+
+    /// This device's prekeys; before `setDevice`, `SottoError.noDeviceIdentity`.
+    public func devicePrekeys() throws -> PrekeyStore {
+        var h: OpaquePointer?
+        try locked { handle in try check(sotto_store_device_prekeys(handle, &h)) }
+        return PrekeyStore(handle: h!)
+    }
+
+    // Each object is saved under a name of 1 to 255 bytes (else
+    // `SottoError.invalidName`) in one committed transaction, replacing the
+    // one saved under that name. Loading a name with nothing saved throws
+    // `SottoError.notFound`. Saving holds the store's lock, then the object's.
+
+    public func save(identity: Identity, name: Data) throws {
         try save(identity, name, sotto_store_save_identity)
     }
 
-    public func save(prekeys: PrekeyStore, name: Data = Data()) throws {
+    public func save(prekeys: PrekeyStore, name: Data) throws {
         try save(prekeys, name, sotto_store_save_prekey_store)
     }
 
-    public func save(trust: TrustStore, name: Data = Data()) throws {
+    public func save(trust: TrustStore, name: Data) throws {
         try save(trust, name, sotto_store_save_trust_store)
     }
 
@@ -79,15 +111,15 @@ public final class Store: NativeObject, @unchecked Sendable {
         try save(viewer, name, sotto_store_save_location_viewer)
     }
 
-    public func identity(name: Data = Data()) throws -> Identity {
+    public func identity(name: Data) throws -> Identity {
         Identity(handle: try load(name, sotto_store_load_identity))
     }
 
-    public func prekeys(name: Data = Data()) throws -> PrekeyStore {
+    public func prekeys(name: Data) throws -> PrekeyStore {
         PrekeyStore(handle: try load(name, sotto_store_load_prekey_store))
     }
 
-    public func trust(name: Data = Data()) throws -> TrustStore {
+    public func trust(name: Data) throws -> TrustStore {
         TrustStore(handle: try load(name, sotto_store_load_trust_store))
     }
 
@@ -189,26 +221,29 @@ public final class Store: NativeObject, @unchecked Sendable {
         try pending(sotto_store_next_outgoing).map { ($0.id, $0.conversation, $0.body) }
     }
 
+    /// Reads the whole mailbox under the store's lock, one entry at a time.
     private func pending<S: BinaryInteger>(
         _ next: (OpaquePointer?, Int64, UnsafeMutablePointer<Int64>?, UnsafeMutablePointer<sotto_buffer>?,
             UnsafeMutablePointer<sotto_buffer>?) -> S
     ) throws -> [(id: Int64, conversation: Data, body: Data)] {
-        var out: [(id: Int64, conversation: Data, body: Data)] = []
-        while true {
-            var id: Int64 = 0
-            var body = Data()
-            let after = out.last?.id ?? 0
-            do {
-                let conversation = try takeBuffer { conv in
-                    var b = sotto_buffer(data: nil, len: 0)
-                    let status = next(handle, after, &id, conv, &b)
-                    if let d = b.data, b.len > 0 { body = Data(bytes: d, count: b.len) }
-                    sotto_buffer_free(&b)
-                    return status
+        try locked { handle in
+            var out: [(id: Int64, conversation: Data, body: Data)] = []
+            while true {
+                var id: Int64 = 0
+                var body = Data()
+                let after = out.last?.id ?? 0
+                do {
+                    let conversation = try takeBuffer { conv in
+                        var b = sotto_buffer(data: nil, len: 0)
+                        let status = next(handle, after, &id, conv, &b)
+                        if let d = b.data, b.len > 0 { body = Data(bytes: d, count: b.len) }
+                        sotto_buffer_free(&b)
+                        return status
+                    }
+                    out.append((id, conversation, body))
+                } catch SottoError.notFound {
+                    return out
                 }
-                out.append((id, conversation, body))
-            } catch SottoError.notFound {
-                return out
             }
         }
     }

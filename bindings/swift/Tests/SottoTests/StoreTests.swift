@@ -19,8 +19,16 @@ final class StoreTests: XCTestCase {
         let prekeys = try PrekeyStore(identity: bobId, now: now)
         try prekeys.generateOneTimePrekeys(1)
         var bob: Store? = try Store(path: bobPath, key: bobKey)
-        try bob!.save(identity: bobId)
-        try bob!.save(prekeys: prekeys)
+        XCTAssertThrowsError(try bob!.deviceIdentity()) { error in
+            XCTAssertEqual(error as? SottoError, .noDeviceIdentity)
+        }
+        XCTAssertThrowsError(try bob!.setDevice(identity: try Identity(), prekeys: prekeys)) { error in
+            XCTAssertEqual(error as? SottoError, .deviceMismatch)
+        }
+        XCTAssertThrowsError(try bob!.save(identity: bobId, name: Data())) { error in
+            XCTAssertEqual(error as? SottoError, .invalidName)
+        }
+        try bob!.setDevice(identity: bobId, prekeys: prekeys)
         let alice = try Store(path: alicePath, key: aliceKey)
         try alice.save(session: try Session(identity: try Identity(), bundle: try prekeys.bundle(identity: bobId)), contact: Data("bob".utf8))
 
@@ -46,6 +54,38 @@ final class StoreTests: XCTestCase {
         XCTAssertThrowsError(try reopened.session(contact: Data("nobody".utf8))) { error in
             XCTAssertEqual(error as? SottoError, .notFound)
         }
+        XCTAssertEqual(try reopened.deviceIdentity().publicKey, bobId.publicKey)
+        XCTAssertEqual(try reopened.devicePrekeys().oneTimePrekeyCount, 0)
+    }
+
+    func testAStoreSharedByThreadsListsItsOutboxWhileSending() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-swift-threads-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bobId = try Identity()
+        let prekeys = try PrekeyStore(identity: bobId, now: now)
+        try prekeys.generateOneTimePrekeys(1)
+        let store = try Store(path: dir.appendingPathComponent("a.db").path, key: Data(repeating: 3, count: 32), durable: false)
+        try store.save(session: try Session(identity: try Identity(), bundle: try prekeys.bundle(identity: bobId)), contact: Data("bob".utf8))
+        let lock = NSLock()
+        var failures = 0
+        DispatchQueue.concurrentPerform(iterations: 4) { t in
+            for _ in 0..<50 {
+                do {
+                    if t % 2 == 0 {
+                        let out = try store.encrypt(contact: Data("bob".utf8), Data("x".utf8))
+                        try store.ackOutgoing(out.id)
+                    } else {
+                        _ = try store.pendingOutgoing()
+                    }
+                } catch {
+                    lock.lock(); failures += 1; lock.unlock()
+                }
+            }
+        }
+        XCTAssertEqual(failures, 0)
+        XCTAssertEqual(try store.pendingOutgoing().count, 0)
     }
 
     func testTrustCatchesAChangedIdentity() throws {

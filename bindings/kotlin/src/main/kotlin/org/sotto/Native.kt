@@ -77,6 +77,10 @@ internal object Native {
 
     // The crash-safe store (ffi/src/jni/store.rs)
     @JvmStatic external fun storeOpen(path: ByteArray, key: ByteArray, durable: Boolean): Long
+    @JvmStatic external fun storeSetDevice(store: Long, identity: Long, prekeys: Long)
+    @JvmStatic external fun storeSetDevicePrekeys(store: Long, prekeys: Long)
+    @JvmStatic external fun storeDeviceIdentity(store: Long): Long
+    @JvmStatic external fun storeDevicePrekeys(store: Long): Long
     @JvmStatic external fun storeEncrypt(store: Long, contact: ByteArray, plaintext: ByteArray, id: LongArray): ByteArray
     @JvmStatic external fun storeDecrypt(store: Long, contact: ByteArray, message: ByteArray, now: Long, id: LongArray): ByteArray
     @JvmStatic external fun storeGroupEncrypt(store: Long, group: ByteArray, plaintext: ByteArray, id: LongArray): ByteArray

@@ -71,6 +71,10 @@ enum class SottoError(val code: Int) {
     STORE_BUSY(404),
     /** The storage layer failed; the transaction was rolled back. */
     STORAGE_FAILED(405),
+    /** The prekeys given as this device's were signed by another identity; nothing was written. */
+    DEVICE_MISMATCH(406),
+    /** A store name (contact, group or share id) is empty or longer than 255 bytes; the empty name is the device's own row. */
+    INVALID_NAME(407),
     /** An invariant of the SDK failed (a bug); nothing was written. */
     INTERNAL(500),
     /** The operating system's random number generator failed. */

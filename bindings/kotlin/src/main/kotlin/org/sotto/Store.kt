@@ -23,23 +23,42 @@ class Store private constructor(handle: Long) : NativeObject(Kind.STORE, handle)
     class Pending(val id: Long, val conversation: ByteArray, val body: ByteArray)
 
     /**
-     * Saves [obj] under [name] in one committed transaction (the identity,
-     * prekey store and trust store by convention under the empty name;
-     * sessions under the contact, groups under the group id).
+     * Sets this device's [identity] and [prekeys] in one committed
+     * transaction (once, at registration, before the first message
+     * arrives: [decrypt] answers a first message with them). Prekeys signed
+     * by another identity are [SottoError.DEVICE_MISMATCH].
      */
-    fun save(obj: StatefulObject, name: ByteArray = ByteArray(0)): Unit =
+    fun setDevice(identity: Identity, prekeys: PrekeyStore): Unit =
+        locked { s -> identity.locked { i -> prekeys.locked { p -> Native.storeSetDevice(s, i, p) } } }
+
+    /** Replaces this device's prekeys (after a rotation or new one-time prekeys). */
+    fun setDevicePrekeys(prekeys: PrekeyStore): Unit =
+        locked { s -> prekeys.locked { p -> Native.storeSetDevicePrekeys(s, p) } }
+
+    /** This device's identity; before [setDevice], [SottoError.NO_DEVICE_IDENTITY]. */
+    fun deviceIdentity(): Identity = Identity.adopt(locked { Native.storeDeviceIdentity(it) })
+
+    /** This device's prekeys; before [setDevice], [SottoError.NO_DEVICE_IDENTITY]. */
+    fun devicePrekeys(): PrekeyStore = PrekeyStore.adopt(locked { Native.storeDevicePrekeys(it) })
+
+    /**
+     * Saves [obj] under [name] (1 to 255 bytes; sessions under the contact,
+     * groups under the group id) in one committed transaction. This
+     * device's own identity and prekeys go through [setDevice].
+     */
+    fun save(obj: StatefulObject, name: ByteArray): Unit =
         locked { s -> obj.locked { o -> Native.storeSave(obj.kind, s, name, o) } }
 
     private fun load(kind: Int, name: ByteArray): Long = locked { Native.storeLoad(kind, it, name) }
 
-    /** The saved identity; none is [SottoError.NOT_FOUND]. */
-    fun loadIdentity(name: ByteArray = ByteArray(0)) = Identity.adopt(load(Kind.IDENTITY, name))
+    /** The identity saved under [name]; none is [SottoError.NOT_FOUND]. */
+    fun loadIdentity(name: ByteArray) = Identity.adopt(load(Kind.IDENTITY, name))
 
-    /** The saved prekey store. */
-    fun loadPrekeys(name: ByteArray = ByteArray(0)) = PrekeyStore.adopt(load(Kind.PREKEYS, name))
+    /** The prekey store saved under [name]. */
+    fun loadPrekeys(name: ByteArray) = PrekeyStore.adopt(load(Kind.PREKEYS, name))
 
-    /** The saved trust store. */
-    fun loadTrust(name: ByteArray = ByteArray(0)) = TrustStore.adopt(load(Kind.TRUST, name))
+    /** The trust store saved under [name]. */
+    fun loadTrust(name: ByteArray) = TrustStore.adopt(load(Kind.TRUST, name))
 
     /** The session saved for [contact]. */
     fun loadSession(contact: ByteArray) = Session.adopt(load(Kind.SESSION, contact))

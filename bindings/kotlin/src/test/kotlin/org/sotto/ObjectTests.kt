@@ -89,10 +89,10 @@ val kindTests = listOf(
                     assertError(SottoError.DECRYPT_FAILED) { Native.open(obj.kind, ByteArray(32), obj.sealed(key)) }
                 }
             }
-            // The typed loaders find what save stored under the default name.
+            // The typed loaders find what save stored under a name.
             Identity.generate().use { id ->
-                store.save(id)
-                store.loadIdentity().use { assertEquals(id.publicKey, it.publicKey) }
+                store.save(id, bytes("me"))
+                store.loadIdentity(bytes("me")).use { assertEquals(id.publicKey, it.publicKey) }
             }
         }
         dir.deleteRecursively()

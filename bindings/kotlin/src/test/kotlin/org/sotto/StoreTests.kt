@@ -23,8 +23,10 @@ private fun conversationThroughStores(dir: File) {
     val prekeys = PrekeyStore(bobId, NOW)
     prekeys.generateOneTimePrekeys(1)
     val bob = Store(bobPath, bobKey)
-    bob.save(bobId)
-    bob.save(prekeys)
+    assertError(SottoError.NO_DEVICE_IDENTITY) { bob.deviceIdentity() }
+    Identity.generate().use { other -> assertError(SottoError.DEVICE_MISMATCH) { bob.setDevice(other, prekeys) } }
+    assertError(SottoError.INVALID_NAME) { bob.save(bobId, ByteArray(0)) }
+    bob.setDevice(bobId, prekeys)
     val alice = Store(alicePath, aliceKey, durable = false)
     Identity.generate().use { a -> Session.initiate(a, prekeys.bundle(bobId)).use { alice.save(it, bytes("bob")) } }
 
@@ -47,8 +49,8 @@ private fun conversationThroughStores(dir: File) {
         reopened.ackIncoming(pending[0].id)
         assertEquals(0, reopened.pendingIncoming().size)
         assertError(SottoError.NOT_FOUND) { reopened.loadSession(bytes("nobody")) }
-        reopened.loadIdentity().use { assertEquals(bobId.publicKey, it.publicKey) }
-        assertEquals(0, reopened.loadPrekeys().use { it.oneTimePrekeyCount })
+        reopened.deviceIdentity().use { assertEquals(bobId.publicKey, it.publicKey) }
+        assertEquals(0, reopened.devicePrekeys().use { it.oneTimePrekeyCount })
         val reply = reopened.encrypt(bytes("alice"), bytes("hi Alice"))
         assertEquals(bytes("hi Alice"), alice.decrypt(bytes("bob"), reply.message, NOW).plaintext)
     }
