@@ -102,6 +102,8 @@ enum sotto_status
   SOTTO_STATUS_UNTRUSTED_IDENTITY = 301,
   // The trust store has no record of this contact.
   SOTTO_STATUS_UNKNOWN_CONTACT = 302,
+  // A message or bundle came from another identity than the one trusted for this contact; under the Block policy it was refused and the new identity is held as pending until the app accepts it.
+  SOTTO_STATUS_IDENTITY_CHANGED = 303,
   // Not found in the store.
   SOTTO_STATUS_NOT_FOUND = 400,
   // The store holds no identity and prekeys for this device: save them before the first message arrives.

@@ -74,6 +74,13 @@ pub enum Error {
     UntrustedIdentity,
     /// The trust store has no record of this contact.
     UnknownContact,
+    /// A message (or bundle) for this contact comes from another identity
+    /// than the one trusted, and the policy is [`crate::TrustPolicy::Block`]:
+    /// it was refused, and the new identity is held as the contact's pending
+    /// change ([`crate::TrustRecord::pending`]). Show the user that the
+    /// security code changed; if they accept it
+    /// ([`crate::TrustStore::accept_change`]), decrypt the message again.
+    IdentityChanged,
     /// A live-location update older than (or the same as) the newest one
     /// already decrypted: only the latest position counts, so it is dropped
     /// without being decrypted.
@@ -112,6 +119,7 @@ impl fmt::Display for Error {
             Error::GroupMismatch => "distribution message for another group",
             Error::UntrustedIdentity => "identity not trusted for this contact",
             Error::UnknownContact => "unknown contact",
+            Error::IdentityChanged => "the contact's identity changed (held until accepted)",
             Error::Stale => "older than the newest location update",
             Error::Expired => "the location share has ended",
             Error::InvalidLocation => "location field out of range",

@@ -73,14 +73,14 @@ pub use group::{
 pub use identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair};
 pub use location::{Location, LocationShare, LocationViewer, Precision};
 pub use prekeys::{
-    LABEL_SIGNED_PREKEY, MAX_ONE_TIME_PREKEYS, OneTimePrekeyPublic, PrekeyBundle, PrekeyStore,
-    SIGNED_PREKEY_GRACE_SECS, SignedPrekeyPublic,
+    LABEL_SIGNED_PREKEY, MAX_ACCEPTED_BASE_KEYS, MAX_ONE_TIME_PREKEYS, OneTimePrekeyPublic,
+    PrekeyBundle, PrekeyStore, SIGNED_PREKEY_GRACE_SECS, SignedPrekeyPublic,
 };
 pub use sealed::{LABEL_STATE, STATE_VERSION};
 pub use session::{
-    Accepted, LABEL_MESSAGE_KEYS, LABEL_RATCHET, LABEL_SESSION_AD, LABEL_X3DH, MAX_OLD_CHAINS,
-    MAX_SKIP, MAX_SKIPPED_KEYS, MessageKind, PrekeyMessageInfo, Session, inspect_prekey_message,
-    message_kind,
+    Accepted, LABEL_MESSAGE_KEYS, LABEL_RATCHET, LABEL_SESSION_AD, LABEL_X3DH,
+    MAX_ARCHIVED_SESSIONS, MAX_OLD_CHAINS, MAX_SKIP, MAX_SKIPPED_KEYS, MessageKind,
+    PrekeyMessageInfo, Received, Session, SessionRecord, inspect_prekey_message, message_kind,
 };
 pub use trust::{
     IdentityStatus, MAX_CONTACT_ID_LEN, MAX_TRUST_RECORDS, PendingChange, TrustPolicy, TrustRecord,

@@ -79,9 +79,21 @@ fn initiator_messages_are_prekey_messages_until_reply() {
     assert_eq!(acc.plaintext, b"two");
     assert_eq!(b.decrypt(&m1).unwrap(), b"one");
     assert_eq!(b.decrypt(&m1), Err(Error::Duplicate));
-    // The one-time prekey was consumed: a second session from it is refused.
+    // Accepting a message of this session again is a replay, whatever the
+    // one-time prekey: refused, no second session and no plaintext again.
     assert_eq!(
         bob.store.accept(&bob.identity, &m1, NOW).err(),
+        Some(Error::Duplicate)
+    );
+    assert_eq!(
+        bob.store.accept(&bob.identity, &m2, NOW).err(),
+        Some(Error::Duplicate)
+    );
+    // The one-time prekey was consumed: another session from it is refused.
+    let mut other = Session::initiate(&mut rng, &alice.identity, &bundle).unwrap();
+    let again = other.encrypt(&mut rng, b"other").unwrap();
+    assert_eq!(
+        bob.store.accept(&bob.identity, &again, NOW).err(),
         Some(Error::OneTimePrekeyReused)
     );
     assert_eq!(bob.store.one_time_prekey_count(), 4);
@@ -394,9 +406,16 @@ fn signed_prekey_rotation_keeps_previous_for_grace_period() {
             .plaintext,
         b"old spk"
     );
+    // The same message again is a replay.
+    assert_eq!(
+        bob.store.accept(&bob.identity, &m, NOW + 20).err(),
+        Some(Error::Duplicate)
+    );
+    let mut s2 = Session::initiate(&mut rng, &alice.identity, &old_bundle).unwrap();
+    let m2 = s2.encrypt(&mut rng, b"old spk, late").unwrap();
     let late = NOW + 10 + SIGNED_PREKEY_GRACE_SECS;
     assert_eq!(
-        bob.store.accept(&bob.identity, &m, late).err(),
+        bob.store.accept(&bob.identity, &m2, late).err(),
         Some(Error::UnknownSignedPrekey)
     );
     bob.store.expire(late);

@@ -75,8 +75,10 @@ fn a_changed_bundle_is_caught_and_encryption_refused_until_accepted() {
             blocked: true
         }
     );
+    // The change is pending; the old identity stays trusted and verified
+    // (a pending change says nothing against it).
     let r = trust.record(BOB).unwrap();
-    assert!(!r.verified);
+    assert!(r.verified);
     assert_eq!(r.identity, old);
     assert_eq!(r.pending.unwrap().identity, bundle.identity);
     assert_eq!(r.pending.unwrap().seen_at, NOW + 100);

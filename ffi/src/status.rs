@@ -29,6 +29,7 @@ impl From<sotto::Error> for sotto_status {
             E::GroupMismatch => sotto_status::GroupMismatch,
             E::UntrustedIdentity => sotto_status::UntrustedIdentity,
             E::UnknownContact => sotto_status::UnknownContact,
+            E::IdentityChanged => sotto_status::IdentityChanged,
             E::Stale => sotto_status::Stale,
             E::Expired => sotto_status::Expired,
             E::InvalidLocation => sotto_status::InvalidLocation,

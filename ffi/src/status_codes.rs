@@ -64,6 +64,8 @@ pub enum sotto_status {
     UntrustedIdentity = 301,
     /// The trust store has no record of this contact.
     UnknownContact = 302,
+    /// A message or bundle came from another identity than the one trusted for this contact; under the Block policy it was refused and the new identity is held as pending until the app accepts it.
+    IdentityChanged = 303,
     /// Not found in the store.
     NotFound = 400,
     /// The store holds no identity and prekeys for this device: save them before the first message arrives.
@@ -90,7 +92,7 @@ pub enum sotto_status {
 
 impl sotto_status {
     /// Every status, in the order declared.
-    pub(crate) const ALL: [sotto_status; 38] = [
+    pub(crate) const ALL: [sotto_status; 39] = [
         sotto_status::Ok,
         sotto_status::NullParameter,
         sotto_status::BufferTooSmall,
@@ -118,6 +120,7 @@ impl sotto_status {
         sotto_status::CounterExhausted,
         sotto_status::UntrustedIdentity,
         sotto_status::UnknownContact,
+        sotto_status::IdentityChanged,
         sotto_status::NotFound,
         sotto_status::NoDeviceIdentity,
         sotto_status::StoreKeyMismatch,
@@ -166,6 +169,7 @@ impl sotto_status {
             sotto_status::CounterExhausted => c"counter exhausted",
             sotto_status::UntrustedIdentity => c"identity not trusted for this contact",
             sotto_status::UnknownContact => c"unknown contact",
+            sotto_status::IdentityChanged => c"the contact's identity changed",
             sotto_status::NotFound => c"not found in the store",
             sotto_status::NoDeviceIdentity => c"this store has no identity for this device",
             sotto_status::StoreKeyMismatch => c"the store was created under another key",

@@ -8,6 +8,13 @@
 //! * [`PrekeyStore::look_up`] finds the private prekeys a prekey message
 //!   names for the session's setup, and [`PrekeyStore::consume`] deletes the
 //!   one-time prekey once that message has decrypted.
+//! * The base keys of the prekey messages it accepted, for as long as their
+//!   signed prekey is held (at most [`MAX_ACCEPTED_BASE_KEYS`]): a second
+//!   accept of the same message (a replay, under any contact's name) is
+//!   [`Error::Duplicate`], whether or not it used a one-time prekey.
+//!   `accepted = { (spk_id, base_key[..16]) }`; a full list refuses new
+//!   sessions with [`Error::LimitExceeded`] until the signed prekey is
+//!   rotated ([`PrekeyStore::should_rotate`] says so well before).
 
 use alloc::vec::Vec;
 
@@ -24,6 +31,13 @@ use super::prekey::{OneTimePrekey, OneTimePrekeyPublic, SignedPrekey, SignedPrek
 pub const SIGNED_PREKEY_GRACE_SECS: u64 = 30 * 24 * 60 * 60;
 /// The most one-time prekeys a store holds.
 pub const MAX_ONE_TIME_PREKEYS: usize = 1000;
+/// The most accepted base keys a store remembers (over the current and the
+/// previous signed prekey): 16 bytes each, 64 KiB at most.
+pub const MAX_ACCEPTED_BASE_KEYS: usize = 4096;
+/// Bytes of a base key remembered: a collision needs 2^64 sessions by the
+/// birthday bound, and an attacker gains nothing from one (its own message
+/// is refused).
+pub(crate) const BASE_KEY_TAG_LEN: usize = 16;
 
 /// The private prekeys of one device. Not `Clone`: a copy could let a
 /// one-time prekey be used twice.
@@ -33,6 +47,9 @@ pub struct PrekeyStore {
     pub(super) one_time: Vec<OneTimePrekey>,
     pub(super) next_signed_id: u32,
     pub(super) next_one_time_id: u32,
+    /// `(signed prekey id, first 16 bytes of the base key)` of every prekey
+    /// message accepted under a signed prekey still held, oldest first.
+    pub(super) accepted: Vec<(u32, [u8; BASE_KEY_TAG_LEN])>,
 }
 
 impl core::fmt::Debug for PrekeyStore {
@@ -54,6 +71,7 @@ impl PrekeyStore {
             one_time: Vec::new(),
             next_signed_id: 2,
             next_one_time_id: 1,
+            accepted: Vec::new(),
         }
     }
 
@@ -76,6 +94,7 @@ impl PrekeyStore {
         let old = core::mem::replace(&mut self.current, fresh);
         self.previous = Some((old, now));
         self.next_signed_id = next;
+        self.forget_dropped_prekeys();
         Ok(self.current.public())
     }
 
@@ -85,7 +104,54 @@ impl PrekeyStore {
             && now >= retired.saturating_add(SIGNED_PREKEY_GRACE_SECS)
         {
             self.previous = None;
+            self.forget_dropped_prekeys();
         }
+    }
+
+    /// Drops the accepted base keys of signed prekeys no longer held: no
+    /// message naming them can be accepted any more.
+    fn forget_dropped_prekeys(&mut self) {
+        let current = self.current.id;
+        let previous = self.previous.as_ref().map(|(p, _)| p.id);
+        self.accepted
+            .retain(|(id, _)| *id == current || Some(*id) == previous);
+    }
+
+    /// How many accepted prekey messages are remembered (at most
+    /// [`MAX_ACCEPTED_BASE_KEYS`]).
+    pub fn accepted_count(&self) -> usize {
+        self.accepted.len()
+    }
+
+    /// True once the remembered base keys fill half of
+    /// [`MAX_ACCEPTED_BASE_KEYS`]: rotate the signed prekey (and publish it)
+    /// so that new sessions are never refused with
+    /// [`Error::LimitExceeded`].
+    pub fn should_rotate(&self) -> bool {
+        self.accepted.len() >= MAX_ACCEPTED_BASE_KEYS / 2
+    }
+
+    /// Refuses a base key already accepted under `spk_id`
+    /// ([`Error::Duplicate`]), or any new one once the list is full
+    /// ([`Error::LimitExceeded`]). Nothing is recorded.
+    pub(crate) fn check_base_key(&self, spk_id: u32, base_key: &[u8; 32]) -> Result<()> {
+        let tag = base_key_tag(base_key);
+        if self
+            .accepted
+            .iter()
+            .any(|(id, t)| *id == spk_id && *t == tag)
+        {
+            return Err(Error::Duplicate);
+        }
+        if self.accepted.len() >= MAX_ACCEPTED_BASE_KEYS {
+            return Err(Error::LimitExceeded);
+        }
+        Ok(())
+    }
+
+    /// Records an accepted base key (after [`PrekeyStore::check_base_key`]).
+    pub(crate) fn remember_base_key(&mut self, spk_id: u32, base_key: &[u8; 32]) {
+        self.accepted.push((spk_id, base_key_tag(base_key)));
     }
 
     /// Generates `count` one-time prekeys and returns their public halves to
@@ -177,6 +243,17 @@ impl PrekeyStore {
             self.one_time.retain(|k| k.id != id);
         }
     }
+}
+
+/// The first [`BASE_KEY_TAG_LEN`] bytes of a base key.
+fn base_key_tag(base_key: &[u8; 32]) -> [u8; BASE_KEY_TAG_LEN] {
+    let mut tag = [0u8; BASE_KEY_TAG_LEN];
+    tag.copy_from_slice(
+        base_key
+            .get(..BASE_KEY_TAG_LEN)
+            .unwrap_or(&[0u8; BASE_KEY_TAG_LEN]),
+    );
+    tag
 }
 
 /// The private prekeys a prekey message named, as [`PrekeyStore::look_up`]

@@ -5,7 +5,10 @@
 //!      | current: spk_id u32 | created u64 | private (32) | public (32) | sig (64)
 //!      | has_previous u8 | [previous spk (as above) | retired_at u64]
 //!      | count u16 (≤ MAX_ONE_TIME_PREKEYS) | count × (id u32 | private (32) | public (32))
+//!      | accepted u16 (≤ MAX_ACCEPTED_BASE_KEYS) | accepted × (spk_id u32 | base key[..16])
 //! ```
+//!
+//! Every accepted entry names the current or the previous signed prekey.
 
 use alloc::vec::Vec;
 
@@ -19,7 +22,9 @@ use crate::sealed::{self, TYPE_PREKEY_STORE};
 use crate::secret::SecretBuf;
 
 use super::prekey::{OneTimePrekey, SignedPrekey};
-use super::prekey_store::{MAX_ONE_TIME_PREKEYS, PrekeyStore};
+use super::prekey_store::{
+    BASE_KEY_TAG_LEN, MAX_ACCEPTED_BASE_KEYS, MAX_ONE_TIME_PREKEYS, PrekeyStore,
+};
 
 fn put_spk(out: &mut SecretBuf, spk: &SignedPrekey) {
     out.extend_from_slice(&spk.id.to_be_bytes());
@@ -65,6 +70,13 @@ impl PrekeyStore {
             out.extend_from_slice(k.pair.secret_bytes());
             out.extend_from_slice(k.pair.public());
         }
+        // Bounded by MAX_ACCEPTED_BASE_KEYS (< u16::MAX).
+        let accepted = u16::try_from(self.accepted.len()).unwrap_or(u16::MAX);
+        out.extend_from_slice(&accepted.to_be_bytes());
+        for (id, tag) in &self.accepted {
+            out.extend_from_slice(&id.to_be_bytes());
+            out.extend_from_slice(tag);
+        }
         out.into_zeroizing()
     }
 
@@ -99,6 +111,20 @@ impl PrekeyStore {
                 pair: DhKeyPair::from_parts(&secret, &public)?,
             });
         }
+        let accepted_count = usize::from(r.u16()?);
+        if accepted_count > MAX_ACCEPTED_BASE_KEYS {
+            return Err(Error::Malformed);
+        }
+        let previous_id = previous.as_ref().map(|(p, _)| p.id);
+        let mut accepted = Vec::with_capacity(accepted_count);
+        for _ in 0..accepted_count {
+            let id = r.u32()?;
+            let tag: [u8; BASE_KEY_TAG_LEN] = r.array()?;
+            if id != current.id && Some(id) != previous_id {
+                return Err(Error::Malformed);
+            }
+            accepted.push((id, tag));
+        }
         r.finish()?;
         if current.id >= next_signed_id {
             return Err(Error::Malformed);
@@ -109,6 +135,7 @@ impl PrekeyStore {
             one_time,
             next_signed_id,
             next_one_time_id,
+            accepted,
         })
     }
 

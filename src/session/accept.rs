@@ -3,6 +3,10 @@
 //!
 //! The one-time prekey the message names is consumed only once the message
 //! has decrypted, so a forged or corrupted prekey message uses up nothing.
+//! The message's base key is then remembered while its signed prekey is
+//! held: accepting the same prekey message again (a replay, or the second
+//! message of a burst given to `accept` instead of to the session it
+//! created) is [`Error::Duplicate`], with or without a one-time prekey.
 
 use alloc::vec::Vec;
 
@@ -44,13 +48,45 @@ impl PrekeyStore {
         message: &[u8],
         now: u64,
     ) -> Result<Accepted> {
+        let (accepted, commit) = self.respond(identity, message, now)?;
+        self.commit(commit);
+        Ok(accepted)
+    }
+
+    /// [`PrekeyStore::accept`] without its change to the store: what to
+    /// [`PrekeyStore::commit`] once the caller keeps the session.
+    pub(crate) fn respond(
+        &self,
+        identity: &IdentityKeyPair,
+        message: &[u8],
+        now: u64,
+    ) -> Result<(Accepted, AcceptCommit)> {
         let parsed = parse(message)?;
         let pre = parsed.preamble.ok_or(Error::WrongType)?;
-        let (session, plaintext) = {
-            let secrets = self.look_up(pre.spk_id, pre.opk_id, now)?;
-            Session::respond(identity, &secrets, &parsed)?
-        };
-        self.consume(pre.opk_id);
-        Ok(Accepted { session, plaintext })
+        self.check_base_key(pre.spk_id, &pre.base_key)?;
+        let secrets = self.look_up(pre.spk_id, pre.opk_id, now)?;
+        let (session, plaintext) = Session::respond(identity, &secrets, &parsed)?;
+        Ok((
+            Accepted { session, plaintext },
+            AcceptCommit {
+                spk_id: pre.spk_id,
+                opk_id: pre.opk_id,
+                base_key: pre.base_key,
+            },
+        ))
     }
+
+    /// Consumes the one-time prekey and remembers the base key of an
+    /// accepted prekey message.
+    pub(crate) fn commit(&mut self, commit: AcceptCommit) {
+        self.consume(commit.opk_id);
+        self.remember_base_key(commit.spk_id, &commit.base_key);
+    }
+}
+
+/// What accepting a prekey message changes in the prekey store.
+pub(crate) struct AcceptCommit {
+    spk_id: u32,
+    opk_id: Option<u32>,
+    base_key: [u8; 32],
 }

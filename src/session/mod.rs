@@ -20,6 +20,7 @@ mod decrypt;
 mod encrypt;
 mod ratchet;
 mod receiving;
+mod record;
 mod skipped;
 mod state;
 mod wire;
@@ -27,6 +28,7 @@ mod x3dh;
 
 pub use accept::Accepted;
 pub use ratchet::{LABEL_MESSAGE_KEYS, LABEL_RATCHET, MAX_OLD_CHAINS, MAX_SKIP, MAX_SKIPPED_KEYS};
+pub use record::{MAX_ARCHIVED_SESSIONS, Received, SessionRecord};
 pub use wire::{MessageKind, PrekeyMessageInfo, inspect_prekey_message, message_kind};
 pub use x3dh::{LABEL_SESSION_AD, LABEL_X3DH};
 
@@ -175,6 +177,17 @@ impl Session {
     /// Number of skipped message keys currently stored.
     pub fn skipped_key_count(&self) -> usize {
         self.skipped.len()
+    }
+
+    /// True if a message under the ratchet key `key` belongs to this
+    /// session's receiving chain, an earlier chain still open, or its
+    /// skipped keys.
+    fn knows_ratchet_key(&self, key: &[u8; 32]) -> bool {
+        self.receiving
+            .as_ref()
+            .is_some_and(|c| c.ratchet_key == *key)
+            || self.old_chains.iter().any(|c| c.ratchet_key == *key)
+            || self.skipped.has_chain(key)
     }
 
     /// Number of earlier receiving chains kept open for late messages.

@@ -2,18 +2,25 @@
 //! the users verified it by comparing security codes.
 //!
 //! Trust on first use, then pinning. The first identity seen for a contact
-//! (from a fetched prekey bundle, or from the first message they send) is
-//! recorded, unverified. A different identity later is an **identity
-//! change**: [`TrustStore::observe`] reports it as [`IdentityStatus::Changed`]
-//! and marks the contact unverified. What happens next is the
-//! [`TrustPolicy`]:
+//! (from a fetched prekey bundle, or from the first message they send that
+//! *decrypted*) is recorded, unverified. A different identity later is an
+//! **identity change**: [`TrustStore::observe`] reports it as
+//! [`IdentityStatus::Changed`]. What happens next is the [`TrustPolicy`]:
 //!
 //! * [`TrustPolicy::Block`]: the new identity is held as pending and
 //!   [`TrustStore::check`] refuses it ([`Error::UntrustedIdentity`]) until the
 //!   app calls [`TrustStore::accept_change`], typically after the user has
-//!   seen a notice and, ideally, compared security codes again;
-//! * [`TrustPolicy::Warn`]: the new identity replaces the old one at once, and
-//!   the app shows a notice.
+//!   seen a notice and, ideally, compared security codes again. The trusted
+//!   identity, and whether it was verified, stay as they were: the genuine
+//!   contact can still be written to.
+//! * [`TrustPolicy::Warn`]: the new identity replaces the old one at once,
+//!   unverified, and the app shows a notice.
+//!
+//! Only identities that proved themselves may be observed: a bundle's (its
+//! signed prekey is signed by it) or the sender of a message that decrypted
+//! ([`crate::Received::sender`]); never the identity written in a prekey
+//! message that has not decrypted yet, which anyone can forge.
+//! [`crate::SessionRecord`] (and the store) observe at the right points.
 //!
 //! Contacts are identified by the app's stable user identifier (1 to
 //! [`MAX_CONTACT_ID_LEN`] bytes), the same one it uses in security codes.
@@ -74,7 +81,9 @@ pub enum IdentityStatus {
         /// Whether the users verified it.
         verified: bool,
     },
-    /// Not the identity on record. The contact is now unverified.
+    /// Not the identity on record. Under [`TrustPolicy::Warn`] it replaced
+    /// that identity, unverified; under [`TrustPolicy::Block`] it is pending
+    /// and the identity on record (verified or not) stays trusted.
     Changed {
         /// The identity trusted until now.
         previous: IdentityKey,
@@ -147,9 +156,12 @@ impl TrustStore {
 
     /// Records that `identity` was presented for `contact`: call it with the
     /// identity of every fetched prekey bundle before starting a session, and
-    /// with [`crate::inspect_prekey_message`]'s identity for every incoming
-    /// prekey message. Fails only on a contact id of the wrong length or a
-    /// full store ([`Error::LimitExceeded`]), changing nothing.
+    /// with the sender of every message that set up a session *after* it
+    /// decrypted ([`crate::Received::sender`]; [`crate::SessionRecord`] does
+    /// both). Never call it with the identity of a message that has not
+    /// decrypted: anyone can write any identity into a prekey message. Fails
+    /// only on a contact id of the wrong length or a full store
+    /// ([`Error::LimitExceeded`]), changing nothing.
     pub fn observe(
         &mut self,
         contact: &[u8],
@@ -179,7 +191,6 @@ impl TrustStore {
         }
         let previous = record.identity;
         let was_verified = record.verified;
-        record.verified = false;
         match self.policy {
             TrustPolicy::Block => {
                 if record.pending.map(|p| p.identity) != Some(*identity) {

@@ -72,7 +72,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use rand_core::CryptoRng;
-use rusqlite::{Connection, ErrorCode, TransactionBehavior};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior};
 use zeroize::Zeroizing;
 
 use crate::secret::Secret32;
@@ -213,8 +213,49 @@ impl Store {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(storage_error)?;
         let out = f(&tx, &self.keys)?;
+        tx.execute(
+            "INSERT INTO meta (name, value) VALUES ('generation', 1) \
+             ON CONFLICT (name) DO UPDATE SET value = value + 1",
+            [],
+        )
+        .map_err(storage_error)?;
         tx.commit().map_err(storage_error)?;
+        self.erase_superseded();
         Ok(out)
+    }
+
+    /// Copies the committed pages into the database file and truncates the
+    /// write-ahead log, so that what the commit deleted or replaced (an
+    /// acknowledged entry, a superseded session state) is in neither file:
+    /// `secure_delete` has zeroed it in the pages, and the log that held
+    /// older copies of those pages is emptied. Best effort: while another
+    /// connection reads, part of the log stays until the next commit's
+    /// checkpoint.
+    fn erase_superseded(&self) {
+        // A busy checkpoint is not an error: the next one finishes the job.
+        let _ = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+    }
+
+    /// How many transactions this store file has committed. It only grows,
+    /// so an app that keeps the latest value somewhere the file's backups
+    /// and copies do not reach (the platform keychain, with a
+    /// this-device-only setting) detects a store restored from an older copy
+    /// when it opens it and reads a smaller number: messages sent from a
+    /// rolled-back store are safe (the message AEAD is misuse-resistant),
+    /// but it accepts again messages it had already decrypted.
+    pub fn generation(&self) -> Result<u64> {
+        let n: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE name = 'generation'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(storage_error)?;
+        u64::try_from(n.unwrap_or(0)).map_err(|_| Error::Corrupt)
     }
 }
 

@@ -8,7 +8,8 @@ use rusqlite::{Connection, OptionalExtension};
 use super::{Keys, Store, storage_error};
 use crate::error::{Error, Result};
 use sotto::{
-    Group, IdentityKeyPair, LocationShare, LocationViewer, PrekeyStore, Session, TrustStore,
+    Group, IdentityKeyPair, LocationShare, LocationViewer, PrekeyStore, Session, SessionRecord,
+    TrustStore,
 };
 
 /// An object the store can hold: each kind has its own row kind and is
@@ -40,10 +41,47 @@ stored! {
     IdentityKeyPair = 1,
     PrekeyStore = 2,
     TrustStore = 3,
-    Session = 4,
     Group = 5,
     LocationShare = 6,
     LocationViewer = 7,
+}
+
+/// A contact's row holds its [`SessionRecord`] (the current session and the
+/// archived ones). Saving a bare [`Session`] there (an app that set one up
+/// itself) writes a row of that session alone, which the next encrypt or
+/// decrypt reads as a record whose current session it is; loading a
+/// [`Session`] gives the record's current session.
+const KIND_SESSION: u8 = 4;
+
+impl Stored for SessionRecord {
+    const KIND: u8 = KIND_SESSION;
+    fn seal_with<R: CryptoRng + ?Sized>(&self, key: &[u8; 32], rng: &mut R) -> Result<Vec<u8>> {
+        Ok(self.seal(key, rng)?)
+    }
+    fn open_with(key: &[u8; 32], bytes: &[u8]) -> Result<Self> {
+        match SessionRecord::open(key, bytes) {
+            Err(sotto::Error::WrongType) => Ok(SessionRecord::from(Session::open(key, bytes)?)),
+            other => Ok(other?),
+        }
+    }
+}
+
+impl Stored for Session {
+    const KIND: u8 = KIND_SESSION;
+    fn seal_with<R: CryptoRng + ?Sized>(&self, key: &[u8; 32], rng: &mut R) -> Result<Vec<u8>> {
+        Ok(self.seal(key, rng)?)
+    }
+    fn open_with(key: &[u8; 32], bytes: &[u8]) -> Result<Self> {
+        match Session::open(key, bytes) {
+            Err(sotto::Error::WrongType) => {
+                let record = SessionRecord::open(key, bytes)?;
+                // The current session, moved out of the record.
+                Session::from_bytes(&record.current().ok_or(Error::NotFound)?.to_bytes())
+                    .map_err(Error::Core)
+            }
+            other => Ok(other?),
+        }
+    }
 }
 
 /// The longest name an object is saved under (a contact, group or share id),
@@ -94,7 +132,10 @@ fn load_row<T: Stored>(conn: &Connection, keys: &Keys, name: &[u8]) -> Result<T>
         .optional()
         .map_err(storage_error)?;
     let sealed = sealed.ok_or(Error::NotFound)?;
-    T::open_with(&keys.row_key(T::KIND, &row), &sealed).map_err(|_| Error::Corrupt)
+    T::open_with(&keys.row_key(T::KIND, &row), &sealed).map_err(|e| match e {
+        Error::NotFound => Error::NotFound,
+        _ => Error::Corrupt,
+    })
 }
 
 /// Writes (inserts or replaces) a row.

@@ -2,7 +2,8 @@
 //! written.
 //!
 //! ```text
-//! meta      (name PRIMARY KEY, value)                  "format" = 1, "check" = key check
+//! meta      (name PRIMARY KEY, value)                  "format" = 1, "check" = key check,
+//!                                                      "generation" = commits so far
 //! objects   (kind, row, state)  PRIMARY KEY (kind, row) one sealed object per row
 //! processed (id, row, digest)   UNIQUE (row, digest)    messages already decrypted, indexed by (row, id)
 //! processed_count (row, n)                            records per conversation, for pruning
@@ -76,6 +77,10 @@ pub(super) fn open<R: CryptoRng + ?Sized>(
         }
     }
     verify(conn, check_key)?;
+    // Deleted and overwritten content is zeroed in the pages, not left in
+    // free space (see `Store::erase_superseded` for the log).
+    conn.pragma_update(None, "secure_delete", "ON")
+        .map_err(storage_error)?;
     let sync = match durability {
         Durability::Full => "FULL",
         Durability::Normal => "NORMAL",

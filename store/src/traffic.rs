@@ -3,10 +3,14 @@
 //! plaintexts not yet taken by the app.
 //!
 //! ```text
-//! decrypt: BEGIN IMMEDIATE; record the digest (already there → Duplicate); load session (or
-//!          accept the prekey message with the stored identity and prekeys); decrypt; save session
-//!          (and prekeys); inbox ← seal(k_inbox, len ‖ conversation ‖ sender ‖ plaintext); COMMIT
-//! encrypt: BEGIN IMMEDIATE; load session; encrypt; save session; outbox ← message; COMMIT
+//! decrypt: BEGIN IMMEDIATE; record the digest (already there → Duplicate); load the contact's
+//!          session record; decrypt (routed to the state the message's keys name, or a new
+//!          session through the stored identity, prekeys and trust: sotto::SessionRecord);
+//!          save record (and prekeys, and trust if it changed);
+//!          inbox ← seal(k_inbox, len ‖ conversation ‖ sender ‖ changed ‖ plaintext); COMMIT
+//!          an identity change refused by the Block policy commits only the pending change
+//! encrypt: BEGIN IMMEDIATE; load record and trust; check the current session's identity is
+//!          the trusted one; encrypt; save record; outbox ← message; COMMIT
 //! location encrypt: the same with the share; location decrypt: load viewer; decrypt; save
 //! ```
 //!
@@ -26,10 +30,9 @@ use super::{Keys, Store, storage_error};
 use crate::error::{Error, Result};
 use sotto::crypto;
 use sotto::{
-    Group, IdentityKey, IdentityKeyPair, Location, LocationShare, LocationViewer, PrekeyStore,
-    Session,
+    Group, IdentityKey, IdentityKeyPair, Location, LocationShare, LocationViewer, PrekeyBundle,
+    PrekeyStore, SessionRecord, TrustStore,
 };
-use sotto::{MessageKind, message_kind};
 
 /// Processed-message digests kept per conversation: the newest
 /// `MAX_PROCESSED` at least, pruned in batches of [`PROCESSED_PRUNE_BATCH`]
@@ -47,8 +50,15 @@ pub struct Incoming {
     pub id: i64,
     /// The contact or group it came from, as the app named it.
     pub conversation: Vec<u8>,
-    /// For a group message, the sender's identity.
+    /// The identity the message is cryptographically from: for a 1:1
+    /// message the contact's session identity (whatever name the server
+    /// filed it under), for a group message the member's.
     pub sender: Option<IdentityKey>,
+    /// For a 1:1 message that set up a session under
+    /// [`sotto::TrustPolicy::Warn`] with another identity than the one
+    /// trusted: that previous identity. Show the user that the contact's
+    /// security code changed.
+    pub identity_change: Option<IdentityKey>,
     /// The plaintext, wiped on drop.
     pub plaintext: Zeroizing<Vec<u8>>,
 }
@@ -59,6 +69,7 @@ impl core::fmt::Debug for Incoming {
             .field("id", &self.id)
             .field("conversation_len", &self.conversation.len())
             .field("sender", &self.sender)
+            .field("identity_change", &self.identity_change)
             .field("plaintext_len", &self.plaintext.len())
             .finish()
     }
@@ -118,19 +129,55 @@ struct Entry {
     id: i64,
     conversation: Vec<u8>,
     sender: Option<IdentityKey>,
+    identity_change: Option<IdentityKey>,
     body: Zeroizing<Vec<u8>>,
 }
 
-/// Seals `len u8 ‖ conversation ‖ has_sender ‖ [sender] ‖ body` into a new
-/// entry of `mailbox`, marked with the kind of `T`, the object it belongs
-/// to, and returns its id.
+/// Who an inbox entry is from: the sender and, after an identity change
+/// under the Warn policy, the identity it replaced.
+#[derive(Clone, Copy, Default)]
+struct Origin {
+    sender: Option<IdentityKey>,
+    identity_change: Option<IdentityKey>,
+}
+
+fn put_identity(plain: &mut Vec<u8>, identity: Option<&IdentityKey>) {
+    match identity {
+        Some(s) => {
+            plain.push(1);
+            plain.extend_from_slice(&s.to_bytes());
+        }
+        None => plain.push(0),
+    }
+}
+
+fn read_identity(rest: &[u8]) -> Result<(Option<IdentityKey>, &[u8])> {
+    let (&has, rest) = rest.split_first().ok_or(Error::Corrupt)?;
+    match has {
+        0 => Ok((None, rest)),
+        1 => {
+            let (s, rest) = rest
+                .split_at_checked(sotto::IDENTITY_KEY_LEN)
+                .ok_or(Error::Corrupt)?;
+            Ok((
+                Some(IdentityKey::from_bytes(s).map_err(|_| Error::Corrupt)?),
+                rest,
+            ))
+        }
+        _ => Err(Error::Corrupt),
+    }
+}
+
+/// Seals `len u8 ‖ conversation ‖ has_sender ‖ [sender] ‖ has_change ‖
+/// [previous identity] ‖ body` into a new entry of `mailbox`, marked with
+/// the kind of `T`, the object it belongs to, and returns its id.
 fn insert_entry<T: Stored, R: CryptoRng + ?Sized>(
     conn: &Connection,
     keys: &Keys,
     rng: &mut R,
     mailbox: Mailbox,
     conversation: &[u8],
-    sender: Option<&IdentityKey>,
+    from: Origin,
     body: &[u8],
 ) -> Result<i64> {
     let len =
@@ -138,17 +185,12 @@ fn insert_entry<T: Stored, R: CryptoRng + ?Sized>(
     let mut plain = Zeroizing::new(Vec::with_capacity(
         body.len()
             .saturating_add(conversation.len())
-            .saturating_add(2 + sotto::IDENTITY_KEY_LEN),
+            .saturating_add(3 + 2 * sotto::IDENTITY_KEY_LEN),
     ));
     plain.push(len);
     plain.extend_from_slice(conversation);
-    match sender {
-        Some(s) => {
-            plain.push(1);
-            plain.extend_from_slice(&s.to_bytes());
-        }
-        None => plain.push(0),
-    }
+    put_identity(&mut plain, from.sender.as_ref());
+    put_identity(&mut plain, from.identity_change.as_ref());
     plain.extend_from_slice(body);
     let nonce: [u8; 12] = crate::secret::random_array(rng);
     let mut sealed = nonce.to_vec();
@@ -180,26 +222,27 @@ fn open_entry(keys: &Keys, mailbox: Mailbox, id: i64, sealed: &[u8]) -> Result<E
     let (conversation, rest) = rest
         .split_at_checked(usize::from(len))
         .ok_or(Error::Corrupt)?;
-    let (&has_sender, rest) = rest.split_first().ok_or(Error::Corrupt)?;
-    let (sender, body) = match has_sender {
-        0 => (None, rest),
-        1 => {
-            let (s, body) = rest
-                .split_at_checked(sotto::IDENTITY_KEY_LEN)
-                .ok_or(Error::Corrupt)?;
-            (
-                Some(IdentityKey::from_bytes(s).map_err(|_| Error::Corrupt)?),
-                body,
-            )
-        }
-        _ => return Err(Error::Corrupt),
-    };
+    let (sender, rest) = read_identity(rest)?;
+    let (identity_change, body) = read_identity(rest)?;
     Ok(Entry {
         id,
         conversation: conversation.to_vec(),
         sender,
+        identity_change,
         body: Zeroizing::new(body.to_vec()),
     })
+}
+
+/// True if `message` was processed in conversation `(kind, name)`.
+fn seen(conn: &Connection, keys: &Keys, kind: u8, name: &[u8], message: &[u8]) -> Result<bool> {
+    let row = keys.row_name(kind, name);
+    let digest = keys.message_digest(&row, message);
+    conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM processed WHERE row = ?1 AND digest = ?2)",
+        rusqlite::params![&row[..], &digest[..]],
+        |r| r.get(0),
+    )
+    .map_err(storage_error)
 }
 
 /// Records `message` as processed in conversation `(kind, name)`, first
@@ -252,7 +295,15 @@ fn sent<T: Stored, R: CryptoRng + ?Sized>(
     message: Vec<u8>,
 ) -> Result<Outgoing> {
     objects::save(conn, keys, rng, name, object)?;
-    let id = insert_entry::<T, R>(conn, keys, rng, Mailbox::Outbox, name, None, &message)?;
+    let id = insert_entry::<T, R>(
+        conn,
+        keys,
+        rng,
+        Mailbox::Outbox,
+        name,
+        Origin::default(),
+        &message,
+    )?;
     Ok(Outgoing {
         id,
         conversation: name.to_vec(),
@@ -268,24 +319,28 @@ fn received<T: Stored, R: CryptoRng + ?Sized>(
     rng: &mut R,
     name: &[u8],
     object: &T,
-    sender: Option<&IdentityKey>,
-    plaintext: Vec<u8>,
+    from: Origin,
+    plaintext: Zeroizing<Vec<u8>>,
 ) -> Result<Incoming> {
-    let plaintext = Zeroizing::new(plaintext);
     objects::save(conn, keys, rng, name, object)?;
-    let id = insert_entry::<T, R>(conn, keys, rng, Mailbox::Inbox, name, sender, &plaintext)?;
+    let id = insert_entry::<T, R>(conn, keys, rng, Mailbox::Inbox, name, from, &plaintext)?;
     Ok(Incoming {
         id,
         conversation: name.to_vec(),
-        sender: sender.copied(),
+        sender: from.sender,
+        identity_change: from.identity_change,
         plaintext,
     })
 }
 
 impl Store {
-    /// Encrypts for `contact` with the stored session and commits the new
-    /// session and the message (in the outbox) before returning it. Send
-    /// `message`, then [`Store::ack_outgoing`]; after a crash, resend what
+    /// Encrypts for `contact` with its current session and commits the new
+    /// state and the message (in the outbox) before returning it. The
+    /// session's identity must be the one trusted for `contact`
+    /// ([`sotto::Error::UntrustedIdentity`] while a change is pending); a
+    /// session the app saved for a contact the store's trust records do not
+    /// know yet records its identity first. Send `message`, then
+    /// [`Store::ack_outgoing`]; after a crash, resend what
     /// [`Store::pending_outgoing`] lists, never encrypt it again.
     pub fn encrypt<R: CryptoRng + ?Sized>(
         &mut self,
@@ -294,18 +349,71 @@ impl Store {
         plaintext: &[u8],
     ) -> Result<Outgoing> {
         self.transaction(|tx, keys| {
-            let mut session: Session = objects::load(tx, keys, contact)?;
-            let message = session.encrypt(rng, plaintext)?;
-            sent(tx, keys, rng, contact, &session, message)
+            let mut record: SessionRecord = objects::load(tx, keys, contact)?;
+            let mut trust = load_trust(tx, keys)?;
+            if trust.record(contact).is_none()
+                && let Some(identity) = record.remote_identity()
+            {
+                trust.observe(contact, identity, 0)?;
+                save_trust(tx, keys, rng, &trust)?;
+            }
+            let message = record.encrypt(rng, &trust, contact, plaintext)?;
+            sent(tx, keys, rng, contact, &record, message)
         })
     }
 
-    /// Decrypts a message from `contact`. A prekey message from a contact with
-    /// no session (or a new session of theirs) is accepted with the stored
-    /// identity and prekey store, at `now` (seconds since the epoch). The new
-    /// state, a processed record and the plaintext (in the inbox) are
-    /// committed together; a message already processed is
-    /// [`Error::Core(sotto::Error::Duplicate)`], and any failure changes nothing.
+    /// Starts a session with `contact` from its prekey bundle, with this
+    /// device's identity, once the store's trust records accept the bundle's
+    /// identity (a first one is recorded; a changed one is
+    /// [`sotto::Error::IdentityChanged`] under [`sotto::TrustPolicy::Block`],
+    /// with the change held as pending). The new session becomes current;
+    /// earlier ones with the same identity stay archived for late messages.
+    pub fn initiate<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        contact: &[u8],
+        bundle: &PrekeyBundle,
+        now: u64,
+    ) -> Result<sotto::IdentityStatus> {
+        let outcome = self.transaction(|tx, keys| {
+            let identity: IdentityKeyPair = objects::load_device(tx, keys)?;
+            let mut record = load_record(tx, keys, contact)?;
+            let mut trust = load_trust(tx, keys)?;
+            let before = trust.clone();
+            let result = record.initiate(rng, &identity, bundle, &mut trust, contact, now);
+            if trust != before {
+                save_trust(tx, keys, rng, &trust)?;
+            }
+            match result {
+                Ok(status) => {
+                    objects::save(tx, keys, rng, contact, &record)?;
+                    Ok(Ok(status))
+                }
+                // Commit the pending change, report the refusal.
+                Err(sotto::Error::IdentityChanged) => Ok(Err(sotto::Error::IdentityChanged)),
+                Err(e) => Err(e.into()),
+            }
+        })?;
+        Ok(outcome?)
+    }
+
+    /// Decrypts a message the server says is from `contact`, at `now`
+    /// (seconds since the epoch): the message goes to the session its keys
+    /// name, or sets up a new one with the stored identity, prekeys and
+    /// trust ([`sotto::SessionRecord::decrypt`]). The new state, a processed
+    /// record and the plaintext (in the inbox) are committed together; a
+    /// message already processed is [`Error::Core(sotto::Error::Duplicate)`]
+    /// (a prekey message accepted before, under any contact's name,
+    /// included), and any failure changes nothing.
+    ///
+    /// A prekey message from another identity than the contact's never
+    /// replaces its session silently: under [`sotto::TrustPolicy::Block`]
+    /// (the store's default) it is [`sotto::Error::IdentityChanged`], with
+    /// only the pending change committed (see [`Store::trust_record`],
+    /// [`Store::accept_identity_change`], then decrypt it again); under
+    /// [`sotto::TrustPolicy::Warn`] it is accepted and
+    /// [`Incoming::identity_change`] says so. [`Incoming::sender`] is the
+    /// identity the message is from.
     pub fn decrypt<R: CryptoRng + ?Sized>(
         &mut self,
         rng: &mut R,
@@ -313,26 +421,112 @@ impl Store {
         message: &[u8],
         now: u64,
     ) -> Result<Incoming> {
-        self.transaction(|tx, keys| {
-            claim(tx, keys, Session::KIND, contact, message)?;
-            let prekey = message_kind(message)? == MessageKind::Prekey;
-            let existing = match objects::load::<Session>(tx, keys, contact) {
-                Ok(s) => Some(s),
-                Err(Error::NotFound) => None,
-                Err(e) => return Err(e),
-            };
-            let (session, plaintext) = match existing {
-                Some(mut s) => match s.decrypt(message) {
-                    Ok(pt) => (s, pt),
-                    Err(sotto::Error::SessionMismatch) if prekey => {
-                        accept(tx, keys, rng, message, now)?
+        let outcome = self.transaction(|tx, keys| {
+            if seen(tx, keys, SessionRecord::KIND, contact, message)? {
+                return Err(Error::Core(sotto::Error::Duplicate));
+            }
+            let mut record = load_record(tx, keys, contact)?;
+            let got = if sotto::message_kind(message)? == sotto::MessageKind::Prekey {
+                let identity: IdentityKeyPair = objects::load_device(tx, keys)?;
+                let mut prekeys: PrekeyStore = objects::load_device(tx, keys)?;
+                let mut trust = load_trust(tx, keys)?;
+                let before = trust.clone();
+                let result =
+                    record.decrypt(&identity, &mut prekeys, &mut trust, contact, message, now);
+                if trust != before {
+                    save_trust(tx, keys, rng, &trust)?;
+                }
+                match result {
+                    Ok(got) => {
+                        if got.new_session {
+                            objects::save_device(tx, keys, rng, &prekeys)?;
+                        }
+                        got
+                    }
+                    // Commit the pending change alone, report the refusal.
+                    Err(sotto::Error::IdentityChanged) => {
+                        return Ok(Err(sotto::Error::IdentityChanged));
                     }
                     Err(e) => return Err(e.into()),
-                },
-                None if prekey => accept(tx, keys, rng, message, now)?,
-                None => return Err(Error::NotFound),
+                }
+            } else if record.current().is_none() {
+                return Err(Error::NotFound);
+            } else {
+                record.decrypt_existing(message)?
             };
-            received(tx, keys, rng, contact, &session, None, plaintext)
+            claim(tx, keys, SessionRecord::KIND, contact, message)?;
+            let from = Origin {
+                sender: Some(got.sender),
+                identity_change: got.identity_change,
+            };
+            Ok(Ok(received(
+                tx,
+                keys,
+                rng,
+                contact,
+                &record,
+                from,
+                got.plaintext,
+            )?))
+        })?;
+        Ok(outcome?)
+    }
+
+    /// The store's trust record for `contact`: the identity trusted, whether
+    /// it was verified, and a pending change.
+    pub fn trust_record(&self, contact: &[u8]) -> Result<Option<sotto::TrustRecord>> {
+        Ok(load_trust(&self.conn, &self.keys)?.record(contact).copied())
+    }
+
+    /// The policy for identity changes; [`sotto::TrustPolicy::Block`] until
+    /// set.
+    pub fn trust_policy(&self) -> Result<sotto::TrustPolicy> {
+        Ok(load_trust(&self.conn, &self.keys)?.policy())
+    }
+
+    /// Sets the policy for identity changes.
+    pub fn set_trust_policy<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        policy: sotto::TrustPolicy,
+    ) -> Result<()> {
+        self.transaction(|tx, keys| {
+            let mut trust = load_trust(tx, keys)?;
+            trust.set_policy(policy);
+            save_trust(tx, keys, rng, &trust)
+        })
+    }
+
+    /// Accepts `contact`'s pending identity change (the user saw the notice):
+    /// `identity` becomes trusted, unverified. A message refused with
+    /// [`sotto::Error::IdentityChanged`] then decrypts.
+    pub fn accept_identity_change<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        contact: &[u8],
+        identity: &IdentityKey,
+        now: u64,
+    ) -> Result<()> {
+        self.transaction(|tx, keys| {
+            let mut trust = load_trust(tx, keys)?;
+            trust.accept_change(contact, identity, now)?;
+            save_trust(tx, keys, rng, &trust)
+        })
+    }
+
+    /// Marks `contact`'s trusted identity verified (the users compared
+    /// security codes) or not.
+    pub fn set_verified<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        contact: &[u8],
+        identity: &IdentityKey,
+        verified: bool,
+    ) -> Result<()> {
+        self.transaction(|tx, keys| {
+            let mut trust = load_trust(tx, keys)?;
+            trust.set_verified(contact, identity, verified)?;
+            save_trust(tx, keys, rng, &trust)
         })
     }
 
@@ -363,8 +557,12 @@ impl Store {
         self.transaction(|tx, keys| {
             claim(tx, keys, Group::KIND, group_id, message)?;
             let mut group: Group = objects::load(tx, keys, group_id)?;
-            let plaintext = group.decrypt(from, message)?;
-            received(tx, keys, rng, group_id, &group, Some(from), plaintext)
+            let plaintext = Zeroizing::new(group.decrypt(from, message)?);
+            let who = Origin {
+                sender: Some(*from),
+                identity_change: None,
+            };
+            received(tx, keys, rng, group_id, &group, who, plaintext)
         })
     }
 
@@ -492,6 +690,7 @@ impl From<Entry> for Incoming {
             id: e.id,
             conversation: e.conversation,
             sender: e.sender,
+            identity_change: e.identity_change,
             plaintext: e.body,
         }
     }
@@ -507,18 +706,28 @@ impl From<Entry> for Outgoing {
     }
 }
 
-/// Accepts a prekey message with the stored identity and prekey store,
-/// saving the prekey store (its one-time prekey is now consumed).
-fn accept<R: CryptoRng + ?Sized>(
+/// The contact's session record; an empty one if there is none.
+fn load_record(tx: &Connection, keys: &Keys, contact: &[u8]) -> Result<SessionRecord> {
+    match objects::load::<SessionRecord>(tx, keys, contact) {
+        Err(Error::NotFound) => Ok(SessionRecord::new()),
+        other => other,
+    }
+}
+
+/// The store's trust records (this device's row); an empty set under
+/// [`sotto::TrustPolicy::Block`] until one is saved.
+fn load_trust(tx: &Connection, keys: &Keys) -> Result<TrustStore> {
+    match objects::load_device::<TrustStore>(tx, keys) {
+        Err(Error::NoDeviceIdentity) => Ok(TrustStore::new(sotto::TrustPolicy::Block)),
+        other => other,
+    }
+}
+
+fn save_trust<R: CryptoRng + ?Sized>(
     tx: &Connection,
     keys: &Keys,
     rng: &mut R,
-    message: &[u8],
-    now: u64,
-) -> Result<(Session, Vec<u8>)> {
-    let identity: IdentityKeyPair = objects::load_device(tx, keys)?;
-    let mut prekeys: PrekeyStore = objects::load_device(tx, keys)?;
-    let accepted = prekeys.accept(&identity, message, now)?;
-    objects::save_device(tx, keys, rng, &prekeys)?;
-    Ok((accepted.session, accepted.plaintext))
+    trust: &TrustStore,
+) -> Result<()> {
+    objects::save_device(tx, keys, rng, trust)
 }

@@ -57,6 +57,8 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
     case untrustedIdentity
     /// The trust store has no record of this contact.
     case unknownContact
+    /// A message or bundle came from another identity than the one trusted for this contact; under the Block policy it was refused and the new identity is held as pending until the app accepts it.
+    case identityChanged
     /// Not found in the store.
     case notFound
     /// The store holds no identity and prekeys for this device: save them before the first message arrives.
@@ -111,6 +113,7 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
         case 300: self = .counterExhausted
         case 301: self = .untrustedIdentity
         case 302: self = .unknownContact
+        case 303: self = .identityChanged
         case 400: self = .notFound
         case 401: self = .noDeviceIdentity
         case 402: self = .storeKeyMismatch
@@ -155,6 +158,7 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
         case .counterExhausted: return 300
         case .untrustedIdentity: return 301
         case .unknownContact: return 302
+        case .identityChanged: return 303
         case .notFound: return 400
         case .noDeviceIdentity: return 401
         case .storeKeyMismatch: return 402

@@ -59,6 +59,8 @@ enum class SottoError(val code: Int) {
     UNTRUSTED_IDENTITY(301),
     /** The trust store has no record of this contact. */
     UNKNOWN_CONTACT(302),
+    /** A message or bundle came from another identity than the one trusted for this contact; under the Block policy it was refused and the new identity is held as pending until the app accepts it. */
+    IDENTITY_CHANGED(303),
     /** Not found in the store. */
     NOT_FOUND(400),
     /** The store holds no identity and prekeys for this device: save them before the first message arrives. */
