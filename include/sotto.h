@@ -154,6 +154,29 @@ typedef uint32_t sotto_message_kind;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// The outcome of `sotto_trust_store_observe`.
+enum sotto_identity_status_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // First time this contact is seen; recorded, unverified.
+  SOTTO_IDENTITY_STATUS_KIND_NEW = 0,
+  // The identity on record.
+  SOTTO_IDENTITY_STATUS_KIND_KNOWN = 1,
+  // Another identity than the one on record: under warn it replaced it,
+  // unverified; under block it is pending and the one on record stays
+  // trusted.
+  SOTTO_IDENTITY_STATUS_KIND_CHANGED = 2,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum sotto_identity_status_kind sotto_identity_status_kind;
+#else
+typedef uint32_t sotto_identity_status_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // What comparing a scanned payload found.
 enum sotto_scan_result
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -172,28 +195,6 @@ enum sotto_scan_result
 typedef enum sotto_scan_result sotto_scan_result;
 #else
 typedef uint32_t sotto_scan_result;
-#endif // __STDC_VERSION__ >= 202311L
-#endif // __cplusplus
-
-// The outcome of `sotto_trust_store_observe`.
-enum sotto_identity_status_kind
-#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
-  : uint32_t
-#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
- {
-  // First time this contact is seen; recorded, unverified.
-  SOTTO_IDENTITY_STATUS_KIND_NEW = 0,
-  // The identity on record.
-  SOTTO_IDENTITY_STATUS_KIND_KNOWN = 1,
-  // Another identity than the one on record; the contact is now
-  // unverified.
-  SOTTO_IDENTITY_STATUS_KIND_CHANGED = 2,
-};
-#ifndef __cplusplus
-#if __STDC_VERSION__ >= 202311L
-typedef enum sotto_identity_status_kind sotto_identity_status_kind;
-#else
-typedef uint32_t sotto_identity_status_kind;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -302,6 +303,42 @@ typedef struct sotto_identity_status {
   // Changed: the previous identity.
   uint8_t previous[64];
 } sotto_identity_status;
+
+#if defined(SOTTO_STORE)
+// Who an inbox entry is from. Flags are 0 or 1.
+typedef struct sotto_sender {
+  // 1 if `identity` is set (every 1:1 and group message has a sender).
+  uint8_t has_identity;
+  // The identity the message is cryptographically from, whatever name
+  // the server filed it under.
+  uint8_t identity[64];
+  // 1 if the message set up a session with another identity than the
+  // one trusted for the contact (policy warn): show that the contact's
+  // security code changed.
+  uint8_t identity_changed;
+  // When `identity_changed`: the identity trusted until then.
+  uint8_t previous[64];
+} sotto_sender;
+#endif
+
+#if defined(SOTTO_STORE)
+// The store's trust record of one contact. Flags are 0 or 1.
+typedef struct sotto_trust_record {
+  // The identity trusted for the contact.
+  uint8_t identity[64];
+  // When it was first seen (or accepted), seconds since the epoch.
+  uint64_t first_seen;
+  // 1 if the users verified it (compared security codes).
+  uint8_t verified;
+  // 1 if another identity was seen since and waits for
+  // `sotto_store_accept_identity_change` (policy block).
+  uint8_t has_pending;
+  // When `has_pending`: that identity.
+  uint8_t pending[64];
+  // When `has_pending`: when it was first seen.
+  uint64_t pending_seen_at;
+} sotto_trust_record;
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -1408,6 +1445,103 @@ sotto_status sotto_store_device_prekeys(const struct sotto_store *store,
                                         struct sotto_prekey_store **out);
 #endif
 
+#if defined(SOTTO_STORE)
+// Starts a session with `contact` from its serialized prekey bundle, with
+// this device's identity (`sotto_store_set_device`), once the store's trust
+// records accept the bundle's identity, and writes what they said to
+// `*status`. A changed identity under policy block is
+// `SOTTO_STATUS_IDENTITY_CHANGED` (held as pending; nothing else changes).
+//
+// # Safety
+//
+// `store` is NULL or live; `contact` and `bundle` are NULL (with length 0)
+// or readable for their lengths; `status` is NULL or writable.
+sotto_status sotto_store_initiate(struct sotto_store *store,
+                                  const uint8_t *contact,
+                                  size_t contact_len,
+                                  const uint8_t *bundle,
+                                  size_t bundle_len,
+                                  uint64_t now,
+                                  struct sotto_identity_status *status);
+#endif
+
+#if defined(SOTTO_STORE)
+// Who the inbox entry `id` is from. An entry no longer in the inbox is
+// `SOTTO_STATUS_NOT_FOUND`.
+//
+// # Safety
+//
+// `store` is NULL or live; `out` is NULL or writable.
+sotto_status sotto_store_incoming_sender(const struct sotto_store *store,
+                                         int64_t id,
+                                         struct sotto_sender *out);
+#endif
+
+#if defined(SOTTO_STORE)
+// The store's trust record of `contact`; none is `SOTTO_STATUS_UNKNOWN_CONTACT`.
+//
+// # Safety
+//
+// `store` is NULL or live; `contact` is NULL (with length 0) or readable
+// for its length; `out` is NULL or writable.
+sotto_status sotto_store_trust_record(const struct sotto_store *store,
+                                      const uint8_t *contact,
+                                      size_t contact_len,
+                                      struct sotto_trust_record *out);
+#endif
+
+#if defined(SOTTO_STORE)
+// Sets the store's policy for identity changes: 0 block (the default:
+// refuse a changed identity until accepted), 1 warn (accept and report).
+//
+// # Safety
+//
+// `store` is NULL or live.
+sotto_status sotto_store_set_trust_policy(struct sotto_store *store, uint32_t policy_code);
+#endif
+
+#if defined(SOTTO_STORE)
+// Accepts `contact`'s pending identity change (`identity`, 64 bytes) after
+// the user saw the notice: it becomes trusted, unverified. A message
+// refused with `SOTTO_STATUS_IDENTITY_CHANGED` then decrypts.
+//
+// # Safety
+//
+// `store` is NULL or live; `contact` is NULL (with length 0) or readable
+// for its length; `identity` is NULL or 64 readable bytes.
+sotto_status sotto_store_accept_identity_change(struct sotto_store *store,
+                                                const uint8_t *contact,
+                                                size_t contact_len,
+                                                const uint8_t *identity,
+                                                uint64_t now);
+#endif
+
+#if defined(SOTTO_STORE)
+// Marks `contact`'s trusted identity verified (`verified` 1, after the
+// users compared security codes) or not (0).
+//
+// # Safety
+//
+// As for `sotto_store_accept_identity_change`.
+sotto_status sotto_store_set_verified(struct sotto_store *store,
+                                      const uint8_t *contact,
+                                      size_t contact_len,
+                                      const uint8_t *identity,
+                                      uint8_t verified);
+#endif
+
+#if defined(SOTTO_STORE)
+// How many transactions the store file has committed: it only grows. Keep
+// the latest value where the file's backups and copies do not reach (the
+// platform keychain, this device only); a smaller value when the store is
+// opened means it was restored from an older copy.
+//
+// # Safety
+//
+// `store` is NULL or live; `out` is NULL or writable.
+sotto_status sotto_store_generation(const struct sotto_store *store, uint64_t *out);
+#endif
+
 // Computes the security code between our identity (`local`, 64 bytes, with
 // our stable user id) and theirs (10,400 SHA-512 computations).
 //
@@ -1461,8 +1595,9 @@ sotto_status sotto_security_code_compare_scanned(const struct sotto_security_cod
 sotto_status sotto_trust_store_new(uint32_t policy_code, struct sotto_trust_store **out);
 
 // Records that `identity` (64 bytes) was presented for `contact` (a fetched
-// bundle's identity, or an incoming prekey message's) and writes what that
-// means.
+// bundle's identity, or the sender of a message that set up a session,
+// after it decrypted; never an identity read from a message that has not
+// decrypted) and writes what that means.
 //
 // # Safety
 //

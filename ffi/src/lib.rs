@@ -48,6 +48,8 @@ mod status;
 mod status_codes;
 #[cfg(feature = "store")]
 mod store;
+#[cfg(feature = "store")]
+mod store_trust;
 mod verify;
 
 pub use buffer::{sotto_buffer, sotto_buffer_free};
@@ -60,6 +62,8 @@ pub use session::*;
 pub use status::sotto_status;
 #[cfg(feature = "store")]
 pub use store::*;
+#[cfg(feature = "store")]
+pub use store_trust::*;
 pub use verify::*;
 
 use crate::panic::last;

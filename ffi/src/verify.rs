@@ -153,8 +153,9 @@ pub enum sotto_identity_status_kind {
     New = 0,
     /// The identity on record.
     Known = 1,
-    /// Another identity than the one on record; the contact is now
-    /// unverified.
+    /// Another identity than the one on record: under warn it replaced it,
+    /// unverified; under block it is pending and the one on record stays
+    /// trusted.
     Changed = 2,
 }
 
@@ -176,7 +177,36 @@ pub struct sotto_identity_status {
     pub previous: [u8; 64],
 }
 
-fn policy(code: u32) -> Result<TrustPolicy, sotto_status> {
+/// The C form of what the trust store said.
+pub(crate) fn identity_status(found: IdentityStatus) -> sotto_identity_status {
+    let mut status = sotto_identity_status {
+        kind: sotto_identity_status_kind::New,
+        verified: 0,
+        was_verified: 0,
+        blocked: 0,
+        previous: [0u8; 64],
+    };
+    match found {
+        IdentityStatus::New => {}
+        IdentityStatus::Known { verified } => {
+            status.kind = sotto_identity_status_kind::Known;
+            status.verified = u8::from(verified);
+        }
+        IdentityStatus::Changed {
+            previous,
+            was_verified,
+            blocked,
+        } => {
+            status.kind = sotto_identity_status_kind::Changed;
+            status.was_verified = u8::from(was_verified);
+            status.blocked = u8::from(blocked);
+            status.previous = previous.to_bytes();
+        }
+    }
+    status
+}
+
+pub(crate) fn policy(code: u32) -> Result<TrustPolicy, sotto_status> {
     match code {
         0 => Ok(TrustPolicy::Block),
         1 => Ok(TrustPolicy::Warn),
@@ -207,8 +237,9 @@ pub unsafe extern "C" fn sotto_trust_store_new(
 }
 
 /// Records that `identity` (64 bytes) was presented for `contact` (a fetched
-/// bundle's identity, or an incoming prekey message's) and writes what that
-/// means.
+/// bundle's identity, or the sender of a message that set up a session,
+/// after it decrypted; never an identity read from a message that has not
+/// decrypted) and writes what that means.
 ///
 /// # Safety
 ///
@@ -232,30 +263,7 @@ pub unsafe extern "C" fn sotto_trust_store_observe(
         let id = identity_key(unsafe { ptr::array::<64>(identity) }?)?;
         // SAFETY: caller contract.
         let out = unsafe { ptr::out(out) }?;
-        let mut status = sotto_identity_status {
-            kind: sotto_identity_status_kind::New,
-            verified: 0,
-            was_verified: 0,
-            blocked: 0,
-            previous: [0u8; 64],
-        };
-        match s.inner.observe(contact, &id, now)? {
-            IdentityStatus::New => {}
-            IdentityStatus::Known { verified } => {
-                status.kind = sotto_identity_status_kind::Known;
-                status.verified = u8::from(verified);
-            }
-            IdentityStatus::Changed {
-                previous,
-                was_verified,
-                blocked,
-            } => {
-                status.kind = sotto_identity_status_kind::Changed;
-                status.was_verified = u8::from(was_verified);
-                status.blocked = u8::from(blocked);
-                status.previous = previous.to_bytes();
-            }
-        }
+        let status = identity_status(s.inner.observe(contact, &id, now)?);
         *out = status;
         Ok(())
     })

@@ -9,5 +9,6 @@ int main(void) {
     run_scenarios();
     run_misuse();
     store_conversation();
+    store_identity_change();
     return report();
 }

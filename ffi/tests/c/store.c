@@ -166,3 +166,122 @@ static void store_conversation(void) {
     remove_store(bp);
     remove(jp);
 }
+
+/* A stranger's prekey message filed under a contact's name: refused under
+ * block with the change held as pending, the sender of every entry, the
+ * change accepted, the trust record, warn, and the commit counter. */
+static void store_identity_change(void) {
+    const char *bp = "sotto_c_bob2.db", *ap = "sotto_c_alice2.db", *mp = "sotto_c_mallory.db";
+    sotto_store *bs = NULL, *as = NULL, *ms = NULL;
+    sotto_identity *alice = NULL, *bob = NULL, *mallory = NULL;
+    sotto_prekey_store *prekeys = NULL, *other_prekeys = NULL;
+    sotto_buffer bundle = empty_buffer(), msg = empty_buffer(), forged = empty_buffer();
+    sotto_buffer pt = empty_buffer();
+    sotto_identity_status status;
+    sotto_sender sender;
+    sotto_trust_record record;
+    uint8_t alice_key[64], mallory_key[64];
+    int64_t id = 0, in_id = 0;
+    uint64_t g1 = 0, g2 = 0;
+
+    remove_store(bp);
+    remove_store(ap);
+    remove_store(mp);
+    OK(open_store(bp, BOB_STORE_KEY, 1, &bs));
+    OK(open_store(ap, HOST_KEY, 1, &as));
+    OK(open_store(mp, HOST_KEY, 1, &ms));
+    OK(sotto_identity_generate(&alice));
+    OK(sotto_identity_generate(&bob));
+    OK(sotto_identity_generate(&mallory));
+    OK(sotto_identity_public_key(alice, alice_key, sizeof alice_key));
+    OK(sotto_identity_public_key(mallory, mallory_key, sizeof mallory_key));
+    OK(sotto_prekey_store_new(bob, NOW, &prekeys));
+    OK(sotto_prekey_store_bundle(prekeys, bob, SIZE_MAX, &bundle));
+    OK(sotto_store_set_device(bs, bob, prekeys));
+    OK(sotto_prekey_store_new(alice, NOW, &other_prekeys));
+    OK(sotto_store_set_device(as, alice, other_prekeys));
+    sotto_prekey_store_free(&other_prekeys);
+    OK(sotto_prekey_store_new(mallory, NOW, &other_prekeys));
+    OK(sotto_store_set_device(ms, mallory, other_prekeys));
+
+    /* Alice starts under the store's trust: Bob is new to her. */
+    OK(sotto_store_initiate(as, NAME("bob"), bundle.data, bundle.len, NOW, &status));
+    CHECK(status.kind == SOTTO_IDENTITY_STATUS_KIND_NEW);
+    OK(sotto_store_encrypt(as, NAME("bob"), NAME("hi Bob"), &id, &msg));
+    OK(sotto_store_decrypt(bs, NAME("alice"), msg.data, msg.len, NOW, &in_id, &pt));
+    OK(sotto_store_incoming_sender(bs, in_id, &sender));
+    CHECK(sender.has_identity == 1 && memcmp(sender.identity, alice_key, 64) == 0);
+    CHECK(sender.identity_changed == 0);
+    IS(sotto_store_incoming_sender(bs, in_id + 100, &sender), SOTTO_STATUS_NOT_FOUND);
+    sotto_buffer_free(&pt);
+    sotto_buffer_free(&msg);
+    OK(sotto_store_set_verified(bs, NAME("alice"), alice_key, 1));
+    IS(sotto_store_set_verified(bs, NAME("alice"), alice_key, 2), SOTTO_STATUS_INVALID_ARGUMENT);
+
+    /* Mallory's message, filed under "alice": refused, pending. */
+    OK(sotto_store_initiate(ms, NAME("bob"), bundle.data, bundle.len, NOW, &status));
+    OK(sotto_store_encrypt(ms, NAME("bob"), NAME("new phone"), &id, &forged));
+    OK(sotto_store_generation(bs, &g1));
+    IS(sotto_store_decrypt(bs, NAME("alice"), forged.data, forged.len, NOW, &in_id, &pt),
+       SOTTO_STATUS_IDENTITY_CHANGED);
+    CHECK(pt.data == NULL);
+    OK(sotto_store_trust_record(bs, NAME("alice"), &record));
+    CHECK(memcmp(record.identity, alice_key, 64) == 0 && record.verified == 1);
+    CHECK(record.has_pending == 1 && memcmp(record.pending, mallory_key, 64) == 0);
+    IS(sotto_store_trust_record(bs, NAME("nobody"), &record), SOTTO_STATUS_UNKNOWN_CONTACT);
+
+    /* Accepted: the same message now decrypts, and says who it is from. */
+    IS(sotto_store_accept_identity_change(bs, NAME("alice"), alice_key, NOW),
+       SOTTO_STATUS_UNTRUSTED_IDENTITY);
+    OK(sotto_store_accept_identity_change(bs, NAME("alice"), mallory_key, NOW));
+    OK(sotto_store_decrypt(bs, NAME("alice"), forged.data, forged.len, NOW, &in_id, &pt));
+    CHECK(buffer_is(&pt, "new phone"));
+    OK(sotto_store_incoming_sender(bs, in_id, &sender));
+    CHECK(memcmp(sender.identity, mallory_key, 64) == 0);
+    sotto_buffer_free(&pt);
+    OK(sotto_store_generation(bs, &g2));
+    CHECK(g2 > g1);
+
+    /* Warn: Alice's new first message is accepted and reported. */
+    OK(sotto_store_set_trust_policy(bs, 1));
+    IS(sotto_store_set_trust_policy(bs, 2), SOTTO_STATUS_INVALID_ARGUMENT);
+    sotto_store_free(&as);
+    remove_store(ap);
+    OK(open_store(ap, HOST_KEY, 1, &as));
+    IS(sotto_store_set_device(as, alice, prekeys), SOTTO_STATUS_DEVICE_MISMATCH);
+    sotto_prekey_store_free(&other_prekeys);
+    OK(sotto_prekey_store_new(alice, NOW, &other_prekeys));
+    OK(sotto_store_set_device(as, alice, other_prekeys));
+    OK(sotto_store_initiate(as, NAME("bob"), bundle.data, bundle.len, NOW, &status));
+    OK(sotto_store_encrypt(as, NAME("bob"), NAME("it's Alice"), &id, &msg));
+    OK(sotto_store_decrypt(bs, NAME("alice"), msg.data, msg.len, NOW, &in_id, &pt));
+    OK(sotto_store_incoming_sender(bs, in_id, &sender));
+    CHECK(memcmp(sender.identity, alice_key, 64) == 0);
+    CHECK(sender.identity_changed == 1 && memcmp(sender.previous, mallory_key, 64) == 0);
+    sotto_buffer_free(&pt);
+    sotto_buffer_free(&msg);
+
+    /* NULL arguments. */
+    IS(sotto_store_initiate(bs, NAME("x"), NULL, 3, NOW, &status), SOTTO_STATUS_NULL_PARAMETER);
+    IS(sotto_store_initiate(bs, NAME("x"), bundle.data, bundle.len, NOW, NULL),
+       SOTTO_STATUS_NULL_PARAMETER);
+    IS(sotto_store_incoming_sender(NULL, 1, &sender), SOTTO_STATUS_NULL_PARAMETER);
+    IS(sotto_store_trust_record(bs, NAME("alice"), NULL), SOTTO_STATUS_NULL_PARAMETER);
+    IS(sotto_store_accept_identity_change(bs, NAME("alice"), NULL, NOW), SOTTO_STATUS_NULL_PARAMETER);
+    IS(sotto_store_generation(NULL, &g1), SOTTO_STATUS_NULL_PARAMETER);
+    IS(sotto_store_set_trust_policy(NULL, 0), SOTTO_STATUS_NULL_PARAMETER);
+
+    sotto_buffer_free(&bundle);
+    sotto_buffer_free(&forged);
+    sotto_prekey_store_free(&prekeys);
+    sotto_prekey_store_free(&other_prekeys);
+    sotto_identity_free(&alice);
+    sotto_identity_free(&bob);
+    sotto_identity_free(&mallory);
+    sotto_store_free(&as);
+    sotto_store_free(&bs);
+    sotto_store_free(&ms);
+    remove_store(ap);
+    remove_store(bp);
+    remove_store(mp);
+}

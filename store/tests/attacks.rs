@@ -1,0 +1,309 @@
+//! The store under attack, through its public API: the server files a
+//! stranger's prekey message under a contact's name, replays one contact's
+//! first message under another's, both sides start at once, and someone
+//! who seizes the device searches the files for what was deleted.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+use std::path::{Path, PathBuf};
+
+use rand_core::UnwrapErr;
+use sotto::{IdentityKeyPair, PrekeyBundle, PrekeyStore, TrustPolicy};
+use sotto_store::{Error, Store};
+
+const NOW: u64 = 1_800_000_000;
+type Rng = UnwrapErr<getrandom::SysRng>;
+
+fn rng() -> Rng {
+    UnwrapErr(getrandom::SysRng)
+}
+
+fn dir(name: &str) -> PathBuf {
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("attacks")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A registered device: its store, and the bundle the server hands out
+/// (without a one-time prekey, which an attacker does not need).
+struct User {
+    store: Store,
+    bundle: PrekeyBundle,
+    identity: sotto::IdentityKey,
+}
+
+fn user(d: &Path, name: &str, r: &mut Rng) -> User {
+    let mut store = Store::open(d.join(format!("{name}.db")), &[7u8; 32], r).unwrap();
+    let id = IdentityKeyPair::generate(r);
+    let prekeys = PrekeyStore::new(r, &id, NOW);
+    let bundle = PrekeyBundle {
+        identity: *id.public_key(),
+        signed_prekey: prekeys.signed_prekey(),
+        one_time_prekey: None,
+    };
+    store.set_device(r, &id, &prekeys).unwrap();
+    User {
+        store,
+        bundle,
+        identity: *id.public_key(),
+    }
+}
+
+/// Alice starts a conversation with Bob and Bob replies: both stores hold
+/// an established session and a trust record of the other.
+fn talking(d: &Path, r: &mut Rng) -> (User, User) {
+    let mut alice = user(d, "alice", r);
+    let mut bob = user(d, "bob", r);
+    alice.store.initiate(r, b"bob", &bob.bundle, NOW).unwrap();
+    let m = alice.store.encrypt(r, b"bob", b"hi Bob").unwrap();
+    let got = bob.store.decrypt(r, b"alice", &m.message, NOW).unwrap();
+    assert_eq!(got.sender, Some(alice.identity));
+    let reply = bob.store.encrypt(r, b"alice", b"hi Alice").unwrap();
+    alice.store.decrypt(r, b"bob", &reply.message, NOW).unwrap();
+    (alice, bob)
+}
+
+#[test]
+fn a_strangers_prekey_message_filed_under_a_contact_takes_nothing_over() {
+    let d = dir("takeover");
+    let mut r = rng();
+    let (mut alice, mut bob) = talking(&d, &mut r);
+    bob.store
+        .set_verified(&mut r, b"alice", &alice.identity, true)
+        .unwrap();
+    let mut mallory = user(&d, "mallory", &mut r);
+    mallory
+        .store
+        .initiate(&mut r, b"bob", &bob.bundle, NOW)
+        .unwrap();
+    let forged = mallory
+        .store
+        .encrypt(&mut r, b"bob", b"it's Alice, new phone")
+        .unwrap();
+
+    // The server files it under "alice": refused (Block is the default).
+    assert_eq!(
+        bob.store
+            .decrypt(&mut r, b"alice", &forged.message, NOW)
+            .unwrap_err(),
+        Error::Core(sotto::Error::IdentityChanged)
+    );
+    assert!(bob.store.pending_incoming().unwrap().len() == 1);
+    let t = bob.store.trust_record(b"alice").unwrap().unwrap();
+    assert_eq!(t.identity, alice.identity);
+    assert!(t.verified);
+    assert_eq!(t.pending.unwrap().identity, mallory.identity);
+
+    // Bob's next message to "alice" is for Alice, not Mallory.
+    let next = bob
+        .store
+        .encrypt(&mut r, b"alice", b"for Alice only")
+        .unwrap();
+    assert_eq!(
+        &alice
+            .store
+            .decrypt(&mut r, b"bob", &next.message, NOW)
+            .unwrap()
+            .plaintext[..],
+        b"for Alice only"
+    );
+    assert!(
+        mallory
+            .store
+            .decrypt(&mut r, b"bob", &next.message, NOW)
+            .is_err()
+    );
+
+    // If Bob's user accepts the change, the same message decrypts, and it
+    // says who it is from.
+    bob.store
+        .accept_identity_change(&mut r, b"alice", &mallory.identity, NOW)
+        .unwrap();
+    let got = bob
+        .store
+        .decrypt(&mut r, b"alice", &forged.message, NOW)
+        .unwrap();
+    assert_eq!(got.sender, Some(mallory.identity));
+}
+
+#[test]
+fn under_warn_the_change_is_applied_and_reported() {
+    let d = dir("warn");
+    let mut r = rng();
+    let (alice, mut bob) = talking(&d, &mut r);
+    bob.store
+        .set_trust_policy(&mut r, TrustPolicy::Warn)
+        .unwrap();
+    let mut mallory = user(&d, "mallory", &mut r);
+    mallory
+        .store
+        .initiate(&mut r, b"bob", &bob.bundle, NOW)
+        .unwrap();
+    let forged = mallory.store.encrypt(&mut r, b"bob", b"hello").unwrap();
+    let got = bob
+        .store
+        .decrypt(&mut r, b"alice", &forged.message, NOW)
+        .unwrap();
+    assert_eq!(got.sender, Some(mallory.identity));
+    assert_eq!(got.identity_change, Some(alice.identity));
+    // The inbox entry keeps both, across a restart.
+    let entry = bob.store.pending_incoming().unwrap().pop().unwrap();
+    assert_eq!(entry.sender, Some(mallory.identity));
+    assert_eq!(entry.identity_change, Some(alice.identity));
+}
+
+#[test]
+fn a_first_message_replayed_under_another_name_is_a_duplicate() {
+    let d = dir("replay");
+    let mut r = rng();
+    let mut alice = user(&d, "alice", &mut r);
+    let mut carol = user(&d, "carol", &mut r);
+    let mut bob = user(&d, "bob", &mut r);
+    for (who, name) in [(&mut alice, b"alice"), (&mut carol, b"carol")] {
+        who.store
+            .initiate(&mut r, b"bob", &bob.bundle, NOW)
+            .unwrap();
+        let m = who.store.encrypt(&mut r, b"bob", b"hello").unwrap();
+        bob.store.decrypt(&mut r, name, &m.message, NOW).unwrap();
+    }
+    let carol_reply = bob.store.encrypt(&mut r, b"carol", b"hi Carol").unwrap();
+    // Alice's first message again, filed under "carol".
+    let alices_first = alice.store.pending_outgoing().unwrap()[0].message.clone();
+    assert_eq!(
+        bob.store
+            .decrypt(&mut r, b"carol", &alices_first, NOW)
+            .unwrap_err(),
+        Error::Core(sotto::Error::Duplicate)
+    );
+    // Carol's session is intact: her reply decrypts, and so does her next.
+    carol
+        .store
+        .decrypt(&mut r, b"bob", &carol_reply.message, NOW)
+        .unwrap();
+    let next = carol.store.encrypt(&mut r, b"bob", b"still me").unwrap();
+    let got = bob
+        .store
+        .decrypt(&mut r, b"carol", &next.message, NOW)
+        .unwrap();
+    assert_eq!(got.sender, Some(carol.identity));
+}
+
+#[test]
+fn both_sides_starting_at_once_converge() {
+    let d = dir("crossing");
+    let mut r = rng();
+    let mut alice = user(&d, "alice", &mut r);
+    let mut bob = user(&d, "bob", &mut r);
+    alice
+        .store
+        .initiate(&mut r, b"bob", &bob.bundle, NOW)
+        .unwrap();
+    bob.store
+        .initiate(&mut r, b"alice", &alice.bundle, NOW)
+        .unwrap();
+    let a1 = alice.store.encrypt(&mut r, b"bob", b"a1").unwrap();
+    let b1 = bob.store.encrypt(&mut r, b"alice", b"b1").unwrap();
+    bob.store
+        .decrypt(&mut r, b"alice", &a1.message, NOW)
+        .unwrap();
+    alice
+        .store
+        .decrypt(&mut r, b"bob", &b1.message, NOW)
+        .unwrap();
+    // Every later message decrypts, both ways, across restarts.
+    for i in 0..4 {
+        let a = alice.store.encrypt(&mut r, b"bob", b"ping").unwrap();
+        assert_eq!(
+            &bob.store
+                .decrypt(&mut r, b"alice", &a.message, NOW)
+                .unwrap()
+                .plaintext[..],
+            b"ping",
+            "round {i}"
+        );
+        let b = bob.store.encrypt(&mut r, b"alice", b"pong").unwrap();
+        assert_eq!(
+            &alice
+                .store
+                .decrypt(&mut r, b"bob", &b.message, NOW)
+                .unwrap()
+                .plaintext[..],
+            b"pong",
+            "round {i}"
+        );
+        drop(alice.store);
+        alice.store = Store::open(d.join("alice.db"), &[7u8; 32], &mut r).unwrap();
+    }
+}
+
+/// True if `needle` occurs in the store file or its write-ahead log.
+fn in_files(path: &Path, needle: &[u8]) -> bool {
+    let wal = PathBuf::from(format!("{}-wal", path.display()));
+    [path.to_path_buf(), wal].iter().any(|p| {
+        let hay = std::fs::read(p).unwrap_or_default();
+        hay.windows(needle.len()).any(|w| w == needle)
+    })
+}
+
+#[test]
+fn acknowledged_entries_and_superseded_states_leave_the_files() {
+    let d = dir("deletion");
+    let mut r = rng();
+    let (_alice, mut bob) = talking(&d, &mut r);
+    let path = d.join("bob.db");
+    let peek = rusqlite::Connection::open(&path).unwrap();
+    let entry: Vec<u8> = peek
+        .query_row("SELECT sealed FROM inbox ORDER BY id LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let state: Vec<u8> = peek
+        .query_row("SELECT state FROM objects WHERE kind = 4", [], |r| r.get(0))
+        .unwrap();
+    drop(peek);
+    assert!(in_files(&path, &entry) && in_files(&path, &state));
+
+    let id = bob.store.pending_incoming().unwrap()[0].id;
+    bob.store.ack_incoming(id).unwrap();
+    // The session moves on: its previous state is superseded.
+    bob.store.encrypt(&mut r, b"alice", b"more").unwrap();
+    assert!(
+        !in_files(&path, &entry),
+        "acknowledged entry still in the files"
+    );
+    assert!(
+        !in_files(&path, &state),
+        "superseded state still in the files"
+    );
+    drop(bob);
+    assert!(!in_files(&path, &entry) && !in_files(&path, &state));
+}
+
+#[test]
+fn the_generation_grows_and_reveals_a_restored_copy() {
+    let d = dir("generation");
+    let mut r = rng();
+    let (_alice, bob) = talking(&d, &mut r);
+    let path = d.join("bob.db");
+    let g1 = bob.store.generation().unwrap();
+    assert!(g1 > 0);
+    drop(bob.store);
+    let copy = std::fs::read(&path).unwrap();
+    let mut store = Store::open(&path, &[7u8; 32], &mut r).unwrap();
+    store.encrypt(&mut r, b"alice", b"one").unwrap();
+    let g2 = store.generation().unwrap();
+    assert!(g2 > g1);
+    drop(store);
+    // Someone restores the older copy: its generation is smaller than the
+    // one the app kept.
+    std::fs::write(&path, copy).unwrap();
+    let restored = Store::open(&path, &[7u8; 32], &mut r).unwrap();
+    assert!(restored.generation().unwrap() < g2);
+}
