@@ -41,6 +41,7 @@ pub(crate) const TYPE_TRUST: u8 = 0x85;
 pub(crate) const TYPE_LOCATION_SHARE: u8 = 0x86;
 pub(crate) const TYPE_LOCATION_VIEWER: u8 = 0x87;
 pub(crate) const TYPE_SESSION_RECORD: u8 = 0x88;
+pub(crate) const TYPE_GROUP_MEMBER: u8 = 0x89;
 /// The encrypted form of an object uses its plain type with this bit set.
 const SEALED_BIT: u8 = 0x40;
 

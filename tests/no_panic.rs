@@ -153,6 +153,25 @@ fn exercise(f: &mut Fixture, input: &[u8]) {
     if f.store.accept(&f.bob, input, NOW).is_err() {
         assert_eq!(f.store.to_bytes().to_vec(), store_before);
     }
+    // A record holding the session: every input either decrypts or
+    // changes nothing (record, prekeys, trust).
+    let mut record = sotto::SessionRecord::from(Session::from_bytes(&before).unwrap());
+    let mut trust = TrustStore::new(sotto::TrustPolicy::Block);
+    let record_before = record.to_bytes().to_vec();
+    let store_before = f.store.to_bytes().to_vec();
+    if record
+        .decrypt(&f.bob, &mut f.store, &mut trust, b"alice", input, NOW)
+        .is_err()
+    {
+        assert_eq!(record.to_bytes().to_vec(), record_before);
+        assert_eq!(f.store.to_bytes().to_vec(), store_before);
+    }
+    let _ = sotto::SessionRecord::from_bytes(input);
+    let _ = sotto::SessionRecord::open(&KEY, input);
+    let group_before = f.group.to_bytes().to_vec();
+    if f.group.set_member_state(input).is_err() {
+        assert_eq!(f.group.to_bytes().to_vec(), group_before);
+    }
     let _ = sotto::message_kind(input);
     let _ = sotto::inspect_prekey_message(input);
     let _ = sotto::PrekeyBundle::from_bytes(input).map(|b| b.verify());

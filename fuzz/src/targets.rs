@@ -18,7 +18,7 @@ use rand_core::{TryCryptoRng, TryRng};
 use sha2::{Digest, Sha256};
 use sotto::{
     Group, IdentityKey, IdentityKeyPair, Location, LocationShare, LocationViewer, Precision,
-    PrekeyBundle, PrekeyStore, SecurityCode, Session, TrustStore,
+    PrekeyBundle, PrekeyStore, SecurityCode, Session, SessionRecord, TrustStore,
 };
 
 /// The clock of every fixture.
@@ -211,6 +211,15 @@ pub fn state_import(data: &[u8]) {
     round_trip!(TrustStore);
     round_trip!(LocationShare);
     round_trip!(LocationViewer);
+    round_trip!(SessionRecord);
+    // One member's sender keys, set into a group that has the member.
+    let mut group = Group::from_bytes(&fixtures().group).expect("fixture");
+    if let Ok(member) = group.set_member_state(data) {
+        let back = group
+            .member_state(&member)
+            .expect("the member is in the group");
+        assert_eq!(back.as_slice(), data, "group member state");
+    }
 }
 
 /// Reads the fuzzer's bytes as a sequence of small numbers.

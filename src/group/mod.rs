@@ -32,6 +32,7 @@
 
 mod receiver;
 mod sender;
+mod split;
 mod state;
 mod wire;
 

@@ -78,9 +78,42 @@ fn read_key(r: &mut Reader<'_>) -> Result<ReceiverKey> {
     })
 }
 
+/// Appends `key count u8 ‖ keys` of one member.
+pub(super) fn put_member_keys(out: &mut SecretBuf, m: &Member) {
+    // Bounded by MAX_SENDER_KEY_STATES (5).
+    out.push(u8::try_from(m.keys.len()).unwrap_or(u8::MAX));
+    for k in &m.keys {
+        put_key(out, k);
+    }
+}
+
+/// Reads `key count u8 ‖ keys` of one member, checking the count and that
+/// chain ids are distinct.
+pub(super) fn read_member_keys(r: &mut Reader<'_>) -> Result<VecDeque<ReceiverKey>> {
+    let key_count = usize::from(r.u8()?);
+    if key_count > MAX_SENDER_KEY_STATES {
+        return Err(Error::Malformed);
+    }
+    let mut keys: VecDeque<ReceiverKey> = VecDeque::with_capacity(key_count);
+    for _ in 0..key_count {
+        let key = read_key(r)?;
+        if keys.iter().any(|k| k.chain_id == key.chain_id) {
+            return Err(Error::Malformed);
+        }
+        keys.push_back(key);
+    }
+    Ok(keys)
+}
+
 impl Group {
     /// The plain state encoding (holds keys; wiped on drop).
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        self.encode(true)
+    }
+
+    /// The state encoding, with every member's sender keys or with none
+    /// (key count 0: the shell a store keeps apart from the members' rows).
+    pub(super) fn encode(&self, with_keys: bool) -> Zeroizing<Vec<u8>> {
         let keys: usize = self
             .members
             .iter()
@@ -105,9 +138,10 @@ impl Group {
         out.extend_from_slice(&count.to_be_bytes());
         for m in &self.members {
             out.extend_from_slice(&m.identity.to_bytes());
-            out.push(u8::try_from(m.keys.len()).unwrap_or(u8::MAX));
-            for k in &m.keys {
-                put_key(&mut out, k);
+            if with_keys {
+                put_member_keys(&mut out, m);
+            } else {
+                out.push(0);
             }
         }
         out.into_zeroizing()
@@ -137,18 +171,7 @@ impl Group {
             if members.iter().any(|m| m.identity == identity) {
                 return Err(Error::Malformed);
             }
-            let key_count = usize::from(r.u8()?);
-            if key_count > MAX_SENDER_KEY_STATES {
-                return Err(Error::Malformed);
-            }
-            let mut keys: VecDeque<ReceiverKey> = VecDeque::with_capacity(key_count);
-            for _ in 0..key_count {
-                let key = read_key(&mut r)?;
-                if keys.iter().any(|k| k.chain_id == key.chain_id) {
-                    return Err(Error::Malformed);
-                }
-                keys.push_back(key);
-            }
+            let keys = read_member_keys(&mut r)?;
             members.push(Member { identity, keys });
         }
         r.finish()?;

@@ -9,6 +9,8 @@
 //! k_check = HKDF(salt = 0^32, ikm = host key, info = "sotto v1 store check", 32)
 //! row name(kind, name) = HMAC(k_names, kind ‖ name)        no contact or group id is stored
 //! row key(kind, row)   = HMAC(k_rows, kind ‖ row name)      each object sealed under its row's key
+//! group rows           = the group's shell under its id, each member's sender keys under
+//!                        id ‖ member identity (kind 9): a group decrypt rewrites one member
 //! message digest       = HMAC(k_names, 0xFF ‖ row name ‖ message)
 //! inbox entry          = nonce ‖ AES-256-GCM(k_inbox, nonce, plaintext, row name)
 //! key check            = the state seal of "sotto v1 store" under k_check
@@ -63,6 +65,7 @@
 //! ```
 
 mod error;
+mod groups;
 mod objects;
 mod schema;
 mod secret;

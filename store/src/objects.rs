@@ -1,10 +1,13 @@
 //! Sealed object rows: `objects(kind, row name, seal(row key, state))`.
 
+use std::any::{Any, TypeId};
+use std::boxed::Box;
 use std::vec::Vec;
 
 use rand_core::CryptoRng;
 use rusqlite::{Connection, OptionalExtension};
 
+use super::groups::{self, Rows};
 use super::{Keys, Store, storage_error};
 use crate::error::{Error, Result};
 use sotto::{
@@ -14,7 +17,7 @@ use sotto::{
 
 /// An object the store can hold: each kind has its own row kind and is
 /// sealed with its own state encoding (`docs/PROTOCOL.md` §7).
-pub trait Stored: Sized {
+pub trait Stored: Sized + 'static {
     /// The row kind.
     const KIND: u8;
     /// The sealed state encoding under `key`.
@@ -41,7 +44,7 @@ stored! {
     IdentityKeyPair = 1,
     PrekeyStore = 2,
     TrustStore = 3,
-    Group = 5,
+    Group = groups::KIND_GROUP,
     LocationShare = 6,
     LocationViewer = 7,
 }
@@ -94,7 +97,7 @@ const DEVICE: &[u8] = b"";
 
 /// Refuses an empty name (this device's own row) and one longer than
 /// [`MAX_NAME_LEN`].
-fn check_name(name: &[u8]) -> Result<()> {
+pub(super) fn check_name(name: &[u8]) -> Result<()> {
     if name.is_empty() || name.len() > MAX_NAME_LEN {
         return Err(Error::InvalidName);
     }
@@ -102,9 +105,16 @@ fn check_name(name: &[u8]) -> Result<()> {
 }
 
 /// Loads the object `name` of kind `T` through `conn` (a connection or an
-/// open transaction).
+/// open transaction). A group is assembled from its rows.
 pub(super) fn load<T: Stored>(conn: &Connection, keys: &Keys, name: &[u8]) -> Result<T> {
     check_name(name)?;
+    if TypeId::of::<T>() == TypeId::of::<Group>() {
+        let group: Box<dyn Any> = Box::new(groups::load(conn, keys, name, Rows::All)?.group);
+        return group
+            .downcast::<T>()
+            .map(|g| *g)
+            .map_err(|_| Error::Core(sotto::Error::Internal));
+    }
     load_row(conn, keys, name)
 }
 
@@ -117,6 +127,9 @@ pub(super) fn save<T: Stored, R: CryptoRng + ?Sized>(
     object: &T,
 ) -> Result<()> {
     check_name(name)?;
+    if let Some(group) = (object as &dyn Any).downcast_ref::<Group>() {
+        return groups::save(conn, keys, rng, name, group, Rows::All);
+    }
     save_row(conn, keys, rng, name, object)
 }
 
@@ -181,6 +194,9 @@ impl Store {
     pub fn delete<T: Stored>(&mut self, name: &[u8]) -> Result<()> {
         check_name(name)?;
         self.transaction(|tx, keys| {
+            if TypeId::of::<T>() == TypeId::of::<Group>() {
+                return groups::remove(tx, keys, name);
+            }
             let row = keys.row_name(T::KIND, name);
             tx.execute(
                 "DELETE FROM objects WHERE kind = ?1 AND row = ?2",

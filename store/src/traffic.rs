@@ -25,6 +25,7 @@ use rand_core::CryptoRng;
 use rusqlite::Connection;
 use zeroize::Zeroizing;
 
+use super::groups::{self, Rows};
 use super::objects::{self, Stored};
 use super::{Keys, Store, storage_error};
 use crate::error::{Error, Result};
@@ -295,6 +296,17 @@ fn sent<T: Stored, R: CryptoRng + ?Sized>(
     message: Vec<u8>,
 ) -> Result<Outgoing> {
     objects::save(conn, keys, rng, name, object)?;
+    outbox::<T, R>(conn, keys, rng, name, message)
+}
+
+/// Puts an encrypted message in the outbox.
+fn outbox<T: Stored, R: CryptoRng + ?Sized>(
+    conn: &Connection,
+    keys: &Keys,
+    rng: &mut R,
+    name: &[u8],
+    message: Vec<u8>,
+) -> Result<Outgoing> {
     let id = insert_entry::<T, R>(
         conn,
         keys,
@@ -323,6 +335,18 @@ fn received<T: Stored, R: CryptoRng + ?Sized>(
     plaintext: Zeroizing<Vec<u8>>,
 ) -> Result<Incoming> {
     objects::save(conn, keys, rng, name, object)?;
+    inbox::<T, R>(conn, keys, rng, name, from, plaintext)
+}
+
+/// Puts a decrypted plaintext in the inbox.
+fn inbox<T: Stored, R: CryptoRng + ?Sized>(
+    conn: &Connection,
+    keys: &Keys,
+    rng: &mut R,
+    name: &[u8],
+    from: Origin,
+    plaintext: Zeroizing<Vec<u8>>,
+) -> Result<Incoming> {
     let id = insert_entry::<T, R>(conn, keys, rng, Mailbox::Inbox, name, from, &plaintext)?;
     Ok(Incoming {
         id,
@@ -539,9 +563,10 @@ impl Store {
         plaintext: &[u8],
     ) -> Result<Outgoing> {
         self.transaction(|tx, keys| {
-            let mut group: Group = objects::load(tx, keys, group_id)?;
-            let message = group.encrypt(plaintext)?;
-            sent(tx, keys, rng, group_id, &group, message)
+            let mut loaded = groups::load(tx, keys, group_id, Rows::Shell)?;
+            let message = loaded.group.encrypt(plaintext)?;
+            groups::save(tx, keys, rng, group_id, &loaded.group, loaded.rows)?;
+            outbox::<Group, R>(tx, keys, rng, group_id, message)
         })
     }
 
@@ -556,13 +581,14 @@ impl Store {
     ) -> Result<Incoming> {
         self.transaction(|tx, keys| {
             claim(tx, keys, Group::KIND, group_id, message)?;
-            let mut group: Group = objects::load(tx, keys, group_id)?;
-            let plaintext = Zeroizing::new(group.decrypt(from, message)?);
+            let mut loaded = groups::load(tx, keys, group_id, Rows::Member(from))?;
+            let plaintext = Zeroizing::new(loaded.group.decrypt(from, message)?);
+            groups::save(tx, keys, rng, group_id, &loaded.group, loaded.rows)?;
             let who = Origin {
                 sender: Some(*from),
                 identity_change: None,
             };
-            received(tx, keys, rng, group_id, &group, who, plaintext)
+            inbox::<Group, R>(tx, keys, rng, group_id, who, plaintext)
         })
     }
 

@@ -307,3 +307,74 @@ fn the_generation_grows_and_reveals_a_restored_copy() {
     let restored = Store::open(&path, &[7u8; 32], &mut r).unwrap();
     assert!(restored.generation().unwrap() < g2);
 }
+
+/// Every stored row of kind `kind`, by row name.
+fn rows(path: &Path, kind: u8) -> std::collections::BTreeMap<Vec<u8>, Vec<u8>> {
+    let c = rusqlite::Connection::open(path).unwrap();
+    let mut stmt = c
+        .prepare("SELECT row, state FROM objects WHERE kind = ?1")
+        .unwrap();
+    stmt.query_map([kind], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(|x| x.unwrap())
+        .collect()
+}
+
+#[test]
+fn a_group_decrypt_rewrites_one_members_keys() {
+    let d = dir("group-rows");
+    let mut r = rng();
+    let ids: Vec<IdentityKeyPair> = (0..3).map(|_| IdentityKeyPair::generate(&mut r)).collect();
+    let keys: Vec<_> = ids.iter().map(|i| *i.public_key()).collect();
+    // Bob (0) with Alice (1) and Mallory (2).
+    let mut groups: Vec<sotto::Group> = (0..3)
+        .map(|i| {
+            let others: Vec<_> = keys.iter().copied().filter(|k| *k != keys[i]).collect();
+            sotto::Group::new(&mut r, b"club", &others).unwrap()
+        })
+        .collect();
+    for i in 1..3 {
+        let dist = groups[i].distribution();
+        groups[0].process_distribution(&keys[i], &dist).unwrap();
+    }
+    let path = d.join("bob.db");
+    let mut bob = Store::open(&path, &[5u8; 32], &mut r).unwrap();
+    bob.save(&mut r, b"club", &groups[0]).unwrap();
+
+    // Mallory jumps far ahead: Bob keeps the keys she skipped, in her row.
+    let mut far = Vec::new();
+    for _ in 0..1500 {
+        far = groups[2].encrypt(b"x").unwrap();
+    }
+    bob.group_decrypt(&mut r, b"club", &keys[2], &far).unwrap();
+    let members_before = rows(&path, 9);
+    let group_before = rows(&path, 5);
+    assert_eq!(members_before.len(), 2);
+    let biggest = members_before.values().map(Vec::len).max().unwrap();
+    assert!(biggest > 40_000, "Mallory's row holds her skipped keys");
+
+    // Alice's message rewrites Alice's row alone.
+    let m = groups[1].encrypt(b"hello club").unwrap();
+    let got = bob.group_decrypt(&mut r, b"club", &keys[1], &m).unwrap();
+    assert_eq!(&got.plaintext[..], b"hello club");
+    let members_after = rows(&path, 9);
+    let changed: Vec<_> = members_after
+        .iter()
+        .filter(|(k, v)| members_before.get(*k) != Some(*v))
+        .collect();
+    assert_eq!(changed.len(), 1);
+    assert!(
+        changed[0].1.len() < 1_000,
+        "only Alice's small row was written"
+    );
+    assert_eq!(rows(&path, 5), group_before);
+
+    // The group loads whole, and a removed member's row goes with her.
+    let mut whole: sotto::Group = bob.load(b"club").unwrap();
+    assert_eq!(whole.sender_key_count(&keys[2]), 1);
+    whole.remove_member(&mut r, &keys[2]).unwrap();
+    bob.save(&mut r, b"club", &whole).unwrap();
+    assert_eq!(rows(&path, 9).len(), 1);
+    bob.delete::<sotto::Group>(b"club").unwrap();
+    assert!(rows(&path, 9).is_empty() && rows(&path, 5).is_empty());
+}
