@@ -213,11 +213,9 @@ pub fn state_import(data: &[u8]) {
     round_trip!(LocationViewer);
     round_trip!(SessionRecord);
     // One member's sender keys, set into a group that has the member.
-    let mut group = Group::from_bytes(&fixtures().group).expect("fixture");
+    let mut group = Group::from_bytes(&fixtures().group).unwrap();
     if let Ok(member) = group.set_member_state(data) {
-        let back = group
-            .member_state(&member)
-            .expect("the member is in the group");
+        let back = group.member_state(&member).unwrap();
         assert_eq!(back.as_slice(), data, "group member state");
     }
 }
