@@ -26,10 +26,9 @@ use net::{
 };
 use rand_core::UnwrapErr;
 use sotto::{
-    Group, IdentityStatus, Location, LocationShare, LocationViewer, Precision, ScanResult,
-    SecurityCode, Session,
+    Group, Location, LocationShare, LocationViewer, Precision, ScanResult, SecurityCode, Session,
 };
-use sotto_store::Store;
+use sotto_store::{Error, Store};
 
 fn main() {
     let mut rng: Rng = UnwrapErr(getrandom::SysRng);
@@ -59,7 +58,7 @@ fn main() {
 
     println!("2. Alice fetches Bob's bundle, verifies its signature and starts a session (X3DH).");
     let t = Instant::now();
-    let status = alice.connect(&mut rng, &mut server, "Bob");
+    let status = alice.connect(&mut rng, &mut server, "Bob").unwrap();
     println!(
         "    session set up in {:.0} µs; Bob's identity: {status:?} (trusted on first use, not yet verified)\n",
         micros(t)
@@ -157,6 +156,39 @@ fn main() {
     );
     bob.receive(&mut rng, &genuine).unwrap();
 
+    println!(
+        "    Mallory builds a first message from Bob's public bundle; the server files it under Alice's name:"
+    );
+    let mut mallory = Device::new(&mut rng, "Mallory", &dir, 0);
+    mallory.connect(&mut rng, &mut server, "Bob").unwrap();
+    let forged = mallory
+        .send_pairwise(
+            &mut rng,
+            &mut server,
+            "Bob",
+            net::TEXT,
+            b"Alice here, new phone",
+        )
+        .unwrap();
+    server.take_all("Bob");
+    let as_alice = net::Envelope {
+        from: "Alice",
+        ..forged
+    };
+    println!(
+        "    Bob's store: {:?}; Alice's session untouched, Mallory's key only held as a pending change: {}",
+        bob.receive(&mut rng, &as_alice).unwrap_err(),
+        bob.trust_record("Alice").unwrap().pending.is_some()
+    );
+    bob.say(
+        &mut rng,
+        &mut server,
+        "Alice",
+        "Still talking to the real Alice.",
+    );
+    alice.receive_all(&mut rng, &mut server);
+    drop(mallory);
+
     group_chat(&mut rng, &mut server, [&mut alice, &mut bob, &mut carol]);
     let mut bob = verification(&mut rng, &mut server, &mut alice, bob);
     live_location(&mut rng, &mut server, &mut alice, &mut bob, &mut carol);
@@ -174,8 +206,8 @@ fn group_chat(rng: &mut Rng, server: &mut Server, devices: [&mut Device; 3]) {
     let [alice, bob, carol] = devices;
     println!("\n9. Alice starts a group \"Friday trip\" with Bob and Carol (Sender Keys).");
     // Sessions Carol needs: Alice and Bob each start one from her bundle.
-    alice.connect(rng, server, "Carol");
-    bob.connect(rng, server, "Carol");
+    alice.connect(rng, server, "Carol").unwrap();
+    bob.connect(rng, server, "Carol").unwrap();
     let members = |d: &Device, names: &[&'static str]| -> Vec<_> {
         names.iter().map(|n| *d.peers.get(n).unwrap()).collect()
     };
@@ -281,10 +313,10 @@ fn verification(rng: &mut Rng, server: &mut Server, alice: &mut Device, bob: Dev
     let scan = at_alice.compare_scanned(&at_bob.scannable()).unwrap();
     println!("    Alice scans it: {scan:?}");
     assert_eq!(scan, ScanResult::Match);
-    alice.with_trust(rng, |t| t.set_verified(b"Bob", &b_id, true).unwrap());
+    alice.db.set_verified(rng, b"Bob", &b_id, true).unwrap();
     println!(
         "    Alice marks Bob verified (saved in her store): {:?}",
-        alice.trust().record(b"Bob").unwrap().verified
+        alice.trust_record("Bob").unwrap().verified
     );
 
     println!("\n13. Bob reinstalls the app: a new identity and a new bundle on the server.");
@@ -292,21 +324,20 @@ fn verification(rng: &mut Rng, server: &mut Server, alice: &mut Device, bob: Dev
     drop(bob);
     let mut bob = Device::new(rng, "Bob", &dir, 5);
     server.publish(&bob);
-    let status = alice.connect(rng, server, "Bob");
-    println!("    Alice fetches Bob's new bundle: {status:?}");
-    assert!(matches!(
-        status,
-        IdentityStatus::Changed { blocked: true, .. }
-    ));
-    let refused = alice
-        .send_pairwise(rng, server, "Bob", net::TEXT, b"Are you still Bob?")
-        .unwrap_err();
-    println!("    Alice's app shows a notice; sending to the new identity is refused: {refused:?}");
-    let new_id = bob.public;
-    alice.with_trust(rng, |t| t.accept_change(b"Bob", &new_id, net::NOW).unwrap());
+    let refused = alice.connect(rng, server, "Bob").unwrap_err();
     println!(
-        "    Alice confirms with Bob and accepts the change; Bob is now unverified: verified = {}",
-        alice.trust().record(b"Bob").unwrap().verified
+        "    Alice fetches Bob's new bundle: {refused:?}; her app shows a notice, no session to the new identity starts"
+    );
+    assert_eq!(refused, Error::Core(sotto::Error::IdentityChanged));
+    let new_id = bob.public;
+    alice
+        .db
+        .accept_identity_change(rng, b"Bob", &new_id, net::NOW)
+        .unwrap();
+    let status = alice.connect(rng, server, "Bob").unwrap();
+    println!(
+        "    Alice confirms with Bob and accepts the change ({status:?}); Bob is now unverified: verified = {}",
+        alice.trust_record("Bob").unwrap().verified
     );
     alice.say(rng, server, "Bob", "Welcome back, Bob.");
     bob.receive_all(rng, server);

@@ -16,14 +16,10 @@ use getrandom::SysRng;
 use rand_core::UnwrapErr;
 use sotto::location::inspect_location_update;
 use sotto::{
-    Group, IdentityKey, IdentityKeyPair, IdentityStatus, LocationViewer, MessageKind,
-    OneTimePrekeyPublic, PrekeyBundle, PrekeyStore, Session, TrustPolicy, TrustStore,
-    inspect_prekey_message, message_kind,
+    Group, IdentityKey, IdentityKeyPair, IdentityStatus, LocationViewer, OneTimePrekeyPublic,
+    PrekeyBundle, PrekeyStore, TrustRecord, message_kind,
 };
 use sotto_store::{Error, Store};
-
-/// The name the trust store is saved under in each device's store.
-const TRUST: &[u8] = b"trust";
 
 pub(crate) type Rng = UnwrapErr<SysRng>;
 pub(crate) const NOW: u64 = 1_800_000_000;
@@ -133,9 +129,8 @@ impl Device {
         prekeys
             .generate_one_time_prekeys(rng, one_time_prekeys)
             .unwrap();
+        // The store keeps the trust records itself, under the Block policy.
         db.set_device(rng, &identity, &prekeys).unwrap();
-        db.save(rng, TRUST, &TrustStore::new(TrustPolicy::Block))
-            .unwrap();
         Device {
             name,
             db,
@@ -176,28 +171,13 @@ impl Device {
         (device, took)
     }
 
-    pub(crate) fn identity(&self) -> IdentityKeyPair {
-        self.db.device_identity().unwrap()
-    }
-
     pub(crate) fn prekeys(&self) -> PrekeyStore {
         self.db.device_prekeys().unwrap()
     }
 
-    pub(crate) fn trust(&self) -> TrustStore {
-        self.db.load(TRUST).unwrap()
-    }
-
-    /// Applies `f` to the trust store and saves it.
-    pub(crate) fn with_trust<T>(
-        &mut self,
-        rng: &mut Rng,
-        f: impl FnOnce(&mut TrustStore) -> T,
-    ) -> T {
-        let mut trust = self.trust();
-        let out = f(&mut trust);
-        self.db.save(rng, TRUST, &trust).unwrap();
-        out
+    /// The store's trust record of `peer`.
+    pub(crate) fn trust_record(&self, peer: &str) -> Option<TrustRecord> {
+        self.db.trust_record(peer.as_bytes()).unwrap()
     }
 
     /// Applies `f` to the group and saves it.
@@ -208,22 +188,19 @@ impl Device {
         out
     }
 
-    /// Starts a session with `peer` from a bundle fetched from the server,
-    /// checking the bundle's identity against the trust store first.
+    /// Starts a session with `peer` from a bundle fetched from the server;
+    /// the store checks the bundle's identity against its trust records
+    /// first (a changed one is refused until the user accepts it).
     pub(crate) fn connect(
         &mut self,
         rng: &mut Rng,
         server: &mut Server,
         peer: &'static str,
-    ) -> IdentityStatus {
-        let bundle = PrekeyBundle::from_bytes(&server.fetch(peer)).unwrap();
-        let status = self.with_trust(rng, |t| {
-            t.observe(peer.as_bytes(), &bundle.identity, NOW).unwrap()
-        });
-        let session = Session::initiate(rng, &self.identity(), &bundle).unwrap();
-        self.peers.insert(peer, *session.remote_identity());
-        self.db.save(rng, peer.as_bytes(), &session).unwrap();
-        status
+    ) -> Result<IdentityStatus, Error> {
+        let bundle = PrekeyBundle::from_bytes(&server.fetch(peer))?;
+        let status = self.db.initiate(rng, peer.as_bytes(), &bundle, NOW)?;
+        self.peers.insert(peer, bundle.identity);
+        Ok(status)
     }
 
     /// Encrypts tagged content to `to` through the store (the session and
@@ -239,8 +216,6 @@ impl Device {
     ) -> Result<Envelope, Error> {
         let mut plaintext = vec![tag];
         plaintext.extend_from_slice(content);
-        let identity = self.peers.get(to).ok_or(Error::NotFound)?;
-        self.trust().check(to.as_bytes(), identity)?;
         let t = Instant::now();
         let out = self.db.encrypt(rng, to.as_bytes(), &plaintext)?;
         if tag == TEXT {
@@ -347,19 +322,17 @@ impl Device {
             return Ok(());
         }
         let kind = message_kind(&e.bytes)?;
-        if kind == MessageKind::Prekey {
-            // May start a session: check the identity it claims first.
-            let claimed = inspect_prekey_message(&e.bytes)?.identity;
-            let status = self.with_trust(rng, |t| t.observe(e.from.as_bytes(), &claimed, NOW))?;
-            if let IdentityStatus::Changed { .. } = status {
-                println!("    {:<5} ! {}'s identity has changed", self.name, e.from);
-            }
-        }
+        // The store routes it to the session its keys name (or sets one up,
+        // checking trust once it decrypted) and says who really sent it.
         let got = self.db.decrypt(rng, e.from.as_bytes(), &e.bytes, NOW)?;
-        if kind == MessageKind::Prekey {
-            // A new session may have started: learn who it authenticated.
-            let session: Session = self.db.load(e.from.as_bytes())?;
-            self.peers.insert(e.from, *session.remote_identity());
+        if let Some(previous) = got.identity_change {
+            println!(
+                "    {:<5} ! {}'s identity changed (was {previous:?})",
+                self.name, e.from
+            );
+        }
+        if let Some(sender) = got.sender {
+            self.peers.insert(e.from, sender);
         }
         let (tag, content) = got.plaintext.split_first().ok_or(sotto::Error::Malformed)?;
         match *tag {

@@ -29,7 +29,7 @@
 //!
 //! ```
 //! use sotto_store::Store;
-//! use sotto::{IdentityKeyPair, PrekeyBundle, PrekeyStore, Session};
+//! use sotto::{IdentityKeyPair, IdentityStatus, PrekeyBundle, PrekeyStore};
 //!
 //! # fn main() -> Result<(), sotto_store::Error> {
 //! let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
@@ -48,16 +48,18 @@
 //! };
 //! bob.set_device(&mut rng, &bob_id, &prekeys)?;
 //!
-//! // Alice's device: a session to Bob from his bundle.
+//! // Alice's device: a session to Bob from his bundle, under her trust records.
 //! let mut alice = Store::open(dir.join("alice.db"), &[1u8; 32], &mut rng)?;
 //! let alice_id = IdentityKeyPair::generate(&mut rng);
-//! let session = Session::initiate(&mut rng, &alice_id, &bundle)?;
-//! alice.save(&mut rng, b"bob", &session)?;
+//! let alice_prekeys = PrekeyStore::new(&mut rng, &alice_id, now);
+//! alice.set_device(&mut rng, &alice_id, &alice_prekeys)?;
+//! assert_eq!(alice.initiate(&mut rng, b"bob", &bundle, now)?, IdentityStatus::New);
 //!
 //! let out = alice.encrypt(&mut rng, b"bob", b"Hi Bob")?; // committed, then returned
 //! alice.ack_outgoing(out.id)?; // once sent
 //! let got = bob.decrypt(&mut rng, b"alice", &out.message, now)?;
 //! assert_eq!(&got.plaintext[..], b"Hi Bob");
+//! assert_eq!(got.sender, Some(*alice_id.public_key())); // who it is really from
 //! bob.ack_incoming(got.id)?; // once shown
 //! # drop((alice, bob));
 //! # let _ = std::fs::remove_dir_all(&dir);
@@ -223,18 +225,20 @@ impl Store {
         )
         .map_err(storage_error)?;
         tx.commit().map_err(storage_error)?;
-        self.erase_superseded();
         Ok(out)
     }
 
     /// Copies the committed pages into the database file and truncates the
-    /// write-ahead log, so that what the commit deleted or replaced (an
+    /// write-ahead log, so that what earlier commits deleted or replaced (an
     /// acknowledged entry, a superseded session state) is in neither file:
     /// `secure_delete` has zeroed it in the pages, and the log that held
-    /// older copies of those pages is emptied. Best effort: while another
-    /// connection reads, part of the log stays until the next commit's
-    /// checkpoint.
-    fn erase_superseded(&self) {
+    /// older copies of those pages is emptied. It runs after every
+    /// acknowledgement, every location decrypt (which has none) and when
+    /// the store closes: the state an encrypt or decrypt supersedes is
+    /// erased at the acknowledgement of its message, before which the
+    /// message itself is in the outbox or inbox anyway. Best effort: while
+    /// another connection reads, part of the log stays until the next one.
+    pub(crate) fn erase_superseded(&self) {
         // A busy checkpoint is not an error: the next one finishes the job.
         let _ = self
             .conn
@@ -263,10 +267,11 @@ impl Store {
 }
 
 impl Store {
-    /// Runs an acknowledgement: committed, but flushed to the device only
-    /// with the next durable commit. Losing one to a power loss means a
-    /// message is offered again (the receiver answers `Duplicate`, the app
-    /// sees an inbox id it already has), never a lost or repeated key.
+    /// Runs an acknowledgement: committed without a flush of its own (losing
+    /// one to a power loss means a message is offered again: the receiver
+    /// answers `Duplicate`, the app sees an inbox id it already has, never
+    /// a lost or repeated key), then checkpointed so that the entry and the
+    /// states superseded since the last checkpoint leave the files.
     fn lazy_transaction(
         &mut self,
         f: impl FnOnce(&rusqlite::Transaction<'_>, &Keys) -> Result<()>,
@@ -282,7 +287,14 @@ impl Store {
                 .pragma_update(None, "synchronous", "FULL")
                 .map_err(storage_error)?;
         }
+        self.erase_superseded();
         out
+    }
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        self.erase_superseded();
     }
 }
 

@@ -627,6 +627,7 @@ impl Store {
             objects::save(tx, keys, rng, name, &viewer)?;
             Ok(fix)
         })
+        .inspect(|_| self.erase_superseded())
     }
 
     /// Up to `limit` entries of `mailbox` with ids above `after`, oldest

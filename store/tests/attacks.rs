@@ -272,18 +272,28 @@ fn acknowledged_entries_and_superseded_states_leave_the_files() {
 
     let id = bob.store.pending_incoming().unwrap()[0].id;
     bob.store.ack_incoming(id).unwrap();
-    // The session moves on: its previous state is superseded.
-    bob.store.encrypt(&mut r, b"alice", b"more").unwrap();
     assert!(
         !in_files(&path, &entry),
         "acknowledged entry still in the files"
     );
+    // The session moves on: its previous state is superseded, and gone once
+    // the message that superseded it is acknowledged (sent).
+    let out = bob.store.encrypt(&mut r, b"alice", b"more").unwrap();
+    bob.store.ack_outgoing(out.id).unwrap();
     assert!(
         !in_files(&path, &state),
         "superseded state still in the files"
     );
+    let sent: Vec<u8> = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT state FROM objects WHERE kind = 4", [], |r| r.get(0))
+        .unwrap();
+    // And what the last commit superseded is gone when the store closes.
+    bob.store.encrypt(&mut r, b"alice", b"last").unwrap();
     drop(bob);
-    assert!(!in_files(&path, &entry) && !in_files(&path, &state));
+    assert!(!in_files(&path, &entry));
+    assert!(!in_files(&path, &state));
+    assert!(!in_files(&path, &sent));
 }
 
 #[test]
