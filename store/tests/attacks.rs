@@ -388,3 +388,77 @@ fn a_group_decrypt_rewrites_one_members_keys() {
     bob.delete::<sotto::Group>(b"club").unwrap();
     assert!(rows(&path, 9).is_empty() && rows(&path, 5).is_empty());
 }
+
+/// The takeover through the calls the store had before session records
+/// (sessions set up by the app and saved, decrypt by name): it fails on the
+/// store that let a prekey message from another identity replace a
+/// contact's session.
+#[test]
+fn takeover_through_saved_sessions_is_refused() {
+    let d = dir("takeover-saved");
+    let mut r = rng();
+    let mut bob = user(&d, "bob", &mut r);
+    let alice_id = IdentityKeyPair::generate(&mut r);
+    let mallory_id = IdentityKeyPair::generate(&mut r);
+    let mut alice = Store::open(d.join("alice.db"), &[1u8; 32], &mut r).unwrap();
+    let mut mallory = Store::open(d.join("mallory.db"), &[3u8; 32], &mut r).unwrap();
+    let s = sotto::Session::initiate(&mut r, &alice_id, &bob.bundle).unwrap();
+    alice.save(&mut r, b"bob", &s).unwrap();
+    let s = sotto::Session::initiate(&mut r, &mallory_id, &bob.bundle).unwrap();
+    mallory.save(&mut r, b"bob", &s).unwrap();
+
+    let m = alice.encrypt(&mut r, b"bob", b"hi").unwrap();
+    bob.store
+        .decrypt(&mut r, b"alice", &m.message, NOW)
+        .unwrap();
+    let forged = mallory.encrypt(&mut r, b"bob", b"it's Alice").unwrap();
+    assert!(
+        bob.store
+            .decrypt(&mut r, b"alice", &forged.message, NOW)
+            .is_err()
+    );
+    // Bob's next message to "alice" is readable by Alice, not by Mallory.
+    let next = bob.store.encrypt(&mut r, b"alice", b"secret").unwrap();
+    assert!(mallory.decrypt(&mut r, b"bob", &next.message, NOW).is_err());
+    assert_eq!(
+        &alice
+            .decrypt(&mut r, b"bob", &next.message, NOW)
+            .unwrap()
+            .plaintext[..],
+        b"secret"
+    );
+}
+
+#[test]
+fn crossing_first_messages_old_api() {
+    let d = dir("crossing-old");
+    let mut r = rng();
+    let mut alice = user(&d, "alice", &mut r);
+    let mut bob = user(&d, "bob", &mut r);
+    let a_id = alice.store.device_identity().unwrap();
+    let b_id = bob.store.device_identity().unwrap();
+    let s = sotto::Session::initiate(&mut r, &a_id, &bob.bundle).unwrap();
+    alice.store.save(&mut r, b"bob", &s).unwrap();
+    let s = sotto::Session::initiate(&mut r, &b_id, &alice.bundle).unwrap();
+    bob.store.save(&mut r, b"alice", &s).unwrap();
+    let a1 = alice.store.encrypt(&mut r, b"bob", b"a1").unwrap();
+    let b1 = bob.store.encrypt(&mut r, b"alice", b"b1").unwrap();
+    bob.store
+        .decrypt(&mut r, b"alice", &a1.message, NOW)
+        .unwrap();
+    alice
+        .store
+        .decrypt(&mut r, b"bob", &b1.message, NOW)
+        .unwrap();
+    for _ in 0..3 {
+        let a = alice.store.encrypt(&mut r, b"bob", b"ping").unwrap();
+        bob.store
+            .decrypt(&mut r, b"alice", &a.message, NOW)
+            .unwrap();
+        let b = bob.store.encrypt(&mut r, b"alice", b"pong").unwrap();
+        alice
+            .store
+            .decrypt(&mut r, b"bob", &b.message, NOW)
+            .unwrap();
+    }
+}
