@@ -1501,6 +1501,16 @@ sotto_status sotto_store_set_trust_policy(struct sotto_store *store, uint32_t po
 #endif
 
 #if defined(SOTTO_STORE)
+// Writes the store's policy for identity changes to `*policy_code`: 0
+// block (also before any was set), 1 warn.
+//
+// # Safety
+//
+// `store` is NULL or live; `policy_code` is NULL or writable.
+sotto_status sotto_store_trust_policy(const struct sotto_store *store, uint32_t *policy_code);
+#endif
+
+#if defined(SOTTO_STORE)
 // Accepts `contact`'s pending identity change (`identity`, 64 bytes) after
 // the user saw the notice: it becomes trusted, unverified. A message
 // refused with `SOTTO_STATUS_IDENTITY_CHANGED` then decrypts.

@@ -3,6 +3,7 @@
 //! records themselves, and the commit counter that reveals a restored copy.
 
 use ::sotto_store::Store;
+use sotto::TrustPolicy;
 
 use crate::identity_key;
 use crate::panic::boundary;
@@ -176,6 +177,30 @@ pub unsafe extern "C" fn sotto_store_set_trust_policy(
         // SAFETY: caller contract.
         let s = unsafe { ptr::handle_mut(store) }?;
         s.inner.set_trust_policy(&mut OsRng, p)?;
+        Ok(())
+    })
+}
+
+/// Writes the store's policy for identity changes to `*policy_code`: 0
+/// block (also before any was set), 1 warn.
+///
+/// # Safety
+///
+/// `store` is NULL or live; `policy_code` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_trust_policy(
+    store: *const sotto_store,
+    policy_code: *mut u32,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle(store) }?;
+        // SAFETY: caller contract.
+        let out = unsafe { ptr::out(policy_code) }?;
+        *out = match s.inner.trust_policy()? {
+            TrustPolicy::Block => 0,
+            TrustPolicy::Warn => 1,
+        };
         Ok(())
     })
 }

@@ -841,13 +841,14 @@ fn kotlin_kinds(kinds: &[Kind]) -> String {
 }
 
 /// The JNI source files with natives, in the order `Native.kt` lists them.
-const JNI_FILES: [&str; 6] = [
+const JNI_FILES: [&str; 7] = [
     "library.rs",
     "objects.rs",
     "session.rs",
     "group.rs",
     "verify.rs",
     "store.rs",
+    "store_trust.rs",
 ];
 
 /// The Kotlin type of a JNI parameter or result type.

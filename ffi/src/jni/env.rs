@@ -176,27 +176,41 @@ impl Env {
 
     /// Writes `value` into element 0 of a `long[]` out-parameter.
     pub(crate) fn set_long(&self, array: jlongArray, value: jlong) -> Res<()> {
-        self.first_element(array)?;
+        self.at_least(array, 1)?;
         // SAFETY: valid environment; `array` has at least one element.
         unsafe { (self.table().SetLongArrayRegion)(self.0, array, 0, 1, &value) };
         self.check(false)
     }
 
     /// Writes `value` into element 0 of an `Object[]` out-parameter.
+    #[cfg_attr(not(feature = "store"), allow(dead_code))]
     pub(crate) fn set_object(&self, array: jobjectArray, value: jobject) -> Res<()> {
-        self.first_element(array)?;
-        // SAFETY: valid environment; `array` has at least one element.
-        unsafe { (self.table().SetObjectArrayElement)(self.0, array, 0, value) };
-        self.check(false)
+        self.set_objects(array, &[value])
     }
 
-    fn first_element(&self, array: jobject) -> Res<()> {
+    /// Writes `values` into the first elements of an `Object[]`
+    /// out-parameter (one that is too short is `BUFFER_TOO_SMALL`, nothing
+    /// written).
+    #[cfg_attr(not(feature = "store"), allow(dead_code))]
+    pub(crate) fn set_objects(&self, array: jobjectArray, values: &[jobject]) -> Res<()> {
+        self.at_least(array, values.len())?;
+        for (i, value) in (0..).zip(values) {
+            // SAFETY: valid environment; `array` has more than `i` elements.
+            unsafe { (self.table().SetObjectArrayElement)(self.0, array, i, *value) };
+            self.check(false)?;
+        }
+        Ok(())
+    }
+
+    /// A `null` array is `NULL_PARAMETER`, one with fewer than `n` elements
+    /// `BUFFER_TOO_SMALL`.
+    fn at_least(&self, array: jobject, n: usize) -> Res<()> {
         if array.is_null() {
             return Err(sotto_status::NullParameter);
         }
         // SAFETY: valid environment; a live array reference.
         let len = unsafe { (self.table().GetArrayLength)(self.0, array) };
-        if len < 1 {
+        if usize::try_from(len).map_or(true, |len| len < n) {
             return Err(sotto_status::BufferTooSmall);
         }
         Ok(())

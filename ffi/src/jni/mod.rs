@@ -26,4 +26,6 @@ mod objects;
 mod session;
 #[cfg(feature = "store")]
 mod store;
+#[cfg(feature = "store")]
+mod store_trust;
 mod verify;

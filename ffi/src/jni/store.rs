@@ -6,6 +6,7 @@ use jni_sys::{JNIEnv, jbyteArray, jclass, jlong, jlongArray, jobjectArray};
 
 use super::env::{Buffer, Env, Res, entry, handle, ok, time};
 use super::session::handle_out;
+use super::store_trust::{clear_sender, report_sender};
 use crate::*;
 
 const NULL: jbyteArray = core::ptr::null_mut();
@@ -92,12 +93,21 @@ fn with_id(
     id: jlongArray,
     f: impl FnOnce(&mut i64, &mut Buffer) -> status::sotto_status,
 ) -> Res<jbyteArray> {
+    Ok(committed(env, id, f)?.1)
+}
+
+/// [`with_id`], also returning the id.
+fn committed(
+    env: &Env,
+    id: jlongArray,
+    f: impl FnOnce(&mut i64, &mut Buffer) -> status::sotto_status,
+) -> Res<(i64, jbyteArray)> {
     env.set_long(id, 0)?;
     let mut n = 0i64;
     let mut out = Buffer::new();
     ok(f(&mut n, &mut out))?;
     env.set_long(id, n)?;
-    env.take(out)
+    Ok((n, env.take(out)?))
 }
 
 /// `sotto_store_encrypt`.
@@ -130,7 +140,11 @@ extern "system" fn Java_org_sotto_Native_storeEncrypt(
     })
 }
 
-/// `sotto_store_decrypt`.
+/// `sotto_store_decrypt`, then `sotto_store_incoming_sender` on the new
+/// entry: the sender's identity goes to `from[0]` and, after a change of
+/// the contact's identity (policy warn), the previous one to `from[1]`.
+/// Both arrays are checked before the call commits anything; if reading the
+/// sender back fails, that error is thrown and the entry stays in the inbox.
 #[unsafe(no_mangle)]
 extern "system" fn Java_org_sotto_Native_storeDecrypt(
     env: *mut JNIEnv,
@@ -140,12 +154,14 @@ extern "system" fn Java_org_sotto_Native_storeDecrypt(
     message: jbyteArray,
     now: jlong,
     id: jlongArray,
+    from: jobjectArray,
 ) -> jbyteArray {
     entry(env, NULL, |env| {
         let c = env.bytes(contact)?;
         let m = env.bytes(message)?;
         let now = time(now)?;
-        with_id(env, id, |n, out| {
+        clear_sender(env, from)?;
+        let (n, plaintext) = committed(env, id, |n, out| {
             // SAFETY: a live, locked store; live buffers; writable outputs.
             unsafe {
                 sotto_store_decrypt(
@@ -159,7 +175,9 @@ extern "system" fn Java_org_sotto_Native_storeDecrypt(
                     &mut out.0,
                 )
             }
-        })
+        })?;
+        report_sender(env, store, n, from)?;
+        Ok(plaintext)
     })
 }
 

@@ -105,7 +105,11 @@ extern "system" fn Java_org_sotto_Native_trustNew(
 }
 
 /// A contact and a 64-byte identity, as the trust functions take them.
-fn contact_identity(env: &Env, contact: jbyteArray, identity: jbyteArray) -> Res<(Bytes, Bytes)> {
+pub(super) fn contact_identity(
+    env: &Env,
+    contact: jbyteArray,
+    identity: jbyteArray,
+) -> Res<(Bytes, Bytes)> {
     Ok((
         env.bytes(contact)?,
         env.exact::<SOTTO_IDENTITY_KEY_LEN>(identity)?,
@@ -128,21 +132,33 @@ extern "system" fn Java_org_sotto_Native_trustObserve(
     entry(env, NULL, |env| {
         let (c, i) = contact_identity(env, contact, identity)?;
         let now = time(now)?;
-        let mut s = sotto_identity_status {
-            kind: sotto_identity_status_kind::New,
-            verified: 0,
-            was_verified: 0,
-            blocked: 0,
-            previous: [0; SOTTO_IDENTITY_KEY_LEN],
-        };
-        // SAFETY: a live, locked handle; live buffers; `s` is writable.
-        ok(unsafe {
-            sotto_trust_store_observe(handle(trust), c.as_ptr(), c.len(), i.as_ptr(), now, &mut s)
-        })?;
-        let mut out = vec![s.kind as u8, s.verified, s.was_verified, s.blocked];
-        out.extend_from_slice(&s.previous);
-        env.array(&out)
+        identity_status(env, |s| {
+            // SAFETY: a live, locked handle; live buffers; `s` is writable.
+            unsafe {
+                sotto_trust_store_observe(handle(trust), c.as_ptr(), c.len(), i.as_ptr(), now, s)
+            }
+        })
     })
+}
+
+/// Runs a call that writes a `sotto_identity_status` and returns it as
+/// Kotlin reads it: `[kind, verified, was_verified, blocked]` followed by
+/// the 64-byte previous identity.
+pub(super) fn identity_status(
+    env: &Env,
+    f: impl FnOnce(&mut sotto_identity_status) -> status::sotto_status,
+) -> Res<jbyteArray> {
+    let mut s = sotto_identity_status {
+        kind: sotto_identity_status_kind::New,
+        verified: 0,
+        was_verified: 0,
+        blocked: 0,
+        previous: [0; SOTTO_IDENTITY_KEY_LEN],
+    };
+    ok(f(&mut s))?;
+    let mut out = vec![s.kind as u8, s.verified, s.was_verified, s.blocked];
+    out.extend_from_slice(&s.previous);
+    env.array(&out)
 }
 
 /// `sotto_trust_store_check`.

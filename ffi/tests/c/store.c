@@ -183,6 +183,7 @@ static void store_identity_change(void) {
     uint8_t alice_key[64], mallory_key[64];
     int64_t id = 0, in_id = 0;
     uint64_t g1 = 0, g2 = 0;
+    uint32_t policy = 9;
 
     remove_store(bp);
     remove_store(ap);
@@ -243,8 +244,12 @@ static void store_identity_change(void) {
     CHECK(g2 > g1);
 
     /* Warn: Alice's new first message is accepted and reported. */
+    OK(sotto_store_trust_policy(bs, &policy));
+    CHECK(policy == 0);
     OK(sotto_store_set_trust_policy(bs, 1));
     IS(sotto_store_set_trust_policy(bs, 2), SOTTO_STATUS_INVALID_ARGUMENT);
+    OK(sotto_store_trust_policy(bs, &policy));
+    CHECK(policy == 1);
     sotto_store_free(&as);
     remove_store(ap);
     OK(open_store(ap, HOST_KEY, 1, &as));
@@ -270,6 +275,8 @@ static void store_identity_change(void) {
     IS(sotto_store_accept_identity_change(bs, NAME("alice"), NULL, NOW), SOTTO_STATUS_NULL_PARAMETER);
     IS(sotto_store_generation(NULL, &g1), SOTTO_STATUS_NULL_PARAMETER);
     IS(sotto_store_set_trust_policy(NULL, 0), SOTTO_STATUS_NULL_PARAMETER);
+    IS(sotto_store_trust_policy(NULL, &policy), SOTTO_STATUS_NULL_PARAMETER);
+    IS(sotto_store_trust_policy(bs, NULL), SOTTO_STATUS_NULL_PARAMETER);
 
     sotto_buffer_free(&bundle);
     sotto_buffer_free(&forged);

@@ -1,14 +1,63 @@
 import CSotto
 import Foundation
 
-/// What a trust store found when it saw a contact's identity.
+/// What a trust store (or a `Store` starting a session) found when it saw
+/// a contact's identity.
 public enum IdentityStatus: Equatable {
     /// First time: trusted on first use, not verified.
     case new
     /// The identity on record.
     case known(verified: Bool)
-    /// Another identity than the one on record.
+    /// Another identity than the one on record: `blocked` if it is held as
+    /// pending until accepted (the one on record stays trusted), otherwise
+    /// it replaced it, unverified.
     case changed(previous: IdentityKey, wasVerified: Bool, blocked: Bool)
+
+    /// Reads what the C ABI wrote.
+    init(_ s: sotto_identity_status) throws {
+        switch UInt32(s.kind) {
+        case 0: self = .new
+        case 1: self = .known(verified: s.verified == 1)
+        default:
+            self = .changed(
+                previous: try IdentityKey(tuple: s.previous), wasVerified: s.was_verified == 1, blocked: s.blocked == 1)
+        }
+    }
+}
+
+/// What to do when a contact presents another identity than the one trusted.
+public enum TrustPolicy: UInt32, Sendable {
+    /// Refuse it (`SottoError.identityChanged`) and hold it as pending until
+    /// the user accepts it (recommended).
+    case block = 0
+    /// Take it at once, unverified, and report the change.
+    case warn = 1
+}
+
+/// An identity seen for a contact, waiting for the user to accept it.
+public struct PendingChange: Equatable {
+    public let identity: IdentityKey
+    /// When it was first seen, seconds since the epoch.
+    public let seenAt: UInt64
+}
+
+/// What a `Store` trusts for one contact.
+public struct TrustRecord: Equatable {
+    /// The identity trusted for the contact.
+    public let identity: IdentityKey
+    /// When it was first seen (or accepted), seconds since the epoch.
+    public let firstSeen: UInt64
+    /// Whether the users verified it (compared security codes).
+    public let verified: Bool
+    /// Another identity seen since, under `TrustPolicy.block`.
+    public let pending: PendingChange?
+}
+
+extension IdentityKey {
+    /// Wraps a 64-byte identity as the C ABI writes it (a fixed array).
+    init<T>(tuple: T) throws {
+        try self.init(bytes: withUnsafeBytes(of: tuple) { Data($0) })
+    }
 }
 
 /// Who is who: one identity per contact, verified or not; identity changes
@@ -34,13 +83,7 @@ public final class TrustStore: NativeObject, @unchecked Sendable {
             try contact.withCBytes { c, n in
                 try withIdentity(identity) { i in try Sotto.check(sotto_trust_store_observe(handle, c, n, i, now, &out)) }
             }
-            switch UInt32(out.kind) {
-            case 0: return .new
-            case 1: return .known(verified: out.verified == 1)
-            default:
-                let previous = withUnsafeBytes(of: out.previous) { Data($0) }
-                return .changed(previous: try IdentityKey(bytes: previous), wasVerified: out.was_verified == 1, blocked: out.blocked == 1)
-            }
+            return try IdentityStatus(out)
         }
     }
 

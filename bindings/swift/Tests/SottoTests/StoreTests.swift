@@ -88,6 +88,112 @@ final class StoreTests: XCTestCase {
         XCTAssertEqual(try store.pendingOutgoing().count, 0)
     }
 
+    /// A store for `identity` on a new file, with its own prekeys.
+    private func deviceStore(_ dir: URL, _ name: String, _ identity: Identity) throws -> Store {
+        let store = try Store(
+            path: dir.appendingPathComponent("\(name).db").path, key: Data(repeating: UInt8(name.count), count: 32),
+            durable: false)
+        try store.setDevice(identity: identity, prekeys: try PrekeyStore(identity: identity, now: now))
+        return store
+    }
+
+    func testTheStoreRefusesAChangedIdentityUntilAcceptedAndReportsTheSender() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sotto-swift-trust-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (aliceName, bobName) = (Data("alice".utf8), Data("bob".utf8))
+        let aliceId = try Identity()
+        let bobId = try Identity()
+        let malloryId = try Identity()
+        let aliceKey = aliceId.publicKey
+        let malloryKey = malloryId.publicKey
+        let prekeys = try PrekeyStore(identity: bobId, now: now)
+        try prekeys.generateOneTimePrekeys(3)
+        let bob = try Store(path: dir.appendingPathComponent("bob.db").path, key: Data(repeating: 2, count: 32), durable: false)
+        try bob.setDevice(identity: bobId, prekeys: prekeys)
+        let alice = try deviceStore(dir, "alice", aliceId)
+        let mallory = try deviceStore(dir, "mallory", malloryId)
+
+        // Alice starts under her store's trust: Bob is new to her.
+        XCTAssertEqual(try alice.initiate(contact: bobName, bundle: try prekeys.bundle(identity: bobId, oneTimeIndex: 0), now: now), .new)
+        let hi = try alice.encrypt(contact: bobName, Data("hi Bob".utf8))
+        let got = try bob.decrypt(contact: aliceName, hi.message, now: now)
+        XCTAssertEqual(got.plaintext, Data("hi Bob".utf8))
+        XCTAssertEqual(got.sender, aliceKey)
+        XCTAssertNil(got.identityChanged)
+        XCTAssertEqual(try bob.pendingIncoming().map { $0.sender }, [aliceKey])
+        try bob.ackIncoming(got.id)
+        XCTAssertNil(try bob.trustRecord(contact: aliceName)?.pending)
+        try bob.setVerified(contact: aliceName, aliceKey, true)
+        XCTAssertThrowsError(try bob.setVerified(contact: aliceName, malloryKey, true)) { error in
+            XCTAssertEqual(error as? SottoError, .untrustedIdentity)
+        }
+        // A bundle from another identity than Bob's, under "bob", is refused too.
+        let other = try PrekeyStore(identity: malloryId, now: now)
+        try other.generateOneTimePrekeys(1)
+        XCTAssertThrowsError(
+            try alice.initiate(contact: bobName, bundle: try other.bundle(identity: malloryId, oneTimeIndex: 0), now: now)
+        ) { error in
+            XCTAssertEqual(error as? SottoError, .identityChanged)
+        }
+        XCTAssertEqual(try alice.trustRecord(contact: bobName)?.pending?.identity, malloryKey)
+
+        // Mallory's first message, filed under "alice": refused, held as pending.
+        XCTAssertEqual(try mallory.initiate(contact: bobName, bundle: try prekeys.bundle(identity: bobId, oneTimeIndex: 1), now: now), .new)
+        let forged = try mallory.encrypt(contact: bobName, Data("new phone".utf8)).message
+        let before = try bob.generation()
+        XCTAssertThrowsError(try bob.decrypt(contact: aliceName, forged, now: now)) { error in
+            XCTAssertEqual(error as? SottoError, .identityChanged)
+        }
+        XCTAssertEqual(try bob.pendingIncoming().count, 0)
+        let record = try XCTUnwrap(try bob.trustRecord(contact: aliceName))
+        XCTAssertEqual(record.identity, aliceKey)
+        XCTAssertEqual(record.firstSeen, now)
+        XCTAssertTrue(record.verified, "Alice stays verified while the change is pending")
+        XCTAssertEqual(record.pending?.identity, malloryKey)
+        XCTAssertEqual(record.pending?.seenAt, now)
+        XCTAssertNil(try bob.trustRecord(contact: Data("nobody".utf8)))
+
+        // Accepted: the same message now decrypts, and says who it is from.
+        XCTAssertThrowsError(try bob.acceptIdentityChange(contact: aliceName, aliceKey, now: now)) { error in
+            XCTAssertEqual(error as? SottoError, .untrustedIdentity)
+        }
+        try bob.acceptIdentityChange(contact: aliceName, malloryKey, now: now + 1)
+        let accepted = try XCTUnwrap(try bob.trustRecord(contact: aliceName))
+        XCTAssertEqual(accepted.identity, malloryKey)
+        XCTAssertEqual(accepted.firstSeen, now + 1)
+        XCTAssertFalse(accepted.verified)
+        XCTAssertNil(accepted.pending)
+        let taken = try bob.decrypt(contact: aliceName, forged, now: now)
+        XCTAssertEqual(taken.plaintext, Data("new phone".utf8))
+        XCTAssertEqual(taken.sender, malloryKey)
+        XCTAssertNil(taken.identityChanged)
+        try bob.ackIncoming(taken.id)
+        XCTAssertGreaterThan(try bob.generation(), before)
+
+        // Warn: Alice's new first message (from a reinstalled app) is taken and reported.
+        XCTAssertEqual(try bob.trustPolicy(), .block)
+        try bob.setTrustPolicy(.warn)
+        XCTAssertEqual(try bob.trustPolicy(), .warn)
+        let reinstalled = try deviceStore(dir, "reinstalled alice", aliceId)
+        XCTAssertEqual(try reinstalled.initiate(contact: bobName, bundle: try prekeys.bundle(identity: bobId, oneTimeIndex: 2), now: now), .new)
+        let back = try reinstalled.encrypt(contact: bobName, Data("it's Alice".utf8)).message
+        let warned = try bob.decrypt(contact: aliceName, back, now: now)
+        XCTAssertEqual(warned.plaintext, Data("it's Alice".utf8))
+        XCTAssertEqual(warned.sender, aliceKey)
+        XCTAssertEqual(warned.identityChanged, malloryKey)
+        // The inbox, as listed after a restart, says so too.
+        let pending = try bob.pendingIncoming()
+        XCTAssertEqual(pending.count, 1)
+        XCTAssertEqual(pending.first?.id, warned.id)
+        XCTAssertEqual(pending.first?.sender, aliceKey)
+        XCTAssertEqual(pending.first?.identityChanged, malloryKey)
+        let record2 = try XCTUnwrap(try bob.trustRecord(contact: aliceName))
+        XCTAssertEqual(record2.identity, aliceKey)
+        XCTAssertFalse(record2.verified)
+    }
+
     func testTrustCatchesAChangedIdentity() throws {
         let trust = try TrustStore()
         let first = try Identity().publicKey

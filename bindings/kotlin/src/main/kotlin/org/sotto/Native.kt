@@ -82,11 +82,21 @@ internal object Native {
     @JvmStatic external fun storeDeviceIdentity(store: Long): Long
     @JvmStatic external fun storeDevicePrekeys(store: Long): Long
     @JvmStatic external fun storeEncrypt(store: Long, contact: ByteArray, plaintext: ByteArray, id: LongArray): ByteArray
-    @JvmStatic external fun storeDecrypt(store: Long, contact: ByteArray, message: ByteArray, now: Long, id: LongArray): ByteArray
+    @JvmStatic external fun storeDecrypt(store: Long, contact: ByteArray, message: ByteArray, now: Long, id: LongArray, from: Array<ByteArray?>): ByteArray
     @JvmStatic external fun storeGroupEncrypt(store: Long, group: ByteArray, plaintext: ByteArray, id: LongArray): ByteArray
     @JvmStatic external fun storeGroupDecrypt(store: Long, group: ByteArray, from: ByteArray, message: ByteArray, id: LongArray): ByteArray
     @JvmStatic external fun storeAck(store: Long, incoming: Boolean, id: Long)
     @JvmStatic external fun storeNext(store: Long, incoming: Boolean, after: Long, id: LongArray, body: Array<ByteArray?>): ByteArray
+
+    // The store's sessions and trust (ffi/src/jni/store_trust.rs)
+    @JvmStatic external fun storeInitiate(store: Long, contact: ByteArray, bundle: ByteArray, now: Long): ByteArray
+    @JvmStatic external fun storeIncomingSender(store: Long, id: Long, from: Array<ByteArray?>)
+    @JvmStatic external fun storeTrustRecord(store: Long, contact: ByteArray): ByteArray
+    @JvmStatic external fun storeSetTrustPolicy(store: Long, policy: Int)
+    @JvmStatic external fun storeTrustPolicy(store: Long): Int
+    @JvmStatic external fun storeAcceptIdentityChange(store: Long, contact: ByteArray, identity: ByteArray, now: Long)
+    @JvmStatic external fun storeSetVerified(store: Long, contact: ByteArray, identity: ByteArray, verified: Boolean)
+    @JvmStatic external fun storeGeneration(store: Long): Long
 
     // generated: end
 }

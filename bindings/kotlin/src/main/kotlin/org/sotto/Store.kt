@@ -16,11 +16,34 @@ class Store private constructor(handle: Long) : NativeObject(Kind.STORE, handle)
     /** A message committed to the outbox, to send and then [ackOutgoing]. */
     class Outgoing(val id: Long, val message: ByteArray)
 
-    /** A plaintext committed to the inbox, to show and then [ackIncoming]. */
-    class Incoming(val id: Long, val plaintext: ByteArray)
+    /**
+     * A plaintext committed to the inbox, to show and then [ackIncoming].
+     * [sender] is the identity the message is cryptographically from (the
+     * contact's session identity, whatever name the server filed it under;
+     * for a group message the member's). [identityChanged], for a 1:1
+     * message that set up a session with another identity than the one
+     * trusted (under [TrustPolicy.WARN]), is the identity trusted until
+     * then: tell the user the contact's security code changed.
+     */
+    class Incoming(
+        val id: Long,
+        val plaintext: ByteArray,
+        val sender: IdentityKey?,
+        val identityChanged: IdentityKey?,
+    )
 
-    /** An entry still in the inbox (a plaintext) or outbox (a message) after a restart. */
-    class Pending(val id: Long, val conversation: ByteArray, val body: ByteArray)
+    /**
+     * An entry still in the inbox (a plaintext) or outbox (a message) after
+     * a restart. An inbox entry has its [sender] and [identityChanged] as in
+     * [Incoming]; an outbox entry has neither.
+     */
+    class Pending(
+        val id: Long,
+        val conversation: ByteArray,
+        val body: ByteArray,
+        val sender: IdentityKey? = null,
+        val identityChanged: IdentityKey? = null,
+    )
 
     /**
      * Sets this device's [identity] and [prekeys] in one committed
@@ -72,16 +95,39 @@ class Store private constructor(handle: Long) : NativeObject(Kind.STORE, handle)
     /** The location viewer saved under [name]. */
     fun loadViewer(name: ByteArray) = LocationViewer.adopt(load(Kind.VIEWER, name))
 
+    /**
+     * Starts a session with [contact] from its serialized prekey [bundle],
+     * with this device's identity ([setDevice]), once the store's trust
+     * records accept the bundle's identity, and says what they found: a
+     * first identity is [IdentityStatus.New] (recorded, unverified). Under
+     * [TrustPolicy.BLOCK] another identity than the trusted one is
+     * [SottoError.IDENTITY_CHANGED], held as pending ([trustRecord]) until
+     * [acceptIdentityChange]; under [TrustPolicy.WARN] it is
+     * [IdentityStatus.Changed]. Committed before it returns.
+     */
+    fun initiate(contact: ByteArray, bundle: ByteArray, now: Long): IdentityStatus =
+        IdentityStatus.unpack(locked { Native.storeInitiate(it, contact, bundle, now) })
+
     /** Encrypts for [contact] with its saved session; committed (outbox) before it returns. */
     fun encrypt(contact: ByteArray, plaintext: ByteArray): Outgoing =
         committed({ s, id -> Native.storeEncrypt(s, contact, plaintext, id) }, ::Outgoing)
 
     /**
      * Decrypts a message from [contact] (accepting a first message with the
-     * saved identity and prekeys); committed with the plaintext (inbox).
+     * saved identity and prekeys); committed with the plaintext (inbox),
+     * with the identity it is from ([Incoming.sender]). A first message
+     * from another identity than the one trusted for [contact] is, under
+     * [TrustPolicy.BLOCK] (the default), [SottoError.IDENTITY_CHANGED] with
+     * only the pending change committed: show it, [acceptIdentityChange],
+     * then decrypt the same message again. Under [TrustPolicy.WARN] it is
+     * accepted and [Incoming.identityChanged] says so.
      */
-    fun decrypt(contact: ByteArray, message: ByteArray, now: Long): Incoming =
-        committed({ s, id -> Native.storeDecrypt(s, contact, message, now, id) }, ::Incoming)
+    fun decrypt(contact: ByteArray, message: ByteArray, now: Long): Incoming = locked { s ->
+        val id = LongArray(1)
+        val from = arrayOfNulls<ByteArray>(2)
+        val plaintext = Native.storeDecrypt(s, contact, message, now, id, from)
+        Incoming(id[0], plaintext, from[0]?.let(::IdentityKey), from[1]?.let(::IdentityKey))
+    }
 
     /** Encrypts for the group saved under [groupId]; committed (outbox) before it returns. */
     fun groupEncrypt(groupId: ByteArray, plaintext: ByteArray): Outgoing =
@@ -89,7 +135,9 @@ class Store private constructor(handle: Long) : NativeObject(Kind.STORE, handle)
 
     /** Decrypts a group message from [from]; committed with the plaintext (inbox). */
     fun groupDecrypt(groupId: ByteArray, from: IdentityKey, message: ByteArray): Incoming =
-        committed({ s, id -> Native.storeGroupDecrypt(s, groupId, from.raw, message, id) }, ::Incoming)
+        committed({ s, id -> Native.storeGroupDecrypt(s, groupId, from.raw, message, id) }) { id, plaintext ->
+            Incoming(id, plaintext, from, null)
+        }
 
     /** Runs a committed call, which reports its outbox or inbox id in `id[0]`. */
     private inline fun <T> committed(call: (Long, LongArray) -> ByteArray, entry: (Long, ByteArray) -> T): T =
@@ -115,14 +163,64 @@ class Store private constructor(handle: Long) : NativeObject(Kind.STORE, handle)
         val out = ArrayList<Pending>()
         val id = LongArray(1)
         val body = arrayOfNulls<ByteArray>(1)
+        val from = arrayOfNulls<ByteArray>(2)
         while (true) {
             val conversation = try {
                 Native.storeNext(it, incoming, out.lastOrNull()?.id ?: 0, id, body)
             } catch (e: SottoException) {
                 if (e.error == SottoError.NOT_FOUND) break else throw e
             }
-            out.add(Pending(id[0], conversation, body[0] ?: ByteArray(0)))
+            if (incoming) Native.storeIncomingSender(it, id[0], from)
+            out.add(Pending(id[0], conversation, body[0] ?: ByteArray(0), from[0]?.let(::IdentityKey), from[1]?.let(::IdentityKey)))
         }
         out
     }
+
+    /**
+     * What the store trusts for [contact] (the identity, whether it was
+     * verified, a pending change); null for a contact it has no record of.
+     */
+    fun trustRecord(contact: ByteArray): TrustRecord? = locked {
+        try {
+            TrustRecord.unpack(Native.storeTrustRecord(it, contact))
+        } catch (e: SottoException) {
+            if (e.error == SottoError.UNKNOWN_CONTACT) null else throw e
+        }
+    }
+
+    /** Sets the policy for identity changes (committed). */
+    fun setTrustPolicy(policy: TrustPolicy): Unit = locked { Native.storeSetTrustPolicy(it, policy.code) }
+
+    /** The policy for identity changes; [TrustPolicy.BLOCK] until set. */
+    fun trustPolicy(): TrustPolicy = locked {
+        val code = Native.storeTrustPolicy(it)
+        TrustPolicy.entries.first { p -> p.code == code }
+    }
+
+    /**
+     * Accepts [contact]'s pending identity change to [identity], after the
+     * user saw the notice: it becomes trusted, unverified, and a message
+     * refused with [SottoError.IDENTITY_CHANGED] then decrypts. Another
+     * identity than the pending one is [SottoError.UNTRUSTED_IDENTITY].
+     */
+    fun acceptIdentityChange(contact: ByteArray, identity: IdentityKey, now: Long): Unit =
+        locked { Native.storeAcceptIdentityChange(it, contact, identity.raw, now) }
+
+    /**
+     * Marks [contact]'s trusted [identity] verified (after the users
+     * compared security codes) or not. Another identity than the trusted
+     * one is [SottoError.UNTRUSTED_IDENTITY].
+     */
+    fun setVerified(contact: ByteArray, identity: IdentityKey, verified: Boolean): Unit =
+        locked { Native.storeSetVerified(it, contact, identity.raw, verified) }
+
+    /**
+     * How many transactions the store file has committed: it only grows.
+     * Keep the latest value where the file's backups and copies do not
+     * reach (the Android Keystore or encrypted preferences excluded from
+     * backup); a smaller value when the store is opened means it was
+     * restored from an older copy, which accepts again messages it had
+     * already decrypted.
+     */
+    fun generation(): Long = locked { Native.storeGeneration(it) }
 }

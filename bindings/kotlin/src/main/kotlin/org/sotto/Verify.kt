@@ -31,7 +31,10 @@ class SecurityCode(local: IdentityKey, localId: ByteArray, remote: IdentityKey, 
     }
 }
 
-/** What a trust store found when it saw a contact's identity. */
+/**
+ * What a trust store (or a [Store] starting a session) found when it saw a
+ * contact's identity.
+ */
 sealed class IdentityStatus {
     /** First time: trusted on first use, not verified. */
     object New : IdentityStatus()
@@ -39,8 +42,51 @@ sealed class IdentityStatus {
     /** The identity on record. */
     data class Known(val verified: Boolean) : IdentityStatus()
 
-    /** Another identity than the one on record; [blocked] if refused until accepted. */
+    /**
+     * Another identity than the one on record: [blocked] if it is held as
+     * pending until accepted (the one on record stays trusted), otherwise
+     * it replaced it, unverified.
+     */
     data class Changed(val previous: IdentityKey, val wasVerified: Boolean, val blocked: Boolean) : IdentityStatus()
+
+    internal companion object {
+        /** Reads `[kind, verified, was_verified, blocked]` and the 64-byte previous identity. */
+        fun unpack(s: ByteArray): IdentityStatus = when (s[0].toInt()) {
+            0 -> New
+            1 -> Known(s[1].toInt() == 1)
+            else -> Changed(IdentityKey(s.copyOfRange(4, 68)), s[2].toInt() == 1, s[3].toInt() == 1)
+        }
+    }
+}
+
+/** What to do when a contact presents another identity than the one trusted. */
+enum class TrustPolicy(internal val code: Int) {
+    /** Refuse it ([SottoError.IDENTITY_CHANGED]) and hold it as pending until the user accepts it (recommended). */
+    BLOCK(0),
+
+    /** Take it at once, unverified, and report the change. */
+    WARN(1),
+}
+
+/** An identity seen for a contact, waiting for the user to accept it. */
+data class PendingChange(val identity: IdentityKey, val seenAt: Long)
+
+/**
+ * What a [Store] trusts for one contact: the [identity] (first seen at
+ * [firstSeen], seconds since the epoch), whether the users [verified] it,
+ * and a [pending] change under [TrustPolicy.BLOCK].
+ */
+data class TrustRecord(val identity: IdentityKey, val firstSeen: Long, val verified: Boolean, val pending: PendingChange?) {
+    internal companion object {
+        /** Reads `[verified, has_pending]`, two identities and two big-endian times. */
+        fun unpack(r: ByteArray): TrustRecord {
+            val times = java.nio.ByteBuffer.wrap(r, 130, 16)
+            val firstSeen = times.getLong()
+            val seenAt = times.getLong()
+            val pending = if (r[1].toInt() == 1) PendingChange(IdentityKey(r.copyOfRange(66, 130)), seenAt) else null
+            return TrustRecord(IdentityKey(r.copyOfRange(2, 66)), firstSeen, r[0].toInt() == 1, pending)
+        }
+    }
 }
 
 /**
@@ -52,14 +98,8 @@ class TrustStore private constructor(handle: Long) : StatefulObject(Kind.TRUST, 
     constructor(blockChanges: Boolean = true) : this(Native.trustNew(blockChanges))
 
     /** Records the identity a bundle or a first message claims for [contact]. */
-    fun observe(contact: ByteArray, identity: IdentityKey, now: Long): IdentityStatus = locked {
-        val s = Native.trustObserve(it, contact, identity.raw, now)
-        when (s[0].toInt()) {
-            0 -> IdentityStatus.New
-            1 -> IdentityStatus.Known(s[1].toInt() == 1)
-            else -> IdentityStatus.Changed(IdentityKey(s.copyOfRange(4, 68)), s[2].toInt() == 1, s[3].toInt() == 1)
-        }
-    }
+    fun observe(contact: ByteArray, identity: IdentityKey, now: Long): IdentityStatus =
+        IdentityStatus.unpack(locked { Native.trustObserve(it, contact, identity.raw, now) })
 
     /** Throws [SottoError.UNTRUSTED_IDENTITY] unless [identity] is the one trusted for [contact]. */
     fun check(contact: ByteArray, identity: IdentityKey): Unit = locked { Native.trustCheck(it, contact, identity.raw) }

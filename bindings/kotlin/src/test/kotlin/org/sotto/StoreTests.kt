@@ -12,7 +12,103 @@ val storeTests = listOf(
             dir.deleteRecursively()
         }
     },
+    "the store refuses a changed identity until it is accepted, and reports who each message is from" to {
+        val dir = Files.createTempDirectory("sotto-kotlin-trust").toFile()
+        try {
+            identityChangeThroughStores(dir)
+        } finally {
+            dir.deleteRecursively()
+        }
+    },
 )
+
+/** A store for [identity] on a new file, with its own prekeys. */
+private fun deviceStore(dir: File, name: String, identity: Identity): Store {
+    val store = Store(File(dir, "$name.db").path, ByteArray(32) { name.length.toByte() }, durable = false)
+    PrekeyStore(identity, NOW).use { store.setDevice(identity, it) }
+    return store
+}
+
+private fun identityChangeThroughStores(dir: File) {
+    val aliceId = Identity.generate()
+    val bobId = Identity.generate()
+    val malloryId = Identity.generate()
+    val aliceKey = aliceId.publicKey
+    val malloryKey = malloryId.publicKey
+    val prekeys = PrekeyStore(bobId, NOW).apply { generateOneTimePrekeys(3) }
+    val bob = Store(File(dir, "bob.db").path, ByteArray(32) { 2 }, durable = false)
+    bob.setDevice(bobId, prekeys)
+    val alice = deviceStore(dir, "alice", aliceId)
+    val mallory = deviceStore(dir, "mallory", malloryId)
+
+    // Alice starts under her store's trust: Bob is new to her.
+    assertEquals(IdentityStatus.New, alice.initiate(bytes("bob"), prekeys.bundle(bobId, 0), NOW))
+    val hi = alice.encrypt(bytes("bob"), bytes("hi Bob"))
+    val got = bob.decrypt(bytes("alice"), hi.message, NOW)
+    assertEquals(bytes("hi Bob"), got.plaintext)
+    assertEquals(aliceKey, got.sender)
+    assertEquals(null, got.identityChanged)
+    assertEquals(aliceKey, bob.pendingIncoming().single().sender)
+    bob.ackIncoming(got.id)
+    assertEquals(null, bob.trustRecord(bytes("alice"))!!.pending)
+    bob.setVerified(bytes("alice"), aliceKey, true)
+    assertError(SottoError.UNTRUSTED_IDENTITY) { bob.setVerified(bytes("alice"), malloryKey, true) }
+    // A bundle from another identity than Bob's, under "bob", is refused too.
+    PrekeyStore(malloryId, NOW).use { other ->
+        other.generateOneTimePrekeys(1)
+        assertError(SottoError.IDENTITY_CHANGED) { alice.initiate(bytes("bob"), other.bundle(malloryId, 0), NOW) }
+    }
+    assertEquals(malloryKey, alice.trustRecord(bytes("bob"))!!.pending!!.identity)
+
+    // Mallory's first message, filed under "alice": refused, held as pending.
+    assertEquals(IdentityStatus.New, mallory.initiate(bytes("bob"), prekeys.bundle(bobId, 1), NOW))
+    val forged = mallory.encrypt(bytes("bob"), bytes("new phone")).message
+    val before = bob.generation()
+    assertError(SottoError.IDENTITY_CHANGED) { bob.decrypt(bytes("alice"), forged, NOW) }
+    assertEquals(0, bob.pendingIncoming().size)
+    val record = bob.trustRecord(bytes("alice"))!!
+    assertEquals(aliceKey, record.identity)
+    assertEquals(NOW, record.firstSeen)
+    assertTrue(record.verified, "Alice stays verified while the change is pending")
+    assertEquals(PendingChange(malloryKey, NOW), record.pending)
+    assertEquals(null, bob.trustRecord(bytes("nobody")))
+
+    // Accepted: the same message now decrypts, and says who it is from.
+    assertError(SottoError.UNTRUSTED_IDENTITY) { bob.acceptIdentityChange(bytes("alice"), aliceKey, NOW) }
+    bob.acceptIdentityChange(bytes("alice"), malloryKey, NOW + 1)
+    val accepted = bob.trustRecord(bytes("alice"))!!
+    assertEquals(TrustRecord(malloryKey, NOW + 1, false, null), accepted)
+    val taken = bob.decrypt(bytes("alice"), forged, NOW)
+    assertEquals(bytes("new phone"), taken.plaintext)
+    assertEquals(malloryKey, taken.sender)
+    assertEquals(null, taken.identityChanged)
+    bob.ackIncoming(taken.id)
+    assertTrue(bob.generation() > before, "the commit counter grows")
+
+    // Warn: Alice's new first message (from a reinstalled app) is taken and reported.
+    assertEquals(TrustPolicy.BLOCK, bob.trustPolicy())
+    bob.setTrustPolicy(TrustPolicy.WARN)
+    assertEquals(TrustPolicy.WARN, bob.trustPolicy())
+    val reinstalled = deviceStore(dir, "reinstalled alice", aliceId)
+    assertEquals(IdentityStatus.New, reinstalled.initiate(bytes("bob"), prekeys.bundle(bobId, 2), NOW))
+    val back = reinstalled.encrypt(bytes("bob"), bytes("it's Alice")).message
+    val warned = bob.decrypt(bytes("alice"), back, NOW)
+    assertEquals(bytes("it's Alice"), warned.plaintext)
+    assertEquals(aliceKey, warned.sender)
+    assertEquals(malloryKey, warned.identityChanged)
+    // The inbox, as listed after a restart, says so too.
+    val pending = bob.pendingIncoming().single()
+    assertEquals(warned.id, pending.id)
+    assertEquals(aliceKey, pending.sender)
+    assertEquals(malloryKey, pending.identityChanged)
+    assertEquals(null, reinstalled.pendingOutgoing().single().sender)
+    assertEquals(TrustRecord(aliceKey, NOW, false, null), bob.trustRecord(bytes("alice")))
+    // The time is checked before anything is read.
+    assertError(SottoError.INVALID_ARGUMENT) { bob.acceptIdentityChange(bytes("alice"), aliceKey, -1) }
+    assertError(SottoError.INVALID_ARGUMENT) { alice.initiate(bytes("carol"), prekeys.bundle(bobId, 0), -1) }
+
+    listOf(alice, reinstalled, bob, mallory, prekeys, aliceId, bobId, malloryId).forEach { it.close() }
+}
 
 private fun conversationThroughStores(dir: File) {
     val alicePath = File(dir, "alice.db").path
