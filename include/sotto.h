@@ -19,7 +19,7 @@
 
 // The version of this C ABI. A release that changes any signature, layout
 // or status value increments it.
-#define SOTTO_ABI_VERSION 2
+#define SOTTO_ABI_VERSION 3
 
 // Length of an encoded public identity.
 #define SOTTO_IDENTITY_KEY_LEN 64
