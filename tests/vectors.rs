@@ -277,7 +277,7 @@ fn frozen_group_vectors() {
     // and formulas, through the raw primitives rather than the group code.
     let id = b"vector group";
     let at = 3 + id.len();
-    assert_eq!(&d[..3], &[0x01, 0x04, id.len() as u8]);
+    assert_eq!(&d[..3], &[0x02, 0x04, id.len() as u8]);
     let chain_id = &d[at..at + 4];
     assert_eq!(&d[at + 4..at + 8], &0u32.to_be_bytes());
     let ck0: [u8; 32] = d[at + 8..at + 40].try_into().unwrap();
@@ -293,7 +293,7 @@ fn frozen_group_vectors() {
     )
     .unwrap();
     let (header, rest) = m1.split_at(7);
-    assert_eq!(header, [&[0x01, 0x05][..], chain_id, &[0x01]].concat());
+    assert_eq!(header, [&[0x02, 0x05][..], chain_id, &[0x01]].concat());
     let (body, sig) = rest.split_at(rest.len() - 64);
     let signed = [
         sotto::LABEL_GROUP_SIGNATURE,
@@ -309,7 +309,7 @@ fn frozen_group_vectors() {
     let mut padded = b"group message 1\x80".to_vec();
     padded.resize(32, 0);
     assert_eq!(
-        crypto::aes256gcm_open(&key, &nonce, header, body).unwrap(),
+        crypto::aes256gcmsiv_open(&key, &nonce, header, body).unwrap(),
         padded
     );
 }
