@@ -9,13 +9,23 @@
 //!   order ([`verify_parts_checked`] explains why that accepts nothing a
 //!   forger could make).
 //! * HKDF-SHA256 and HMAC-SHA256 (RFC 5869, RFC 2104).
-//! * AES-256-GCM with the full 16-byte tag; opening writes plaintext only
-//!   after the tag has verified.
+//! * AES-256-GCM-SIV (RFC 8452) for every message, whose key and nonce are
+//!   derived from a chain ([`MessageKey`]), and AES-256-GCM for state
+//!   encryption under random nonces ([`StateKey`]); both with the full
+//!   16-byte tag, and opening writes plaintext only after the tag has
+//!   verified. The types keep derived keys away from AES-256-GCM: a state
+//!   copied and restored re-derives the same key and nonce for its next
+//!   message, which under GCM-SIV reveals only whether the two plaintexts
+//!   are equal.
 
-use aes_gcm::aead::{AeadInOut, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce, Tag};
+use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::array::Array;
+use aes_gcm::aead::consts::{U12, U16, U32};
+use aes_gcm::aead::{AeadCore, AeadInOut, KeyInit};
+use aes_gcm_siv::Aes256GcmSiv;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
+use core::marker::PhantomData;
 use ed25519_dalek::ed25519::signature::{MultipartSigner, MultipartVerifier};
 use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 use hkdf::{Hkdf, HkdfExtract};
@@ -28,11 +38,11 @@ use zeroize::{Zeroize, Zeroizing};
 use crate::error::{Error, Result};
 use crate::secret::Secret32;
 
-/// Length of an AES-256-GCM tag.
+/// Length of an AEAD tag (AES-256-GCM and AES-256-GCM-SIV alike).
 pub(crate) const TAG_LEN: usize = 16;
 /// Length of an Ed25519 signature.
 pub(crate) const SIGNATURE_LEN: usize = 64;
-/// Length of an AES-256-GCM nonce.
+/// Length of an AEAD nonce (AES-256-GCM and AES-256-GCM-SIV alike).
 pub(crate) const NONCE_LEN: usize = 12;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -307,22 +317,56 @@ pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
     h.finalize().into()
 }
 
-// ---------------------------------------------------------------- AES-256-GCM
+// ---------------------------------------------------------------- AEAD
 
-/// An AES-256-GCM key and nonce derived for exactly one message.
-pub(crate) struct AeadKey {
-    key: Secret32,
-    nonce: [u8; NONCE_LEN],
+/// One of the two AEADs, both with 256-bit keys, 96-bit nonces and 128-bit
+/// tags appended to the ciphertext.
+pub(crate) trait Algorithm {
+    /// The cipher.
+    type Cipher: KeyInit<KeySize = U32> + AeadInOut + AeadCore<NonceSize = U12, TagSize = U16>;
 }
 
-impl Drop for AeadKey {
+/// AES-256-GCM, for keys used with random nonces (state encryption).
+pub(crate) enum Gcm {}
+
+impl Algorithm for Gcm {
+    type Cipher = Aes256Gcm;
+}
+
+/// AES-256-GCM-SIV (RFC 8452), for keys and nonces derived from a chain
+/// (every message). A copy of a chain that encrypts again at a position it
+/// already used reveals only whether the two plaintexts are equal, where
+/// AES-256-GCM would reveal their XOR and its authentication key.
+pub(crate) enum GcmSiv {}
+
+impl Algorithm for GcmSiv {
+    type Cipher = Aes256GcmSiv;
+}
+
+/// An AEAD key and nonce for one algorithm.
+pub(crate) struct AeadKey<A: Algorithm> {
+    key: Secret32,
+    nonce: [u8; NONCE_LEN],
+    algorithm: PhantomData<A>,
+}
+
+/// The key and nonce of exactly one message, derived from a chain: only
+/// ever AES-256-GCM-SIV.
+pub(crate) type MessageKey = AeadKey<GcmSiv>;
+
+/// A state-encryption key with a random nonce: AES-256-GCM.
+pub(crate) type StateKey = AeadKey<Gcm>;
+
+impl<A: Algorithm> Drop for AeadKey<A> {
     fn drop(&mut self) {
         self.nonce.zeroize();
     }
 }
 
-impl AeadKey {
+impl MessageKey {
     /// `key ‖ nonce = HKDF(salt = 0^32, ikm = seed, info = label, 44)`.
+    /// Derived keys exist only for AES-256-GCM-SIV: nothing derived from a
+    /// chain can reach AES-256-GCM.
     pub(crate) fn derive(seed: &Secret32, label: &[u8]) -> Self {
         let mut okm = Zeroizing::new([0u8; 32 + NONCE_LEN]);
         // 44 bytes is far below HKDF's 255 * 32 limit: cannot fail.
@@ -331,26 +375,27 @@ impl AeadKey {
         let mut nonce = [0u8; NONCE_LEN];
         key.copy_from_slice(okm.get(..32).unwrap_or(&[0u8; 32]));
         nonce.copy_from_slice(okm.get(32..).unwrap_or(&[0u8; NONCE_LEN]));
-        let out = AeadKey {
-            key: Secret32::new(key),
-            nonce,
-        };
+        let out = AeadKey::with_nonce(&key, nonce);
         key.zeroize();
         out
     }
+}
 
-    /// A key with an explicit nonce (state encryption uses a random nonce).
+impl<A: Algorithm> AeadKey<A> {
+    /// A key with an explicit nonce: state encryption's random nonce, or a
+    /// test vector's.
     pub(crate) fn with_nonce(key: &[u8; 32], nonce: [u8; NONCE_LEN]) -> Self {
         AeadKey {
             key: Secret32::new(*key),
             nonce,
+            algorithm: PhantomData,
         }
     }
 
     /// Encrypts `out[start..]` in place and appends the 16-byte tag.
     pub(crate) fn seal_in_place(&self, ad: &[u8], out: &mut Vec<u8>, start: usize) -> Result<()> {
-        let cipher = Aes256Gcm::new(self.key.expose().into());
-        let nonce = Nonce::from(self.nonce);
+        let cipher = A::Cipher::new(self.key.expose().into());
+        let nonce = Array::from(self.nonce);
         let body = out.get_mut(start..).ok_or(Error::Malformed)?;
         let tag = cipher
             .encrypt_inout_detached(&nonce, ad, body.into())
@@ -367,9 +412,9 @@ impl AeadKey {
             .checked_sub(TAG_LEN)
             .ok_or(Error::AuthenticationFailed)?;
         let (ct, tag) = sealed.split_at(ct_len);
-        let tag = Tag::try_from(tag).map_err(|_| Error::AuthenticationFailed)?;
-        let cipher = Aes256Gcm::new(self.key.expose().into());
-        let nonce = Nonce::from(self.nonce);
+        let tag = Array::try_from(tag).map_err(|_| Error::AuthenticationFailed)?;
+        let cipher = A::Cipher::new(self.key.expose().into());
+        let nonce = Array::from(self.nonce);
         let mut buf = ct.to_vec();
         // ct-declassify: aead-open-result (the next line)
         match cipher.decrypt_inout_detached(&nonce, ad, buf.as_mut_slice().into(), &tag) {
@@ -390,12 +435,35 @@ pub fn aes256gcm_open(
     ad: &[u8],
     sealed: &[u8],
 ) -> Result<Vec<u8>> {
-    AeadKey::with_nonce(key, *nonce).open(ad, sealed)
+    StateKey::with_nonce(key, *nonce).open(ad, sealed)
 }
 
 /// AES-256-GCM encryption over raw inputs, for test vectors: `ct ‖ tag`.
 pub fn aes256gcm_seal(key: &[u8; 32], nonce: &[u8; 12], ad: &[u8], pt: &[u8]) -> Result<Vec<u8>> {
     let mut out = pt.to_vec();
-    AeadKey::with_nonce(key, *nonce).seal_in_place(ad, &mut out, 0)?;
+    StateKey::with_nonce(key, *nonce).seal_in_place(ad, &mut out, 0)?;
+    Ok(out)
+}
+
+/// AES-256-GCM-SIV over raw inputs (12-byte nonce, 16-byte tag), for test
+/// vectors: returns the plaintext or `AuthenticationFailed`.
+pub fn aes256gcmsiv_open(
+    key: &[u8; 32],
+    nonce: &[u8; 12],
+    ad: &[u8],
+    sealed: &[u8],
+) -> Result<Vec<u8>> {
+    MessageKey::with_nonce(key, *nonce).open(ad, sealed)
+}
+
+/// AES-256-GCM-SIV encryption over raw inputs, for test vectors: `ct ‖ tag`.
+pub fn aes256gcmsiv_seal(
+    key: &[u8; 32],
+    nonce: &[u8; 12],
+    ad: &[u8],
+    pt: &[u8],
+) -> Result<Vec<u8>> {
+    let mut out = pt.to_vec();
+    MessageKey::with_nonce(key, *nonce).seal_in_place(ad, &mut out, 0)?;
     Ok(out)
 }

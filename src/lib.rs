@@ -1,7 +1,7 @@
 //! # sotto
 //!
 //! End-to-end encryption for messengers: X3DH session setup, the Double
-//! Ratchet with AES-256-GCM, Sender Keys for groups ([`Group`]), encrypted
+//! Ratchet with AES-256-GCM-SIV, Sender Keys for groups ([`Group`]), encrypted
 //! location with the live-location ratchet ([`location`]), security codes
 //! and identity trust.
 //!

@@ -23,7 +23,7 @@ use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use crate::codec::Reader;
-use crate::crypto::{self, AeadKey, NONCE_LEN};
+use crate::crypto::{self, NONCE_LEN, StateKey};
 use crate::error::{Error, Result};
 use crate::secret::SecretBuf;
 
@@ -79,7 +79,7 @@ pub(crate) fn seal<R: CryptoRng + ?Sized>(
     out.extend_from_slice(&nonce);
     let start = out.len();
     out.extend_from_slice(plain);
-    AeadKey::with_nonce(key, nonce).seal_in_place(&ad(sealed_type), &mut out, start)?;
+    StateKey::with_nonce(key, nonce).seal_in_place(&ad(sealed_type), &mut out, start)?;
     Ok(out)
 }
 
@@ -93,7 +93,7 @@ pub(crate) fn open(key: &[u8; 32], object_type: u8, bytes: &[u8]) -> Result<Zero
     if sealed.len() < crypto::TAG_LEN {
         return Err(Error::Malformed);
     }
-    let plain = AeadKey::with_nonce(key, nonce).open(&ad(sealed_type), sealed)?;
+    let plain = StateKey::with_nonce(key, nonce).open(&ad(sealed_type), sealed)?;
     Ok(Zeroizing::new(plain))
 }
 

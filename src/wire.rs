@@ -10,7 +10,11 @@
 //! byte-by-byte layouts are in `docs/PROTOCOL.md`.
 
 /// Version byte of every wire encoding defined by this release.
-pub const WIRE_VERSION: u8 = 0x01;
+///
+/// `0x02`: every message (1:1, group, live-location update) is sealed with
+/// AES-256-GCM-SIV; `0x01` sealed them with AES-256-GCM. The two cannot
+/// read each other's messages, so every encoding carries the new byte.
+pub const WIRE_VERSION: u8 = 0x02;
 
 /// Type byte of a normal Double Ratchet message.
 pub const TYPE_MESSAGE: u8 = 0x01;

@@ -300,7 +300,7 @@ fn iteration_at_u32_max_is_an_error_never_a_wrap() {
 
     // A correctly signed message claiming iteration u32::MAX.
     let key = signing_key(&sender);
-    let mut forged = vec![0x01, 0x05];
+    let mut forged = vec![sotto::WIRE_VERSION, 0x05];
     forged.extend_from_slice(&sender.chain_id().to_be_bytes());
     forged.extend_from_slice(&[0xff, 0xff, 0xff, 0xff, 0x0f]);
     forged.extend_from_slice(&[0u8; 32]);

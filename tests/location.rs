@@ -320,7 +320,7 @@ fn iteration_at_u32_max_is_an_error_never_a_wrap() {
     // A correctly signed update claiming iteration u32::MAX.
     let seed_at = next_at + 4 + 8 * 32;
     let key = SigningKey::from_bytes(&bytes[seed_at..seed_at + 32].try_into().unwrap());
-    let mut forged = vec![0x01, 0x06];
+    let mut forged = vec![sotto::WIRE_VERSION, 0x06];
     forged.extend_from_slice(&s.share.share_id().to_be_bytes());
     forged.extend_from_slice(&u32::MAX.to_be_bytes());
     forged.extend_from_slice(&[0u8; LOCATION_PAYLOAD_LEN + 16]);

@@ -283,7 +283,7 @@ fn forged_huge_counter_is_rejected_before_derivation() {
     let r = b.encrypt(&mut rng, b"r").unwrap();
     a.decrypt(&r).unwrap();
     let m = a.encrypt(&mut rng, b"x").unwrap();
-    // Normal message: 0x01 0x01 ratchet(32) pn n ct. Rewrite n to u32::MAX.
+    // Normal message: 0x02 0x01 ratchet(32) pn n ct. Rewrite n to u32::MAX.
     let pn_len = 1;
     let n_at = 2 + 32 + pn_len;
     assert_eq!(m[n_at], 0);
@@ -365,7 +365,9 @@ fn unknown_prekeys_and_wrong_identity_are_rejected() {
     bob.store.accept(&bob.identity, &m, NOW).unwrap();
     // A normal message is not a prekey message.
     assert_eq!(
-        bob.store.accept(&bob.identity, &[1, 1, 0], NOW).err(),
+        bob.store
+            .accept(&bob.identity, &[sotto::WIRE_VERSION, 1, 0], NOW)
+            .err(),
         Some(Error::Malformed)
     );
     // Sent to the wrong device entirely.
@@ -676,7 +678,7 @@ fn invalid_padding_under_a_valid_tag_changes_nothing() {
         marker_too_early,
     ];
     for padded in bad_paddings {
-        let body = crypto::aes256gcm_seal(&key, &nonce, &aad, &padded).unwrap();
+        let body = crypto::aes256gcmsiv_seal(&key, &nonce, &aad, &padded).unwrap();
         let forged = [header, &body].concat();
         assert_eq!(b.decrypt(&forged), Err(Error::Malformed));
         assert_eq!(b.to_bytes().to_vec(), before);
@@ -684,7 +686,7 @@ fn invalid_padding_under_a_valid_tag_changes_nothing() {
     // The same key with valid padding is the genuine message.
     let mut padded = b"genuine\x80".to_vec();
     padded.resize(32, 0);
-    let body = crypto::aes256gcm_seal(&key, &nonce, &aad, &padded).unwrap();
+    let body = crypto::aes256gcmsiv_seal(&key, &nonce, &aad, &padded).unwrap();
     assert_eq!(body, genuine[genuine.len() - 48..]);
     assert_eq!(b.decrypt(&genuine).unwrap(), b"genuine");
 }

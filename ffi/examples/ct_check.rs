@@ -80,38 +80,48 @@ fn mark_state(bytes: &[u8]) {
     }
 }
 
-/// AES-256-GCM seal and open, success and failure, under a secret key and
-/// plaintext: key schedule, GHASH and the tag comparison.
+type Seal = fn(&[u8; 32], &[u8; 12], &[u8], &[u8]) -> sotto::Result<Vec<u8>>;
+type Open = fn(&[u8; 32], &[u8; 12], &[u8], &[u8]) -> sotto::Result<Vec<u8>>;
+
+/// AES-256-GCM (state) and AES-256-GCM-SIV (messages) seal and open, success
+/// and failure, under a secret key and plaintext: key schedules, GHASH and
+/// POLYVAL, and the tag comparison.
 fn aead(rng: &mut Rng0) -> usize {
     let mut ops = 0;
-    for len in [0usize, 1, 31, 64, 1000] {
-        let key = random32(rng);
-        let nonce = [9u8; 12];
-        let plaintext = vec![0xA5u8; len];
-        secret(&key);
-        secret(&plaintext[..]);
-        let sealed = crypto::aes256gcm_seal(&key, &nonce, b"ad", &plaintext).unwrap();
-        public(&sealed[..]); // ciphertext and tag go on the wire
-        let opened = crypto::aes256gcm_open(&key, &nonce, b"ad", &sealed);
-        let ok = opened.is_ok();
-        public(&ok);
-        assert!(ok);
-        let opened = opened.unwrap();
-        public(&opened);
-        public(&opened[..]);
-        public(&plaintext[..]);
-        assert_eq!(opened, plaintext);
-        // Failure: every tag byte in turn.
-        for i in sealed.len() - 16..sealed.len() {
-            let mut bad = sealed.clone();
-            bad[i] ^= 1;
-            let r = crypto::aes256gcm_open(&key, &nonce, b"ad", &bad);
-            let failed = r.is_err();
-            public(&failed);
-            assert!(failed);
-            ops += 1;
+    let algorithms: [(Seal, Open); 2] = [
+        (crypto::aes256gcm_seal, crypto::aes256gcm_open),
+        (crypto::aes256gcmsiv_seal, crypto::aes256gcmsiv_open),
+    ];
+    for (seal, open) in algorithms {
+        for len in [0usize, 1, 31, 64, 1000] {
+            let key = random32(rng);
+            let nonce = [9u8; 12];
+            let plaintext = vec![0xA5u8; len];
+            secret(&key);
+            secret(&plaintext[..]);
+            let sealed = seal(&key, &nonce, b"ad", &plaintext).unwrap();
+            public(&sealed[..]); // ciphertext and tag go on the wire
+            let opened = open(&key, &nonce, b"ad", &sealed);
+            let ok = opened.is_ok();
+            public(&ok);
+            assert!(ok);
+            let opened = opened.unwrap();
+            public(&opened);
+            public(&opened[..]);
+            public(&plaintext[..]);
+            assert_eq!(opened, plaintext);
+            // Failure: every tag byte in turn.
+            for i in sealed.len() - 16..sealed.len() {
+                let mut bad = sealed.clone();
+                bad[i] ^= 1;
+                let r = open(&key, &nonce, b"ad", &bad);
+                let failed = r.is_err();
+                public(&failed);
+                assert!(failed);
+                ops += 1;
+            }
+            ops += 2;
         }
-        ops += 2;
     }
     ops
 }

@@ -685,6 +685,7 @@ fn check_zeroize_features() {
         "ed25519-dalek",
         "curve25519-dalek",
         "aes-gcm",
+        "aes-gcm-siv",
         "aes",
         "ghash",
         "polyval",

@@ -9,8 +9,8 @@
 //! ```text
 //! seed_i, CK_{i+1} = HMAC-SHA256(CK_i, 0x01), HMAC-SHA256(CK_i, 0x02)
 //! key ‖ nonce      = HKDF-SHA256(salt = 0x00 × 32, IKM = seed_i, info = "sotto v1 group message keys", 44)
-//! header           = 0x01 | 0x05 | chain_id u32 | i varint
-//! body             = AES-256-GCM(key, nonce, plaintext, AD = header)
+//! header           = 0x02 | 0x05 | chain_id u32 | i varint
+//! body             = AES-256-GCM-SIV(key, nonce, plaintext, AD = header)
 //! signature        = Ed25519(sign_key, "sotto v1 group message" ‖ len(group_id) u8 ‖ group_id ‖ header ‖ body)
 //! message          = header ‖ body ‖ signature
 //! ```
@@ -53,7 +53,7 @@ use crate::identity::IdentityKey;
 use receiver::ReceiverKey;
 use sender::SenderKey;
 
-/// HKDF info of the per-message AES-256-GCM key and nonce of group messages.
+/// HKDF info of the per-message AES-256-GCM-SIV key and nonce of group messages.
 pub const LABEL_GROUP_MESSAGE_KEYS: &[u8] = b"sotto v1 group message keys";
 /// Prefix of the bytes a group message's signature covers.
 pub const LABEL_GROUP_SIGNATURE: &[u8] = b"sotto v1 group message";

@@ -17,7 +17,7 @@ use alloc::vec::Vec;
 use ed25519_dalek::VerifyingKey;
 
 use crate::chain::Chain;
-use crate::crypto::AeadKey;
+use crate::crypto::MessageKey;
 use crate::error::{Error, Result};
 use crate::padding;
 use crate::secret::Secret32;
@@ -72,7 +72,7 @@ impl ReceiverKey {
 }
 
 fn open(seed: &Secret32, msg: &GroupMessage<'_>) -> Result<Vec<u8>> {
-    let padded = AeadKey::derive(seed, LABEL_GROUP_MESSAGE_KEYS).open(msg.header, msg.sealed)?;
+    let padded = MessageKey::derive(seed, LABEL_GROUP_MESSAGE_KEYS).open(msg.header, msg.sealed)?;
     padding::unpad(padded)
 }
 

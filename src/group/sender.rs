@@ -4,7 +4,7 @@
 //! ```text
 //! seed_i, CK_{i+1} = HMAC(CK_i, 0x01), HMAC(CK_i, 0x02)
 //! key ‖ nonce      = HKDF-SHA256(salt = 0x00 × 32, IKM = seed_i, "sotto v1 group message keys", 44)
-//! body             = AES-256-GCM(key, nonce, plaintext, AD = header)
+//! body             = AES-256-GCM-SIV(key, nonce, plaintext, AD = header)
 //! signature        = Ed25519(sign_key, "sotto v1 group message" ‖ len(group_id) ‖ group_id ‖ header ‖ body)
 //! ```
 
@@ -16,7 +16,7 @@ use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use crate::chain::Chain;
-use crate::crypto::{self, AeadKey, SIGNATURE_LEN, TAG_LEN};
+use crate::crypto::{self, MessageKey, SIGNATURE_LEN, TAG_LEN};
 use crate::error::Result;
 use crate::padding;
 use crate::secret::Secret32;
@@ -70,7 +70,7 @@ impl SenderKey {
         let mut out = Vec::with_capacity(capacity);
         out.extend_from_slice(&header);
         padding::pad_into(&mut out, plaintext)?;
-        AeadKey::derive(&adv.seed, LABEL_GROUP_MESSAGE_KEYS).seal_in_place(
+        MessageKey::derive(&adv.seed, LABEL_GROUP_MESSAGE_KEYS).seal_in_place(
             &header,
             &mut out,
             header.len(),

@@ -1,9 +1,9 @@
 //! The two group encodings.
 //!
 //! ```text
-//! distribution:  0x01 | 0x04 | group_id_len u8 (1..=64) | group_id | chain_id u32 | iteration u32
+//! distribution:  0x02 | 0x04 | group_id_len u8 (1..=64) | group_id | chain_id u32 | iteration u32
 //!                     | chain_key (32) | signing_key (32)
-//! group message: 0x01 | 0x05 | chain_id u32 | iteration varint | ciphertext ‖ tag (≥ 16) | signature (64)
+//! group message: 0x02 | 0x05 | chain_id u32 | iteration varint | ciphertext ‖ tag (≥ 16) | signature (64)
 //! ```
 //!
 //! A distribution travels only inside a pairwise session, which authenticates

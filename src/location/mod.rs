@@ -23,7 +23,7 @@ pub use share::LocationShare;
 pub use viewer::LocationViewer;
 pub use wire::{LOCATION_UPDATE_LEN, LocationUpdateInfo, inspect_location_update};
 
-/// HKDF info of the AES-256-GCM key and nonce of a location update.
+/// HKDF info of the AES-256-GCM-SIV key and nonce of a location update.
 pub const LABEL_LOCATION_KEYS: &[u8] = b"sotto v1 location keys";
 /// Prefix of the bytes a location update's signature covers.
 pub const LABEL_LOCATION_SIGNATURE: &[u8] = b"sotto v1 location update";

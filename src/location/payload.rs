@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! offset size
-//! 0      1    version 0x01
+//! 0      1    version 0x02
 //! 1      1    type 0x08
 //! 2      1    flags: bit 0 altitude, bit 1 heading, bit 2 speed (other bits zero)
 //! 3      1    precision: 0 exact, 1 street, 2 neighbourhood, 3 city

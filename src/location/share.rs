@@ -4,8 +4,8 @@
 //! ```text
 //! MK(i)       = the ratchet's message key at iteration i (ratchet.rs)
 //! key ‖ nonce = HKDF-SHA256(salt = 0x00 × 32, IKM = MK(i), info = "sotto v1 location keys", 44)
-//! header      = 0x01 | 0x06 | share_id u32 | i u32
-//! body        = AES-256-GCM(key, nonce, payload (48), AD = header)
+//! header      = 0x02 | 0x06 | share_id u32 | i u32
+//! body        = AES-256-GCM-SIV(key, nonce, payload (48), AD = header)
 //! signature   = Ed25519(sign_key, "sotto v1 location update" ‖ len(ctx) u8 ‖ ctx ‖ header ‖ body)
 //! ```
 //!
@@ -23,7 +23,7 @@ use super::payload::{Location, Precision};
 use super::ratchet::Ratchet;
 use super::wire::{self as wire, LOCATION_UPDATE_LEN};
 use super::{LABEL_LOCATION_KEYS, LABEL_LOCATION_SIGNATURE, MAX_VIEWERS};
-use crate::crypto::{self, AeadKey};
+use crate::crypto::{self, MessageKey};
 use crate::error::{Error, Result};
 use crate::group::group_id_len;
 use crate::identity::IdentityKey;
@@ -176,7 +176,11 @@ impl LocationShare {
         let mut out = Vec::with_capacity(LOCATION_UPDATE_LEN);
         out.extend_from_slice(&header);
         out.extend_from_slice(&payload);
-        AeadKey::derive(&mk, LABEL_LOCATION_KEYS).seal_in_place(&header, &mut out, header.len())?;
+        MessageKey::derive(&mk, LABEL_LOCATION_KEYS).seal_in_place(
+            &header,
+            &mut out,
+            header.len(),
+        )?;
         let signature = crypto::sign_parts(
             &self.signing,
             &[LABEL_LOCATION_SIGNATURE, &[id_len], &self.context, &out],

@@ -5,8 +5,8 @@
 //! ```text
 //! MK(i)       = the ratchet's message key at iteration i (ratchet.rs)
 //! key ‖ nonce = HKDF-SHA256(salt = 0x00 × 32, IKM = MK(i), info = "sotto v1 location keys", 44)
-//! header      = 0x01 | 0x06 | share_id u32 | i u32
-//! body        = AES-256-GCM(key, nonce, payload (48), AD = header)
+//! header      = 0x02 | 0x06 | share_id u32 | i u32
+//! body        = AES-256-GCM-SIV(key, nonce, payload (48), AD = header)
 //! signature   = Ed25519(sign_key, "sotto v1 location update" ‖ len(ctx) u8 ‖ ctx ‖ header ‖ body)
 //! ```
 //!
@@ -21,7 +21,7 @@ use core::fmt;
 use ed25519_dalek::VerifyingKey;
 use zeroize::Zeroizing;
 
-use crate::crypto::{self, AeadKey};
+use crate::crypto::{self, MessageKey};
 use crate::error::{Error, Result};
 use crate::group::group_id_len;
 use crate::identity::IdentityKey;
@@ -145,7 +145,7 @@ impl LocationViewer {
             &u.signature,
         )?;
         let (mk, after) = self.ratchet.use_at(u.iteration)?;
-        let payload = AeadKey::derive(&mk, LABEL_LOCATION_KEYS).open(u.header, u.sealed)?;
+        let payload = MessageKey::derive(&mk, LABEL_LOCATION_KEYS).open(u.header, u.sealed)?;
         let payload = Zeroizing::new(payload);
         if payload.len() != LOCATION_PAYLOAD_LEN {
             return Err(Error::Malformed);

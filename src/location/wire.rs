@@ -1,9 +1,9 @@
 //! The live-location encodings.
 //!
 //! ```text
-//! distribution: 0x01 | 0x07 | ctx_len u8 (1..=64) | ctx | share_id u32 | expires_at u64
+//! distribution: 0x02 | 0x07 | ctx_len u8 (1..=64) | ctx | share_id u32 | expires_at u64
 //!                    | next u32 | D × key (32) | signing_key (32)
-//! update:       0x01 | 0x06 | share_id u32 | iteration u32 | ciphertext (48) ‖ tag (16) | signature (64)
+//! update:       0x02 | 0x06 | share_id u32 | iteration u32 | ciphertext (48) ‖ tag (16) | signature (64)
 //! ```
 //!
 //! An update is always [`LOCATION_UPDATE_LEN`] bytes. Its signature covers

@@ -1,7 +1,7 @@
 //! The prekey bundle a server hands to an initiator.
 //!
 //! ```text
-//! 0x01 | 0x03 | identity (64) | spk_id u32 | spk_created u64 | spk (32) | spk_sig (64)
+//! 0x02 | 0x03 | identity (64) | spk_id u32 | spk_created u64 | spk (32) | spk_sig (64)
 //!      | has_opk u8 (0|1) | [opk_id u32 | opk (32)]
 //! ```
 

@@ -14,7 +14,7 @@
 use alloc::vec::Vec;
 
 use crate::chain::Chain;
-use crate::crypto::AeadKey;
+use crate::crypto::MessageKey;
 use crate::error::{Error, Result};
 use crate::padding;
 
@@ -53,7 +53,7 @@ impl Session {
                 return self.decrypt_skipped(h, ad, p.sealed);
             }
             let adv = chain.advance_to(h.n)?;
-            let pt = AeadKey::derive(&adv.seed, LABEL_MESSAGE_KEYS).open(ad, p.sealed)?;
+            let pt = MessageKey::derive(&adv.seed, LABEL_MESSAGE_KEYS).open(ad, p.sealed)?;
             let pt = padding::unpad(pt)?;
             let skipped = chain.commit(adv);
             self.skipped.extend(&h.ratchet_key, skipped);
@@ -72,7 +72,7 @@ impl Session {
                 return self.decrypt_skipped(h, ad, p.sealed);
             }
             let adv = chain.advance_to(h.n)?;
-            let pt = AeadKey::derive(&adv.seed, LABEL_MESSAGE_KEYS).open(ad, p.sealed)?;
+            let pt = MessageKey::derive(&adv.seed, LABEL_MESSAGE_KEYS).open(ad, p.sealed)?;
             let pt = padding::unpad(pt)?;
             let skipped = chain.commit(adv);
             if chain.is_exhausted() {
@@ -100,7 +100,7 @@ impl Session {
             end: None,
         };
         let adv = chain.advance_to(h.n)?;
-        let pt = AeadKey::derive(&adv.seed, LABEL_MESSAGE_KEYS).open(ad, p.sealed)?;
+        let pt = MessageKey::derive(&adv.seed, LABEL_MESSAGE_KEYS).open(ad, p.sealed)?;
         let pt = padding::unpad(pt)?;
         // Commit.
         let skipped = chain.commit(adv);
@@ -133,7 +133,7 @@ impl Session {
             .position(&h.ratchet_key, h.n)
             .ok_or(Error::Duplicate)?;
         let key: &SkippedKey = self.skipped.get(i).ok_or(Error::Internal)?;
-        let pt = AeadKey::derive(&key.seed, LABEL_MESSAGE_KEYS).open(ad, sealed)?;
+        let pt = MessageKey::derive(&key.seed, LABEL_MESSAGE_KEYS).open(ad, sealed)?;
         let pt = padding::unpad(pt)?;
         self.skipped.remove(i);
         self.pending = None;

@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 
 use crate::chain::Chain;
-use crate::crypto::{AeadKey, DhKeyPair, TAG_LEN};
+use crate::crypto::{DhKeyPair, MessageKey, TAG_LEN};
 use crate::error::{Error, Result};
 use crate::padding;
 use crate::secret::Secret32;
@@ -68,7 +68,8 @@ impl Session {
         let mut ad = [0u8; 32 + MAX_HEADER_LEN];
         let ad = fill_ad(&mut ad, &self.ad, &out)?;
         padding::pad_into(&mut out, plaintext)?;
-        AeadKey::derive(&adv.seed, LABEL_MESSAGE_KEYS).seal_in_place(ad, &mut out, header_len)?;
+        MessageKey::derive(&adv.seed, LABEL_MESSAGE_KEYS)
+            .seal_in_place(ad, &mut out, header_len)?;
         // Commit: keys are written into their boxes in place. A sending step
         // passes over no message.
         match fresh {

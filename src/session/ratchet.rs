@@ -1,11 +1,11 @@
-//! The Double Ratchet (Signal specification, revision 1), with AES-256-GCM.
+//! The Double Ratchet (Signal specification, revision 1), with AES-256-GCM-SIV.
 //!
 //! ```text
 //! KDF_RK(rk, dh) : rk' ‖ ck = HKDF-SHA256(salt = rk, IKM = dh, info = "sotto v1 ratchet", 64)
 //! KDF_CK(ck)     : seed = HMAC-SHA256(ck, 0x01),  ck' = HMAC-SHA256(ck, 0x02)
 //! message key    : key ‖ nonce = HKDF-SHA256(salt = 0x00 × 32, IKM = seed,
 //!                                            info = "sotto v1 message keys", 44)
-//! ENCRYPT        : AES-256-GCM(key, nonce, plaintext, AD ‖ header_bytes), 16-byte tag
+//! ENCRYPT        : AES-256-GCM-SIV(key, nonce, plaintext, AD ‖ header_bytes), 16-byte tag
 //! ```
 //!
 //! Limits, each checked before any key is derived:
@@ -18,7 +18,7 @@ use crate::secret::Secret32;
 
 /// HKDF info of the root-key step.
 pub const LABEL_RATCHET: &[u8] = b"sotto v1 ratchet";
-/// HKDF info of the per-message AES-256-GCM key and nonce.
+/// HKDF info of the per-message AES-256-GCM-SIV key and nonce.
 pub const LABEL_MESSAGE_KEYS: &[u8] = b"sotto v1 message keys";
 
 /// The most message keys one incoming message may make the receiver derive

@@ -1,8 +1,8 @@
 //! The two 1:1 message encodings.
 //!
 //! ```text
-//! normal:  0x01 | 0x01 | ratchet_key (32) | pn varint | n varint | ciphertext ‖ tag (≥ 16)
-//! prekey:  0x01 | 0x02 | identity (64) | base_key (32) | spk_id u32 | has_opk u8 | [opk_id u32]
+//! normal:  0x02 | 0x01 | ratchet_key (32) | pn varint | n varint | ciphertext ‖ tag (≥ 16)
+//! prekey:  0x02 | 0x02 | identity (64) | base_key (32) | spk_id u32 | has_opk u8 | [opk_id u32]
 //!                      | ratchet_key (32) | pn varint | n varint | ciphertext ‖ tag (≥ 16)
 //! ```
 //!

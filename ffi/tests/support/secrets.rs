@@ -59,7 +59,10 @@ pub fn secret_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
         at: 2,
         secrets: Vec::new(),
     };
-    assert_eq!(bytes[0], 0x01, "version");
+    // States (types 0x81 and up) carry the state version 0x01 (§7),
+    // distributions the wire version 0x02 (§10.1, §12.3).
+    let version = if bytes[1] >= 0x81 { 0x01 } else { 0x02 };
+    assert_eq!(bytes[0], version, "version");
     match bytes[1] {
         // Identity: ed25519 seed ‖ x25519 private.
         0x81 => c.secret(64),
