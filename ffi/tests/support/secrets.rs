@@ -84,6 +84,9 @@ pub fn secret_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
                 c.secret(32);
                 c.skip(32);
             }
+            // Accepted base keys: spk id ‖ 16 bytes of a public key.
+            let accepted = c.u16();
+            c.skip(accepted * 20);
         }
         // Session.
         0x83 => {
