@@ -173,6 +173,55 @@ fn wycheproof_hmac_sha256() {
     t.report("HMAC-SHA256");
 }
 
+/// An identity from RFC 8032's first test seed: its Ed25519 half is the
+/// RFC's public key, and its X25519 half (private and public) is what
+/// libsodium's `crypto_sign_ed25519_sk_to_curve25519` and
+/// `crypto_sign_ed25519_pk_to_curve25519` return for that key.
+#[test]
+fn identity_derivation_matches_rfc8032_and_libsodium() {
+    let seed =
+        hex::decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60").unwrap();
+    let ed25519 =
+        hex::decode("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a").unwrap();
+    let x25519_private =
+        hex::decode("307c83864f2833cb427a2ef1c00a013cfdff2768d980c0a3a520f006904de94f").unwrap();
+    let x25519_public =
+        hex::decode("d85e07ec22b0ad881537c2f44d662d1a143cf830c57aca4305d85c7a90f6b62e").unwrap();
+
+    let state = [&[0x01, 0x81][..], &seed, &x25519_private].concat();
+    let id = IdentityKeyPair::from_bytes(&state).unwrap();
+    assert_eq!(
+        id.public_key().to_bytes()[..],
+        [&ed25519[..], &x25519_public].concat()[..]
+    );
+    assert_eq!(id.to_bytes()[..], state[..]);
+    let private: [u8; 32] = x25519_private[..].try_into().unwrap();
+    assert_eq!(crypto::x25519_public(private)[..], x25519_public[..]);
+
+    // The formula of PROTOCOL.md §3.1, computed here: clamp(SHA-512(seed)[0..32]).
+    let mut scalar: [u8; 32] = sha2::Sha512::digest(&seed)[..32].try_into().unwrap();
+    let unclamped = scalar;
+    scalar[0] &= 248;
+    scalar[31] &= 127;
+    scalar[31] |= 64;
+    assert_eq!(scalar[..], x25519_private[..]);
+    // Stored unclamped (the same X25519 key, another encoding), it is refused.
+    assert_ne!(unclamped, scalar);
+    let state = [&[0x01, 0x81][..], &seed, &unclamped].concat();
+    assert_eq!(
+        IdentityKeyPair::from_bytes(&state).err(),
+        Some(Error::Malformed)
+    );
+    // The public identity decodes; with either half changed it does not.
+    sotto::IdentityKey::from_bytes(&id.public_key().to_bytes()).unwrap();
+    let mut other = id.public_key().to_bytes();
+    other[63] ^= 1;
+    assert_eq!(
+        sotto::IdentityKey::from_bytes(&other),
+        Err(Error::InvalidKey)
+    );
+}
+
 fn digest(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
