@@ -19,7 +19,8 @@ use common::{Device, NOW, TestRng, device};
 use rand_core::Rng;
 use sotto::{
     Error, Group, IdentityKey, IdentityKeyPair, LABEL_MESSAGE_KEYS, LABEL_RATCHET,
-    LABEL_SESSION_AD, LABEL_X3DH, PrekeyBundle, crypto, inspect_prekey_message, message_kind,
+    LABEL_SESSION_AD, LABEL_X3DH, Location, LocationShare, LocationViewer, Precision, PrekeyBundle,
+    crypto, inspect_prekey_message, message_kind,
 };
 
 // ------------------------------------------------------------ identities
@@ -162,7 +163,7 @@ fn an_identity_whose_halves_were_not_generated_together_is_refused_everywhere() 
     // A member list or a distribution's sender cannot even be named: the
     // only way to an `IdentityKey` is the decoder. A stored group naming
     // such a member does not load.
-    let group = Group::new(&mut rng, b"binding", &[*alice.public_key()]).unwrap();
+    let group = Group::new(&mut rng, &bob.identity, b"binding", &[*alice.public_key()]).unwrap();
     let mut state = group.to_bytes().to_vec();
     let at = find(&state, &alice.public_key().to_bytes());
     state[at + 32..at + 64].copy_from_slice(&mallory.public_key().to_bytes()[32..]);
@@ -187,4 +188,268 @@ fn find(haystack: &[u8], needle: &[u8]) -> usize {
         .windows(needle.len())
         .position(|w| w == needle)
         .unwrap()
+}
+
+// ------------------------------------------------------------ groups
+
+struct Trio {
+    alice: IdentityKeyPair,
+    bob: IdentityKeyPair,
+    mallory: IdentityKeyPair,
+}
+
+impl Trio {
+    fn new(rng: &mut TestRng) -> Self {
+        Trio {
+            alice: IdentityKeyPair::generate(rng),
+            bob: IdentityKeyPair::generate(rng),
+            mallory: IdentityKeyPair::generate(rng),
+        }
+    }
+    fn ids(&self) -> (IdentityKey, IdentityKey, IdentityKey) {
+        (
+            *self.alice.public_key(),
+            *self.bob.public_key(),
+            *self.mallory.public_key(),
+        )
+    }
+}
+
+#[test]
+fn alices_sender_key_distribution_forwarded_by_mallory_is_refused_in_either_order() {
+    let mut rng = TestRng::new(0xB1_0003);
+    let t = Trio::new(&mut rng);
+    let (alice_id, bob_id, mallory_id) = t.ids();
+    let mut alice = Group::new(&mut rng, &t.alice, b"binding", &[bob_id, mallory_id]).unwrap();
+    let d = alice.distribution();
+
+    // Mallory's copy first, then Alice's own.
+    let mut bob = Group::new(&mut rng, &t.bob, b"binding", &[alice_id, mallory_id]).unwrap();
+    let before = bob.to_bytes().to_vec();
+    assert_eq!(
+        bob.process_distribution(&mallory_id, &d),
+        Err(Error::InvalidSignature)
+    );
+    assert_eq!(bob.to_bytes().to_vec(), before, "a refusal changes nothing");
+    assert_eq!(bob.sender_key_count(&mallory_id), 0);
+    bob.process_distribution(&alice_id, &d).unwrap();
+    let m = alice.encrypt(b"from Alice").unwrap();
+    assert_eq!(
+        bob.decrypt(&mallory_id, &m).err(),
+        Some(Error::UnknownSenderKey)
+    );
+    assert_eq!(bob.decrypt(&alice_id, &m).unwrap(), b"from Alice");
+
+    // Alice's own first, then Mallory's copy.
+    let mut bob = Group::new(&mut rng, &t.bob, b"binding", &[alice_id, mallory_id]).unwrap();
+    bob.process_distribution(&alice_id, &d).unwrap();
+    let before = bob.to_bytes().to_vec();
+    assert_eq!(
+        bob.process_distribution(&mallory_id, &d),
+        Err(Error::InvalidSignature)
+    );
+    assert_eq!(bob.to_bytes().to_vec(), before);
+    let m = alice.encrypt(b"still Alice").unwrap();
+    assert_eq!(
+        bob.decrypt(&mallory_id, &m).err(),
+        Some(Error::UnknownSenderKey)
+    );
+    assert_eq!(bob.decrypt(&alice_id, &m).unwrap(), b"still Alice");
+}
+
+/// `g`'s own sender key (chain and signing key) under another owner, by
+/// editing its plain state (`docs/PROTOCOL.md` §7: the owner's identity
+/// follows the group id): what a member holding another's sender key in full
+/// could distribute as their own.
+fn reowned(g: &Group, owner: &IdentityKey) -> Group {
+    let mut bytes = g.to_bytes().to_vec();
+    let at = 3 + g.id().len();
+    bytes[at..at + 64].copy_from_slice(&owner.to_bytes());
+    let out = Group::from_bytes(&bytes).unwrap();
+    assert_eq!(out.owner(), owner);
+    out
+}
+
+#[test]
+fn a_signing_key_registered_to_another_member_is_refused_in_either_order() {
+    let mut rng = TestRng::new(0xB1_0005);
+    let t = Trio::new(&mut rng);
+    let (alice_id, bob_id, mallory_id) = t.ids();
+    let mut alice = Group::new(&mut rng, &t.alice, b"binding", &[bob_id, mallory_id]).unwrap();
+    // Mallory holds Alice's whole sender key (Alice leaked it, or colludes)
+    // and binds it to herself: a distribution bound to the member who
+    // delivers it, but with a signing key that is Alice's.
+    let as_mallory = reowned(&alice, &mallory_id).distribution();
+    let as_alice = alice.distribution();
+
+    // Alice's first: Mallory's is refused, and Alice's messages stay hers.
+    let mut bob = Group::new(&mut rng, &t.bob, b"binding", &[alice_id, mallory_id]).unwrap();
+    bob.process_distribution(&alice_id, &as_alice).unwrap();
+    let before = bob.to_bytes().to_vec();
+    assert_eq!(
+        bob.process_distribution(&mallory_id, &as_mallory),
+        Err(Error::InvalidKey)
+    );
+    assert_eq!(bob.to_bytes().to_vec(), before);
+    let m = alice.encrypt(b"from Alice").unwrap();
+    assert_eq!(
+        bob.decrypt(&mallory_id, &m).err(),
+        Some(Error::UnknownSenderKey)
+    );
+    assert_eq!(bob.decrypt(&alice_id, &m).unwrap(), b"from Alice");
+
+    // Mallory's first: it is hers as far as Bob can tell, and Alice's own,
+    // arriving second, is refused, so no key serves two members.
+    let mut bob = Group::new(&mut rng, &t.bob, b"binding", &[alice_id, mallory_id]).unwrap();
+    bob.process_distribution(&mallory_id, &as_mallory).unwrap();
+    let before = bob.to_bytes().to_vec();
+    assert_eq!(
+        bob.process_distribution(&alice_id, &as_alice),
+        Err(Error::InvalidKey)
+    );
+    assert_eq!(bob.to_bytes().to_vec(), before);
+    assert_eq!(bob.sender_key_count(&alice_id), 0);
+
+    // Bob's own signing key, bound to Alice, is refused too.
+    let mut bob = Group::new(&mut rng, &t.bob, b"binding", &[alice_id, mallory_id]).unwrap();
+    let own = reowned(&bob, &alice_id).distribution();
+    assert_eq!(
+        bob.process_distribution(&alice_id, &own),
+        Err(Error::InvalidKey)
+    );
+}
+
+// ------------------------------------------------------------ location
+
+const CTX: &[u8] = b"binding";
+const END: u64 = NOW + 3600;
+
+fn fix() -> Location {
+    Location {
+        latitude_e7: 515_007_286,
+        longitude_e7: -1_246_361,
+        accuracy_cm: 450,
+        altitude_cm: None,
+        heading_centideg: None,
+        speed_cm_s: None,
+        timestamp_ms: NOW * 1000,
+        sequence: 1,
+        precision: Precision::Exact,
+    }
+}
+
+#[test]
+fn alices_location_distribution_forwarded_by_mallory_is_refused_in_either_order() {
+    let mut rng = TestRng::new(0xB1_0004);
+    let t = Trio::new(&mut rng);
+    let (alice_id, bob_id, mallory_id) = t.ids();
+    let mut alice = LocationShare::new(
+        &mut rng,
+        &t.alice,
+        CTX,
+        &[bob_id, mallory_id],
+        END,
+        Precision::Exact,
+    )
+    .unwrap();
+    let mallory =
+        LocationShare::new(&mut rng, &t.mallory, CTX, &[bob_id], END, Precision::Exact).unwrap();
+    let d = alice.distribution();
+    // Bob already views Mallory's own share.
+    let mut of_mallory = LocationViewer::new(CTX, &mallory_id, &mallory.distribution()).unwrap();
+    let mallory_state = of_mallory.to_bytes().to_vec();
+
+    // Before Alice's own copy arrives: as a new share, or as a rotation of
+    // Mallory's.
+    assert_eq!(
+        LocationViewer::new(CTX, &mallory_id, &d).err(),
+        Some(Error::InvalidSignature)
+    );
+    assert_eq!(
+        of_mallory.process_distribution(&d),
+        Err(Error::InvalidSignature)
+    );
+    assert_eq!(of_mallory.to_bytes().to_vec(), mallory_state);
+
+    // Alice's own copy, then Mallory's again.
+    let mut of_alice = LocationViewer::new(CTX, &alice_id, &d).unwrap();
+    assert_eq!(
+        LocationViewer::new(CTX, &mallory_id, &d).err(),
+        Some(Error::InvalidSignature)
+    );
+    assert_eq!(
+        of_mallory.process_distribution(&d),
+        Err(Error::InvalidSignature)
+    );
+    assert_eq!(of_mallory.to_bytes().to_vec(), mallory_state);
+
+    // Alice's updates decrypt as Alice's, and not as Mallory's.
+    let u = alice.encrypt(&fix(), NOW).unwrap();
+    assert_eq!(
+        of_mallory.decrypt(&u, NOW).err(),
+        Some(Error::UnknownSenderKey)
+    );
+    assert_eq!(of_alice.decrypt(&u, NOW).unwrap(), fix());
+}
+
+/// The binding covers every byte of a distribution: any bit flipped, and any
+/// truncation, is refused and changes nothing.
+#[test]
+fn every_bit_of_a_distribution_is_bound() {
+    let mut rng = TestRng::new(0xB1_0006);
+    let t = Trio::new(&mut rng);
+    let (alice_id, bob_id, _) = t.ids();
+    let alice = Group::new(&mut rng, &t.alice, b"binding", &[bob_id]).unwrap();
+    let mut bob = Group::new(&mut rng, &t.bob, b"binding", &[alice_id]).unwrap();
+    let d = alice.distribution().to_vec();
+    let before = bob.to_bytes().to_vec();
+    for at in 0..d.len() {
+        for bit in 0..8 {
+            let mut bad = d.clone();
+            bad[at] ^= 1 << bit;
+            assert!(
+                bob.process_distribution(&alice_id, &bad).is_err(),
+                "byte {at}"
+            );
+        }
+    }
+    for len in 0..d.len() {
+        assert!(bob.process_distribution(&alice_id, &d[..len]).is_err());
+    }
+    assert_eq!(bob.to_bytes().to_vec(), before);
+    bob.process_distribution(&alice_id, &d).unwrap();
+
+    let share =
+        LocationShare::new(&mut rng, &t.alice, CTX, &[bob_id], END, Precision::Exact).unwrap();
+    let d = share.distribution().to_vec();
+    for at in 0..d.len() {
+        for bit in 0..8 {
+            let mut bad = d.clone();
+            bad[at] ^= 1 << bit;
+            assert!(
+                LocationViewer::new(CTX, &alice_id, &bad).is_err(),
+                "byte {at}"
+            );
+        }
+    }
+    for len in 0..d.len() {
+        assert!(LocationViewer::new(CTX, &alice_id, &d[..len]).is_err());
+    }
+    LocationViewer::new(CTX, &alice_id, &d).unwrap();
+}
+
+/// A distribution is its fields plus the 64-byte binding: 140 to 203 bytes
+/// for a sender key, 372 to 435 for a live location (`docs/PROTOCOL.md`
+/// §10.1, §12.3).
+#[test]
+fn distribution_sizes_are_bounded() {
+    let mut rng = TestRng::new(0xB1_0007);
+    let t = Trio::new(&mut rng);
+    for (len, group, location) in [(1, 140, 372), (64, 203, 435)] {
+        let id = vec![b'x'; len];
+        let g = Group::new(&mut rng, &t.alice, &id, &[]).unwrap();
+        assert_eq!(g.distribution().len(), group);
+        let s = LocationShare::new(&mut rng, &t.alice, &id, &[], END, Precision::Exact).unwrap();
+        assert_eq!(s.distribution().len(), location);
+    }
 }

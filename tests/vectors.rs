@@ -302,10 +302,11 @@ fn check_frozen(expected: &str, got: &[(&str, String)]) {
 #[test]
 fn frozen_group_vectors() {
     let mut rng = TestRng::new(0x5077_0002);
-    let alice = *IdentityKeyPair::generate(&mut rng).public_key();
-    let bob = *IdentityKeyPair::generate(&mut rng).public_key();
-    let mut a = Group::new(&mut rng, b"vector group", &[bob]).unwrap();
-    let mut b = Group::new(&mut rng, b"vector group", &[alice]).unwrap();
+    let alice_pair = IdentityKeyPair::generate(&mut rng);
+    let bob_pair = IdentityKeyPair::generate(&mut rng);
+    let (alice, bob) = (*alice_pair.public_key(), *bob_pair.public_key());
+    let mut a = Group::new(&mut rng, &alice_pair, b"vector group", &[bob]).unwrap();
+    let mut b = Group::new(&mut rng, &bob_pair, b"vector group", &[alice]).unwrap();
     let d = a.distribution();
     b.process_distribution(&alice, &d).unwrap();
     let m0 = a.encrypt(b"group message 0").unwrap();
@@ -319,7 +320,7 @@ fn frozen_group_vectors() {
         ("receiver state", digest(&b.to_bytes())),
     ];
     check_frozen(include_str!("vectors/group.txt"), &got);
-    assert_eq!(d.len(), 2 + 1 + 12 + 4 + 4 + 32 + 32);
+    assert_eq!(d.len(), 2 + 1 + 12 + 4 + 4 + 32 + 32 + 64);
     assert_eq!(m0.len(), 2 + 4 + 1 + 32 + 16 + 64);
 
     // The same message 1 opened from PROTOCOL.md §10 alone: offsets, labels
@@ -331,6 +332,18 @@ fn frozen_group_vectors() {
     assert_eq!(&d[at + 4..at + 8], &0u32.to_be_bytes());
     let ck0: [u8; 32] = d[at + 8..at + 40].try_into().unwrap();
     let signing = &d[at + 40..at + 72];
+    // The binding: the sender key's own signature over the label, Alice's
+    // identity and every byte before it. It does not verify for Bob.
+    let bound = |owner: &sotto::IdentityKey| {
+        [
+            sotto::LABEL_GROUP_DISTRIBUTION,
+            &owner.to_bytes(),
+            &d[..at + 72],
+        ]
+        .concat()
+    };
+    crypto::ed25519_verify_strict(signing, &bound(&alice), &d[at + 72..]).unwrap();
+    assert!(crypto::ed25519_verify_strict(signing, &bound(&bob), &d[at + 72..]).is_err());
     let ck1 = crypto::hmac_sha256(&ck0, &[0x02]);
     let seed1 = crypto::hmac_sha256(&ck1, &[0x01]);
     let mut okm = [0u8; 44];

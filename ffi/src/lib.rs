@@ -66,7 +66,7 @@ use crate::panic::last;
 
 /// The version of this C ABI. A release that changes any signature, layout
 /// or status value increments it.
-pub const SOTTO_ABI_VERSION: u32 = 2;
+pub const SOTTO_ABI_VERSION: u32 = 3;
 /// Length of an encoded public identity.
 pub const SOTTO_IDENTITY_KEY_LEN: usize = 64;
 /// Length of a host storage key (for the `_seal` and `_open` functions).

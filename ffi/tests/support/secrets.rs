@@ -123,7 +123,7 @@ pub fn secret_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
         // Group.
         0x84 => {
             let id_len = c.u8();
-            c.skip(id_len + 8);
+            c.skip(id_len + 64 + 8);
             c.secret(32); // own chain key
             c.secret(32); // own Ed25519 seed
             for _ in 0..c.u16() {
@@ -144,7 +144,7 @@ pub fn secret_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
         // Location share.
         0x86 => {
             let ctx_len = c.u8();
-            c.skip(ctx_len + 4 + 8 + 1 + 4);
+            c.skip(ctx_len + 64 + 4 + 8 + 1 + 4);
             for _ in 0..8 {
                 c.secret(32);
             }
@@ -164,12 +164,13 @@ pub fn secret_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
                 c.secret(48); // the latest location
             }
         }
-        // Sender-key distribution: chain id ‖ iteration ‖ chain key ‖ public key.
+        // Sender-key distribution: chain id ‖ iteration ‖ chain key ‖ public
+        // key ‖ binding.
         0x04 => {
             let id_len = c.u8();
             c.skip(id_len + 8);
             c.secret(32);
-            c.skip(32);
+            c.skip(32 + 64);
         }
         // Location distribution.
         0x07 => {
@@ -178,7 +179,7 @@ pub fn secret_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
             for _ in 0..8 {
                 c.secret(32);
             }
-            c.skip(32);
+            c.skip(32 + 64);
         }
         other => panic!("not a state or distribution type: {other:#04x}"),
     }
