@@ -97,8 +97,8 @@ impl DhKeyPair {
         }
     }
 
-    /// The X25519 key pair of an Ed25519 key, as XEdDSA and libsodium's
-    /// `crypto_sign_ed25519_sk_to_curve25519` derive it: the private key is
+    /// The X25519 key pair of an Ed25519 key, as libsodium's
+    /// `crypto_sign_ed25519_sk_to_curve25519` derives it: the private key is
     /// the clamped first half of SHA-512(seed), the scalar the Ed25519 key
     /// signs with; the public key is the Montgomery form of the Ed25519
     /// public point (the same point, so no scalar multiplication).
