@@ -102,8 +102,18 @@ impl DhKeyPair {
     /// the clamped first half of SHA-512(seed), the scalar the Ed25519 key
     /// signs with; the public key is the Montgomery form of the Ed25519
     /// public point (the same point, so no scalar multiplication).
+    ///
+    /// The hash is computed here rather than by `SigningKey::to_scalar_bytes`,
+    /// which leaves all 64 bytes of it (the scalar and the nonce prefix) in
+    /// an unwiped local; here the seed copy, the hash and the scalar are
+    /// wiped, and the hasher's state is wiped by `sha2` itself.
     pub(crate) fn from_ed25519(key: &SigningKey) -> Self {
-        let mut scalar = key.to_scalar_bytes();
+        let seed = Zeroizing::new(key.to_bytes());
+        let mut hash: [u8; 64] = sha2::Sha512::digest(seed.as_slice()).into();
+        let mut scalar = [0u8; 32];
+        let (low, _) = hash.split_at(32);
+        scalar.copy_from_slice(low);
+        hash.zeroize();
         clamp(&mut scalar);
         let pair = Self::from_stored(&scalar, &key.verifying_key().to_montgomery().to_bytes());
         scalar.zeroize();
