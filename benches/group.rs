@@ -33,10 +33,11 @@ fn rng() -> Rng {
 
 /// Alice's group and Bob's view of it, with Alice's key distributed.
 fn sotto_pair(rng: &mut Rng) -> (Group, Group, IdentityKey) {
-    let alice = *IdentityKeyPair::generate(rng).public_key();
-    let bob = *IdentityKeyPair::generate(rng).public_key();
-    let a = Group::new(rng, GROUP_ID, &[bob]).unwrap();
-    let mut b = Group::new(rng, GROUP_ID, &[alice]).unwrap();
+    let alice_pair = IdentityKeyPair::generate(rng);
+    let bob_pair = IdentityKeyPair::generate(rng);
+    let (alice, bob) = (*alice_pair.public_key(), *bob_pair.public_key());
+    let a = Group::new(rng, &alice_pair, GROUP_ID, &[bob]).unwrap();
+    let mut b = Group::new(rng, &bob_pair, GROUP_ID, &[alice]).unwrap();
     b.process_distribution(&alice, &a.distribution()).unwrap();
     (a, b, alice)
 }
@@ -156,9 +157,10 @@ fn distribution(c: &mut Criterion) {
     g.bench_function("sotto/create_rotate", |b| b.iter(|| a.rotate(&mut r)));
     let d = a.distribution();
     let mut r2 = rng();
+    let bob = IdentityKeyPair::generate(&mut r2);
     g.bench_function("sotto/process", |bench| {
         bench.iter_batched(
-            || Group::new(&mut r2, GROUP_ID, &[alice]).unwrap(),
+            || Group::new(&mut r2, &bob, GROUP_ID, &[alice]).unwrap(),
             |mut b| {
                 b.process_distribution(&alice, black_box(&d)).unwrap();
                 b

@@ -115,10 +115,11 @@ fn megolm_group_decrypt(g: &mut InboundGroupSession, msgs: &[MegolmMessage]) {
 
 fn main() {
     let mut r = UnwrapErr(SysRng);
-    let alice = *IdentityKeyPair::generate(&mut r).public_key();
-    let bob = *IdentityKeyPair::generate(&mut r).public_key();
-    let mut a = Group::new(&mut r, b"instructions", &[bob]).unwrap();
-    let mut b = Group::new(&mut r, b"instructions", &[alice]).unwrap();
+    let alice_pair = IdentityKeyPair::generate(&mut r);
+    let bob_pair = IdentityKeyPair::generate(&mut r);
+    let (alice, bob) = (*alice_pair.public_key(), *bob_pair.public_key());
+    let mut a = Group::new(&mut r, &alice_pair, b"instructions", &[bob]).unwrap();
+    let mut b = Group::new(&mut r, &bob_pair, b"instructions", &[alice]).unwrap();
     b.process_distribution(&alice, &a.distribution()).unwrap();
     let mut ma = GroupSession::new(SessionConfig::version_1());
     let mut mb = InboundGroupSession::new(&ma.session_key(), SessionConfig::version_1());

@@ -42,9 +42,11 @@ fn fix() -> Location {
 
 fn share_and_viewer() -> (LocationShare, LocationViewer) {
     let mut r = UnwrapErr(SysRng);
-    let alice = *IdentityKeyPair::generate(&mut r).public_key();
+    let alice_pair = IdentityKeyPair::generate(&mut r);
+    let alice = *alice_pair.public_key();
     let bob = *IdentityKeyPair::generate(&mut r).public_key();
-    let share = LocationShare::new(&mut r, CTX, &[bob], END, Precision::Exact).unwrap();
+    let share =
+        LocationShare::new(&mut r, &alice_pair, CTX, &[bob], END, Precision::Exact).unwrap();
     let viewer = LocationViewer::new(CTX, &alice, &share.distribution()).unwrap();
     (share, viewer)
 }

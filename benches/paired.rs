@@ -65,15 +65,16 @@ fn report(name: &str, (a, b, r): (f64, f64, f64), other: &str) {
 
 fn main() {
     let mut r = UnwrapErr(SysRng);
-    let alice = *IdentityKeyPair::generate(&mut r).public_key();
-    let bob = *IdentityKeyPair::generate(&mut r).public_key();
+    let alice_pair = IdentityKeyPair::generate(&mut r);
+    let bob_pair = IdentityKeyPair::generate(&mut r);
+    let (alice, bob) = (*alice_pair.public_key(), *bob_pair.public_key());
     println!("{ROUNDS} rounds of {BATCH} operations each, alternating order\n");
 
     let key = SigningKey::from_bytes(&[7u8; 32]);
     let public = key.verifying_key();
     for len in [64usize, 1024] {
         let pt = vec![0x5au8; len];
-        let mut a = Group::new(&mut r, b"paired", &[bob]).unwrap();
+        let mut a = Group::new(&mut r, &alice_pair, b"paired", &[bob]).unwrap();
         let mut ma = GroupSession::new(SessionConfig::version_1());
         report(
             &format!("encrypt {len} B"),
@@ -88,7 +89,7 @@ fn main() {
             "megolm",
         );
         let sig = key.sign(&pt);
-        let mut a = Group::new(&mut r, b"paired", &[bob]).unwrap();
+        let mut a = Group::new(&mut r, &alice_pair, b"paired", &[bob]).unwrap();
         report(
             &format!("encrypt {len} B vs sign"),
             paired(
@@ -104,8 +105,8 @@ fn main() {
 
         // Decrypt: messages made beforehand, consumed in order.
         let total = ROUNDS * BATCH;
-        let mut a = Group::new(&mut r, b"paired", &[bob]).unwrap();
-        let mut b = Group::new(&mut r, b"paired", &[alice]).unwrap();
+        let mut a = Group::new(&mut r, &alice_pair, b"paired", &[bob]).unwrap();
+        let mut b = Group::new(&mut r, &bob_pair, b"paired", &[alice]).unwrap();
         b.process_distribution(&alice, &a.distribution()).unwrap();
         let msgs: Vec<Vec<u8>> = (0..total).map(|_| a.encrypt(&pt).unwrap()).collect();
         let mut ma = GroupSession::new(SessionConfig::version_1());
@@ -126,7 +127,7 @@ fn main() {
             ),
             "megolm",
         );
-        let mut b = Group::new(&mut r, b"paired", &[alice]).unwrap();
+        let mut b = Group::new(&mut r, &bob_pair, b"paired", &[alice]).unwrap();
         b.process_distribution(&alice, &a.distribution()).unwrap();
         let msgs: Vec<Vec<u8>> = (0..total).map(|_| a.encrypt(&pt).unwrap()).collect();
         let mut i = 0;

@@ -912,14 +912,18 @@ void sotto_security_code_free(struct sotto_security_code **code);
 void sotto_store_free(struct sotto_store **store);
 #endif
 
-// Creates a group with a fresh sender key. `members` holds `member_count`
+// Creates a group with a fresh sender key. `identity` is this device's
+// own: the distributions name it as their owner, and members accept them
+// only over a 1:1 session with it. `members` holds `member_count`
 // concatenated 64-byte identities (the other members).
 //
 // # Safety
 //
-// `id` is NULL or has `id_len` readable bytes; `members` is NULL or has
-// `member_count × 64` readable bytes; `out` is NULL or writable.
-sotto_status sotto_group_new(const uint8_t *id,
+// `identity` is NULL or live; `id` is NULL or has `id_len` readable bytes;
+// `members` is NULL or has `member_count × 64` readable bytes; `out` is
+// NULL or writable.
+sotto_status sotto_group_new(const struct sotto_identity *identity,
+                             const uint8_t *id,
                              size_t id_len,
                              const uint8_t *members,
                              size_t member_count,
@@ -934,7 +938,9 @@ sotto_status sotto_group_new(const uint8_t *id,
 sotto_status sotto_group_distribution(const struct sotto_group *group, struct sotto_buffer *out);
 
 // Processes a member's distribution received over the 1:1 session with
-// `from` (64 bytes).
+// `from` (64 bytes). A distribution not bound to `from` (another member's,
+// forwarded) is `SOTTO_STATUS_INVALID_SIGNATURE`; one whose signing key is
+// already another member's is `SOTTO_STATUS_INVALID_KEY`.
 //
 // # Safety
 //
@@ -1026,12 +1032,16 @@ sotto_status sotto_location_decode(const uint8_t *data, size_t len, struct sotto
 
 // Starts a share in conversation `context` with `viewer_count` viewers
 // (concatenated 64-byte identities) until `expires_at`, at `precision`.
+// `identity` is this device's own: the distributions name it as the sharer,
+// and viewers accept them only over a 1:1 session with it.
 //
 // # Safety
 //
-// `context` is NULL or has `context_len` readable bytes; `viewers` is NULL
-// or has `viewer_count × 64` readable bytes; `out` is NULL or writable.
-sotto_status sotto_location_share_new(const uint8_t *context,
+// `identity` is NULL or live; `context` is NULL or has `context_len`
+// readable bytes; `viewers` is NULL or has `viewer_count × 64` readable
+// bytes; `out` is NULL or writable.
+sotto_status sotto_location_share_new(const struct sotto_identity *identity,
+                                      const uint8_t *context,
                                       size_t context_len,
                                       const uint8_t *viewers,
                                       size_t viewer_count,
@@ -1079,7 +1089,9 @@ sotto_status sotto_location_share_remove_viewer(struct sotto_location_share *sha
                                                 const uint8_t *viewer,
                                                 struct sotto_buffer *out);
 
-// Creates a viewer from `sender`'s distribution for conversation `context`.
+// Creates a viewer from `sender`'s distribution for conversation `context`,
+// received over the 1:1 session with `sender`. A distribution not bound to
+// `sender` (someone else's, forwarded) is `SOTTO_STATUS_INVALID_SIGNATURE`.
 //
 // # Safety
 //
@@ -1093,7 +1105,8 @@ sotto_status sotto_location_viewer_new(const uint8_t *context,
                                        size_t len,
                                        struct sotto_location_viewer **out);
 
-// Takes a new distribution from the same sender (after a rotation).
+// Takes a new distribution from the same sender (after a rotation); it must
+// be bound to the sender (`SOTTO_STATUS_INVALID_SIGNATURE` otherwise).
 //
 // # Safety
 //

@@ -2,6 +2,9 @@
 //!
 //! * X25519 (`x25519-dalek`), with every shared secret checked to be
 //!   contributory: an all-zero output (a low-order peer point) is an error.
+//!   An identity's X25519 key is derived from its Ed25519 key
+//!   ([`DhKeyPair::from_ed25519`]), and a public identity is accepted only
+//!   when its two halves agree ([`check_x25519_of_ed25519`]).
 //! * Ed25519 (`ed25519-dalek`), verified with `verify_strict` (canonical `s`,
 //!   no small-order `R` or `A`), every signed message prefixed by its own label.
 //!   Keys that verify many signatures (group and location senders) are
@@ -104,6 +107,43 @@ impl DhKeyPair {
         }
     }
 
+    /// The X25519 key pair of an Ed25519 key, as libsodium's
+    /// `crypto_sign_ed25519_sk_to_curve25519` derives it: the private key is
+    /// the clamped first half of SHA-512(seed), the scalar the Ed25519 key
+    /// signs with; the public key is the Montgomery form of the Ed25519
+    /// public point (the same point, so no scalar multiplication).
+    ///
+    /// The hash is computed here rather than by `SigningKey::to_scalar_bytes`,
+    /// which leaves all 64 bytes of it (the scalar and the nonce prefix) in
+    /// an unwiped local; here the seed copy, the hash and the scalar are
+    /// wiped, and the hasher's state is wiped by `sha2` itself.
+    pub(crate) fn from_ed25519(key: &SigningKey) -> Self {
+        let seed = Zeroizing::new(key.to_bytes());
+        let mut hash: [u8; 64] = sha2::Sha512::digest(seed.as_slice()).into();
+        let mut scalar = [0u8; 32];
+        let (low, _) = hash.split_at(32);
+        scalar.copy_from_slice(low);
+        hash.zeroize();
+        clamp(&mut scalar);
+        let pair = Self::from_stored(&scalar, &key.verifying_key().to_montgomery().to_bytes());
+        scalar.zeroize();
+        pair
+    }
+
+    /// [`DhKeyPair::from_ed25519`], checked against the X25519 private key
+    /// stored next to the seed: any other key (one generated apart from the
+    /// Ed25519 key) is refused.
+    pub(crate) fn from_ed25519_stored(key: &SigningKey, stored: &[u8; 32]) -> Result<Self> {
+        let pair = Self::from_ed25519(key);
+        let same = subtle::ConstantTimeEq::ct_eq(&pair.secret_bytes()[..], &stored[..]);
+        // ct-declassify: stored-identity-key (the next line)
+        if bool::from(same) {
+            Ok(pair)
+        } else {
+            Err(Error::Malformed)
+        }
+    }
+
     pub(crate) fn public(&self) -> &[u8; 32] {
         &self.public
     }
@@ -128,6 +168,15 @@ impl DhKeyPair {
         }
         Ok(Secret32::new(shared.to_bytes()))
     }
+}
+
+/// X25519 clamping (RFC 7748 §5): clear the three low bits and the top bit,
+/// set the second-highest bit.
+fn clamp(scalar: &mut [u8; 32]) {
+    let [first, .., last] = scalar;
+    *first &= 0b1111_1000;
+    *last &= 0b0111_1111;
+    *last |= 0b0100_0000;
 }
 
 /// Raw X25519 through the same contributory check the protocol uses, for test
@@ -227,9 +276,17 @@ pub fn ed25519_verify_strict(public: &[u8], message: &[u8], sig: &[u8]) -> Resul
     verify_raw(&key, message, sig)
 }
 
-/// Checks that 32 bytes decode to an Ed25519 public key.
-pub(crate) fn check_ed25519_public(key: &[u8; 32]) -> Result<()> {
-    ed25519_public(key).map(|_| ())
+/// Checks the two halves of a public identity: `ed25519` decodes to a point
+/// not of small order, and `x25519` is that point's Montgomery form, the
+/// X25519 key [`DhKeyPair::from_ed25519`] derives from the same private key.
+/// Anything else is [`Error::InvalidKey`].
+pub(crate) fn check_x25519_of_ed25519(ed25519: &[u8; 32], x25519: &[u8; 32]) -> Result<()> {
+    let key = ed25519_public_checked(ed25519)?;
+    if key.to_montgomery().to_bytes() == *x25519 {
+        Ok(())
+    } else {
+        Err(Error::InvalidKey)
+    }
 }
 
 /// Decodes an Ed25519 public key.

@@ -28,10 +28,13 @@ pub enum Error {
     /// tampered bytes). Deliberately carries no detail.
     AuthenticationFailed,
     /// A signature (signed prekey, ...) did not verify under strict Ed25519
-    /// rules.
+    /// rules; for a distribution, it was not bound to the member whose
+    /// session delivered it.
     InvalidSignature,
     /// A public key is not a valid key of its kind (for example an Ed25519 key
-    /// that does not decode to a curve point).
+    /// that does not decode to a curve point, or an identity whose X25519
+    /// half is not the Montgomery form of its Ed25519 half), or a group
+    /// sender key's signing key is already registered to another member.
     InvalidKey,
     /// A Diffie-Hellman output was all zero: the peer supplied a low-order
     /// point. The exchange is not contributory and is refused.

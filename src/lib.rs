@@ -66,9 +66,9 @@ mod wire;
 pub use error::{Error, Result};
 pub use fingerprint::{ScanResult, SecurityCode};
 pub use group::{
-    Group, GroupMessageInfo, LABEL_GROUP_MESSAGE_KEYS, LABEL_GROUP_SIGNATURE, MAX_GROUP_ID_LEN,
-    MAX_GROUP_JUMP, MAX_GROUP_MEMBERS, MAX_GROUP_SKIPPED_KEYS, MAX_SENDER_KEY_STATES,
-    inspect_group_message,
+    Group, GroupMessageInfo, LABEL_GROUP_DISTRIBUTION, LABEL_GROUP_MESSAGE_KEYS,
+    LABEL_GROUP_SIGNATURE, MAX_GROUP_ID_LEN, MAX_GROUP_JUMP, MAX_GROUP_MEMBERS,
+    MAX_GROUP_SKIPPED_KEYS, MAX_SENDER_KEY_STATES, inspect_group_message,
 };
 pub use identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair};
 pub use location::{Location, LocationShare, LocationViewer, Precision};

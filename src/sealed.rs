@@ -2,15 +2,15 @@
 //! and type bytes of the plain forms, and their encryption under the host's
 //! key.
 //!
-//! Plain form: `version (0x01) | object type | fields`, strict like the wire
+//! Plain form: `version (0x02) | object type | fields`, strict like the wire
 //! formats. It holds private keys: it is returned in a buffer that wipes
 //! itself when dropped, and should only be written to storage encrypted.
 //!
 //! Encrypted form (what apps should store):
 //!
 //! ```text
-//! 0x01 | sealed type | nonce (12, random) | AES-256-GCM(host key, nonce, plain form, AD) ‖ tag (16)
-//! AD = "sotto v1 state" ‖ 0x01 ‖ sealed type
+//! 0x02 | sealed type | nonce (12, random) | AES-256-GCM(host key, nonce, plain form, AD) ‖ tag (16)
+//! AD = "sotto v1 state" ‖ 0x02 ‖ sealed type
 //! ```
 //!
 //! The host supplies the 32-byte key (for example from the platform
@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 use crate::secret::SecretBuf;
 
 /// Version byte of every state encoding defined by this release.
-pub const STATE_VERSION: u8 = 0x01;
+pub const STATE_VERSION: u8 = 0x02;
 /// Associated-data prefix of encrypted state.
 pub const LABEL_STATE: &[u8] = b"sotto v1 state";
 

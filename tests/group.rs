@@ -115,8 +115,9 @@ fn a_late_member_cannot_read_earlier_messages() {
     let mut g = group(&mut rng, 2);
     let alice = g[0].identity;
     let early = g[0].group.encrypt(b"early").unwrap();
-    let dave_id = *IdentityKeyPair::generate(&mut rng).public_key();
-    let mut dave = Group::new(&mut rng, GROUP_ID, &[alice]).unwrap();
+    let dave_pair = IdentityKeyPair::generate(&mut rng);
+    let dave_id = *dave_pair.public_key();
+    let mut dave = Group::new(&mut rng, &dave_pair, GROUP_ID, &[alice]).unwrap();
     let d = g[0].group.add_member(&dave_id).unwrap();
     dave.process_distribution(&alice, &d).unwrap();
     let late = g[0].group.encrypt(b"late").unwrap();
@@ -192,7 +193,8 @@ fn signatures_bind_the_group_id() {
         Err(Error::InvalidSignature)
     );
     // A distribution for another group is refused.
-    let mut b = Group::new(&mut rng, b"other", &[alice]).unwrap();
+    let bob = IdentityKeyPair::generate(&mut rng);
+    let mut b = Group::new(&mut rng, &bob, b"other", &[alice]).unwrap();
     assert_eq!(
         b.process_distribution(&alice, &g[0].group.distribution()),
         Err(Error::GroupMismatch)
@@ -282,9 +284,10 @@ fn iteration_at_u32_max_is_an_error_never_a_wrap() {
     let alice = g[0].identity;
     let mut sender = at_iteration(&g[0].group, u32::MAX - 1);
     // A member who joins at this point.
+    let bob_pair = IdentityKeyPair::generate(&mut rng);
     let mut bob = Party {
-        identity: g[1].identity,
-        group: Group::new(&mut rng, GROUP_ID, &[alice]).unwrap(),
+        identity: *bob_pair.public_key(),
+        group: Group::new(&mut rng, &bob_pair, GROUP_ID, &[alice]).unwrap(),
     };
     let d = sender.distribution();
     bob.group.process_distribution(&alice, &d).unwrap();
@@ -354,16 +357,18 @@ fn state_round_trips_plain_and_sealed() {
 #[test]
 fn membership_limits_and_ids() {
     let mut rng = TestRng::new(13);
+    let me = IdentityKeyPair::generate(&mut rng);
     assert_eq!(
-        Group::new(&mut rng, b"", &[]).unwrap_err(),
+        Group::new(&mut rng, &me, b"", &[]).unwrap_err(),
         Error::LimitExceeded
     );
     assert_eq!(
-        Group::new(&mut rng, &[1u8; 65], &[]).unwrap_err(),
+        Group::new(&mut rng, &me, &[1u8; 65], &[]).unwrap_err(),
         Error::LimitExceeded
     );
     let id = *IdentityKeyPair::generate(&mut rng).public_key();
-    let mut g = Group::new(&mut rng, &[1u8; 64], &[id, id]).unwrap();
+    let mut g = Group::new(&mut rng, &me, &[1u8; 64], &[id, id]).unwrap();
+    assert_eq!(g.owner(), me.public_key());
     assert_eq!(g.members().count(), 1);
     let stranger = *IdentityKeyPair::generate(&mut rng).public_key();
     let before = g.to_bytes();
@@ -385,10 +390,11 @@ fn a_small_order_signing_key_is_refused() {
     let alice = g[0].identity;
     let mut d = g[0].group.rotate(&mut rng).to_vec();
     let n = d.len();
-    // The identity point: a valid encoding, of small order.
+    // The identity point: a valid encoding, of small order (the signing key
+    // is the 32 bytes before the 64-byte binding).
     let mut identity_point = [0u8; 32];
     identity_point[0] = 1;
-    d[n - 32..].copy_from_slice(&identity_point);
+    d[n - 96..n - 64].copy_from_slice(&identity_point);
     let before = state(&g[1]);
     assert_eq!(
         g[1].group.process_distribution(&alice, &d),

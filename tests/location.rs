@@ -46,9 +46,10 @@ struct Setup {
 }
 
 fn setup(rng: &mut TestRng, precision: Precision) -> Setup {
-    let alice = id(rng);
+    let alice_pair = IdentityKeyPair::generate(rng);
+    let alice = *alice_pair.public_key();
     let bob = id(rng);
-    let share = LocationShare::new(rng, CTX, &[bob], END, precision).unwrap();
+    let share = LocationShare::new(rng, &alice_pair, CTX, &[bob], END, precision).unwrap();
     let viewer = LocationViewer::new(CTX, &alice, &share.distribution()).unwrap();
     Setup {
         alice,
@@ -132,10 +133,19 @@ fn a_late_viewer_reads_from_its_join_on_only() {
 #[test]
 fn removing_a_viewer_rotates_the_key() {
     let mut rng = TestRng::new(5);
-    let alice = id(&mut rng);
+    let alice_pair = IdentityKeyPair::generate(&mut rng);
+    let alice = *alice_pair.public_key();
     let (bob, carol) = (id(&mut rng), id(&mut rng));
-    let mut share =
-        LocationShare::new(&mut rng, CTX, &[bob, carol], END, Precision::Exact).unwrap();
+    let mut share = LocationShare::new(
+        &mut rng,
+        &alice_pair,
+        CTX,
+        &[bob, carol],
+        END,
+        Precision::Exact,
+    )
+    .unwrap();
+    assert_eq!(share.owner(), &alice);
     let d = share.distribution();
     let mut at_bob = LocationViewer::new(CTX, &alice, &d).unwrap();
     let mut at_carol = LocationViewer::new(CTX, &alice, &d).unwrap();
@@ -307,7 +317,7 @@ fn iteration_at_u32_max_is_an_error_never_a_wrap() {
     let s = setup(&mut rng, Precision::Exact);
     // The sender's position moved to u32::MAX by editing its state.
     let mut bytes = s.share.to_bytes().to_vec();
-    let next_at = 2 + 1 + CTX.len() + 4 + 8 + 1;
+    let next_at = 2 + 1 + CTX.len() + 64 + 4 + 8 + 1;
     bytes[next_at..next_at + 4].copy_from_slice(&u32::MAX.to_be_bytes());
     let mut exhausted = LocationShare::from_bytes(&bytes).unwrap();
     let before = exhausted.to_bytes();
@@ -370,7 +380,15 @@ fn state_round_trips_and_distributions_are_checked() {
         Error::GroupMismatch
     );
     assert_eq!(
-        LocationShare::new(&mut rng, b"", &[], END, Precision::Exact).unwrap_err(),
+        LocationShare::new(
+            &mut rng,
+            &IdentityKeyPair::generate(&mut TestRng::new(0)),
+            b"",
+            &[],
+            END,
+            Precision::Exact
+        )
+        .unwrap_err(),
         Error::LimitExceeded
     );
 }

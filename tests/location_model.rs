@@ -118,9 +118,11 @@ fn deliver(v: &mut Viewer, wire: &[u8], expect: Option<&Location>) -> Result<(),
 
 fn run(seed: u64, precision: Precision, ops: Vec<Op>) -> Result<(), TestCaseError> {
     let mut rng = TestRng::new(seed);
-    let alice = *IdentityKeyPair::generate(&mut rng).public_key();
+    let alice_pair = IdentityKeyPair::generate(&mut rng);
+    let alice = *alice_pair.public_key();
     let bob = *IdentityKeyPair::generate(&mut rng).public_key();
-    let mut share = LocationShare::new(&mut rng, CTX, &[bob], NOW + 60, precision).unwrap();
+    let mut share =
+        LocationShare::new(&mut rng, &alice_pair, CTX, &[bob], NOW + 60, precision).unwrap();
     let first = LocationViewer::new(CTX, &alice, &share.distribution()).unwrap();
     let mut viewers = vec![Viewer {
         state: first,

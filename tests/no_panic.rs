@@ -49,8 +49,9 @@ static SHARED: LazyLock<Shared> = LazyLock::new(|| {
     // Bob's view of a group in which Alice has sent three messages, the
     // middle one still unread (one skipped key).
     let alice_id = *alice.public_key();
-    let mut sender = Group::new(&mut rng, b"no panic", &[*bob.identity.public_key()]).unwrap();
-    let mut group = Group::new(&mut rng, b"no panic", &[alice_id]).unwrap();
+    let mut sender =
+        Group::new(&mut rng, &alice, b"no panic", &[*bob.identity.public_key()]).unwrap();
+    let mut group = Group::new(&mut rng, &bob.identity, b"no panic", &[alice_id]).unwrap();
     let distribution = sender.distribution().to_vec();
     group
         .process_distribution(&alice_id, &distribution)
@@ -61,6 +62,7 @@ static SHARED: LazyLock<Shared> = LazyLock::new(|| {
     // A viewer of Alice's live location that has seen update 1 of 3.
     let mut share = LocationShare::new(
         &mut rng,
+        &alice,
         b"no panic",
         &[*bob.identity.public_key()],
         NOW + 60,

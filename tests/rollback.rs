@@ -176,10 +176,18 @@ fn fix(seq: u32, latitude_e7: i32) -> Location {
 #[test]
 fn a_cloned_location_share_reveals_no_plaintext_xor() {
     let mut rng = TestRng::new(0x0b_0005);
-    let alice = *IdentityKeyPair::generate(&mut rng).public_key();
+    let alice_id = IdentityKeyPair::generate(&mut rng);
+    let alice = *alice_id.public_key();
     let bob = *IdentityKeyPair::generate(&mut rng).public_key();
-    let mut share =
-        LocationShare::new(&mut rng, b"chat", &[bob], NOW + 3600, Precision::Exact).unwrap();
+    let mut share = LocationShare::new(
+        &mut rng,
+        &alice_id,
+        b"chat",
+        &[bob],
+        NOW + 3600,
+        Precision::Exact,
+    )
+    .unwrap();
     let mut viewer = LocationViewer::new(b"chat", &alice, &share.distribution()).unwrap();
     let backup = share.to_bytes();
     let mut restored = LocationShare::from_bytes(&backup).unwrap();

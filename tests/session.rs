@@ -516,7 +516,7 @@ fn state_objects_round_trip_and_reject_bad_input() {
         Some(Error::Malformed)
     );
     let mut v2 = sealed.clone();
-    v2[0] = 2;
+    v2[0] = sotto::STATE_VERSION + 1;
     assert_eq!(
         IdentityKeyPair::open(&key, &v2).err(),
         Some(Error::UnsupportedVersion)

@@ -213,6 +213,55 @@ fn wycheproof_hmac_sha256() {
     t.report("HMAC-SHA256");
 }
 
+/// An identity from RFC 8032's first test seed: its Ed25519 half is the
+/// RFC's public key, and its X25519 half (private and public) is what
+/// libsodium's `crypto_sign_ed25519_sk_to_curve25519` and
+/// `crypto_sign_ed25519_pk_to_curve25519` return for that key.
+#[test]
+fn identity_derivation_matches_rfc8032_and_libsodium() {
+    let seed =
+        hex::decode("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60").unwrap();
+    let ed25519 =
+        hex::decode("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a").unwrap();
+    let x25519_private =
+        hex::decode("307c83864f2833cb427a2ef1c00a013cfdff2768d980c0a3a520f006904de94f").unwrap();
+    let x25519_public =
+        hex::decode("d85e07ec22b0ad881537c2f44d662d1a143cf830c57aca4305d85c7a90f6b62e").unwrap();
+
+    let state = [&[sotto::STATE_VERSION, 0x81][..], &seed, &x25519_private].concat();
+    let id = IdentityKeyPair::from_bytes(&state).unwrap();
+    assert_eq!(
+        id.public_key().to_bytes()[..],
+        [&ed25519[..], &x25519_public].concat()[..]
+    );
+    assert_eq!(id.to_bytes()[..], state[..]);
+    let private: [u8; 32] = x25519_private[..].try_into().unwrap();
+    assert_eq!(crypto::x25519_public(private)[..], x25519_public[..]);
+
+    // The formula of PROTOCOL.md §3.1, computed here: clamp(SHA-512(seed)[0..32]).
+    let mut scalar: [u8; 32] = sha2::Sha512::digest(&seed)[..32].try_into().unwrap();
+    let unclamped = scalar;
+    scalar[0] &= 248;
+    scalar[31] &= 127;
+    scalar[31] |= 64;
+    assert_eq!(scalar[..], x25519_private[..]);
+    // Stored unclamped (the same X25519 key, another encoding), it is refused.
+    assert_ne!(unclamped, scalar);
+    let state = [&[sotto::STATE_VERSION, 0x81][..], &seed, &unclamped].concat();
+    assert_eq!(
+        IdentityKeyPair::from_bytes(&state).err(),
+        Some(Error::Malformed)
+    );
+    // The public identity decodes; with either half changed it does not.
+    sotto::IdentityKey::from_bytes(&id.public_key().to_bytes()).unwrap();
+    let mut other = id.public_key().to_bytes();
+    other[63] ^= 1;
+    assert_eq!(
+        sotto::IdentityKey::from_bytes(&other),
+        Err(Error::InvalidKey)
+    );
+}
+
 fn digest(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
@@ -293,10 +342,11 @@ fn check_frozen(expected: &str, got: &[(&str, String)]) {
 #[test]
 fn frozen_group_vectors() {
     let mut rng = TestRng::new(0x5077_0002);
-    let alice = *IdentityKeyPair::generate(&mut rng).public_key();
-    let bob = *IdentityKeyPair::generate(&mut rng).public_key();
-    let mut a = Group::new(&mut rng, b"vector group", &[bob]).unwrap();
-    let mut b = Group::new(&mut rng, b"vector group", &[alice]).unwrap();
+    let alice_pair = IdentityKeyPair::generate(&mut rng);
+    let bob_pair = IdentityKeyPair::generate(&mut rng);
+    let (alice, bob) = (*alice_pair.public_key(), *bob_pair.public_key());
+    let mut a = Group::new(&mut rng, &alice_pair, b"vector group", &[bob]).unwrap();
+    let mut b = Group::new(&mut rng, &bob_pair, b"vector group", &[alice]).unwrap();
     let d = a.distribution();
     b.process_distribution(&alice, &d).unwrap();
     let m0 = a.encrypt(b"group message 0").unwrap();
@@ -310,7 +360,7 @@ fn frozen_group_vectors() {
         ("receiver state", digest(&b.to_bytes())),
     ];
     check_frozen(include_str!("vectors/group.txt"), &got);
-    assert_eq!(d.len(), 2 + 1 + 12 + 4 + 4 + 32 + 32);
+    assert_eq!(d.len(), 2 + 1 + 12 + 4 + 4 + 32 + 32 + 64);
     assert_eq!(m0.len(), 2 + 4 + 1 + 32 + 16 + 64);
 
     // The same message 1 opened from PROTOCOL.md §10 alone: offsets, labels
@@ -322,6 +372,18 @@ fn frozen_group_vectors() {
     assert_eq!(&d[at + 4..at + 8], &0u32.to_be_bytes());
     let ck0: [u8; 32] = d[at + 8..at + 40].try_into().unwrap();
     let signing = &d[at + 40..at + 72];
+    // The binding: the sender key's own signature over the label, Alice's
+    // identity and every byte before it. It does not verify for Bob.
+    let bound = |owner: &sotto::IdentityKey| {
+        [
+            sotto::LABEL_GROUP_DISTRIBUTION,
+            &owner.to_bytes(),
+            &d[..at + 72],
+        ]
+        .concat()
+    };
+    crypto::ed25519_verify_strict(signing, &bound(&alice), &d[at + 72..]).unwrap();
+    assert!(crypto::ed25519_verify_strict(signing, &bound(&bob), &d[at + 72..]).is_err());
     let ck1 = crypto::hmac_sha256(&ck0, &[0x02]);
     let seed1 = crypto::hmac_sha256(&ck1, &[0x01]);
     let mut okm = [0u8; 44];
@@ -412,11 +474,19 @@ fn frozen_location_ratchet_vectors() {
     // state. Ed25519 signatures are deterministic, so every byte is fixed.
     let mut rng = TestRng::new(0x5077_0003);
     let now = 1_800_000_000;
-    let alice = *IdentityKeyPair::generate(&mut rng).public_key();
+    let alice_id = IdentityKeyPair::generate(&mut rng);
+    let alice = *alice_id.public_key();
     let bob = *IdentityKeyPair::generate(&mut rng).public_key();
     let ctx = b"vector chat";
-    let mut share =
-        LocationShare::new(&mut rng, ctx, &[bob], now + 3600, Precision::Exact).unwrap();
+    let mut share = LocationShare::new(
+        &mut rng,
+        &alice_id,
+        ctx,
+        &[bob],
+        now + 3600,
+        Precision::Exact,
+    )
+    .unwrap();
     let d = share.distribution();
     let fix = |sequence: u32| Location {
         latitude_e7: 515_007_286,
@@ -450,7 +520,8 @@ fn frozen_location_ratchet_vectors() {
     let share_id = &d[at..at + 4];
     assert_eq!(&d[at + 12..at + 16], &0u32.to_be_bytes());
     let key_8: [u8; 32] = d[at + 16 + 7 * 32..at + 16 + 8 * 32].try_into().unwrap();
-    let signing = &d[at + 16 + 8 * 32..];
+    // The chain's signing key, before the 64-byte binding (§12.3).
+    let signing = &d[at + 16 + 8 * 32..at + 16 + 9 * 32];
     let mk1 = crypto::hmac_sha256(&crypto::hmac_sha256(&key_8, &[0x09]), &[0x01]);
     let mut okm = [0u8; 44];
     crypto::hkdf_sha256(&[0u8; 32], &mk1, LABEL_LOCATION_KEYS, &mut okm).unwrap();

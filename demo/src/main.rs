@@ -211,16 +211,34 @@ fn group_chat(rng: &mut Rng, server: &mut Server, devices: [&mut Device; 3]) {
     let members = |d: &Device, names: &[&'static str]| -> Vec<_> {
         names.iter().map(|n| *d.peers.get(n).unwrap()).collect()
     };
-    let group = Group::new(rng, GROUP, &members(alice, &["Bob", "Carol"])).unwrap();
+    let group = Group::new(
+        rng,
+        &alice.identity(),
+        GROUP,
+        &members(alice, &["Bob", "Carol"]),
+    )
+    .unwrap();
     alice.db.save(rng, GROUP, &group).unwrap();
-    let group = Group::new(rng, GROUP, &members(bob, &["Alice", "Carol"])).unwrap();
+    let group = Group::new(
+        rng,
+        &bob.identity(),
+        GROUP,
+        &members(bob, &["Alice", "Carol"]),
+    )
+    .unwrap();
     bob.db.save(rng, GROUP, &group).unwrap();
     // Alice and Bob tell Carol; their first messages set up the sessions and
     // tell her app their identities, so she can create her view of the group.
     alice.say(rng, server, "Carol", "Adding you to \"Friday trip\".");
     bob.say(rng, server, "Carol", "Welcome, Carol!");
     carol.receive_all(rng, server);
-    let group = Group::new(rng, GROUP, &members(carol, &["Alice", "Bob"])).unwrap();
+    let group = Group::new(
+        rng,
+        &carol.identity(),
+        GROUP,
+        &members(carol, &["Alice", "Bob"]),
+    )
+    .unwrap();
     carol.db.save(rng, GROUP, &group).unwrap();
     let distribute = |d: &mut Device, rng: &mut Rng, server: &mut Server, to: &[&'static str]| {
         let key = d.db.load::<Group>(GROUP).unwrap().distribution();
@@ -358,6 +376,7 @@ fn live_location(
     let bob_id = alice.peers["Bob"];
     let share = LocationShare::new(
         rng,
+        &alice.identity(),
         LOCATION_CONTEXT,
         &[bob_id],
         NOW + 900,

@@ -171,6 +171,10 @@ impl Device {
         (device, took)
     }
 
+    pub(crate) fn identity(&self) -> IdentityKeyPair {
+        self.db.device_identity().unwrap()
+    }
+
     pub(crate) fn prekeys(&self) -> PrekeyStore {
         self.db.device_prekeys().unwrap()
     }

@@ -249,8 +249,8 @@ fn group(rng: &mut Rng0) -> usize {
     let alice = IdentityKeyPair::generate(rng);
     let bob = IdentityKeyPair::generate(rng);
     let (ai, bi) = (*alice.public_key(), *bob.public_key());
-    let mut ga = Group::new(rng, b"ct group", &[bi]).unwrap();
-    let mut gb = Group::new(rng, b"ct group", &[ai]).unwrap();
+    let mut ga = Group::new(rng, &alice, b"ct group", &[bi]).unwrap();
+    let mut gb = Group::new(rng, &bob, b"ct group", &[ai]).unwrap();
     gb.process_distribution(&ai, &ga.distribution()).unwrap();
     ga.process_distribution(&bi, &gb.distribution()).unwrap();
     let m0 = ga.encrypt(b"zero").unwrap();

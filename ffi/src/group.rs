@@ -3,6 +3,7 @@
 use sotto::Group;
 
 use crate::buffer::sotto_buffer;
+use crate::identity::sotto_identity;
 use crate::panic::boundary;
 use crate::rng::OsRng;
 use crate::status::sotto_status;
@@ -32,15 +33,19 @@ pub(crate) unsafe fn identities(
     identity_list(unsafe { ptr::slice(ptr, len) }?)
 }
 
-/// Creates a group with a fresh sender key. `members` holds `member_count`
+/// Creates a group with a fresh sender key. `identity` is this device's
+/// own: the distributions name it as their owner, and members accept them
+/// only over a 1:1 session with it. `members` holds `member_count`
 /// concatenated 64-byte identities (the other members).
 ///
 /// # Safety
 ///
-/// `id` is NULL or has `id_len` readable bytes; `members` is NULL or has
-/// `member_count × 64` readable bytes; `out` is NULL or writable.
+/// `identity` is NULL or live; `id` is NULL or has `id_len` readable bytes;
+/// `members` is NULL or has `member_count × 64` readable bytes; `out` is
+/// NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sotto_group_new(
+    identity: *const sotto_identity,
     id: *const u8,
     id_len: usize,
     members: *const u8,
@@ -49,13 +54,15 @@ pub unsafe extern "C" fn sotto_group_new(
 ) -> sotto_status {
     boundary(|| {
         // SAFETY: caller contract.
+        let identity = unsafe { ptr::handle(identity) }?;
+        // SAFETY: caller contract.
         let id = unsafe { ptr::slice(id, id_len) }?;
         // SAFETY: caller contract.
         let members = unsafe { identities(members, member_count) }?;
         // SAFETY: caller contract.
         let out = unsafe { ptr::out(out) }?;
         *out = ptr::into_handle(sotto_group {
-            inner: Group::new(&mut OsRng, id, &members)?,
+            inner: Group::new(&mut OsRng, &identity.inner, id, &members)?,
         });
         Ok(())
     })
@@ -77,7 +84,9 @@ pub unsafe extern "C" fn sotto_group_distribution(
 }
 
 /// Processes a member's distribution received over the 1:1 session with
-/// `from` (64 bytes).
+/// `from` (64 bytes). A distribution not bound to `from` (another member's,
+/// forwarded) is `SOTTO_STATUS_INVALID_SIGNATURE`; one whose signing key is
+/// already another member's is `SOTTO_STATUS_INVALID_KEY`.
 ///
 /// # Safety
 ///

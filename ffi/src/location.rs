@@ -4,6 +4,7 @@ use sotto::{Location, LocationShare, LocationViewer, Precision};
 
 use crate::buffer::sotto_buffer;
 use crate::group::identities;
+use crate::identity::sotto_identity;
 use crate::panic::boundary;
 use crate::rng::OsRng;
 use crate::status::sotto_status;
@@ -168,13 +169,17 @@ pub unsafe extern "C" fn sotto_location_decode(
 
 /// Starts a share in conversation `context` with `viewer_count` viewers
 /// (concatenated 64-byte identities) until `expires_at`, at `precision`.
+/// `identity` is this device's own: the distributions name it as the sharer,
+/// and viewers accept them only over a 1:1 session with it.
 ///
 /// # Safety
 ///
-/// `context` is NULL or has `context_len` readable bytes; `viewers` is NULL
-/// or has `viewer_count × 64` readable bytes; `out` is NULL or writable.
+/// `identity` is NULL or live; `context` is NULL or has `context_len`
+/// readable bytes; `viewers` is NULL or has `viewer_count × 64` readable
+/// bytes; `out` is NULL or writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sotto_location_share_new(
+    identity: *const sotto_identity,
     context: *const u8,
     context_len: usize,
     viewers: *const u8,
@@ -185,6 +190,8 @@ pub unsafe extern "C" fn sotto_location_share_new(
 ) -> sotto_status {
     boundary(|| {
         // SAFETY: caller contract.
+        let identity = unsafe { ptr::handle(identity) }?;
+        // SAFETY: caller contract.
         let ctx = unsafe { ptr::slice(context, context_len) }?;
         // SAFETY: caller contract.
         let viewers = unsafe { identities(viewers, viewer_count) }?;
@@ -192,7 +199,7 @@ pub unsafe extern "C" fn sotto_location_share_new(
         // SAFETY: caller contract.
         let out = unsafe { ptr::out(out) }?;
         *out = ptr::into_handle(sotto_location_share {
-            inner: LocationShare::new(&mut OsRng, ctx, &viewers, expires_at, p)?,
+            inner: LocationShare::new(&mut OsRng, &identity.inner, ctx, &viewers, expires_at, p)?,
         });
         Ok(())
     })
@@ -287,7 +294,9 @@ pub unsafe extern "C" fn sotto_location_share_remove_viewer(
     })
 }
 
-/// Creates a viewer from `sender`'s distribution for conversation `context`.
+/// Creates a viewer from `sender`'s distribution for conversation `context`,
+/// received over the 1:1 session with `sender`. A distribution not bound to
+/// `sender` (someone else's, forwarded) is `SOTTO_STATUS_INVALID_SIGNATURE`.
 ///
 /// # Safety
 ///
@@ -319,7 +328,8 @@ pub unsafe extern "C" fn sotto_location_viewer_new(
     })
 }
 
-/// Takes a new distribution from the same sender (after a rotation).
+/// Takes a new distribution from the same sender (after a rotation); it must
+/// be bound to the sender (`SOTTO_STATUS_INVALID_SIGNATURE` otherwise).
 ///
 /// # Safety
 ///

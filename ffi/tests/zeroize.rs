@@ -426,19 +426,24 @@ fn sessions(rng: &mut Rng0, needles: &mut Needles) {
 }
 
 fn identity_key(rng: &mut Rng0, needles: &mut Needles) -> IdentityKey {
+    *identity_pair(rng, needles).public_key()
+}
+
+fn identity_pair(rng: &mut Rng0, needles: &mut Needles) -> IdentityKeyPair {
     let id = IdentityKeyPair::generate(rng);
     needles.add_export(&id.to_bytes(), "identity");
-    *id.public_key()
+    id
 }
 
 /// Groups: three members, 300 messages with gaps and reordering, replays,
 /// tampering, a removal (rotation), periodic rotation, export and import.
 fn groups(rng: &mut Rng0, needles: &mut Needles) {
-    let ids: Vec<IdentityKey> = (0..3).map(|_| identity_key(rng, needles)).collect();
+    let pairs: Vec<IdentityKeyPair> = (0..3).map(|_| identity_pair(rng, needles)).collect();
+    let ids: Vec<IdentityKey> = pairs.iter().map(|p| *p.public_key()).collect();
     let mut gs: Vec<Group> = (0..3)
         .map(|i| {
             let others: Vec<IdentityKey> = ids.iter().copied().filter(|x| *x != ids[i]).collect();
-            Group::new(rng, b"zeroize group", &others).unwrap()
+            Group::new(rng, &pairs[i], b"zeroize group", &others).unwrap()
         })
         .collect();
     let distribute = |gs: &mut Vec<Group>, from: usize, d: &[u8], needles: &mut Needles| {
@@ -509,10 +514,18 @@ fn groups(rng: &mut Rng0, needles: &mut Needles) {
 /// with gaps, stale and tampered updates, skip_to, a removal, export and
 /// import of both sides.
 fn location(rng: &mut Rng0, needles: &mut Needles) {
-    let sender = identity_key(rng, needles);
+    let sender_pair = identity_pair(rng, needles);
+    let sender = *sender_pair.public_key();
     let viewers: Vec<IdentityKey> = (0..3).map(|_| identity_key(rng, needles)).collect();
-    let mut share =
-        LocationShare::new(rng, b"chat", &viewers[..2], NOW + 3600, Precision::Exact).unwrap();
+    let mut share = LocationShare::new(
+        rng,
+        &sender_pair,
+        b"chat",
+        &viewers[..2],
+        NOW + 3600,
+        Precision::Exact,
+    )
+    .unwrap();
     let d = share.distribution();
     needles.add_export(&d, "location distribution");
     let mut vs: Vec<LocationViewer> = (0..2)

@@ -101,8 +101,8 @@ fn fixtures() -> &'static Fixtures {
 
         let a_id = *alice.public_key();
         let b_id = *bob.public_key();
-        let mut sender = Group::new(&mut rng, b"fuzz group", &[b_id]).unwrap();
-        let mut group = Group::new(&mut rng, b"fuzz group", &[a_id]).unwrap();
+        let mut sender = Group::new(&mut rng, &alice, b"fuzz group", &[b_id]).unwrap();
+        let mut group = Group::new(&mut rng, &bob, b"fuzz group", &[a_id]).unwrap();
         group
             .process_distribution(&a_id, &sender.distribution())
             .unwrap();
@@ -112,8 +112,15 @@ fn fixtures() -> &'static Fixtures {
         group.decrypt(&a_id, &m).unwrap();
         group.decrypt(&a_id, &m3).unwrap();
 
-        let share =
-            LocationShare::new(&mut rng, b"fuzz", &[b_id], NOW + 60, Precision::Exact).unwrap();
+        let share = LocationShare::new(
+            &mut rng,
+            &alice,
+            b"fuzz",
+            &[b_id],
+            NOW + 60,
+            Precision::Exact,
+        )
+        .unwrap();
         let viewer = LocationViewer::new(b"fuzz", &a_id, &share.distribution()).unwrap();
 
         Fixtures {
@@ -308,13 +315,14 @@ pub fn two_party(data: &[u8]) {
 /// at the others.
 pub fn group_party(data: &[u8]) {
     let mut rng = FixedRng::new(3);
-    let ids: Vec<IdentityKey> = (0..3)
-        .map(|_| *IdentityKeyPair::generate(&mut rng).public_key())
+    let pairs: Vec<IdentityKeyPair> = (0..3)
+        .map(|_| IdentityKeyPair::generate(&mut rng))
         .collect();
+    let ids: Vec<IdentityKey> = pairs.iter().map(|p| *p.public_key()).collect();
     let mut groups: Vec<Group> = (0..3)
         .map(|i| {
             let others: Vec<IdentityKey> = (0..3).filter(|j| *j != i).map(|j| ids[j]).collect();
-            Group::new(&mut rng, b"fuzz", &others).unwrap()
+            Group::new(&mut rng, &pairs[i], b"fuzz", &others).unwrap()
         })
         .collect();
     for i in 0..3 {

@@ -4,7 +4,10 @@
 //! an iteration and an Ed25519 signing key pair. It sends the key's current
 //! position to every other member in a distribution message over their
 //! pairwise sessions, then encrypts each group message once, for any group
-//! size:
+//! size. The distribution is bound to its owner: the sender key's signing
+//! key signs it together with the owner's identity, so a receiver accepts it
+//! only from the member whose session delivered it, and refuses a signing key
+//! already registered to another member (the `wire` module has the format):
 //!
 //! ```text
 //! seed_i, CK_{i+1} = HMAC-SHA256(CK_i, 0x01), HMAC-SHA256(CK_i, 0x02)
@@ -49,7 +52,7 @@ use zeroize::Zeroizing;
 use crate::chain::Chain;
 use crate::crypto;
 use crate::error::{Error, Result};
-use crate::identity::IdentityKey;
+use crate::identity::{IdentityKey, IdentityKeyPair};
 use receiver::ReceiverKey;
 use sender::SenderKey;
 
@@ -57,6 +60,9 @@ use sender::SenderKey;
 pub const LABEL_GROUP_MESSAGE_KEYS: &[u8] = b"sotto v1 group message keys";
 /// Prefix of the bytes a group message's signature covers.
 pub const LABEL_GROUP_SIGNATURE: &[u8] = b"sotto v1 group message";
+/// Prefix of the bytes a distribution's binding (the signature that names
+/// its owner) covers.
+pub const LABEL_GROUP_DISTRIBUTION: &[u8] = b"sotto v1 sender key distribution";
 
 /// The longest group id, in bytes (ids are app-chosen, 1 to 64 bytes).
 pub const MAX_GROUP_ID_LEN: usize = 64;
@@ -85,9 +91,11 @@ struct Member {
 /// Members are identified by the identity keys of the pairwise sessions that
 /// carry their distribution messages; the app passes the identity a message
 /// came from (for a distribution, the [`crate::Session::remote_identity`] of
-/// the session that decrypted it). We are not in our own member list.
+/// the session that decrypted it). We are not in our own member list; our
+/// own identity (the owner) is named in our distributions.
 pub struct Group {
     id: Vec<u8>,
+    owner: IdentityKey,
     own: SenderKey,
     members: Vec<Member>,
 }
@@ -103,20 +111,25 @@ impl fmt::Debug for Group {
 }
 
 impl Group {
-    /// Creates a group with a fresh sender key of our own. `id` is the app's
-    /// group id (1 to [`MAX_GROUP_ID_LEN`] bytes); `members` are the other
-    /// members (duplicates are ignored; at most [`MAX_GROUP_MEMBERS`]).
+    /// Creates a group with a fresh sender key of our own. `identity` is
+    /// ours, the one our pairwise sessions carry: our distributions name it
+    /// as their owner, and members accept them only over a session with it.
+    /// `id` is the app's group id (1 to [`MAX_GROUP_ID_LEN`] bytes);
+    /// `members` are the other members (duplicates are ignored; at most
+    /// [`MAX_GROUP_MEMBERS`]).
     ///
     /// Send [`Group::distribution`] to each member over their pairwise
     /// session before the first group message.
     pub fn new<R: CryptoRng + ?Sized>(
         rng: &mut R,
+        identity: &IdentityKeyPair,
         id: &[u8],
         members: &[IdentityKey],
     ) -> Result<Self> {
         wire::group_id_len(id)?;
         let mut group = Group {
             id: Vec::from(id),
+            owner: *identity.public_key(),
             own: SenderKey::generate(rng, None),
             members: Vec::new(),
         };
@@ -129,6 +142,11 @@ impl Group {
     /// The app's group id.
     pub fn id(&self) -> &[u8] {
         &self.id
+    }
+
+    /// Our own identity, which our distributions name as their owner.
+    pub fn owner(&self) -> &IdentityKey {
+        &self.owner
     }
 
     /// The other members, in the order they were added.
@@ -159,7 +177,7 @@ impl Group {
     pub fn distribution(&self) -> Zeroizing<Vec<u8>> {
         // The id was validated when the group was created or restored.
         self.own
-            .distribution(&self.id)
+            .distribution(&self.id, &self.owner)
             .unwrap_or_else(|_| Zeroizing::new(Vec::new()))
     }
 
@@ -207,14 +225,32 @@ impl Group {
     }
 
     /// Processes a member's distribution message, received over the pairwise
-    /// session with `from`. A distribution already known (same chain id and
+    /// session with `from`. It must be bound to `from`
+    /// ([`Error::InvalidSignature`] otherwise: another member's distribution
+    /// forwarded as their own), and its signing key must not be registered
+    /// to another member or be our own ([`Error::InvalidKey`]), whichever
+    /// arrived first. A distribution already known (same chain id and
     /// signing key) changes nothing, so a repeated one cannot rewind the
     /// chain; one with a known chain id but another signing key replaces the
     /// old state. Beyond [`MAX_SENDER_KEY_STATES`] the oldest key is dropped.
+    /// On any error nothing changes.
     pub fn process_distribution(&mut self, from: &IdentityKey, bytes: &[u8]) -> Result<()> {
         let d = wire::parse_distribution(bytes)?;
         if d.group_id != self.id.as_slice() {
             return Err(Error::GroupMismatch);
+        }
+        if !self.is_member(from) {
+            return Err(Error::NotAMember);
+        }
+        d.verify_owner(from)?;
+        let taken = self
+            .members
+            .iter()
+            .filter(|m| m.identity != *from)
+            .flat_map(|m| m.keys.iter())
+            .any(|k| k.signing == d.signing_key);
+        if taken || self.own.signing.verifying_key() == d.signing_key {
+            return Err(Error::InvalidKey);
         }
         let member = self
             .members

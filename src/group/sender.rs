@@ -18,6 +18,7 @@ use zeroize::Zeroizing;
 use crate::chain::Chain;
 use crate::crypto::{self, MessageKey, SIGNATURE_LEN, TAG_LEN};
 use crate::error::Result;
+use crate::identity::IdentityKey;
 use crate::padding;
 use crate::secret::Secret32;
 
@@ -47,14 +48,20 @@ impl SenderKey {
         }
     }
 
-    /// The distribution message for the chain's current position.
-    pub(super) fn distribution(&self, group_id: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    /// The distribution message for the chain's current position, bound to
+    /// `owner`.
+    pub(super) fn distribution(
+        &self,
+        group_id: &[u8],
+        owner: &IdentityKey,
+    ) -> Result<Zeroizing<Vec<u8>>> {
         wire::encode_distribution(
             group_id,
+            owner,
             self.chain_id,
             self.chain.next(),
             self.chain.key(),
-            self.signing.verifying_key().as_bytes(),
+            &self.signing,
         )
     }
 

@@ -1,7 +1,7 @@
 //! Persistence of a group.
 //!
 //! ```text
-//! 0x01 | 0x84 | id_len u8 (1..=64) | id
+//! 0x01 | 0x84 | id_len u8 (1..=64) | id | owner identity (64)
 //!      | own: chain_id u32 | iteration u32 | chain key (32) | signing seed (32)
 //!      | member count u16 (≤ MAX_GROUP_MEMBERS)
 //!      | per member: identity (64) | key count u8 (≤ MAX_SENDER_KEY_STATES)
@@ -124,11 +124,12 @@ impl Group {
             });
         let capacity = keys
             .saturating_add(self.members.len().saturating_mul(65))
-            .saturating_add(140);
+            .saturating_add(204);
         let mut out = sealed::begin(TYPE_GROUP, capacity);
         // The id length was validated on creation (1..=64).
         out.push(u8::try_from(self.id.len()).unwrap_or(0));
         out.extend_from_slice(&self.id);
+        out.extend_from_slice(&self.owner.to_bytes());
         out.extend_from_slice(&self.own.chain_id.to_be_bytes());
         out.extend_from_slice(&self.own.chain.next().to_be_bytes());
         out.extend_from_slice(self.own.chain.key().expose());
@@ -152,6 +153,7 @@ impl Group {
         let mut r = Reader::new(bytes);
         sealed::check(&mut r, TYPE_GROUP)?;
         let id = Vec::from(read_group_id(&mut r)?);
+        let owner = IdentityKey::from_bytes(r.bytes(64)?)?;
         let chain_id = r.u32()?;
         let iteration = r.u32()?;
         let ck = secret(&mut r)?;
@@ -175,7 +177,12 @@ impl Group {
             members.push(Member { identity, keys });
         }
         r.finish()?;
-        Ok(Group { id, own, members })
+        Ok(Group {
+            id,
+            owner,
+            own,
+            members,
+        })
     }
 
     /// The encrypted state encoding under the host's 32-byte key.

@@ -2,34 +2,60 @@
 //!
 //! ```text
 //! distribution:  0x02 | 0x04 | group_id_len u8 (1..=64) | group_id | chain_id u32 | iteration u32
-//!                     | chain_key (32) | signing_key (32)
+//!                     | chain_key (32) | signing_key (32) | binding (64)            140 to 203 bytes
+//! binding:       Ed25519(signing_key, "sotto v1 sender key distribution" ‖ Encode(owner IK) (64)
+//!                        ‖ every byte before the binding)
 //! group message: 0x02 | 0x05 | chain_id u32 | iteration varint | ciphertext ‖ tag (≥ 16) | signature (64)
 //! ```
 //!
 //! A distribution travels only inside a pairwise session, which authenticates
-//! its sender. A group message is authenticated by its Ed25519 signature over
+//! its sender; its binding, made with the sender key's own signing key, names
+//! the member it belongs to, so that the member whose session delivers it
+//! must be that owner (a member forwarding another's distribution as their
+//! own is refused) and no one can claim a signing key they do not hold. The
+//! owner's identity is not carried: the receiver puts in the identity of the
+//! session that delivered the distribution. A group message is authenticated
+//! by its Ed25519 signature over
 //! `"sotto v1 group message" ‖ group_id_len ‖ group_id ‖ every byte before
 //! the signature`, and its header (everything before the ciphertext) is also
 //! the AEAD associated data.
 
 use alloc::vec::Vec;
 
-use ed25519_dalek::VerifyingKey;
+use ed25519_dalek::{SigningKey, VerifyingKey};
 use zeroize::Zeroizing;
 
 use crate::codec::{Reader, put_varint_u32};
 use crate::crypto::{self, SIGNATURE_LEN, TAG_LEN};
 use crate::error::{Error, Result};
+use crate::identity::IdentityKey;
 use crate::secret::{Secret32, SecretBuf};
 use crate::wire::{TYPE_GROUP_MESSAGE, TYPE_SENDER_KEY_DISTRIBUTION, WIRE_VERSION, check_prefix};
 
-/// A parsed distribution message.
+use super::LABEL_GROUP_DISTRIBUTION;
+
+/// A parsed distribution message, its binding not yet verified.
 pub(super) struct Distribution<'a> {
     pub(super) group_id: &'a [u8],
     pub(super) chain_id: u32,
     pub(super) iteration: u32,
     pub(super) chain_key: Secret32,
     pub(super) signing_key: VerifyingKey,
+    /// Every byte before the binding.
+    signed: &'a [u8],
+    binding: [u8; SIGNATURE_LEN],
+}
+
+impl Distribution<'_> {
+    /// Checks that the distribution's signing key bound it to `owner`
+    /// ([`Error::InvalidSignature`] otherwise).
+    pub(super) fn verify_owner(&self, owner: &IdentityKey) -> Result<()> {
+        crypto::verify_parts_checked(
+            &self.signing_key,
+            &[LABEL_GROUP_DISTRIBUTION, &owner.to_bytes(), self.signed],
+            &self.binding,
+        )
+    }
 }
 
 /// Checks a group id's length and returns it as the one-byte length prefix.
@@ -48,15 +74,18 @@ pub(crate) fn read_group_id<'a>(r: &mut Reader<'a>) -> Result<&'a [u8]> {
     Ok(id)
 }
 
+/// The distribution of a sender key at `iteration`, bound to `owner` by
+/// the sender key's `signing` key.
 pub(super) fn encode_distribution(
     group_id: &[u8],
+    owner: &IdentityKey,
     chain_id: u32,
     iteration: u32,
     chain_key: &Secret32,
-    signing_key: &[u8; 32],
+    signing: &SigningKey,
 ) -> Result<Zeroizing<Vec<u8>>> {
     let len = group_id_len(group_id)?;
-    let mut out = SecretBuf::with_capacity(group_id.len().saturating_add(75));
+    let mut out = SecretBuf::with_capacity(group_id.len().saturating_add(139));
     out.push(WIRE_VERSION);
     out.push(TYPE_SENDER_KEY_DISTRIBUTION);
     out.push(len);
@@ -64,12 +93,23 @@ pub(super) fn encode_distribution(
     out.extend_from_slice(&chain_id.to_be_bytes());
     out.extend_from_slice(&iteration.to_be_bytes());
     out.extend_from_slice(chain_key.expose());
-    out.extend_from_slice(signing_key);
+    out.extend_from_slice(signing.verifying_key().as_bytes());
+    let binding = crypto::sign_parts(
+        signing,
+        &[LABEL_GROUP_DISTRIBUTION, &owner.to_bytes(), &out],
+    );
+    out.extend_from_slice(&binding);
     Ok(out.into_zeroizing())
 }
 
 pub(super) fn parse_distribution(bytes: &[u8]) -> Result<Distribution<'_>> {
-    let mut r = Reader::new(bytes);
+    let Some(signed_len) = bytes.len().checked_sub(SIGNATURE_LEN) else {
+        // The version and type are reported first, as for every encoding.
+        check_prefix(&mut Reader::new(bytes), TYPE_SENDER_KEY_DISTRIBUTION)?;
+        return Err(Error::Malformed);
+    };
+    let (signed, binding) = bytes.split_at(signed_len);
+    let mut r = Reader::new(signed);
     check_prefix(&mut r, TYPE_SENDER_KEY_DISTRIBUTION)?;
     let group_id = read_group_id(&mut r)?;
     let chain_id = r.u32()?;
@@ -77,12 +117,15 @@ pub(super) fn parse_distribution(bytes: &[u8]) -> Result<Distribution<'_>> {
     let chain_key = Secret32::new(*Zeroizing::new(r.array::<32>()?));
     let signing_key = crypto::ed25519_public_checked(&r.array()?)?;
     r.finish()?;
+    let binding = binding.try_into().map_err(|_| Error::Malformed)?;
     Ok(Distribution {
         group_id,
         chain_id,
         iteration,
         chain_key,
         signing_key,
+        signed,
+        binding,
     })
 }
 

@@ -1,14 +1,38 @@
 //! Identity keys.
 //!
-//! An identity is **two** keys generated together: an Ed25519 key that signs
-//! (prekeys, group messages, location updates) and an X25519 key that takes
-//! part in X3DH. We chose two keys over one XEdDSA key because both halves
-//! then use audited, standard implementations with strict verification, at the
-//! cost of 32 more bytes per identity. The X25519 half is bound to the Ed25519
-//! half by every signed prekey signature (it is inside the signed bytes), and
-//! both halves enter the session associated data and the security code.
+//! An identity is **one** Ed25519 key used both to sign (prekeys; group and
+//! location distributions name it as their owner) and, in its X25519 form,
+//! for X3DH, as XEdDSA and libsodium do:
 //!
-//! `Encode(IK) = ed25519_public (32) ‖ x25519_public (32)` — 64 bytes.
+//! ```text
+//! seed                 32 random bytes (the Ed25519 private key)
+//! ed25519_public     = [s]B, s = clamp(SHA-512(seed)[0..32])          (RFC 8032)
+//! x25519_private     = clamp(SHA-512(seed)[0..32])                    (crypto_sign_ed25519_sk_to_curve25519)
+//! x25519_public      = u = (1 + y) / (1 − y) of ed25519_public        (crypto_sign_ed25519_pk_to_curve25519)
+//! Encode(IK)         = ed25519_public (32) ‖ x25519_public (32)       64 bytes
+//! ```
+//!
+//! Both halves are the same point, so they cannot be paired with another
+//! identity's: [`IdentityKey::from_bytes`], which every decoder of an
+//! identity uses (prekey messages, bundles, every stored object), refuses an
+//! encoding whose X25519 half is not the Montgomery form of its Ed25519 half,
+//! or whose Ed25519 half is not a point or is of small order. The X25519 half
+//! is kept in the encoding, although it follows from the Ed25519 half, so
+//! that the 64-byte identity and every format that carries it stay as they
+//! were.
+//!
+//! Why one key rather than two generated side by side: two independent keys
+//! left the X25519 half unbound wherever no signature covered it (a prekey
+//! message could claim anyone's signing key with the sender's own X25519
+//! key), and deriving one half from the other binds them everywhere at no
+//! cost in size. The price is key reuse: the Ed25519 signing scalar is also
+//! the X25519 private key. That is the reuse libsodium's conversion offers
+//! and XEdDSA makes in the other direction (Signal signs with X25519 keys),
+//! and the joint security of Ed25519 and an X25519-based KEM under one key
+//! pair has been analysed (Thormarker, "On using the same key pair for
+//! Ed25519 and an X25519 based KEM", 2021). Each half still goes
+//! through one audited implementation with strict checks (`ed25519-dalek`'s
+//! `verify_strict`, `x25519-dalek` with the contributory check).
 
 mod state;
 
@@ -42,8 +66,10 @@ impl IdentityKey {
         out
     }
 
-    /// Decodes and validates an identity: the Ed25519 half must be a valid
-    /// point encoding.
+    /// Decodes and validates an identity: the Ed25519 half must be a point
+    /// not of small order, and the X25519 half its Montgomery form (the two
+    /// halves of one key); otherwise [`Error::InvalidKey`]. A wrong length is
+    /// [`Error::Malformed`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let bytes: &[u8; IDENTITY_KEY_LEN] = bytes.try_into().map_err(|_| Error::Malformed)?;
         let (a, b) = bytes.split_at(32);
@@ -51,7 +77,7 @@ impl IdentityKey {
         let mut dh = [0u8; 32];
         signing.copy_from_slice(a);
         dh.copy_from_slice(b);
-        crypto::check_ed25519_public(&signing)?;
+        crypto::check_x25519_of_ed25519(&signing, &dh)?;
         Ok(IdentityKey { signing, dh })
     }
 
@@ -60,7 +86,8 @@ impl IdentityKey {
         &self.signing
     }
 
-    /// The X25519 key used in session setup.
+    /// The X25519 key used in session setup (the Montgomery form of the
+    /// Ed25519 key).
     pub fn dh_key(&self) -> &[u8; 32] {
         &self.dh
     }
@@ -76,8 +103,9 @@ impl fmt::Debug for IdentityKey {
     }
 }
 
-/// A device's long-term identity: both private keys. Zeroized on drop; its
-/// `Debug` shows only the public half.
+/// A device's long-term identity: the Ed25519 private key and the X25519
+/// key pair derived from it. Zeroized on drop; its `Debug` shows only the
+/// public half.
 pub struct IdentityKeyPair {
     /// Boxed, like every long-lived secret: moving the pair moves a pointer.
     signing: Box<SigningKey>,
@@ -86,10 +114,11 @@ pub struct IdentityKeyPair {
 }
 
 impl IdentityKeyPair {
-    /// Generates a new identity from the injected random number generator.
+    /// Generates a new identity from the injected random number generator:
+    /// a random Ed25519 seed, and the X25519 key derived from it.
     pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Self {
         let signing = SigningKey::generate(rng);
-        let dh = DhKeyPair::generate(rng);
+        let dh = DhKeyPair::from_ed25519(&signing);
         Self::from_parts(signing, dh)
     }
 
@@ -105,11 +134,14 @@ impl IdentityKeyPair {
         }
     }
 
-    pub(super) fn from_secret_bytes(signing: &[u8; 32], dh: &[u8; 32]) -> Self {
-        Self::from_parts(
-            SigningKey::from_bytes(signing),
-            DhKeyPair::from_secret_bytes(dh),
-        )
+    /// Restores an identity from its seed and the X25519 private key stored
+    /// with it, which must be the one the seed derives
+    /// ([`Error::Malformed`] otherwise: an identity whose halves were
+    /// generated apart).
+    pub(super) fn from_secret_bytes(seed: &[u8; 32], dh: &[u8; 32]) -> Result<Self> {
+        let signing = SigningKey::from_bytes(seed);
+        let dh = DhKeyPair::from_ed25519_stored(&signing, dh)?;
+        Ok(Self::from_parts(signing, dh))
     }
 
     /// The public identity to publish.

@@ -1,4 +1,8 @@
 //! Persistence of an identity: `0x01 | 0x81 | ed25519 seed (32) | x25519 private (32)`.
+//!
+//! The X25519 private key is the one the seed derives (`clamp(SHA-512(seed)[0..32])`);
+//! an encoding holding any other (an identity whose halves were generated
+//! apart) is refused with [`crate::Error::Malformed`].
 
 use alloc::vec::Vec;
 
@@ -22,7 +26,9 @@ impl IdentityKeyPair {
         out.into_zeroizing()
     }
 
-    /// Restores an identity from its plain state encoding.
+    /// Restores an identity from its plain state encoding. The stored X25519
+    /// private key must be the one the seed derives ([`crate::Error::Malformed`]
+    /// otherwise).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
         sealed::check(&mut r, TYPE_IDENTITY)?;
@@ -32,7 +38,7 @@ impl IdentityKeyPair {
         let out = IdentityKeyPair::from_secret_bytes(&seed, &dh);
         seed.zeroize();
         dh.zeroize();
-        fin.map(|()| out)
+        fin.and(out)
     }
 
     /// The encrypted state encoding under the host's 32-byte key.

@@ -5,7 +5,9 @@
 //!
 //! A share works like a sender key: a random share id, the ratchet's keys at
 //! its current position and an Ed25519 signing key go to each viewer in a
-//! distribution message over the pairwise sessions; each update is one fixed
+//! distribution message over the pairwise sessions, bound by that signing key
+//! to the sharer's identity, so that a viewer accepts it only from the sender
+//! whose session delivered it; each update is one fixed
 //! [`LOCATION_UPDATE_LEN`]-byte message, signed and encrypted once for every
 //! viewer. The formulas are in the `ratchet`, `share` and `viewer` modules and in
 //! `docs/PROTOCOL.md` §12.
@@ -27,5 +29,8 @@ pub use wire::{LOCATION_UPDATE_LEN, LocationUpdateInfo, inspect_location_update}
 pub const LABEL_LOCATION_KEYS: &[u8] = b"sotto v1 location keys";
 /// Prefix of the bytes a location update's signature covers.
 pub const LABEL_LOCATION_SIGNATURE: &[u8] = b"sotto v1 location update";
+/// Prefix of the bytes a distribution's binding (the signature that names
+/// its sharer) covers.
+pub const LABEL_LOCATION_DISTRIBUTION: &[u8] = b"sotto v1 location distribution";
 /// The most viewers of one share.
 pub const MAX_VIEWERS: usize = 1024;

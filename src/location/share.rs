@@ -26,12 +26,14 @@ use super::{LABEL_LOCATION_KEYS, LABEL_LOCATION_SIGNATURE, MAX_VIEWERS};
 use crate::crypto::{self, MessageKey};
 use crate::error::{Error, Result};
 use crate::group::group_id_len;
-use crate::identity::IdentityKey;
+use crate::identity::{IdentityKey, IdentityKeyPair};
 use crate::secret::Secret32;
 
 /// The sender's side of a live-location share.
 pub struct LocationShare {
     pub(super) context: Vec<u8>,
+    /// Our identity, which the distributions name as the sharer.
+    pub(super) owner: IdentityKey,
     pub(super) share_id: u32,
     pub(super) expires_at: u64,
     pub(super) precision: Precision,
@@ -71,10 +73,13 @@ fn fresh_keys<R: CryptoRng + ?Sized>(
 impl LocationShare {
     /// Starts sharing in the app's conversation `context` (1 to 64 bytes)
     /// with `viewers`, until `expires_at` (seconds since the epoch), at
-    /// `precision`. Send [`LocationShare::distribution`] to each viewer over
-    /// their pairwise session.
+    /// `precision`. `identity` is ours, the one our pairwise sessions carry:
+    /// the distributions name it as the sharer, and viewers accept them only
+    /// over a session with it. Send [`LocationShare::distribution`] to each
+    /// viewer over their pairwise session.
     pub fn new<R: CryptoRng + ?Sized>(
         rng: &mut R,
+        identity: &IdentityKeyPair,
         context: &[u8],
         viewers: &[IdentityKey],
         expires_at: u64,
@@ -84,6 +89,7 @@ impl LocationShare {
         let (share_id, ratchet, signing) = fresh_keys(rng, None);
         let mut share = LocationShare {
             context: Vec::from(context),
+            owner: *identity.public_key(),
             share_id,
             expires_at,
             precision,
@@ -103,12 +109,18 @@ impl LocationShare {
         // The context was validated on creation.
         wire::encode_distribution(
             &self.context,
+            &self.owner,
             self.share_id,
             self.expires_at,
             &self.ratchet,
-            self.signing.verifying_key().as_bytes(),
+            &self.signing,
         )
         .unwrap_or_else(|_| Zeroizing::new(Vec::new()))
+    }
+
+    /// Our own identity, which the distributions name as the sharer.
+    pub fn owner(&self) -> &IdentityKey {
+        &self.owner
     }
 
     /// The viewers.

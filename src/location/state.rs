@@ -1,7 +1,7 @@
 //! Persistence of live-location shares and viewers.
 //!
 //! ```text
-//! share  (0x86): ctx_len u8 (1..=64) | ctx | share_id u32 | expires_at u64 | precision u8
+//! share  (0x86): ctx_len u8 (1..=64) | ctx | owner identity (64) | share_id u32 | expires_at u64 | precision u8
 //!                | next u32 | D × key (32) | signing seed (32)
 //!                | viewer count u16 (≤ MAX_VIEWERS) | count × identity (64)
 //! viewer (0x87): ctx_len u8 (1..=64) | ctx | sender identity (64) | share_id u32 | expires_at u64
@@ -47,9 +47,10 @@ impl LocationShare {
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
         let mut out = sealed::begin(
             TYPE_LOCATION_SHARE,
-            self.viewers.len().saturating_mul(64).saturating_add(400),
+            self.viewers.len().saturating_mul(64).saturating_add(464),
         );
         put_context(&mut out, &self.context);
+        out.extend_from_slice(&self.owner.to_bytes());
         out.extend_from_slice(&self.share_id.to_be_bytes());
         out.extend_from_slice(&self.expires_at.to_be_bytes());
         out.push(self.precision.code());
@@ -69,6 +70,7 @@ impl LocationShare {
         let mut r = Reader::new(bytes);
         sealed::check(&mut r, TYPE_LOCATION_SHARE)?;
         let context = Vec::from(read_group_id(&mut r)?);
+        let owner = IdentityKey::from_bytes(r.bytes(64)?)?;
         let share_id = r.u32()?;
         let expires_at = r.u64()?;
         let precision = Precision::from_code(r.u8()?)?;
@@ -89,6 +91,7 @@ impl LocationShare {
         r.finish()?;
         Ok(LocationShare {
             context,
+            owner,
             share_id,
             expires_at,
             precision,

@@ -56,12 +56,15 @@ impl fmt::Debug for LocationViewer {
 
 impl LocationViewer {
     /// Creates a viewer from `sender`'s distribution, received over the
-    /// pairwise session with `sender`, for the conversation `context`.
+    /// pairwise session with `sender`, for the conversation `context`. The
+    /// distribution must be bound to `sender` ([`Error::InvalidSignature`]
+    /// otherwise: someone else's share passed off as the sender's).
     pub fn new(context: &[u8], sender: &IdentityKey, distribution: &[u8]) -> Result<Self> {
         let d = wire::parse_distribution(distribution)?;
         if d.context != context {
             return Err(Error::GroupMismatch);
         }
+        d.verify_owner(sender)?;
         Ok(LocationViewer {
             context: Vec::from(d.context),
             sender: *sender,
@@ -73,15 +76,18 @@ impl LocationViewer {
         })
     }
 
-    /// Takes a new distribution from the same sender (after a rotation). A
-    /// distribution of the current share changes nothing, so a repeated one
-    /// cannot rewind the ratchet; a new share replaces the old one, whose
-    /// updates are then refused.
+    /// Takes a new distribution from the same sender (after a rotation),
+    /// received over the pairwise session with the sender: it must be bound
+    /// to the sender ([`Error::InvalidSignature`] otherwise). A distribution
+    /// of the current share changes nothing, so a repeated one cannot rewind
+    /// the ratchet; a new share replaces the old one, whose updates are then
+    /// refused. On any error nothing changes.
     pub fn process_distribution(&mut self, distribution: &[u8]) -> Result<()> {
         let d = wire::parse_distribution(distribution)?;
         if d.context != self.context.as_slice() {
             return Err(Error::GroupMismatch);
         }
+        d.verify_owner(&self.sender)?;
         if d.share_id == self.share_id && d.signing_key == self.signing {
             return Ok(());
         }

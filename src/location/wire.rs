@@ -2,9 +2,16 @@
 //!
 //! ```text
 //! distribution: 0x02 | 0x07 | ctx_len u8 (1..=64) | ctx | share_id u32 | expires_at u64
-//!                    | next u32 | D × key (32) | signing_key (32)
+//!                    | next u32 | D × key (32) | signing_key (32) | binding (64)      372 to 435 bytes
+//! binding:      Ed25519(signing_key, "sotto v1 location distribution" ‖ Encode(owner IK) (64)
+//!                       ‖ every byte before the binding)
 //! update:       0x02 | 0x06 | share_id u32 | iteration u32 | ciphertext (48) ‖ tag (16) | signature (64)
 //! ```
+//!
+//! The binding, made with the share's own signing key, names the sharer: a
+//! viewer accepts the distribution only for the sender whose pairwise session
+//! delivered it, so no one can pass another's share off as their own. The
+//! owner's identity is not carried; the viewer puts in the sender's.
 //!
 //! An update is always [`LOCATION_UPDATE_LEN`] bytes. Its signature covers
 //! `"sotto v1 location update" ‖ ctx_len ‖ ctx ‖ every byte before the
@@ -14,15 +21,17 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use ed25519_dalek::VerifyingKey;
+use ed25519_dalek::{SigningKey, VerifyingKey};
 use zeroize::Zeroizing;
 
+use super::LABEL_LOCATION_DISTRIBUTION;
 use super::payload::LOCATION_PAYLOAD_LEN;
 use super::ratchet::{LOCATION_DIMENSIONS, Ratchet};
 use crate::codec::Reader;
 use crate::crypto::{self, SIGNATURE_LEN, TAG_LEN};
 use crate::error::{Error, Result};
 use crate::group::{group_id_len, read_group_id};
+use crate::identity::IdentityKey;
 use crate::secret::{Secret32, SecretBuf};
 use crate::wire::{TYPE_LOCATION_DISTRIBUTION, TYPE_LOCATION_UPDATE, WIRE_VERSION, check_prefix};
 
@@ -32,27 +41,45 @@ pub(super) const UPDATE_HEADER_LEN: usize = 10;
 pub const LOCATION_UPDATE_LEN: usize =
     UPDATE_HEADER_LEN + LOCATION_PAYLOAD_LEN + TAG_LEN + SIGNATURE_LEN;
 
-/// A parsed distribution.
+/// A parsed distribution, its binding not yet verified.
 pub(super) struct Distribution<'a> {
     pub(super) context: &'a [u8],
     pub(super) share_id: u32,
     pub(super) expires_at: u64,
     pub(super) ratchet: Ratchet,
     pub(super) signing_key: VerifyingKey,
+    /// Every byte before the binding.
+    signed: &'a [u8],
+    binding: [u8; SIGNATURE_LEN],
 }
 
+impl Distribution<'_> {
+    /// Checks that the share's signing key bound the distribution to
+    /// `owner` ([`Error::InvalidSignature`] otherwise).
+    pub(super) fn verify_owner(&self, owner: &IdentityKey) -> Result<()> {
+        crypto::verify_parts_checked(
+            &self.signing_key,
+            &[LABEL_LOCATION_DISTRIBUTION, &owner.to_bytes(), self.signed],
+            &self.binding,
+        )
+    }
+}
+
+/// The distribution of a share at the ratchet's position, bound to `owner`
+/// by the share's `signing` key.
 pub(super) fn encode_distribution(
     context: &[u8],
+    owner: &IdentityKey,
     share_id: u32,
     expires_at: u64,
     ratchet: &Ratchet,
-    signing_key: &[u8; 32],
+    signing: &SigningKey,
 ) -> Result<Zeroizing<Vec<u8>>> {
     let len = group_id_len(context)?;
     let mut out = SecretBuf::with_capacity(
         context
             .len()
-            .saturating_add(19 + 32 * LOCATION_DIMENSIONS + 32),
+            .saturating_add(19 + 32 * LOCATION_DIMENSIONS + 32 + SIGNATURE_LEN),
     );
     out.push(WIRE_VERSION);
     out.push(TYPE_LOCATION_DISTRIBUTION);
@@ -64,7 +91,12 @@ pub(super) fn encode_distribution(
     for k in ratchet.keys.iter() {
         out.extend_from_slice(k.expose());
     }
-    out.extend_from_slice(signing_key);
+    out.extend_from_slice(signing.verifying_key().as_bytes());
+    let binding = crypto::sign_parts(
+        signing,
+        &[LABEL_LOCATION_DISTRIBUTION, &owner.to_bytes(), &out],
+    );
+    out.extend_from_slice(&binding);
     Ok(out.into_zeroizing())
 }
 
@@ -83,7 +115,13 @@ pub(super) fn read_ratchet(r: &mut Reader<'_>) -> Result<Ratchet> {
 }
 
 pub(super) fn parse_distribution(bytes: &[u8]) -> Result<Distribution<'_>> {
-    let mut r = Reader::new(bytes);
+    let Some(signed_len) = bytes.len().checked_sub(SIGNATURE_LEN) else {
+        // The version and type are reported first, as for every encoding.
+        check_prefix(&mut Reader::new(bytes), TYPE_LOCATION_DISTRIBUTION)?;
+        return Err(Error::Malformed);
+    };
+    let (signed, binding) = bytes.split_at(signed_len);
+    let mut r = Reader::new(signed);
     check_prefix(&mut r, TYPE_LOCATION_DISTRIBUTION)?;
     let context = read_group_id(&mut r)?;
     let share_id = r.u32()?;
@@ -91,12 +129,15 @@ pub(super) fn parse_distribution(bytes: &[u8]) -> Result<Distribution<'_>> {
     let ratchet = read_ratchet(&mut r)?;
     let signing_key = crypto::ed25519_public_checked(&r.array()?)?;
     r.finish()?;
+    let binding = binding.try_into().map_err(|_| Error::Malformed)?;
     Ok(Distribution {
         context,
         share_id,
         expires_at,
         ratchet,
         signing_key,
+        signed,
+        binding,
     })
 }
 

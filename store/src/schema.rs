@@ -2,7 +2,7 @@
 //! written.
 //!
 //! ```text
-//! meta      (name PRIMARY KEY, value)                  "format" = 1, "check" = key check,
+//! meta      (name PRIMARY KEY, value)                  "format" = 2, "check" = key check,
 //!                                                      "generation" = commits so far
 //! objects   (kind, row, state)  PRIMARY KEY (kind, row) one sealed object per row
 //! processed (id, row, digest)   UNIQUE (row, digest)    messages already decrypted, indexed by (row, id)
@@ -23,7 +23,7 @@ use crate::secret::Secret32;
 use sotto::crypto;
 
 /// The store layout this release writes and reads.
-pub(super) const FORMAT: i64 = 1;
+pub(super) const FORMAT: i64 = 2;
 
 /// What the key check seals.
 const CHECK_PLAINTEXT: &[u8] = b"sotto v1 store";

@@ -340,7 +340,7 @@ fn a_group_decrypt_rewrites_one_members_keys() {
     let mut groups: Vec<sotto::Group> = (0..3)
         .map(|i| {
             let others: Vec<_> = keys.iter().copied().filter(|k| *k != keys[i]).collect();
-            sotto::Group::new(&mut r, b"club", &others).unwrap()
+            sotto::Group::new(&mut r, &ids[i], b"club", &others).unwrap()
         })
         .collect();
     for i in 1..3 {

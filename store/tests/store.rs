@@ -341,7 +341,7 @@ fn groups_through_stores() {
     let mut groups: Vec<Group> = (0..3)
         .map(|i| {
             let others: Vec<_> = keys.iter().copied().filter(|k| *k != keys[i]).collect();
-            Group::new(&mut r, b"family", &others).unwrap()
+            Group::new(&mut r, &ids[i], b"family", &others).unwrap()
         })
         .collect();
     for i in 0..3 {
@@ -398,6 +398,7 @@ fn live_location_through_stores() {
     let viewer_id = IdentityKeyPair::generate(&mut r);
     let share = LocationShare::new(
         &mut r,
+        &sender,
         b"trip",
         &[*viewer_id.public_key()],
         NOW + 600,

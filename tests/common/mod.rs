@@ -134,16 +134,16 @@ pub struct Party {
 pub const GROUP_ID: &[u8] = b"test group";
 
 pub fn group(rng: &mut TestRng, n: usize) -> Vec<Party> {
-    let ids: Vec<IdentityKey> = (0..n)
-        .map(|_| *IdentityKeyPair::generate(rng).public_key())
-        .collect();
-    let mut parties: Vec<Party> = ids
+    let pairs: Vec<IdentityKeyPair> = (0..n).map(|_| IdentityKeyPair::generate(rng)).collect();
+    let ids: Vec<IdentityKey> = pairs.iter().map(|p| *p.public_key()).collect();
+    let mut parties: Vec<Party> = pairs
         .iter()
         .map(|me| {
-            let others: Vec<IdentityKey> = ids.iter().filter(|o| *o != me).copied().collect();
+            let me_id = me.public_key();
+            let others: Vec<IdentityKey> = ids.iter().filter(|o| *o != me_id).copied().collect();
             Party {
-                identity: *me,
-                group: Group::new(rng, GROUP_ID, &others).unwrap(),
+                identity: *me_id,
+                group: Group::new(rng, me, GROUP_ID, &others).unwrap(),
             }
         })
         .collect();
@@ -160,10 +160,10 @@ pub fn group(rng: &mut TestRng, n: usize) -> Vec<Party> {
 }
 
 /// Byte offsets in a group's plain state encoding (`docs/PROTOCOL.md`):
-/// version, type, id length, id, then our chain id, iteration, chain key and
-/// signing seed.
+/// version, type, id length, id, owner identity, then our chain id,
+/// iteration, chain key and signing seed.
 pub fn own_iteration_offset(group_id_len: usize) -> usize {
-    3 + group_id_len + 4
+    3 + group_id_len + 64 + 4
 }
 
 /// An insider's forgery: the group's own chain (id, position and chain key,

@@ -99,15 +99,24 @@ fn location_out(l: &sotto_location) -> [jlong; LOCATION_LONGS] {
 extern "system" fn Java_org_sotto_Native_groupNew(
     env: *mut JNIEnv,
     _: jclass,
+    identity: jlong,
     id: jbyteArray,
     members: jbyteArray,
 ) -> jlong {
     entry(env, 0, |env| {
         let id = env.bytes(id)?;
         let (members, count) = identities(env, members)?;
-        // SAFETY: live buffers of their lengths; `count` identities.
+        // SAFETY: a live, locked identity; live buffers of their lengths;
+        // `count` identities.
         handle_out(|out| unsafe {
-            sotto_group_new(id.as_ptr(), id.len(), members.as_ptr(), count, out)
+            sotto_group_new(
+                handle(identity),
+                id.as_ptr(),
+                id.len(),
+                members.as_ptr(),
+                count,
+                out,
+            )
         })
     })
 }
@@ -203,6 +212,7 @@ extern "system" fn Java_org_sotto_Native_groupChangeMember(
 extern "system" fn Java_org_sotto_Native_shareNew(
     env: *mut JNIEnv,
     _: jclass,
+    identity: jlong,
     context: jbyteArray,
     viewers: jbyteArray,
     expires_at: jlong,
@@ -213,9 +223,10 @@ extern "system" fn Java_org_sotto_Native_shareNew(
         let (viewers, count) = identities(env, viewers)?;
         let expires_at = time(expires_at)?;
         let precision = u32::try_from(precision).map_err(|_| sotto_status::InvalidArgument)?;
-        // SAFETY: live buffers; `count` identities.
+        // SAFETY: a live, locked identity; live buffers; `count` identities.
         handle_out(|out| unsafe {
             sotto_location_share_new(
+                handle(identity),
                 ctx.as_ptr(),
                 ctx.len(),
                 viewers.as_ptr(),

@@ -142,10 +142,11 @@ static void null_arguments(fixture *f) {
     IS(sotto_session_open(NUL, buf, 3, &se), SOTTO_STATUS_NULL_PARAMETER);
 
     /* group */
-    IS(sotto_group_new(NUL, 3, key64, 1, &g), SOTTO_STATUS_NULL_PARAMETER);
-    IS(sotto_group_new(buf, 3, NUL, 1, &g), SOTTO_STATUS_NULL_PARAMETER);
-    IS(sotto_group_new(buf, 3, key64, 1, NUL), SOTTO_STATUS_NULL_PARAMETER);
-    OK(sotto_group_new((const uint8_t *)"g", 1, key64, 1, &g));
+    IS(sotto_group_new(NUL, buf, 3, key64, 1, &g), SOTTO_STATUS_NULL_PARAMETER);
+    IS(sotto_group_new(f->bob, NUL, 3, key64, 1, &g), SOTTO_STATUS_NULL_PARAMETER);
+    IS(sotto_group_new(f->bob, buf, 3, NUL, 1, &g), SOTTO_STATUS_NULL_PARAMETER);
+    IS(sotto_group_new(f->bob, buf, 3, key64, 1, NUL), SOTTO_STATUS_NULL_PARAMETER);
+    OK(sotto_group_new(f->bob, (const uint8_t *)"g", 1, key64, 1, &g));
     IS(sotto_group_distribution(NUL, &out), SOTTO_STATUS_NULL_PARAMETER);
     IS(sotto_group_distribution(g, NUL), SOTTO_STATUS_NULL_PARAMETER);
     IS(sotto_group_process_distribution(NUL, key64, buf, 3), SOTTO_STATUS_NULL_PARAMETER);
@@ -174,10 +175,11 @@ static void null_arguments(fixture *f) {
     IS(sotto_location_encode(&loc, NUL, 48), SOTTO_STATUS_NULL_PARAMETER);
     IS(sotto_location_decode(NUL, 48, &loc), SOTTO_STATUS_NULL_PARAMETER);
     IS(sotto_location_decode(buf, 48, NUL), SOTTO_STATUS_NULL_PARAMETER);
-    IS(sotto_location_share_new(NUL, 1, key64, 1, NOW, 0, &sh), SOTTO_STATUS_NULL_PARAMETER);
-    IS(sotto_location_share_new(buf, 1, NUL, 1, NOW, 0, &sh), SOTTO_STATUS_NULL_PARAMETER);
-    IS(sotto_location_share_new(buf, 1, key64, 1, NOW, 0, NUL), SOTTO_STATUS_NULL_PARAMETER);
-    OK(sotto_location_share_new((const uint8_t *)"c", 1, key64, 1, NOW + 60, 0, &sh));
+    IS(sotto_location_share_new(NUL, buf, 1, key64, 1, NOW, 0, &sh), SOTTO_STATUS_NULL_PARAMETER);
+    IS(sotto_location_share_new(f->bob, NUL, 1, key64, 1, NOW, 0, &sh), SOTTO_STATUS_NULL_PARAMETER);
+    IS(sotto_location_share_new(f->bob, buf, 1, NUL, 1, NOW, 0, &sh), SOTTO_STATUS_NULL_PARAMETER);
+    IS(sotto_location_share_new(f->bob, buf, 1, key64, 1, NOW, 0, NUL), SOTTO_STATUS_NULL_PARAMETER);
+    OK(sotto_location_share_new(f->bob, (const uint8_t *)"c", 1, key64, 1, NOW + 60, 0, &sh));
     IS(sotto_location_share_distribution(NUL, &out), SOTTO_STATUS_NULL_PARAMETER);
     IS(sotto_location_share_distribution(sh, NUL), SOTTO_STATUS_NULL_PARAMETER);
     IS(sotto_location_share_encrypt(NUL, &loc, NOW, &out), SOTTO_STATUS_NULL_PARAMETER);
@@ -272,7 +274,7 @@ static void short_buffers_and_bad_values(fixture *f) {
     loc.precision = 0;
     loc.latitude_e7 = 900000001;
     IS(sotto_location_encode(&loc, buf, 48), SOTTO_STATUS_INVALID_LOCATION);
-    IS(sotto_location_share_new((const uint8_t *)"c", 1, key64, 1, NOW, 7, &sh), SOTTO_STATUS_INVALID_ARGUMENT);
+    IS(sotto_location_share_new(f->bob, (const uint8_t *)"c", 1, key64, 1, NOW, 7, &sh), SOTTO_STATUS_INVALID_ARGUMENT);
     IS(sotto_trust_store_new(2, &ts), SOTTO_STATUS_INVALID_ARGUMENT);
     OK(sotto_trust_store_new(1, &ts));
     OK(sotto_trust_store_observe(ts, (const uint8_t *)"b", 1, key64, NOW, (sotto_identity_status *)buf));
@@ -280,15 +282,20 @@ static void short_buffers_and_bad_values(fixture *f) {
     IS(sotto_trust_store_check(ts, (const uint8_t *)"nobody", 6, key64), SOTTO_STATUS_UNKNOWN_CONTACT);
     IS(sotto_prekey_store_bundle(f->store, f->bob, 99, &out), SOTTO_STATUS_INVALID_ARGUMENT);
     IS(sotto_prekey_store_generate_one_time_prekeys(f->store, 5000), SOTTO_STATUS_LIMIT_EXCEEDED);
-    IS(sotto_group_new((const uint8_t *)"", 0, key64, 1, (sotto_group **)&sh), SOTTO_STATUS_LIMIT_EXCEEDED);
-    IS(sotto_group_new((const uint8_t *)"g", 1, key64, SIZE_MAX, (sotto_group **)&sh), SOTTO_STATUS_LIMIT_EXCEEDED);
+    IS(sotto_group_new(f->bob, (const uint8_t *)"", 0, key64, 1, (sotto_group **)&sh), SOTTO_STATUS_LIMIT_EXCEEDED);
+    IS(sotto_group_new(f->bob, (const uint8_t *)"g", 1, key64, SIZE_MAX, (sotto_group **)&sh), SOTTO_STATUS_LIMIT_EXCEEDED);
     CHECK(sh == NULL);
     /* A 64-byte identity whose Ed25519 half (y = 2) is not a curve point. */
     uint8_t bad_key[64];
     memset(bad_key, 0, sizeof bad_key);
     bad_key[0] = 2;
     sotto_group *g = NULL;
-    IS(sotto_group_new((const uint8_t *)"g", 1, bad_key, 1, &g), SOTTO_STATUS_INVALID_KEY);
+    IS(sotto_group_new(f->bob, (const uint8_t *)"g", 1, bad_key, 1, &g), SOTTO_STATUS_INVALID_KEY);
+    /* A valid identity with its X25519 half replaced: the halves of two keys. */
+    uint8_t spliced[64];
+    memcpy(spliced, key64, 64);
+    spliced[40] ^= 1;
+    IS(sotto_group_new(f->bob, (const uint8_t *)"g", 1, spliced, 1, &g), SOTTO_STATUS_INVALID_KEY);
     CHECK(g == NULL && out.data == NULL);
     sotto_security_code_free(&sc);
     sotto_trust_store_free(&ts);

@@ -131,7 +131,7 @@ static void group_with_removal(void) {
         for (j = 0; j < 3; j++) {
             if (j != i) memcpy(others + 64 * n++, keys[j], 64);
         }
-        OK(sotto_group_new(gid, sizeof gid - 1, others, 2, &groups[i]));
+        OK(sotto_group_new(ids[i], gid, sizeof gid - 1, others, 2, &groups[i]));
     }
     /* Every member's distribution reaches the others (over 1:1 sessions in a
      * real app). */
@@ -140,6 +140,9 @@ static void group_with_removal(void) {
         for (j = 0; j < 3; j++) {
             if (j != i) OK(sotto_group_process_distribution(groups[j], keys[i], d.data, d.len));
         }
+        /* Forwarded by another member as their own: refused. */
+        IS(sotto_group_process_distribution(groups[(i + 1) % 3], keys[(i + 2) % 3], d.data, d.len),
+           SOTTO_STATUS_INVALID_SIGNATURE);
         sotto_buffer_free(&d);
     }
     for (i = 0; i < 3; i++) {
@@ -196,7 +199,7 @@ static void group_with_removal(void) {
     sotto_buffer to_dave = empty_buffer();
     OK(sotto_group_add_member(groups[0], dave_key, &to_dave));
     sotto_group *at_dave = NULL;
-    OK(sotto_group_new(gid, sizeof gid - 1, keys[0], 1, &at_dave));
+    OK(sotto_group_new(dave, gid, sizeof gid - 1, keys[0], 1, &at_dave));
     OK(sotto_group_process_distribution(at_dave, keys[0], to_dave.data, to_dave.len));
     IS(sotto_group_decrypt(at_dave, keys[0], msg.data, msg.len, &pt), SOTTO_STATUS_DUPLICATE_MESSAGE);
     sotto_buffer_free(&msg);
@@ -249,8 +252,12 @@ static void live_location(void) {
     sotto_location_share *share = NULL;
     sotto_location_viewer *at_bob = NULL, *at_carol = NULL;
     sotto_buffer d = empty_buffer(), updates[12];
-    OK(sotto_location_share_new(ctx, sizeof ctx - 1, kb, 1, NOW + 600, 0, &share));
+    OK(sotto_location_share_new(alice, ctx, sizeof ctx - 1, kb, 1, NOW + 600, 0, &share));
     OK(sotto_location_share_distribution(share, &d));
+    /* Only as Alice's: passed off as Carol's, it is refused. */
+    IS(sotto_location_viewer_new(ctx, sizeof ctx - 1, kc, d.data, d.len, &at_bob),
+       SOTTO_STATUS_INVALID_SIGNATURE);
+    CHECK(at_bob == NULL);
     OK(sotto_location_viewer_new(ctx, sizeof ctx - 1, ka, d.data, d.len, &at_bob));
     sotto_buffer_free(&d);
     uint32_t i;

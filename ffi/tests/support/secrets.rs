@@ -59,10 +59,9 @@ pub fn secret_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
         at: 2,
         secrets: Vec::new(),
     };
-    // States (types 0x81 and up) carry the state version 0x01 (§7),
-    // distributions the wire version 0x02 (§10.1, §12.3).
-    let version = if bytes[1] >= 0x81 { 0x01 } else { 0x02 };
-    assert_eq!(bytes[0], version, "version");
+    // States (types 0x81 and up) carry the state version (§7),
+    // distributions the wire version (§10.1, §12.3); both are 0x02.
+    assert_eq!(bytes[0], 0x02, "version");
     match bytes[1] {
         // Identity: ed25519 seed ‖ x25519 private.
         0x81 => c.secret(64),
@@ -129,7 +128,7 @@ pub fn secret_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
         // Group.
         0x84 => {
             let id_len = c.u8();
-            c.skip(id_len + 8);
+            c.skip(id_len + 64 + 8);
             c.secret(32); // own chain key
             c.secret(32); // own Ed25519 seed
             for _ in 0..c.u16() {
@@ -150,7 +149,7 @@ pub fn secret_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
         // Location share.
         0x86 => {
             let ctx_len = c.u8();
-            c.skip(ctx_len + 4 + 8 + 1 + 4);
+            c.skip(ctx_len + 64 + 4 + 8 + 1 + 4);
             for _ in 0..8 {
                 c.secret(32);
             }
@@ -170,12 +169,13 @@ pub fn secret_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
                 c.secret(48); // the latest location
             }
         }
-        // Sender-key distribution: chain id ‖ iteration ‖ chain key ‖ public key.
+        // Sender-key distribution: chain id ‖ iteration ‖ chain key ‖ public
+        // key ‖ binding.
         0x04 => {
             let id_len = c.u8();
             c.skip(id_len + 8);
             c.secret(32);
-            c.skip(32);
+            c.skip(32 + 64);
         }
         // Location distribution.
         0x07 => {
@@ -184,7 +184,7 @@ pub fn secret_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
             for _ in 0..8 {
                 c.secret(32);
             }
-            c.skip(32);
+            c.skip(32 + 64);
         }
         other => panic!("not a state or distribution type: {other:#04x}"),
     }

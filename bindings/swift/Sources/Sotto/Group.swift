@@ -5,13 +5,17 @@ import Foundation
 /// keys the other members distributed. Wiped when released.
 public final class Group: NativeObject, @unchecked Sendable {
     /// A group with id `id` (1 to 64 bytes, the same for every member) and
-    /// the other members' identities.
-    public convenience init(id: Data, members: [IdentityKey]) throws {
+    /// the other members' identities. `identity` is this device's own: the
+    /// distributions name it as their owner, and members accept them only
+    /// over a session with it.
+    public convenience init(identity: Identity, id: Data, members: [IdentityKey]) throws {
         var h: OpaquePointer?
         let packed = members.reduce(Data()) { $0 + $1.bytes }
-        try id.withCBytes { i, n in
-            try packed.withCBytes { m, _ in
-                try check(sotto_group_new(i, n, m, members.count, &h))
+        try identity.locked { me in
+            try id.withCBytes { i, n in
+                try packed.withCBytes { m, _ in
+                    try check(sotto_group_new(me, i, n, m, members.count, &h))
+                }
             }
         }
         self.init(handle: h!)

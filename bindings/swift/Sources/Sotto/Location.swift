@@ -68,13 +68,17 @@ public struct Location: Equatable {
 /// The sending side of a live-location share. Wiped when released.
 public final class LocationShare: NativeObject, @unchecked Sendable {
     /// Starts sharing in conversation `context` with `viewers` until
-    /// `expiresAt` (seconds since the epoch).
-    public convenience init(context: Data, viewers: [IdentityKey], expiresAt: UInt64, precision: Precision) throws {
+    /// `expiresAt` (seconds since the epoch). `identity` is this device's
+    /// own: the distributions name it as the sharer, and viewers accept them
+    /// only over a session with it.
+    public convenience init(identity: Identity, context: Data, viewers: [IdentityKey], expiresAt: UInt64, precision: Precision) throws {
         var h: OpaquePointer?
         let packed = viewers.reduce(Data()) { $0 + $1.bytes }
-        try context.withCBytes { c, cn in
-            try packed.withCBytes { v, _ in
-                try check(sotto_location_share_new(c, cn, v, viewers.count, expiresAt, precision.rawValue, &h))
+        try identity.locked { me in
+            try context.withCBytes { c, cn in
+                try packed.withCBytes { v, _ in
+                    try check(sotto_location_share_new(me, c, cn, v, viewers.count, expiresAt, precision.rawValue, &h))
+                }
             }
         }
         self.init(handle: h!)

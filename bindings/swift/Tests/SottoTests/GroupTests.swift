@@ -4,15 +4,20 @@ import XCTest
 
 final class GroupTests: XCTestCase {
     func testGroupWithARemoval() throws {
-        let ids = try (0..<3).map { _ in try Identity().publicKey }
+        let identities = try (0..<3).map { _ in try Identity() }
+        let ids = identities.map { $0.publicKey }
         let groups = try (0..<3).map { i in
-            try Group(id: Data("family".utf8), members: ids.enumerated().filter { $0.offset != i }.map { $0.element })
+            try Group(identity: identities[i], id: Data("family".utf8), members: ids.enumerated().filter { $0.offset != i }.map { $0.element })
         }
         for i in 0..<3 {
             let d = try groups[i].distribution()
             for j in 0..<3 where j != i {
                 try groups[j].processDistribution(from: ids[i], d)
             }
+        }
+        // Member 1 forwarding member 0's distribution to member 2 as its own is refused.
+        XCTAssertThrowsError(try groups[2].processDistribution(from: ids[1], try groups[0].distribution())) { error in
+            XCTAssertEqual(error as? SottoError, .invalidSignature)
         }
         let m = try groups[0].encrypt(Data("dinner at 8".utf8))
         XCTAssertEqual(try groups[1].decrypt(from: ids[0], m), Data("dinner at 8".utf8))

@@ -13,10 +13,11 @@ final class LocationTests: XCTestCase {
     }
 
     func testLiveLocationWithLossAndALateViewer() throws {
-        let alice = try Identity().publicKey
+        let aliceIdentity = try Identity()
+        let alice = aliceIdentity.publicKey
         let bob = try Identity().publicKey
         let carol = try Identity().publicKey
-        let share = try LocationShare(context: Data("trip".utf8), viewers: [bob], expiresAt: now + 900, precision: .exact)
+        let share = try LocationShare(identity: aliceIdentity, context: Data("trip".utf8), viewers: [bob], expiresAt: now + 900, precision: .exact)
         let atBob = try LocationViewer(context: Data("trip".utf8), sender: alice, distribution: try share.distribution())
         let updates = try (0..<500).map { try share.encrypt(fix(UInt32($0)), now: now) }
         XCTAssertTrue(updates.allSatisfy { $0.count == 138 })

@@ -27,9 +27,10 @@ final class PersistenceTests: XCTestCase {
         let m = try a.encrypt(Data("for the copy".utf8))
         let trust = try TrustStore()
         _ = try trust.observe(Data("bob".utf8), bob.publicKey, now: now)
-        let group = try Group(id: Data("g".utf8), members: [bob.publicKey])
-        let share = try LocationShare(context: Data("c".utf8), viewers: [bob.publicKey], expiresAt: now + 60, precision: .exact)
-        let viewer = try LocationViewer(context: Data("c".utf8), sender: try Identity().publicKey, distribution: try share.distribution())
+        let sharer = try Identity()
+        let group = try Group(identity: sharer, id: Data("g".utf8), members: [bob.publicKey])
+        let share = try LocationShare(identity: sharer, context: Data("c".utf8), viewers: [bob.publicKey], expiresAt: now + 60, precision: .exact)
+        let viewer = try LocationViewer(context: Data("c".utf8), sender: sharer.publicKey, distribution: try share.distribution())
         let name = Data("n".utf8)
 
         XCTAssertEqual(try Identity(exported: try bob.exported()).publicKey, bob.publicKey)
@@ -84,10 +85,11 @@ final class PersistenceTests: XCTestCase {
     func testGroupThroughStoresWithALateMember() throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let ids = try (0..<3).map { _ in try Identity().publicKey }
+        let identities = try (0..<3).map { _ in try Identity() }
+        let ids = identities.map { $0.publicKey }
         let gid = Data("team".utf8)
-        let a = try Group(id: gid, members: [ids[1]])
-        let b = try Group(id: gid, members: [ids[0]])
+        let a = try Group(identity: identities[0], id: gid, members: [ids[1]])
+        let b = try Group(identity: identities[1], id: gid, members: [ids[0]])
         try b.processDistribution(from: ids[0], try a.distribution())
         let sa = try Store(path: dir.appendingPathComponent("a.db").path, key: key, durable: false)
         let sb = try Store(path: dir.appendingPathComponent("b.db").path, key: Data(repeating: 6, count: 32), durable: false)
@@ -102,7 +104,7 @@ final class PersistenceTests: XCTestCase {
             XCTAssertEqual(error as? SottoError, .duplicateMessage)
         }
         // Carol joins: Alice's stored group adds her and hands over its key.
-        let c = try Group(id: gid, members: [ids[0], ids[1]])
+        let c = try Group(identity: identities[2], id: gid, members: [ids[0], ids[1]])
         let stored = try sa.group(id: gid)
         try c.processDistribution(from: ids[0], try stored.addMember(ids[2]))
         try sa.save(group: stored, id: gid)
@@ -126,10 +128,11 @@ final class PersistenceTests: XCTestCase {
         let m = try a.encryptChecked(trust: trust, contact: Data("bob".utf8), Data("checked".utf8))
         XCTAssertEqual(try prekeys.accept(identity: bob, message: m, now: now + 86_400).1, Data("checked".utf8))
 
-        let sharer = try Identity().publicKey
+        let sharerIdentity = try Identity()
+        let sharer = sharerIdentity.publicKey
         let v1 = try Identity().publicKey
         let v2 = try Identity().publicKey
-        let share = try LocationShare(context: Data("c".utf8), viewers: [v1, v2], expiresAt: now + 600, precision: .exact)
+        let share = try LocationShare(identity: sharerIdentity, context: Data("c".utf8), viewers: [v1, v2], expiresAt: now + 600, precision: .exact)
         let first = try LocationViewer(context: Data("c".utf8), sender: sharer, distribution: try share.distribution())
         let second = try LocationViewer(context: Data("c".utf8), sender: sharer, distribution: try share.distribution())
         try first.processDistribution(try share.removeViewer(v2))

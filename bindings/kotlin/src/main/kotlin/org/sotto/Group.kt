@@ -6,13 +6,18 @@ package org.sotto
  * group size. Wiped when closed.
  */
 class Group private constructor(handle: Long) : StatefulObject(Kind.GROUP, handle) {
-    /** A group with [id] (1 to 64 bytes, the same for every member) and the other [members]. */
-    constructor(id: ByteArray, members: List<IdentityKey>) : this(Native.groupNew(id, IdentityKey.concat(members)))
+    /**
+     * A group with [id] (1 to 64 bytes, the same for every member) and the other [members].
+     * [identity] is this device's own: the distributions name it as their owner, and members
+     * accept them only over a session with it.
+     */
+    constructor(identity: Identity, id: ByteArray, members: List<IdentityKey>) :
+        this(identity.locked { Native.groupNew(it, id, IdentityKey.concat(members)) })
 
     /** This member's sender key, to send to each member over their pairwise session (never in the clear). */
     fun distribution(): ByteArray = locked { Native.groupDistribution(it) }
 
-    /** Takes in a member's sender key, received over their session. */
+    /** Takes in a member's sender key, received over their session; one bound to another member is refused. */
     fun processDistribution(from: IdentityKey, distribution: ByteArray): Unit =
         locked { Native.groupProcessDistribution(it, from.raw, distribution) }
 

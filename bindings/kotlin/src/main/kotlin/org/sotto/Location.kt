@@ -60,9 +60,13 @@ data class Location(
  * hashes. Wiped when closed.
  */
 class LocationShare private constructor(handle: Long) : StatefulObject(Kind.SHARE, handle) {
-    /** Starts sharing in conversation [context] with [viewers] until [expiresAt] (seconds since the epoch). */
-    constructor(context: ByteArray, viewers: List<IdentityKey>, expiresAt: Long, precision: Precision) :
-        this(Native.shareNew(context, IdentityKey.concat(viewers), expiresAt, precision.code))
+    /**
+     * Starts sharing in conversation [context] with [viewers] until [expiresAt] (seconds since the
+     * epoch). [identity] is this device's own: the distributions name it as the sharer, and viewers
+     * accept them only over a session with it.
+     */
+    constructor(identity: Identity, context: ByteArray, viewers: List<IdentityKey>, expiresAt: Long, precision: Precision) :
+        this(identity.locked { Native.shareNew(it, context, IdentityKey.concat(viewers), expiresAt, precision.code) })
 
     /** The key to send each viewer over their pairwise session. */
     fun distribution(): ByteArray = locked { Native.shareDistribution(it) }

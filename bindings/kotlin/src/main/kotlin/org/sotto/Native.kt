@@ -51,13 +51,13 @@ internal object Native {
     @JvmStatic external fun prekeyMessageIdentity(message: ByteArray): ByteArray
 
     // Groups and live location (ffi/src/jni/group.rs)
-    @JvmStatic external fun groupNew(id: ByteArray, members: ByteArray): Long
+    @JvmStatic external fun groupNew(identity: Long, id: ByteArray, members: ByteArray): Long
     @JvmStatic external fun groupDistribution(group: Long): ByteArray
     @JvmStatic external fun groupProcessDistribution(group: Long, from: ByteArray, data: ByteArray)
     @JvmStatic external fun groupEncrypt(group: Long, plaintext: ByteArray): ByteArray
     @JvmStatic external fun groupDecrypt(group: Long, from: ByteArray, message: ByteArray): ByteArray
     @JvmStatic external fun groupChangeMember(group: Long, member: ByteArray, add: Boolean): ByteArray
-    @JvmStatic external fun shareNew(context: ByteArray, viewers: ByteArray, expiresAt: Long, precision: Int): Long
+    @JvmStatic external fun shareNew(identity: Long, context: ByteArray, viewers: ByteArray, expiresAt: Long, precision: Int): Long
     @JvmStatic external fun shareDistribution(share: Long): ByteArray
     @JvmStatic external fun shareChangeViewer(share: Long, viewer: ByteArray, add: Boolean): ByteArray
     @JvmStatic external fun shareEncrypt(share: Long, location: LongArray, now: Long): ByteArray

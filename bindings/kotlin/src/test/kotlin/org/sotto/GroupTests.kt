@@ -5,11 +5,13 @@ val groupTests = listOf(
         val ids = List(3) { Identity.generate() }
         val keys = ids.map { it.publicKey }
         val gid = bytes("family")
-        val groups = keys.indices.map { i -> Group(gid, keys.filterIndexed { j, _ -> j != i }) }
+        val groups = keys.indices.map { i -> Group(ids[i], gid, keys.filterIndexed { j, _ -> j != i }) }
         for (i in groups.indices) {
             val d = groups[i].distribution()
             for (j in groups.indices) if (j != i) groups[j].processDistribution(keys[i], d)
         }
+        // Bob forwarding Alice's distribution to Carol as his own is refused.
+        assertError(SottoError.INVALID_SIGNATURE) { groups[2].processDistribution(keys[1], groups[0].distribution()) }
         val m = groups[0].encrypt(bytes("hi all"))
         assertEquals(bytes("hi all"), groups[1].decrypt(keys[0], m))
         assertEquals(bytes("hi all"), groups[2].decrypt(keys[0], m))
@@ -27,7 +29,7 @@ val groupTests = listOf(
         assertEquals(bytes("without Carol"), groups[1].decrypt(keys[0], after))
         assertError(SottoError.UNKNOWN_SENDER_KEY) { groups[2].decrypt(keys[0], after) }
         assertError(SottoError.NOT_A_MEMBER) { groups[0].processDistribution(keys[2], groups[2].distribution()) }
-        assertError(SottoError.LIMIT_EXCEEDED) { Group(ByteArray(0), keys) }
+        assertError(SottoError.LIMIT_EXCEEDED) { Group(ids[0], ByteArray(0), keys) }
         Group.fromExported(groups[1].exported()).use { assertEquals(bytes("again"), it.decrypt(keys[0], groups[0].encrypt(bytes("again")))) }
         (groups + ids).forEach { it.close() }
     },

@@ -11,7 +11,9 @@ val locationTests = listOf(
         val viewer = Identity.generate()
         val late = Identity.generate()
         val ctx = bytes("chat-42")
-        val share = LocationShare(ctx, listOf(viewer.publicKey), NOW + 3600, Precision.EXACT)
+        val share = LocationShare(sharer, ctx, listOf(viewer.publicKey), NOW + 3600, Precision.EXACT)
+        // Only with the sharer's identity: the viewer's own is refused.
+        assertError(SottoError.INVALID_SIGNATURE) { LocationViewer(ctx, viewer.publicKey, share.distribution()) }
         val v = LocationViewer(ctx, sharer.publicKey, share.distribution())
         val first = share.encrypt(fix(1), NOW)
         assertEquals(fix(1), v.decrypt(first, NOW))

@@ -42,8 +42,8 @@ private fun everyKind(): List<kotlin.Pair<StatefulObject, (StatefulObject) -> Un
     val p = pair()
     val m = p.a.encrypt(bytes("for the copy"))
     val key = p.bob.publicKey
-    val group = Group(bytes("g"), listOf(key))
-    val share = LocationShare(bytes("c"), listOf(key), NOW + 60, Precision.EXACT)
+    val group = Group(p.alice, bytes("g"), listOf(key))
+    val share = LocationShare(p.alice, bytes("c"), listOf(key), NOW + 60, Precision.EXACT)
     val viewer = LocationViewer(bytes("c"), p.alice.publicKey, share.distribution())
     val trust = TrustStore().also { it.observe(bytes("bob"), key, NOW) }
     val spot = Location(latitudeE7 = 1, longitudeE7 = 2, accuracyCm = 3, timestampMs = NOW * 1000, sequence = 1)

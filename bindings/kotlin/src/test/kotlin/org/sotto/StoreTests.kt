@@ -162,8 +162,8 @@ val groupStoreTests = listOf(
             val ids = List(3) { Identity.generate() }
             val keys = ids.map { it.publicKey }
             val gid = bytes("team")
-            val a = Group(gid, listOf(keys[1]))
-            val b = Group(gid, listOf(keys[0]))
+            val a = Group(ids[0], gid, listOf(keys[1]))
+            val b = Group(ids[1], gid, listOf(keys[0]))
             b.processDistribution(keys[0], a.distribution())
             val sa = Store(File(dir, "a.db").path, ByteArray(32) { 1 }, durable = false)
             val sb = Store(File(dir, "b.db").path, ByteArray(32) { 2 }, durable = false)
@@ -175,7 +175,7 @@ val groupStoreTests = listOf(
             assertEquals(1, sb.pendingIncoming().size)
             assertError(SottoError.DUPLICATE_MESSAGE) { sb.groupDecrypt(gid, keys[0], out.message) }
             // Carol joins: Alice's stored group adds her and hands over its key.
-            val c = Group(gid, listOf(keys[0], keys[1]))
+            val c = Group(ids[2], gid, listOf(keys[0], keys[1]))
             sa.loadGroup(gid).use { g ->
                 c.processDistribution(keys[0], g.addMember(keys[2]))
                 sa.save(g, gid)
