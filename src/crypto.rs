@@ -12,20 +12,19 @@
 //!   order ([`verify_parts_checked`] explains why that accepts nothing a
 //!   forger could make).
 //! * HKDF-SHA256 and HMAC-SHA256 (RFC 5869, RFC 2104).
-//! * AES-256-GCM-SIV (RFC 8452) for every message, whose key and nonce are
-//!   derived from a chain ([`MessageKey`]), and AES-256-GCM for state
-//!   encryption under random nonces ([`StateKey`]); both with the full
-//!   16-byte tag, and opening writes plaintext only after the tag has
-//!   verified. The types keep derived keys away from AES-256-GCM: a state
+//! * AES-256-GCM-SIV (RFC 8452), the one AEAD: for every message, whose key
+//!   and nonce are derived from a chain ([`MessageKey`]), and for state
+//!   encryption under random nonces ([`StateKey`]); the full 16-byte tag,
+//!   and opening writes plaintext only after the tag has verified. A state
 //!   copied and restored re-derives the same key and nonce for its next
 //!   message, which under GCM-SIV reveals only whether the two plaintexts
-//!   are equal.
+//!   are equal (AES-256-GCM would reveal their XOR and its authentication
+//!   key).
 
-use aes_gcm::Aes256Gcm;
-use aes_gcm::aead::array::Array;
-use aes_gcm::aead::consts::{U12, U16, U32};
-use aes_gcm::aead::{AeadCore, AeadInOut, KeyInit};
 use aes_gcm_siv::Aes256GcmSiv;
+use aes_gcm_siv::aead::array::Array;
+use aes_gcm_siv::aead::consts::{U12, U16, U32};
+use aes_gcm_siv::aead::{AeadCore, AeadInOut, KeyInit};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::marker::PhantomData;
@@ -383,13 +382,6 @@ pub(crate) trait Algorithm {
     type Cipher: KeyInit<KeySize = U32> + AeadInOut + AeadCore<NonceSize = U12, TagSize = U16>;
 }
 
-/// AES-256-GCM, for keys used with random nonces (state encryption).
-pub(crate) enum Gcm {}
-
-impl Algorithm for Gcm {
-    type Cipher = Aes256Gcm;
-}
-
 /// AES-256-GCM-SIV (RFC 8452), for keys and nonces derived from a chain
 /// (every message). A copy of a chain that encrypts again at a position it
 /// already used reveals only whether the two plaintexts are equal, where
@@ -411,8 +403,9 @@ pub(crate) struct AeadKey<A: Algorithm> {
 /// ever AES-256-GCM-SIV.
 pub(crate) type MessageKey = AeadKey<GcmSiv>;
 
-/// A state-encryption key with a random nonce: AES-256-GCM.
-pub(crate) type StateKey = AeadKey<Gcm>;
+/// A state-encryption key with a random nonce: AES-256-GCM-SIV too, so
+/// that a repeated random nonce would not be fatal either.
+pub(crate) type StateKey = AeadKey<GcmSiv>;
 
 impl<A: Algorithm> Drop for AeadKey<A> {
     fn drop(&mut self) {
@@ -422,8 +415,6 @@ impl<A: Algorithm> Drop for AeadKey<A> {
 
 impl MessageKey {
     /// `key ‖ nonce = HKDF(salt = 0^32, ikm = seed, info = label, 44)`.
-    /// Derived keys exist only for AES-256-GCM-SIV: nothing derived from a
-    /// chain can reach AES-256-GCM.
     pub(crate) fn derive(seed: &Secret32, label: &[u8]) -> Self {
         let mut okm = Zeroizing::new([0u8; 32 + NONCE_LEN]);
         // 44 bytes is far below HKDF's 255 * 32 limit: cannot fail.
@@ -482,24 +473,6 @@ impl<A: Algorithm> AeadKey<A> {
             }
         }
     }
-}
-
-/// AES-256-GCM over raw inputs (12-byte nonce, 16-byte tag), for test vectors:
-/// returns the plaintext or `AuthenticationFailed`.
-pub fn aes256gcm_open(
-    key: &[u8; 32],
-    nonce: &[u8; 12],
-    ad: &[u8],
-    sealed: &[u8],
-) -> Result<Vec<u8>> {
-    StateKey::with_nonce(key, *nonce).open(ad, sealed)
-}
-
-/// AES-256-GCM encryption over raw inputs, for test vectors: `ct ‖ tag`.
-pub fn aes256gcm_seal(key: &[u8; 32], nonce: &[u8; 12], ad: &[u8], pt: &[u8]) -> Result<Vec<u8>> {
-    let mut out = pt.to_vec();
-    StateKey::with_nonce(key, *nonce).seal_in_place(ad, &mut out, 0)?;
-    Ok(out)
 }
 
 /// AES-256-GCM-SIV over raw inputs (12-byte nonce, 16-byte tag), for test

@@ -9,7 +9,7 @@
 //! Encrypted form (what apps should store):
 //!
 //! ```text
-//! 0x02 | sealed type | nonce (12, random) | AES-256-GCM(host key, nonce, plain form, AD) ‖ tag (16)
+//! 0x02 | sealed type | nonce (12, random) | AES-256-GCM-SIV(host key, nonce, plain form, AD) ‖ tag (16)
 //! AD = "sotto v1 state" ‖ 0x02 ‖ sealed type
 //! ```
 //!

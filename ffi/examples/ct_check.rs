@@ -83,15 +83,12 @@ fn mark_state(bytes: &[u8]) {
 type Seal = fn(&[u8; 32], &[u8; 12], &[u8], &[u8]) -> sotto::Result<Vec<u8>>;
 type Open = fn(&[u8; 32], &[u8; 12], &[u8], &[u8]) -> sotto::Result<Vec<u8>>;
 
-/// AES-256-GCM (state) and AES-256-GCM-SIV (messages) seal and open, success
-/// and failure, under a secret key and plaintext: key schedules, GHASH and
-/// POLYVAL, and the tag comparison.
+/// AES-256-GCM-SIV (messages and state) seal and open, success and failure,
+/// under a secret key and plaintext: key schedules, POLYVAL, and the tag
+/// comparison.
 fn aead(rng: &mut Rng0) -> usize {
     let mut ops = 0;
-    let algorithms: [(Seal, Open); 2] = [
-        (crypto::aes256gcm_seal, crypto::aes256gcm_open),
-        (crypto::aes256gcmsiv_seal, crypto::aes256gcmsiv_open),
-    ];
+    let algorithms: [(Seal, Open); 1] = [(crypto::aes256gcmsiv_seal, crypto::aes256gcmsiv_open)];
     for (seal, open) in algorithms {
         for len in [0usize, 1, 31, 64, 1000] {
             let key = random32(rng);

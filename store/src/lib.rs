@@ -12,7 +12,7 @@
 //! group rows           = the group's shell under its id, each member's sender keys under
 //!                        id ‖ member identity (kind 9): a group decrypt rewrites one member
 //! message digest       = HMAC(k_names, 0xFF ‖ row name ‖ message)
-//! inbox entry          = nonce ‖ AES-256-GCM(k_inbox, nonce, plaintext, row name)
+//! inbox entry          = nonce ‖ AES-256-GCM-SIV(k_inbox, nonce, plaintext, row name)
 //! key check            = the state seal of "sotto v1 store" under k_check
 //! ```
 //!

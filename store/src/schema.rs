@@ -62,7 +62,7 @@ pub(super) fn open<R: CryptoRng + ?Sized>(
             tx.execute_batch(SCHEMA).map_err(storage_error)?;
             let nonce: [u8; 12] = crate::secret::random_array(rng);
             let mut check = nonce.to_vec();
-            check.extend_from_slice(&crypto::aes256gcm_seal(
+            check.extend_from_slice(&crypto::aes256gcmsiv_seal(
                 check_key.expose(),
                 &nonce,
                 b"check",
@@ -136,7 +136,7 @@ fn verify(conn: &Connection, check_key: &Secret32) -> Result<()> {
     };
     let (nonce, sealed) = check.split_at_checked(12).ok_or(Error::Corrupt)?;
     let nonce: [u8; 12] = nonce.try_into().map_err(|_| Error::Corrupt)?;
-    match crypto::aes256gcm_open(check_key.expose(), &nonce, b"check", sealed) {
+    match crypto::aes256gcmsiv_open(check_key.expose(), &nonce, b"check", sealed) {
         Ok(p) if p == CHECK_PLAINTEXT => {}
         _ => return Err(Error::KeyMismatch),
     }

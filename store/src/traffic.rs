@@ -195,7 +195,7 @@ fn insert_entry<T: Stored, R: CryptoRng + ?Sized>(
     plain.extend_from_slice(body);
     let nonce: [u8; 12] = crate::secret::random_array(rng);
     let mut sealed = nonce.to_vec();
-    sealed.extend_from_slice(&crypto::aes256gcm_seal(
+    sealed.extend_from_slice(&crypto::aes256gcmsiv_seal(
         keys.inbox.expose(),
         &nonce,
         &mailbox.ad(),
@@ -216,7 +216,7 @@ fn open_entry(keys: &Keys, mailbox: Mailbox, id: i64, sealed: &[u8]) -> Result<E
     let (nonce, ct) = sealed.split_at_checked(12).ok_or(Error::Corrupt)?;
     let nonce: [u8; 12] = nonce.try_into().map_err(|_| Error::Corrupt)?;
     let plain = Zeroizing::new(
-        crypto::aes256gcm_open(keys.inbox.expose(), &nonce, &mailbox.ad(), ct)
+        crypto::aes256gcmsiv_open(keys.inbox.expose(), &nonce, &mailbox.ad(), ct)
             .map_err(|_| Error::Corrupt)?,
     );
     let (&len, rest) = plain.split_first().ok_or(Error::Corrupt)?;
