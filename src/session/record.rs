@@ -126,6 +126,12 @@ impl SessionRecord {
         self.current.as_ref()
     }
 
+    /// The current session, moved out of the record (the archive is
+    /// dropped).
+    pub fn into_current(self) -> Option<Session> {
+        self.current
+    }
+
     /// The contact's identity (the current session's).
     pub fn remote_identity(&self) -> Option<&IdentityKey> {
         self.current.as_ref().map(Session::remote_identity)
@@ -288,11 +294,9 @@ impl SessionRecord {
             && let Some(known) = self.remote_identity()
             && known != identity
         {
-            let mut t = trust.clone();
-            t.observe(contact, known, now)?;
-            let status = t.observe(contact, identity, now)?;
-            *trust = t;
-            return Ok(status);
+            // If this fails nothing was recorded; once it succeeded the
+            // contact has a record, so the observe below cannot fail.
+            trust.observe(contact, known, now)?;
         }
         trust.observe(contact, identity, now)
     }

@@ -72,6 +72,7 @@ mod objects;
 mod schema;
 mod secret;
 mod traffic;
+mod trust;
 
 use std::path::Path;
 use std::time::Duration;

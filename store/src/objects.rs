@@ -76,12 +76,9 @@ impl Stored for Session {
     }
     fn open_with(key: &[u8; 32], bytes: &[u8]) -> Result<Self> {
         match Session::open(key, bytes) {
-            Err(sotto::Error::WrongType) => {
-                let record = SessionRecord::open(key, bytes)?;
-                // The current session, moved out of the record.
-                Session::from_bytes(&record.current().ok_or(Error::NotFound)?.to_bytes())
-                    .map_err(Error::Core)
-            }
+            Err(sotto::Error::WrongType) => SessionRecord::open(key, bytes)?
+                .into_current()
+                .ok_or(Error::NotFound),
             other => Ok(other?),
         }
     }

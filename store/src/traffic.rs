@@ -27,12 +27,13 @@ use zeroize::Zeroizing;
 
 use super::groups::{self, Rows};
 use super::objects::{self, Stored};
+use super::trust;
 use super::{Keys, Store, storage_error};
 use crate::error::{Error, Result};
 use sotto::crypto;
 use sotto::{
     Group, IdentityKey, IdentityKeyPair, Location, LocationShare, LocationViewer, PrekeyBundle,
-    PrekeyStore, SessionRecord, TrustStore,
+    PrekeyStore, SessionRecord,
 };
 
 /// Processed-message digests kept per conversation: the newest
@@ -374,12 +375,12 @@ impl Store {
     ) -> Result<Outgoing> {
         self.transaction(|tx, keys| {
             let mut record: SessionRecord = objects::load(tx, keys, contact)?;
-            let mut trust = load_trust(tx, keys)?;
+            let mut trust = trust::load(tx, keys, contact)?;
             if trust.record(contact).is_none()
                 && let Some(identity) = record.remote_identity()
             {
                 trust.observe(contact, identity, 0)?;
-                save_trust(tx, keys, rng, &trust)?;
+                trust::save(tx, keys, rng, contact, &trust)?;
             }
             let message = record.encrypt(rng, &trust, contact, plaintext)?;
             sent(tx, keys, rng, contact, &record, message)
@@ -402,11 +403,11 @@ impl Store {
         let outcome = self.transaction(|tx, keys| {
             let identity: IdentityKeyPair = objects::load_device(tx, keys)?;
             let mut record = load_record(tx, keys, contact)?;
-            let mut trust = load_trust(tx, keys)?;
+            let mut trust = trust::load(tx, keys, contact)?;
             let before = trust.clone();
             let result = record.initiate(rng, &identity, bundle, &mut trust, contact, now);
             if trust != before {
-                save_trust(tx, keys, rng, &trust)?;
+                trust::save(tx, keys, rng, contact, &trust)?;
             }
             match result {
                 Ok(status) => {
@@ -453,12 +454,12 @@ impl Store {
             let got = if sotto::message_kind(message)? == sotto::MessageKind::Prekey {
                 let identity: IdentityKeyPair = objects::load_device(tx, keys)?;
                 let mut prekeys: PrekeyStore = objects::load_device(tx, keys)?;
-                let mut trust = load_trust(tx, keys)?;
+                let mut trust = trust::load(tx, keys, contact)?;
                 let before = trust.clone();
                 let result =
                     record.decrypt(&identity, &mut prekeys, &mut trust, contact, message, now);
                 if trust != before {
-                    save_trust(tx, keys, rng, &trust)?;
+                    trust::save(tx, keys, rng, contact, &trust)?;
                 }
                 match result {
                     Ok(got) => {
@@ -499,13 +500,15 @@ impl Store {
     /// The store's trust record for `contact`: the identity trusted, whether
     /// it was verified, and a pending change.
     pub fn trust_record(&self, contact: &[u8]) -> Result<Option<sotto::TrustRecord>> {
-        Ok(load_trust(&self.conn, &self.keys)?.record(contact).copied())
+        Ok(trust::load(&self.conn, &self.keys, contact)?
+            .record(contact)
+            .copied())
     }
 
     /// The policy for identity changes; [`sotto::TrustPolicy::Block`] until
     /// set.
     pub fn trust_policy(&self) -> Result<sotto::TrustPolicy> {
-        Ok(load_trust(&self.conn, &self.keys)?.policy())
+        trust::policy(&self.conn, &self.keys)
     }
 
     /// Sets the policy for identity changes.
@@ -514,11 +517,7 @@ impl Store {
         rng: &mut R,
         policy: sotto::TrustPolicy,
     ) -> Result<()> {
-        self.transaction(|tx, keys| {
-            let mut trust = load_trust(tx, keys)?;
-            trust.set_policy(policy);
-            save_trust(tx, keys, rng, &trust)
-        })
+        self.transaction(|tx, keys| trust::set_policy(tx, keys, rng, policy))
     }
 
     /// Accepts `contact`'s pending identity change (the user saw the notice):
@@ -532,9 +531,9 @@ impl Store {
         now: u64,
     ) -> Result<()> {
         self.transaction(|tx, keys| {
-            let mut trust = load_trust(tx, keys)?;
+            let mut trust = trust::load(tx, keys, contact)?;
             trust.accept_change(contact, identity, now)?;
-            save_trust(tx, keys, rng, &trust)
+            trust::save(tx, keys, rng, contact, &trust)
         })
     }
 
@@ -548,9 +547,9 @@ impl Store {
         verified: bool,
     ) -> Result<()> {
         self.transaction(|tx, keys| {
-            let mut trust = load_trust(tx, keys)?;
+            let mut trust = trust::load(tx, keys, contact)?;
             trust.set_verified(contact, identity, verified)?;
-            save_trust(tx, keys, rng, &trust)
+            trust::save(tx, keys, rng, contact, &trust)
         })
     }
 
@@ -739,22 +738,4 @@ fn load_record(tx: &Connection, keys: &Keys, contact: &[u8]) -> Result<SessionRe
         Err(Error::NotFound) => Ok(SessionRecord::new()),
         other => other,
     }
-}
-
-/// The store's trust records (this device's row); an empty set under
-/// [`sotto::TrustPolicy::Block`] until one is saved.
-fn load_trust(tx: &Connection, keys: &Keys) -> Result<TrustStore> {
-    match objects::load_device::<TrustStore>(tx, keys) {
-        Err(Error::NoDeviceIdentity) => Ok(TrustStore::new(sotto::TrustPolicy::Block)),
-        other => other,
-    }
-}
-
-fn save_trust<R: CryptoRng + ?Sized>(
-    tx: &Connection,
-    keys: &Keys,
-    rng: &mut R,
-    trust: &TrustStore,
-) -> Result<()> {
-    objects::save_device(tx, keys, rng, trust)
 }

@@ -182,6 +182,8 @@ fn a_first_message_replayed_under_another_name_is_a_duplicate() {
             .unwrap_err(),
         Error::Core(sotto::Error::Duplicate)
     );
+    // Each contact's trust record is a row of its own.
+    assert_eq!(rows(&d.join("bob.db"), 10).len(), 2);
     // Carol's session is intact: her reply decrypts, and so does her next.
     carol
         .store
