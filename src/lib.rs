@@ -50,6 +50,7 @@ extern crate std;
 mod chain;
 mod codec;
 pub mod crypto;
+pub mod envelope;
 mod error;
 pub mod fingerprint;
 mod group;
@@ -63,6 +64,7 @@ mod session;
 mod trust;
 mod wire;
 
+pub use envelope::{Content, DisappearingTimer, Envelope};
 pub use error::{Error, Result};
 pub use fingerprint::{ScanResult, SecurityCode};
 pub use group::{
@@ -87,9 +89,9 @@ pub use trust::{
     TrustStore,
 };
 pub use wire::{
-    TYPE_GROUP_MESSAGE, TYPE_LOCATION_DISTRIBUTION, TYPE_LOCATION_PAYLOAD, TYPE_LOCATION_UPDATE,
-    TYPE_MESSAGE, TYPE_PREKEY_BUNDLE, TYPE_PREKEY_MESSAGE, TYPE_SENDER_KEY_DISTRIBUTION,
-    WIRE_VERSION,
+    TYPE_ENVELOPE, TYPE_GROUP_MESSAGE, TYPE_LOCATION_DISTRIBUTION, TYPE_LOCATION_PAYLOAD,
+    TYPE_LOCATION_UPDATE, TYPE_MESSAGE, TYPE_PREKEY_BUNDLE, TYPE_PREKEY_MESSAGE,
+    TYPE_SENDER_KEY_DISTRIBUTION, WIRE_VERSION,
 };
 pub use zeroize::Zeroizing;
 

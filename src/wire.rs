@@ -32,6 +32,8 @@ pub const TYPE_LOCATION_UPDATE: u8 = 0x06;
 pub const TYPE_LOCATION_DISTRIBUTION: u8 = 0x07;
 /// Type byte of an encoded location (the payload of updates and one-shot locations).
 pub const TYPE_LOCATION_PAYLOAD: u8 = 0x08;
+/// Type byte of a content envelope (the plaintext of a content message).
+pub const TYPE_ENVELOPE: u8 = 0x09;
 
 /// Reads the version and type bytes and checks them against `expected_type`.
 pub(crate) fn check_prefix(
