@@ -365,7 +365,7 @@ pub(crate) fn chain_next(ck: &Secret32) -> Secret32 {
 }
 
 /// SHA-256 over the concatenation of `parts`.
-pub(crate) fn sha256(parts: &[&[u8]]) -> [u8; 32] {
+pub fn sha256(parts: &[&[u8]]) -> [u8; 32] {
     let mut h = Sha256::new();
     for p in parts {
         h.update(p);

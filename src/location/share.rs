@@ -128,6 +128,11 @@ impl LocationShare {
         &self.viewers
     }
 
+    /// The app's conversation context the share belongs to.
+    pub fn context(&self) -> &[u8] {
+        &self.context
+    }
+
     /// The share id of the current key.
     pub fn share_id(&self) -> u32 {
         self.share_id

@@ -103,6 +103,11 @@ impl LocationViewer {
         &self.sender
     }
 
+    /// The app's conversation context the share belongs to.
+    pub fn context(&self) -> &[u8] {
+        &self.context
+    }
+
     /// The newest location decrypted so far.
     pub fn latest(&self) -> Option<&Location> {
         self.latest.as_ref()

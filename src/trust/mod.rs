@@ -144,6 +144,11 @@ impl TrustStore {
         self.records.get(contact)
     }
 
+    /// Every contact's record, ordered by contact identifier.
+    pub fn records(&self) -> impl Iterator<Item = (&[u8], &TrustRecord)> {
+        self.records.iter().map(|(c, r)| (c.as_slice(), r))
+    }
+
     /// The number of contacts.
     pub fn len(&self) -> usize {
         self.records.len()

@@ -66,9 +66,13 @@
 //! # Ok(()) }
 //! ```
 
+mod content;
+mod conversations;
 mod error;
 mod groups;
+mod mailbox;
 mod objects;
+mod report;
 mod schema;
 mod secret;
 mod traffic;
@@ -85,8 +89,12 @@ use crate::secret::Secret32;
 pub use error::{Error, Result};
 use sotto::crypto;
 
+pub use content::Sent;
+pub use conversations::{Conversation, IdentityChange, MAX_RECORDED_CHANGES};
+pub use mailbox::{Incoming, Outgoing};
 pub use objects::{MAX_NAME_LEN, Stored};
-pub use traffic::{Incoming, MAX_PROCESSED, Outgoing, PROCESSED_PRUNE_BATCH};
+pub use report::REPORT_VERSION;
+pub use traffic::{MAX_PROCESSED, PROCESSED_PRUNE_BATCH};
 
 /// How long a writer waits for another thread or process to release the
 /// store before failing with [`Error::Busy`].

@@ -148,6 +148,29 @@ fn load_row<T: Stored>(conn: &Connection, keys: &Keys, name: &[u8]) -> Result<T>
     })
 }
 
+/// Every row of kind `T` (a group: its shells), opened. A row that does
+/// not open is [`Error::Corrupt`].
+pub(super) fn all<T: Stored>(conn: &Connection, keys: &Keys) -> Result<Vec<T>> {
+    let mut stmt = conn
+        .prepare("SELECT row, state FROM objects WHERE kind = ?1 ORDER BY row")
+        .map_err(storage_error)?;
+    let rows = stmt
+        .query_map([T::KIND], |r| {
+            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, Vec<u8>>(1)?))
+        })
+        .map_err(storage_error)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (row, sealed) = row.map_err(storage_error)?;
+        let row: [u8; 32] = row.as_slice().try_into().map_err(|_| Error::Corrupt)?;
+        if row == keys.row_name(T::KIND, DEVICE) {
+            continue;
+        }
+        out.push(T::open_with(&keys.row_key(T::KIND, &row), &sealed).map_err(|_| Error::Corrupt)?);
+    }
+    Ok(out)
+}
+
 /// Writes (inserts or replaces) a row.
 fn save_row<T: Stored, R: CryptoRng + ?Sized>(
     conn: &Connection,
@@ -247,6 +270,22 @@ impl Store {
     ) -> Result<()> {
         check_device(identity, prekeys)?;
         self.transaction(|tx, keys| {
+            // The account's creation: its first signed prekey's, kept until
+            // another identity is set.
+            let same = match load_device::<IdentityKeyPair>(tx, keys) {
+                Ok(old) => old.public_key() == identity.public_key(),
+                Err(Error::NoDeviceIdentity) => false,
+                Err(e) => return Err(e),
+            };
+            if !same {
+                let created = i64::try_from(prekeys.signed_prekey().created_at)
+                    .map_err(|_| Error::Core(sotto::Error::LimitExceeded))?;
+                tx.execute(
+                    "INSERT OR REPLACE INTO meta (name, value) VALUES ('created_at', ?1)",
+                    [created],
+                )
+                .map_err(storage_error)?;
+            }
             save_device(tx, keys, rng, identity)?;
             save_device(tx, keys, rng, prekeys)
         })

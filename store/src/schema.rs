@@ -7,9 +7,12 @@
 //! objects   (kind, row, state)  PRIMARY KEY (kind, row) one sealed object per row
 //! processed (id, row, digest)   UNIQUE (row, digest)    messages already decrypted, indexed by (row, id)
 //! processed_count (row, n)                            records per conversation, for pruning
-//! inbox     (id, kind, sealed)                          plaintexts not yet acknowledged
-//! outbox    (id, kind, sealed)                          messages not yet acknowledged as sent
+//! inbox     (id, kind, sealed, expires_at, envelope)    plaintexts not yet acknowledged
+//! outbox    (id, kind, sealed, expires_at, envelope)    messages not yet acknowledged as sent
 //! ```
+//!
+//! Format 3 added `expires_at` and `envelope` to the mailboxes (disappearing
+//! messages); a format-2 store is upgraded in place when it opens.
 
 use std::string::String;
 use std::vec::Vec;
@@ -23,7 +26,20 @@ use crate::secret::Secret32;
 use sotto::crypto;
 
 /// The store layout this release writes and reads.
-pub(super) const FORMAT: i64 = 2;
+pub(super) const FORMAT: i64 = 3;
+
+/// The layout before disappearing messages, upgraded when opened.
+const FORMAT_2: i64 = 2;
+
+const UPGRADE_2_TO_3: &str = "
+ALTER TABLE inbox ADD COLUMN expires_at INTEGER;
+ALTER TABLE inbox ADD COLUMN envelope INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN expires_at INTEGER;
+ALTER TABLE outbox ADD COLUMN envelope INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX inbox_expiry ON inbox (expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX outbox_expiry ON outbox (expires_at) WHERE expires_at IS NOT NULL;
+UPDATE meta SET value = 3 WHERE name = 'format';
+";
 
 /// What the key check seals.
 const CHECK_PLAINTEXT: &[u8] = b"sotto v1 store";
@@ -38,8 +54,12 @@ CREATE TABLE processed (
     UNIQUE (row, digest));
 CREATE INDEX processed_by_row ON processed (row, id);
 CREATE TABLE processed_count (row BLOB PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL, sealed BLOB NOT NULL);
-CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL, sealed BLOB NOT NULL);
+CREATE TABLE inbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL, sealed BLOB NOT NULL,
+    expires_at INTEGER, envelope INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL, sealed BLOB NOT NULL,
+    expires_at INTEGER, envelope INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX inbox_expiry ON inbox (expires_at) WHERE expires_at IS NOT NULL;
+CREATE INDEX outbox_expiry ON outbox (expires_at) WHERE expires_at IS NOT NULL;
 ";
 
 /// Checks or creates the store. Reads come first: a file that is not a
@@ -77,6 +97,7 @@ pub(super) fn open<R: CryptoRng + ?Sized>(
         }
     }
     verify(conn, check_key)?;
+    upgrade(conn)?;
     // Deleted and overwritten content is zeroed in the pages, not left in
     // free space (see `Store::erase_superseded` for the log).
     conn.pragma_update(None, "secure_delete", "ON")
@@ -125,7 +146,7 @@ fn verify(conn: &Connection, check_key: &Secret32) -> Result<()> {
         .map_err(storage_error)
     };
     match meta("format")? {
-        Some(rusqlite::types::Value::Integer(FORMAT)) => {}
+        Some(rusqlite::types::Value::Integer(FORMAT | FORMAT_2)) => {}
         Some(rusqlite::types::Value::Integer(_)) => {
             return Err(Error::Core(sotto::Error::UnsupportedVersion));
         }
@@ -147,4 +168,21 @@ fn verify(conn: &Connection, check_key: &Secret32) -> Result<()> {
         return Err(Error::Corrupt);
     }
     Ok(())
+}
+
+/// Upgrades a format-2 store (checked by `verify`) to format 3, in one
+/// transaction.
+fn upgrade(conn: &mut Connection) -> Result<()> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(storage_error)?;
+    let format: i64 = tx
+        .query_row("SELECT value FROM meta WHERE name = 'format'", [], |r| {
+            r.get(0)
+        })
+        .map_err(storage_error)?;
+    if format == FORMAT_2 {
+        tx.execute_batch(UPGRADE_2_TO_3).map_err(storage_error)?;
+    }
+    tx.commit().map_err(storage_error)
 }

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use sotto::{TrustPolicy, TrustStore};
 
 /// One contact's trust record, in a row of its own.
-struct ContactTrust(TrustStore);
+pub(crate) struct ContactTrust(pub(crate) TrustStore);
 
 impl Stored for ContactTrust {
     const KIND: u8 = 10;
