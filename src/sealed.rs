@@ -2,16 +2,21 @@
 //! and type bytes of the plain forms, and their encryption under the host's
 //! key.
 //!
-//! Plain form: `version (0x02) | object type | fields`, strict like the wire
+//! Plain form: `version (0x03) | object type | fields`, strict like the wire
 //! formats. It holds private keys: it is returned in a buffer that wipes
 //! itself when dropped, and should only be written to storage encrypted.
 //!
 //! Encrypted form (what apps should store):
 //!
 //! ```text
-//! 0x02 | sealed type | nonce (12, random) | AES-256-GCM-SIV(host key, nonce, plain form, AD) ‖ tag (16)
-//! AD = "sotto v1 state" ‖ 0x02 ‖ sealed type
+//! 0x03 | sealed type | nonce (12, random) | AES-256-GCM-SIV(host key, nonce, plain form, AD) ‖ tag (16)
+//! AD = "sotto v1 state" ‖ version ‖ sealed type
 //! ```
+//!
+//! Version 0x03 added the time each skipped message key was kept (so that
+//! keys of disappearing messages can be deleted at expiry). States of
+//! version 0x02 are still read, their skipped keys with no time; they are
+//! written back as 0x03.
 //!
 //! The host supplies the 32-byte key (for example from the platform
 //! keychain). Random 96-bit nonces are safe for far more than 2^32 saves
@@ -28,7 +33,9 @@ use crate::error::{Error, Result};
 use crate::secret::SecretBuf;
 
 /// Version byte of every state encoding defined by this release.
-pub const STATE_VERSION: u8 = 0x02;
+pub const STATE_VERSION: u8 = 0x03;
+/// The previous version, still read (skipped keys without a time).
+pub(crate) const STATE_VERSION_2: u8 = 0x02;
 /// Associated-data prefix of encrypted state.
 pub const LABEL_STATE: &[u8] = b"sotto v1 state";
 
@@ -53,15 +60,16 @@ pub(crate) fn begin(object_type: u8, capacity: usize) -> SecretBuf {
     out
 }
 
-/// Checks the version and type of a plain encoding.
-pub(crate) fn check(r: &mut Reader<'_>, object_type: u8) -> Result<()> {
-    if r.u8()? != STATE_VERSION {
+/// Checks the version and type of a plain encoding and returns the version.
+pub(crate) fn check(r: &mut Reader<'_>, object_type: u8) -> Result<u8> {
+    let version = r.u8()?;
+    if version != STATE_VERSION && version != STATE_VERSION_2 {
         return Err(Error::UnsupportedVersion);
     }
     if r.u8()? != object_type {
         return Err(Error::WrongType);
     }
-    Ok(())
+    Ok(version)
 }
 
 /// Encrypts a plain encoding under the host's key.
@@ -79,7 +87,11 @@ pub(crate) fn seal<R: CryptoRng + ?Sized>(
     out.extend_from_slice(&nonce);
     let start = out.len();
     out.extend_from_slice(plain);
-    StateKey::with_nonce(key, nonce).seal_in_place(&ad(sealed_type), &mut out, start)?;
+    StateKey::with_nonce(key, nonce).seal_in_place(
+        &ad(STATE_VERSION, sealed_type),
+        &mut out,
+        start,
+    )?;
     Ok(out)
 }
 
@@ -87,20 +99,20 @@ pub(crate) fn seal<R: CryptoRng + ?Sized>(
 pub(crate) fn open(key: &[u8; 32], object_type: u8, bytes: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
     let sealed_type = object_type | SEALED_BIT;
     let mut r = Reader::new(bytes);
-    check(&mut r, sealed_type)?;
+    let version = check(&mut r, sealed_type)?;
     let nonce = r.array::<NONCE_LEN>()?;
     let sealed = r.rest();
     if sealed.len() < crypto::TAG_LEN {
         return Err(Error::Malformed);
     }
-    let plain = StateKey::with_nonce(key, nonce).open(&ad(sealed_type), sealed)?;
+    let plain = StateKey::with_nonce(key, nonce).open(&ad(version, sealed_type), sealed)?;
     Ok(Zeroizing::new(plain))
 }
 
-fn ad(sealed_type: u8) -> [u8; 16] {
+fn ad(version: u8, sealed_type: u8) -> [u8; 16] {
     let mut a = [0u8; 16];
     let (l, t) = a.split_at_mut(14);
     l.copy_from_slice(LABEL_STATE);
-    t.copy_from_slice(&[STATE_VERSION, sealed_type]);
+    t.copy_from_slice(&[version, sealed_type]);
     a
 }

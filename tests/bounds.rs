@@ -27,8 +27,8 @@ const MAX_SESSION_LEN: usize = 2 // version, type
     + (1 + 32 + 32 + 4) // receiving chain
     + 1 // no pending preamble
     + (1 + 32) // responder's base key
-    + 1 + MAX_OLD_CHAINS * (32 + 32 + 4 + 4)
-    + 2 + MAX_SKIPPED_KEYS * (32 + 4 + 32);
+    + 1 + MAX_OLD_CHAINS * (32 + 32 + 4 + 4 + 8)
+    + 2 + MAX_SKIPPED_KEYS * (32 + 4 + 8 + 32);
 
 #[test]
 fn state_stays_bounded_under_10000_fresh_ratchet_keys() {
@@ -71,7 +71,7 @@ fn state_stays_bounded_under_10000_fresh_ratchet_keys() {
 
 /// The most one member adds to a group's state (`docs/PROTOCOL.md` §7).
 const MAX_MEMBER_LEN: usize =
-    64 + 1 + MAX_SENDER_KEY_STATES * (4 + 32 + 32 + 4 + 2 + MAX_GROUP_SKIPPED_KEYS * (4 + 32));
+    64 + 1 + MAX_SENDER_KEY_STATES * (4 + 32 + 32 + 4 + 2 + MAX_GROUP_SKIPPED_KEYS * (4 + 8 + 32));
 
 #[test]
 fn group_member_state_stays_bounded_under_rotations_and_gaps() {

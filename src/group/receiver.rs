@@ -31,8 +31,9 @@ pub(super) struct ReceiverKey {
     pub(super) signing: VerifyingKey,
     /// The chain at the index of the next message not yet derived.
     pub(super) chain: Chain,
-    /// `(iteration, seed)` of messages passed over, increasing by iteration.
-    pub(super) skipped: VecDeque<(u32, Box<Secret32>)>,
+    /// `(iteration, seed, stored_at)` of messages passed over, increasing
+    /// by iteration; `stored_at` is 0 until stamped (seconds since the epoch).
+    pub(super) skipped: VecDeque<(u32, Box<Secret32>, u64)>,
 }
 
 impl ReceiverKey {
@@ -42,9 +43,9 @@ impl ReceiverKey {
         if msg.iteration < self.chain.next() {
             let pos = self
                 .skipped
-                .binary_search_by_key(&msg.iteration, |(i, _)| *i)
+                .binary_search_by_key(&msg.iteration, |(i, _, _)| *i)
                 .map_err(|_| Error::Duplicate)?;
-            let (_, seed) = self.skipped.get(pos).ok_or(Error::Internal)?;
+            let (_, seed, _) = self.skipped.get(pos).ok_or(Error::Internal)?;
             let plaintext = open(seed, msg)?;
             let _ = self.skipped.remove(pos);
             return Ok(plaintext);
@@ -63,11 +64,30 @@ impl ReceiverKey {
     }
 
     /// Appends a skipped key, evicting the oldest beyond the limit.
-    pub(super) fn push_skipped(&mut self, key: (u32, Box<Secret32>)) {
+    pub(super) fn push_skipped(&mut self, (i, seed): (u32, Box<Secret32>)) {
         while self.skipped.len() >= MAX_GROUP_SKIPPED_KEYS {
             let _ = self.skipped.pop_front();
         }
-        self.skipped.push_back(key);
+        self.skipped.push_back((i, seed, 0));
+    }
+
+    /// Stamps the skipped keys not stamped yet with `now`.
+    pub(super) fn stamp(&mut self, now: u64) {
+        for k in self.skipped.iter_mut().filter(|k| k.2 == 0) {
+            k.2 = now;
+        }
+    }
+
+    /// The earliest stamp of a skipped key kept.
+    pub(super) fn oldest_stamp(&self) -> Option<u64> {
+        self.skipped.iter().map(|k| k.2).filter(|t| *t != 0).min()
+    }
+
+    /// Deletes the skipped keys stamped at or before `cutoff`.
+    pub(super) fn forget_stored_until(&mut self, cutoff: u64) -> usize {
+        let before = self.skipped.len();
+        self.skipped.retain(|k| k.2 == 0 || k.2 > cutoff);
+        before.saturating_sub(self.skipped.len())
     }
 }
 

@@ -40,6 +40,33 @@ impl Group {
         Some(out.into_zeroizing())
     }
 
+    /// Stamps the skipped message keys kept since the last call with `now`
+    /// (seconds since the epoch); see [`crate::Session::stamp_skipped_keys`].
+    pub fn stamp_skipped_keys(&mut self, now: u64) {
+        for k in self.members.iter_mut().flat_map(|m| m.keys.iter_mut()) {
+            k.stamp(now);
+        }
+    }
+
+    /// The earliest stamp of a skipped key still kept.
+    pub fn oldest_kept_stamp(&self) -> Option<u64> {
+        self.members
+            .iter()
+            .flat_map(|m| m.keys.iter())
+            .filter_map(|k| k.oldest_stamp())
+            .min()
+    }
+
+    /// Deletes the skipped message keys stamped at or before `cutoff`
+    /// (seconds since the epoch); see [`crate::Session::forget_kept_keys`].
+    /// Returns how many went.
+    pub fn forget_kept_keys(&mut self, cutoff: u64) -> usize {
+        self.members
+            .iter_mut()
+            .flat_map(|m| m.keys.iter_mut())
+            .fold(0, |n, k| n.saturating_add(k.forget_stored_until(cutoff)))
+    }
+
     /// True if any member's sender keys are held.
     pub fn has_member_keys(&self) -> bool {
         self.members.iter().any(|m| !m.keys.is_empty())
@@ -50,9 +77,9 @@ impl Group {
     /// [`Error::NotAMember`]; on any error nothing changes.
     pub fn set_member_state(&mut self, bytes: &[u8]) -> Result<IdentityKey> {
         let mut r = Reader::new(bytes);
-        sealed::check(&mut r, TYPE_GROUP_MEMBER)?;
+        let version = sealed::check(&mut r, TYPE_GROUP_MEMBER)?;
         let identity = IdentityKey::from_bytes(r.bytes(64)?)?;
-        let keys = read_member_keys(&mut r)?;
+        let keys = read_member_keys(&mut r, version)?;
         r.finish()?;
         let m = self
             .members

@@ -6,7 +6,8 @@
 //!      | member count u16 (≤ MAX_GROUP_MEMBERS)
 //!      | per member: identity (64) | key count u8 (≤ MAX_SENDER_KEY_STATES)
 //!      |   per key: chain_id u32 | signing public (32) | chain key (32) | next u32
-//!      |            | skipped count u16 (≤ MAX_GROUP_SKIPPED_KEYS) | per skipped: iteration u32 | seed (32)
+//!      |            | skipped count u16 (≤ MAX_GROUP_SKIPPED_KEYS)
+//!      |            | per skipped: iteration u32 | stored_at u64 (absent in version 0x02) | seed (32)
 //! ```
 //!
 //! Decoding checks the invariants decrypt relies on: members are distinct,
@@ -46,13 +47,14 @@ fn put_key(out: &mut SecretBuf, k: &ReceiverKey) {
     // Bounded by MAX_GROUP_SKIPPED_KEYS (2000).
     let count = u16::try_from(k.skipped.len()).unwrap_or(u16::MAX);
     out.extend_from_slice(&count.to_be_bytes());
-    for (i, seed) in &k.skipped {
+    for (i, seed, stored_at) in &k.skipped {
         out.extend_from_slice(&i.to_be_bytes());
+        out.extend_from_slice(&stored_at.to_be_bytes());
         out.extend_from_slice(seed.expose());
     }
 }
 
-fn read_key(r: &mut Reader<'_>) -> Result<ReceiverKey> {
+fn read_key(r: &mut Reader<'_>, version: u8) -> Result<ReceiverKey> {
     let chain_id = r.u32()?;
     let signing = crypto::ed25519_public_checked(&r.array()?)?;
     let ck = secret(r)?;
@@ -61,14 +63,19 @@ fn read_key(r: &mut Reader<'_>) -> Result<ReceiverKey> {
     if count > MAX_GROUP_SKIPPED_KEYS {
         return Err(Error::Malformed);
     }
-    let mut skipped: VecDeque<(u32, Box<Secret32>)> = VecDeque::with_capacity(count);
+    let mut skipped: VecDeque<(u32, Box<Secret32>, u64)> = VecDeque::with_capacity(count);
     for _ in 0..count {
         let i = r.u32()?;
-        let increasing = skipped.back().is_none_or(|(prev, _)| *prev < i);
+        let increasing = skipped.back().is_none_or(|(prev, _, _)| *prev < i);
         if !increasing || i >= next {
             return Err(Error::Malformed);
         }
-        skipped.push_back((i, Box::new(secret(r)?)));
+        let stored_at = if version == sealed::STATE_VERSION_2 {
+            0
+        } else {
+            r.u64()?
+        };
+        skipped.push_back((i, Box::new(secret(r)?), stored_at));
     }
     Ok(ReceiverKey {
         chain_id,
@@ -89,14 +96,14 @@ pub(super) fn put_member_keys(out: &mut SecretBuf, m: &Member) {
 
 /// Reads `key count u8 ‖ keys` of one member, checking the count and that
 /// chain ids are distinct.
-pub(super) fn read_member_keys(r: &mut Reader<'_>) -> Result<VecDeque<ReceiverKey>> {
+pub(super) fn read_member_keys(r: &mut Reader<'_>, version: u8) -> Result<VecDeque<ReceiverKey>> {
     let key_count = usize::from(r.u8()?);
     if key_count > MAX_SENDER_KEY_STATES {
         return Err(Error::Malformed);
     }
     let mut keys: VecDeque<ReceiverKey> = VecDeque::with_capacity(key_count);
     for _ in 0..key_count {
-        let key = read_key(r)?;
+        let key = read_key(r, version)?;
         if keys.iter().any(|k| k.chain_id == key.chain_id) {
             return Err(Error::Malformed);
         }
@@ -120,7 +127,7 @@ impl Group {
             .flat_map(|m| m.keys.iter())
             .fold(0, |n, k| {
                 n.saturating_add(74)
-                    .saturating_add(k.skipped.len().saturating_mul(36))
+                    .saturating_add(k.skipped.len().saturating_mul(44))
             });
         let capacity = keys
             .saturating_add(self.members.len().saturating_mul(65))
@@ -151,7 +158,7 @@ impl Group {
     /// Restores a group from its plain state encoding.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
-        sealed::check(&mut r, TYPE_GROUP)?;
+        let version = sealed::check(&mut r, TYPE_GROUP)?;
         let id = Vec::from(read_group_id(&mut r)?);
         let owner = IdentityKey::from_bytes(r.bytes(64)?)?;
         let chain_id = r.u32()?;
@@ -173,7 +180,7 @@ impl Group {
             if members.iter().any(|m| m.identity == identity) {
                 return Err(Error::Malformed);
             }
-            let keys = read_member_keys(&mut r)?;
+            let keys = read_member_keys(&mut r, version)?;
             members.push(Member { identity, keys });
         }
         r.finish()?;

@@ -98,6 +98,7 @@ impl Session {
             ratchet_key: h.ratchet_key,
             chain: Chain::new(ck, 0),
             end: None,
+            closed_at: 0,
         };
         let adv = chain.advance_to(h.n)?;
         let pt = MessageKey::derive(&adv.seed, LABEL_MESSAGE_KEYS).open(ad, p.sealed)?;

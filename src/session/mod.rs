@@ -194,6 +194,48 @@ impl Session {
     pub fn old_chain_count(&self) -> usize {
         self.old_chains.len()
     }
+
+    /// Stamps the skipped message keys and closed chains kept since the
+    /// last call with `now` (seconds since the epoch). Call it after every
+    /// decrypt in a conversation with disappearing messages, so that
+    /// [`Session::forget_kept_keys`] knows their age.
+    pub fn stamp_skipped_keys(&mut self, now: u64) {
+        self.skipped.stamp(now);
+        for c in self.old_chains.iter_mut().filter(|c| c.closed_at == 0) {
+            c.closed_at = now;
+        }
+    }
+
+    /// The earliest stamp of a skipped key or closed chain still kept:
+    /// when [`Session::forget_kept_keys`] will next have work.
+    pub fn oldest_kept_stamp(&self) -> Option<u64> {
+        let chains = self
+            .old_chains
+            .iter()
+            .map(|c| c.closed_at)
+            .filter(|t| *t != 0)
+            .min();
+        match (self.skipped.oldest_stamp(), chains) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Deletes the skipped message keys and closed receiving chains stamped
+    /// at or before `cutoff` (seconds since the epoch): the keys of
+    /// messages that were sent before then and never arrived. With
+    /// disappearing messages of duration `d`, `cutoff = now − d`: those
+    /// messages have expired. Returns how many keys and chains went; a
+    /// message that needed one is [`Error::Duplicate`] afterwards.
+    pub fn forget_kept_keys(&mut self, cutoff: u64) -> usize {
+        let chains = self.old_chains.len();
+        self.old_chains
+            .retain(|c| c.closed_at == 0 || c.closed_at > cutoff);
+        let chains = chains.saturating_sub(self.old_chains.len());
+        self.skipped
+            .forget_stored_until(cutoff)
+            .saturating_add(chains)
+    }
 }
 
 /// `AD ‖ header_bytes` in a stack buffer.

@@ -21,6 +21,9 @@ pub(super) struct ReceiverChain {
     pub(super) chain: Chain,
     /// For a closed (old) chain: how many messages the peer sent on it.
     pub(super) end: Option<u32>,
+    /// For a closed chain: when it closed, seconds since the epoch (0 until
+    /// stamped, like skipped keys).
+    pub(super) closed_at: u64,
 }
 
 impl ReceiverChain {

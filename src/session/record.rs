@@ -142,6 +142,30 @@ impl SessionRecord {
         self.archived.len()
     }
 
+    /// [`Session::stamp_skipped_keys`] on every session of the record.
+    pub fn stamp_skipped_keys(&mut self, now: u64) {
+        for s in self.current.iter_mut().chain(self.archived.iter_mut()) {
+            s.stamp_skipped_keys(now);
+        }
+    }
+
+    /// [`Session::oldest_kept_stamp`] over every session of the record.
+    pub fn oldest_kept_stamp(&self) -> Option<u64> {
+        self.current
+            .iter()
+            .chain(self.archived.iter())
+            .filter_map(Session::oldest_kept_stamp)
+            .min()
+    }
+
+    /// [`Session::forget_kept_keys`] on every session of the record.
+    pub fn forget_kept_keys(&mut self, cutoff: u64) -> usize {
+        self.current
+            .iter_mut()
+            .chain(self.archived.iter_mut())
+            .fold(0, |n, s| n.saturating_add(s.forget_kept_keys(cutoff)))
+    }
+
     /// Starts a session with `contact` from its prekey bundle and makes it
     /// current, after `trust` accepts the bundle's identity: a first
     /// identity is recorded; a changed one under

@@ -2,7 +2,10 @@
 //!
 //! Keys are kept in arrival order; inserting beyond
 //! [`crate::MAX_SKIPPED_KEYS`] deletes the oldest first. What is stored is
-//! the 32-byte message-key seed, keyed by `(ratchet key, index)`.
+//! the 32-byte message-key seed, keyed by `(ratchet key, index)`, with the
+//! time it was kept (seconds since the epoch; 0 until
+//! [`crate::Session::stamp_skipped_keys`] sets it), so that keys of
+//! disappearing messages can be deleted once those messages expired.
 
 use alloc::collections::VecDeque;
 
@@ -15,6 +18,8 @@ use super::ratchet::MAX_SKIPPED_KEYS;
 pub(super) struct SkippedKey {
     pub(super) ratchet_key: [u8; 32],
     pub(super) n: u32,
+    /// When the key was kept, seconds since the epoch; 0: not yet stamped.
+    pub(super) stored_at: u64,
     /// Boxed: the store evicts from the front and removes from the middle.
     pub(super) seed: Box<Secret32>,
 }
@@ -51,6 +56,30 @@ impl SkippedKeys {
         let _ = self.keys.remove(i);
     }
 
+    /// Sets the time of every key not stamped yet.
+    pub(super) fn stamp(&mut self, now: u64) {
+        for k in self.keys.iter_mut().filter(|k| k.stored_at == 0) {
+            k.stored_at = now;
+        }
+    }
+
+    /// The earliest stamp of a key kept (stamped keys only).
+    pub(super) fn oldest_stamp(&self) -> Option<u64> {
+        self.keys
+            .iter()
+            .map(|k| k.stored_at)
+            .filter(|t| *t != 0)
+            .min()
+    }
+
+    /// Deletes the keys stamped at or before `cutoff`; returns how many.
+    pub(super) fn forget_stored_until(&mut self, cutoff: u64) -> usize {
+        let before = self.keys.len();
+        self.keys
+            .retain(|k| k.stored_at == 0 || k.stored_at > cutoff);
+        before.saturating_sub(self.keys.len())
+    }
+
     pub(super) fn push(&mut self, key: SkippedKey) {
         while self.keys.len() >= MAX_SKIPPED_KEYS {
             let _ = self.keys.pop_front();
@@ -67,6 +96,7 @@ impl SkippedKeys {
             self.push(SkippedKey {
                 ratchet_key: *ratchet_key,
                 n,
+                stored_at: 0,
                 seed,
             });
         }

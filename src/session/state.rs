@@ -9,8 +9,10 @@
 //!      | has_receiving u8 | [ratchet key (32) | CKr (32) | Nr u32]
 //!      | has_pending u8 | [identity (64) | base key (32) | spk_id u32 | has_opk u8 | [opk_id u32]]
 //!      | has_their_base u8 | [base key (32)]
-//!      | old count u8 (≤ MAX_OLD_CHAINS) | count × (ratchet key (32) | CK (32) | next u32 | end u32)
-//!      | skipped count u16 (≤ MAX_SKIPPED_KEYS) | count × (ratchet key (32) | n u32 | seed (32))
+//!      | old count u8 (≤ MAX_OLD_CHAINS)
+//!      | count × (ratchet key (32) | CK (32) | next u32 | end u32 | closed_at u64 (absent in 0x02))
+//!      | skipped count u16 (≤ MAX_SKIPPED_KEYS)
+//!      | count × (ratchet key (32) | n u32 | stored_at u64 (absent in version 0x02) | seed (32))
 //! ```
 
 use alloc::boxed::Box;
@@ -43,9 +45,15 @@ fn secret(r: &mut Reader<'_>) -> Result<Secret32> {
 impl Session {
     /// The plain state encoding (holds keys; wiped on drop).
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {
+        self.encode(sealed::STATE_VERSION)
+    }
+
+    /// The encoding of `version` (0x02 only in tests: what older releases wrote).
+    fn encode(&self, version: u8) -> Zeroizing<Vec<u8>> {
+        let v3 = version != sealed::STATE_VERSION_2;
         let mut out = sealed::begin(
             TYPE_SESSION,
-            self.skipped.len().saturating_mul(68).saturating_add(400),
+            self.skipped.len().saturating_mul(76).saturating_add(400),
         );
         out.extend_from_slice(&self.ad);
         out.extend_from_slice(&self.remote_identity.to_bytes());
@@ -89,21 +97,31 @@ impl Session {
             out.extend_from_slice(c.chain.key().expose());
             out.extend_from_slice(&c.next().to_be_bytes());
             out.extend_from_slice(&c.end.unwrap_or(0).to_be_bytes());
+            if v3 {
+                out.extend_from_slice(&c.closed_at.to_be_bytes());
+            }
         }
         let count = u16::try_from(self.skipped.len()).unwrap_or(u16::MAX);
         out.extend_from_slice(&count.to_be_bytes());
         for k in self.skipped.iter() {
             out.extend_from_slice(&k.ratchet_key);
             out.extend_from_slice(&k.n.to_be_bytes());
+            if v3 {
+                out.extend_from_slice(&k.stored_at.to_be_bytes());
+            }
             out.extend_from_slice(k.seed.expose());
         }
-        out.into_zeroizing()
+        let mut out = out.into_zeroizing();
+        if let Some(v) = out.first_mut() {
+            *v = version;
+        }
+        out
     }
 
     /// Restores a session from its plain state encoding.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         let mut r = Reader::new(bytes);
-        sealed::check(&mut r, TYPE_SESSION)?;
+        let version = sealed::check(&mut r, TYPE_SESSION)?;
         let ad = r.array()?;
         let remote_identity = IdentityKey::from_bytes(r.bytes(64)?)?;
         let root = secret(&mut r)?;
@@ -121,6 +139,7 @@ impl Session {
                 ratchet_key: r.array()?,
                 chain: Chain::new(secret(&mut r)?, r.u32()?),
                 end: None,
+                closed_at: 0,
             })
         } else {
             None
@@ -146,6 +165,11 @@ impl Session {
                 ratchet_key: r.array()?,
                 chain: Chain::new(secret(&mut r)?, r.u32()?),
                 end: Some(r.u32()?),
+                closed_at: if version == sealed::STATE_VERSION_2 {
+                    0
+                } else {
+                    r.u64()?
+                },
             };
             if chain.is_exhausted() {
                 return Err(Error::Malformed);
@@ -161,6 +185,11 @@ impl Session {
             skipped.push(SkippedKey {
                 ratchet_key: r.array()?,
                 n: r.u32()?,
+                stored_at: if version == sealed::STATE_VERSION_2 {
+                    0
+                } else {
+                    r.u64()?
+                },
                 seed: Box::new(secret(&mut r)?),
             });
         }
@@ -193,5 +222,75 @@ impl Session {
     /// Restores a session from its encrypted state encoding.
     pub fn open(key: &[u8; 32], bytes: &[u8]) -> Result<Self> {
         Self::from_bytes(&sealed::open(key, TYPE_SESSION, bytes)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{IdentityKeyPair, PrekeyBundle, PrekeyStore};
+
+    struct Rng(u64);
+    impl rand_core::TryRng for Rng {
+        type Error = core::convert::Infallible;
+        fn try_next_u32(&mut self) -> core::result::Result<u32, Self::Error> {
+            Ok(self.try_next_u64()? as u32)
+        }
+        fn try_next_u64(&mut self) -> core::result::Result<u64, Self::Error> {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            Ok(self.0)
+        }
+        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> core::result::Result<(), Self::Error> {
+            for b in dst {
+                *b = (self.try_next_u64()? >> 56) as u8;
+            }
+            Ok(())
+        }
+    }
+    impl rand_core::TryCryptoRng for Rng {}
+
+    /// A version-0x02 state (no times on kept keys) still opens, with its
+    /// keys unstamped, and is written back as 0x03.
+    #[test]
+    fn version_2_states_are_read() {
+        let mut rng = Rng(7);
+        let alice = IdentityKeyPair::generate(&mut rng);
+        let bob = IdentityKeyPair::generate(&mut rng);
+        let mut prekeys = PrekeyStore::new(&mut rng, &bob, 1);
+        let bundle = PrekeyBundle {
+            identity: *bob.public_key(),
+            signed_prekey: prekeys.signed_prekey(),
+            one_time_prekey: None,
+        };
+        let mut a = Session::initiate(&mut rng, &alice, &bundle).unwrap();
+        let first = a.encrypt(&mut rng, b"0").unwrap();
+        let mut b = prekeys.accept(&bob, &first, 1).unwrap().session;
+        let reply = b.encrypt(&mut rng, b"r").unwrap();
+        a.decrypt(&reply).unwrap();
+        let mut last = alloc::vec::Vec::new();
+        for _ in 0..5 {
+            last = a.encrypt(&mut rng, b"m").unwrap();
+        }
+        b.decrypt(&last).unwrap();
+        assert_eq!(b.skipped_key_count(), 4);
+        b.stamp_skipped_keys(100);
+        let v2 = b.encode(sealed::STATE_VERSION_2);
+        let v3 = b.to_bytes();
+        assert_eq!(v3.len() - v2.len(), 4 * 8);
+        let mut old = Session::from_bytes(&v2).unwrap();
+        assert_eq!(old.skipped_key_count(), 4);
+        // Unstamped keys are never forgotten by age until stamped.
+        assert_eq!(old.forget_kept_keys(u64::MAX), 0);
+        old.stamp_skipped_keys(200);
+        assert_eq!(old.forget_kept_keys(199), 0);
+        assert_eq!(old.forget_kept_keys(200), 4);
+        assert_eq!(old.to_bytes()[0], sealed::STATE_VERSION);
+        // The stamped state keeps its times.
+        let mut new = Session::from_bytes(&v3).unwrap();
+        assert_eq!(new.forget_kept_keys(99), 0);
+        assert_eq!(new.forget_kept_keys(100), 4);
     }
 }

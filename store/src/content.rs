@@ -25,7 +25,7 @@ use super::groups::{self, Rows};
 use super::mailbox::{Incoming, Meta, Origin, Outgoing, inbox, outbox};
 use super::objects::{self, Stored};
 use super::traffic::{claim, decrypt_in, encrypt_in};
-use super::{Keys, Store};
+use super::{Keys, Store, expiry};
 use crate::error::{Error, Result};
 use sotto::envelope::MAX_TIMESTAMP_MS;
 use sotto::{Content, DisappearingTimer, Envelope, Group, IdentityKey, SessionRecord};
@@ -112,8 +112,8 @@ fn deliver<T: Stored, R: CryptoRng + ?Sized>(
     inbox::<T, R>(tx, keys, rng, name, from, meta, plaintext, Some(envelope))
 }
 
-/// Merges an envelope's timer into the conversation's row and writes the
-/// row if it is new or changed.
+/// Merges an envelope's timer into the conversation's row, writes the
+/// row if it is new or changed, and returns the conversation's timer.
 fn merge_timer<const KIND: u8, R: CryptoRng + ?Sized>(
     tx: &Connection,
     keys: &Keys,
@@ -121,12 +121,12 @@ fn merge_timer<const KIND: u8, R: CryptoRng + ?Sized>(
     name: &[u8],
     envelope: &Envelope,
     now_ms: u64,
-) -> Result<()> {
+) -> Result<DisappearingTimer> {
     let (mut row, fresh) = load_row::<KIND>(tx, keys, name, now_ms)?;
     if row.timer.merge(&envelope.timer, now_ms) || fresh {
         conversations::save(tx, keys, rng, &row)?;
     }
-    Ok(())
+    Ok(row.timer)
 }
 
 /// Applies what sending `envelope` means for the conversation's row.
@@ -189,13 +189,15 @@ impl Store {
         now_ms: u64,
     ) -> Result<Incoming> {
         let outcome = self.transaction(|tx, keys| {
-            let (record, got) = match decrypt_in(tx, keys, rng, contact, message, now_ms / 1000)? {
-                Ok(done) => done,
-                Err(refused) => return Ok(Err(refused)),
-            };
+            let (mut record, got) =
+                match decrypt_in(tx, keys, rng, contact, message, now_ms / 1000)? {
+                    Ok(done) => done,
+                    Err(refused) => return Ok(Err(refused)),
+                };
             let envelope = Envelope::decode(&got.plaintext)?;
+            let timer = merge_timer::<KIND_CONTACT, R>(tx, keys, rng, contact, &envelope, now_ms)?;
+            expiry::after_receive(tx, keys, contact, &mut record, &timer, now_ms)?;
             objects::save(tx, keys, rng, contact, &record)?;
-            merge_timer::<KIND_CONTACT, R>(tx, keys, rng, contact, &envelope, now_ms)?;
             let from = Origin {
                 sender: Some(got.sender),
                 identity_change: got.identity_change,
@@ -253,8 +255,9 @@ impl Store {
             let mut loaded = groups::load(tx, keys, group_id, Rows::Member(from))?;
             let plaintext = Zeroizing::new(loaded.group.decrypt(from, message)?);
             let envelope = Envelope::decode(&plaintext)?;
+            let timer = merge_timer::<KIND_GROUP, R>(tx, keys, rng, group_id, &envelope, now_ms)?;
+            expiry::after_group_receive(tx, keys, group_id, &mut loaded.group, &timer, now_ms)?;
             groups::save(tx, keys, rng, group_id, &loaded.group, loaded.rows)?;
-            merge_timer::<KIND_GROUP, R>(tx, keys, rng, group_id, &envelope, now_ms)?;
             let who = Origin {
                 sender: Some(*from),
                 identity_change: None,

@@ -69,6 +69,7 @@
 mod content;
 mod conversations;
 mod error;
+mod expiry;
 mod groups;
 mod mailbox;
 mod objects;
@@ -91,6 +92,7 @@ use sotto::crypto;
 
 pub use content::Sent;
 pub use conversations::{Conversation, IdentityChange, MAX_RECORDED_CHANGES};
+pub use expiry::Purged;
 pub use mailbox::{Incoming, Outgoing};
 pub use objects::{MAX_NAME_LEN, Stored};
 pub use report::REPORT_VERSION;

@@ -344,49 +344,6 @@ impl Store {
             Ok(())
         })
     }
-
-    /// Deletes every inbox and outbox entry whose message expired at or
-    /// before `now_ms` (milliseconds since the epoch), in one transaction,
-    /// then erases them from the files (zeroed pages, emptied log: see
-    /// [`Store::erase_superseded`]). Returns how many were deleted. Call it
-    /// when [`Store::next_expiry`] says, and when the app starts.
-    pub fn purge_expired(&mut self, now_ms: u64) -> Result<u64> {
-        let now = sql_time(now_ms)?;
-        let n = self.transaction(|tx, _| {
-            let mut n = 0usize;
-            for t in ["inbox", "outbox"] {
-                n = n.saturating_add(
-                    tx.execute(
-                        &format!(
-                            "DELETE FROM {t} WHERE expires_at IS NOT NULL AND expires_at <= ?1"
-                        ),
-                        [now],
-                    )
-                    .map_err(storage_error)?,
-                );
-            }
-            Ok(n)
-        })?;
-        self.erase_superseded();
-        Ok(u64::try_from(n).unwrap_or(u64::MAX))
-    }
-
-    /// When the next inbox or outbox entry expires (ms since the epoch),
-    /// for the app's scheduler: call [`Store::purge_expired`] then. `None`
-    /// when nothing kept expires.
-    pub fn next_expiry(&self) -> Result<Option<u64>> {
-        let at: Option<i64> = self
-            .conn
-            .query_row(
-                "SELECT MIN(t) FROM (SELECT MIN(expires_at) AS t FROM inbox \
-                 UNION ALL SELECT MIN(expires_at) FROM outbox)",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(storage_error)?;
-        at.map(|t| u64::try_from(t).map_err(|_| Error::Corrupt))
-            .transpose()
-    }
 }
 
 impl TryFrom<Entry> for Incoming {

@@ -9,6 +9,8 @@
 //! processed_count (row, n)                            records per conversation, for pruning
 //! inbox     (id, kind, sealed, expires_at, envelope)    plaintexts not yet acknowledged
 //! outbox    (id, kind, sealed, expires_at, envelope)    messages not yet acknowledged as sent
+//! due       (kind, row, at)                             when a conversation's kept message keys
+//!                                                      next expire (row: its conversation row's name)
 //! ```
 //!
 //! Format 3 added `expires_at` and `envelope` to the mailboxes (disappearing
@@ -38,6 +40,9 @@ ALTER TABLE outbox ADD COLUMN expires_at INTEGER;
 ALTER TABLE outbox ADD COLUMN envelope INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX inbox_expiry ON inbox (expires_at) WHERE expires_at IS NOT NULL;
 CREATE INDEX outbox_expiry ON outbox (expires_at) WHERE expires_at IS NOT NULL;
+CREATE TABLE due (kind INTEGER NOT NULL, row BLOB NOT NULL, at INTEGER NOT NULL,
+    PRIMARY KEY (kind, row)) WITHOUT ROWID;
+CREATE INDEX due_at ON due (at);
 UPDATE meta SET value = 3 WHERE name = 'format';
 ";
 
@@ -60,6 +65,9 @@ CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, kind INTEGER NOT NULL
     expires_at INTEGER, envelope INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX inbox_expiry ON inbox (expires_at) WHERE expires_at IS NOT NULL;
 CREATE INDEX outbox_expiry ON outbox (expires_at) WHERE expires_at IS NOT NULL;
+CREATE TABLE due (kind INTEGER NOT NULL, row BLOB NOT NULL, at INTEGER NOT NULL,
+    PRIMARY KEY (kind, row)) WITHOUT ROWID;
+CREATE INDEX due_at ON due (at);
 ";
 
 /// Checks or creates the store. Reads come first: a file that is not a
@@ -146,7 +154,12 @@ fn verify(conn: &Connection, check_key: &Secret32) -> Result<()> {
         .map_err(storage_error)
     };
     match meta("format")? {
-        Some(rusqlite::types::Value::Integer(FORMAT | FORMAT_2)) => {}
+        Some(rusqlite::types::Value::Integer(FORMAT)) => {
+            if !names.iter().any(|n| n == "due") {
+                return Err(Error::Corrupt);
+            }
+        }
+        Some(rusqlite::types::Value::Integer(FORMAT_2)) => {}
         Some(rusqlite::types::Value::Integer(_)) => {
             return Err(Error::Core(sotto::Error::UnsupportedVersion));
         }

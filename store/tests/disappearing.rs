@@ -168,16 +168,31 @@ fn purged_entries_leave_the_database_and_its_log() {
     let outbox = sealed_entries(&alice_path, "outbox");
     assert_eq!((inbox.len(), outbox.len()), (6, 6));
 
-    assert_eq!(bob.purge_expired(t0 + DAY_MS - 1).unwrap(), 0);
+    assert_eq!(
+        bob.purge_expired(&mut r, t0 + DAY_MS - 1).unwrap().messages,
+        0
+    );
     assert_eq!(
         bob.next_expiry().unwrap(),
         Some(change.outgoing.expires_at_ms.unwrap())
     );
-    assert_eq!(bob.purge_expired(t0 + DAY_MS + 2).unwrap(), 4);
+    assert_eq!(
+        bob.purge_expired(&mut r, t0 + DAY_MS + 2).unwrap().messages,
+        4
+    );
     assert_eq!(bob.pending_incoming().unwrap().len(), 2);
-    assert_eq!(bob.purge_expired(t0 + 2 * DAY_MS).unwrap(), 2);
+    assert_eq!(
+        bob.purge_expired(&mut r, t0 + 2 * DAY_MS).unwrap().messages,
+        2
+    );
     assert_eq!(bob.next_expiry().unwrap(), None);
-    assert_eq!(alice.purge_expired(t0 + 2 * DAY_MS).unwrap(), 6);
+    assert_eq!(
+        alice
+            .purge_expired(&mut r, t0 + 2 * DAY_MS)
+            .unwrap()
+            .messages,
+        6
+    );
     for sealed in &inbox {
         assert!(
             !in_files(&bob_path, sealed),
@@ -338,7 +353,7 @@ fn a_format_2_store_is_upgraded_in_place() {
     {
         let c = rusqlite::Connection::open(d.join("bob.db")).unwrap();
         c.execute_batch(
-            "DROP INDEX inbox_expiry; DROP INDEX outbox_expiry;
+            "DROP INDEX inbox_expiry; DROP INDEX outbox_expiry; DROP TABLE due;
              ALTER TABLE inbox DROP COLUMN expires_at; ALTER TABLE inbox DROP COLUMN envelope;
              ALTER TABLE outbox DROP COLUMN expires_at; ALTER TABLE outbox DROP COLUMN envelope;
              UPDATE meta SET value = 2 WHERE name = 'format';",
@@ -363,4 +378,61 @@ fn a_format_2_store_is_upgraded_in_place() {
         Store::open(d.join("bob.db"), &[3u8; 32], &mut r),
         Err(Error::Core(sotto::Error::UnsupportedVersion))
     ));
+}
+
+#[test]
+fn keys_kept_for_missing_messages_are_deleted_when_those_messages_would_have_expired() {
+    let d = dir("kept-keys");
+    let mut r = rng();
+    let (mut alice, mut bob) = pair(&d, &mut r);
+    let t0 = NOW_MS + 1000;
+    let change = alice
+        .set_disappearing_timer(&mut r, Conversation::Contact(b"bob"), TIMER_24_HOURS, t0)
+        .unwrap();
+    bob.receive(&mut r, b"alice", &change.outgoing.message, t0)
+        .unwrap();
+    let lost: Vec<_> = (0..3)
+        .map(|i| {
+            alice
+                .send(&mut r, b"bob", &Content::text("lost"), t0 + i)
+                .unwrap()
+        })
+        .collect();
+    let arrived = alice
+        .send(&mut r, b"bob", &Content::text("here"), t0 + 10)
+        .unwrap();
+    let got = bob
+        .receive(&mut r, b"alice", &arrived.outgoing.message, t0 + 20)
+        .unwrap();
+    bob.ack_incoming(got.id).unwrap();
+    let path = d.join("bob.db");
+    let state: Vec<u8> = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT state FROM objects WHERE kind = 4", [], |r| r.get(0))
+        .unwrap();
+    // The keys are due a day after they were kept (to the second).
+    let due = (t0 + 20) / 1000 * 1000 + DAY_MS;
+    let first_entry = bob.next_expiry().unwrap().unwrap();
+    assert!(first_entry <= due);
+    bob.ack_incoming(bob.pending_incoming().unwrap()[0].id)
+        .unwrap();
+    assert_eq!(bob.next_expiry().unwrap(), Some(due));
+    // A late message still opens before then.
+    bob.receive(&mut r, b"alice", &lost[0].outgoing.message, t0 + 30)
+        .unwrap();
+    let purged = bob.purge_expired(&mut r, due - 1).unwrap();
+    assert_eq!(purged.kept_keys, 0);
+    let purged = bob.purge_expired(&mut r, due).unwrap();
+    assert_eq!(purged.kept_keys, 2);
+    assert_eq!(bob.next_expiry().unwrap(), None);
+    for m in &lost[1..] {
+        assert!(matches!(
+            bob.receive(&mut r, b"alice", &m.outgoing.message, due),
+            Err(Error::Core(sotto::Error::Duplicate))
+        ));
+    }
+    assert!(
+        !in_files(&path, &state),
+        "the state holding the keys is still in the files"
+    );
 }
