@@ -59,9 +59,10 @@ pub fn secret_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
         at: 2,
         secrets: Vec::new(),
     };
-    // States (types 0x81 and up) carry the state version (§7),
-    // distributions the wire version (§10.1, §12.3); both are 0x02.
-    assert_eq!(bytes[0], 0x02, "version");
+    // States (types 0x81 and up) carry the state version (§7), 0x03;
+    // distributions the wire version (§10.1, §12.3), 0x02.
+    let expected = if bytes[1] >= 0x81 { 0x03 } else { 0x02 };
+    assert_eq!(bytes[0], expected, "version");
     match bytes[1] {
         // Identity: ed25519 seed ‖ x25519 private.
         0x81 => c.secret(64),
@@ -115,13 +116,15 @@ pub fn secret_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
             if c.flag() {
                 c.skip(32);
             }
+            // Closed chains: ratchet key ‖ CK ‖ next ‖ end ‖ closed_at.
             for _ in 0..c.u8() {
                 c.skip(32);
                 c.secret(32);
-                c.skip(8);
+                c.skip(16);
             }
+            // Skipped keys: ratchet key ‖ n ‖ stored_at ‖ seed.
             for _ in 0..c.u16() {
-                c.skip(32 + 4);
+                c.skip(32 + 4 + 8);
                 c.secret(32);
             }
         }
@@ -137,8 +140,9 @@ pub fn secret_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
                     c.skip(4 + 32);
                     c.secret(32);
                     c.skip(4);
+                    // Skipped: iteration ‖ stored_at ‖ seed.
                     for _ in 0..c.u16() {
-                        c.skip(4);
+                        c.skip(4 + 8);
                         c.secret(32);
                     }
                 }
