@@ -19,7 +19,7 @@
 
 // The version of this C ABI. A release that changes any signature, layout
 // or status value increments it.
-#define SOTTO_ABI_VERSION 3
+#define SOTTO_ABI_VERSION 4
 
 // Length of an encoded public identity.
 #define SOTTO_IDENTITY_KEY_LEN 64
@@ -27,11 +27,42 @@
 // Length of a host storage key (for the `_seal` and `_open` functions).
 #define SOTTO_HOST_KEY_LEN 32
 
+// Content type: UTF-8 text.
+#define SOTTO_CONTENT_TEXT 1
+
+// Content type: bytes in the app's own format.
+#define SOTTO_CONTENT_APP_BYTES 2
+
+// Content type: an attachment descriptor.
+#define SOTTO_CONTENT_ATTACHMENT 3
+
+// Content type: a 48-byte location payload.
+#define SOTTO_CONTENT_LOCATION 4
+
+// Content type: call signalling (reserved; reported as is).
+#define SOTTO_CONTENT_CALL 5
+
+// Content type: a disappearing-timer change (duration u32, big-endian).
+#define SOTTO_CONTENT_TIMER_CHANGE 6
+
+// Content type: a receipt.
+#define SOTTO_CONTENT_RECEIPT 7
+
 // Length of an encoded location (`sotto_location_encode`).
 #define SOTTO_LOCATION_PAYLOAD_LEN 48
 
 // Length of every live-location update.
 #define SOTTO_LOCATION_UPDATE_LEN 138
+
+#if defined(SOTTO_STORE)
+// Conversation kind: a contact (1:1), by the app's name for it.
+#define SOTTO_CONVERSATION_CONTACT 0
+#endif
+
+#if defined(SOTTO_STORE)
+// Conversation kind: a group, by group id.
+#define SOTTO_CONVERSATION_GROUP 1
+#endif
 
 // Number of digits of a security code.
 #define SOTTO_SECURITY_CODE_DIGITS 60
@@ -259,6 +290,26 @@ typedef struct sotto_buffer {
   size_t len;
 } sotto_buffer;
 
+// What a content message carries besides its body. Flags are 0 or 1.
+typedef struct sotto_message_info {
+  // The content type (`SOTTO_CONTENT_*`, or a newer one this release
+  // does not read: show "update to see this message").
+  uint16_t content_type;
+  // 1 if the message had expired when it arrived: it is not to be shown,
+  // and its body is empty.
+  uint8_t expired;
+  // 1 if the message disappears at `expires_at_ms`.
+  uint8_t has_expiry;
+  // The sender's timestamp, milliseconds since the epoch.
+  uint64_t sent_at_ms;
+  // When `has_expiry`: when the message disappears.
+  uint64_t expires_at_ms;
+  // The message's disappearing timer, seconds (0: off).
+  uint32_t timer_secs;
+  // When that timer was set, milliseconds since the epoch.
+  uint64_t timer_set_at_ms;
+} sotto_message_info;
+
 // One location fix. The `has_*` flags are 0 or 1; `precision` is 0 exact,
 // 1 street, 2 neighbourhood, 3 city. Ranges are in `docs/PROTOCOL.md` §12.
 // (In Rust, `Debug` shows the precision and flags, never the position.)
@@ -340,6 +391,18 @@ typedef struct sotto_trust_record {
 } sotto_trust_record;
 #endif
 
+#if defined(SOTTO_STORE)
+// A content message committed to the outbox.
+typedef struct sotto_sent {
+  // The outbox entry: `sotto_store_ack_outgoing` it once sent.
+  int64_t id;
+  // The envelope's timestamp (names the message in receipts).
+  uint64_t sent_at_ms;
+  // When the message disappears (milliseconds since the epoch); 0: never.
+  uint64_t expires_at_ms;
+} sotto_sent;
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -372,6 +435,36 @@ sotto_status sotto_last_error_message(char *out, size_t out_len, size_t *needed)
 // `buffer` is NULL or points to a `sotto_buffer` that this library filled
 // (or one that is `{NULL, 0}`), not modified by the caller.
 void sotto_buffer_free(struct sotto_buffer *buffer);
+
+// Encodes an envelope: content of `content_type` with `body` in that
+// type's encoding, sent at `sent_at_ms` under the timer (`timer_secs`, set
+// at `timer_set_at_ms`). Content the decoder would refuse is refused
+// (`SOTTO_STATUS_MALFORMED`, `SOTTO_STATUS_LIMIT_EXCEEDED`).
+//
+// # Safety
+//
+// `body` is NULL (with length 0) or readable for its length; `out` is NULL
+// or writable.
+sotto_status sotto_envelope_encode(uint16_t content_type,
+                                   const uint8_t *body,
+                                   size_t body_len,
+                                   uint64_t sent_at_ms,
+                                   uint32_t timer_secs,
+                                   uint64_t timer_set_at_ms,
+                                   struct sotto_buffer *out);
+
+// Decodes an envelope into what it carries (`*info`) and its body in its
+// content type's encoding (`*body`). A content type this release does not
+// read is not an error: its type and body are given as they came.
+//
+// # Safety
+//
+// `bytes` is NULL (with length 0) or readable for its length; `info` and
+// `body` are NULL or writable.
+sotto_status sotto_envelope_decode(const uint8_t *bytes,
+                                   size_t len,
+                                   struct sotto_message_info *info,
+                                   struct sotto_buffer *body);
 
 // The plain state encoding of an identity (holds private keys: store it only
 // sealed).
@@ -1311,7 +1404,7 @@ sotto_status sotto_store_encrypt(struct sotto_store *store,
 // saved identity and prekey store at `now`, seconds since the epoch). The
 // new state, a processed record and the plaintext (in the inbox) are
 // committed together; then the plaintext goes to `*plaintext` and its inbox
-// id to `*id`. A message already processed is `SOTTO_STATUS_DUPLICATE`.
+// id to `*id`. A message already processed is `SOTTO_STATUS_DUPLICATE_MESSAGE`.
 //
 // # Safety
 //
@@ -1563,6 +1656,162 @@ sotto_status sotto_store_set_verified(struct sotto_store *store,
 //
 // `store` is NULL or live; `out` is NULL or writable.
 sotto_status sotto_store_generation(const struct sotto_store *store, uint64_t *out);
+#endif
+
+#if defined(SOTTO_STORE)
+// Sends content (`content_type` and `body` in its encoding) to `contact` at
+// `now_ms` under the conversation's disappearing timer, committed like
+// `sotto_store_encrypt`; the message goes to `*message`, its outbox id,
+// timestamp and expiry to `*sent`. `SOTTO_CONTENT_TIMER_CHANGE` also sets
+// the conversation's timer.
+//
+// # Safety
+//
+// `store` is NULL or live; `contact` and `body` are NULL (with length 0) or
+// readable for their lengths; `sent` and `message` are NULL or writable.
+sotto_status sotto_store_send(struct sotto_store *store,
+                              const uint8_t *contact,
+                              size_t contact_len,
+                              uint16_t content_type,
+                              const uint8_t *body,
+                              size_t body_len,
+                              uint64_t now_ms,
+                              struct sotto_sent *sent,
+                              struct sotto_buffer *message);
+#endif
+
+#if defined(SOTTO_STORE)
+// Sends content to the group saved under `group_id`, as `sotto_store_send`.
+//
+// # Safety
+//
+// As for `sotto_store_send`.
+sotto_status sotto_store_group_send(struct sotto_store *store,
+                                    const uint8_t *group_id,
+                                    size_t group_id_len,
+                                    uint16_t content_type,
+                                    const uint8_t *body,
+                                    size_t body_len,
+                                    uint64_t now_ms,
+                                    struct sotto_sent *sent,
+                                    struct sotto_buffer *message);
+#endif
+
+#if defined(SOTTO_STORE)
+// Receives a content message the server says is from `contact`, at
+// `now_ms`, committed like `sotto_store_decrypt` (same trust rules and
+// statuses). Its inbox id goes to `*id` (0 if it arrived expired: nothing
+// kept, nothing to acknowledge), what it carries to `*info` and its body
+// to `*body`. A plaintext that is not an envelope is
+// `SOTTO_STATUS_MALFORMED`, nothing changed.
+//
+// # Safety
+//
+// `store` is NULL or live; `contact` and `message` are NULL (with length 0)
+// or readable for their lengths; `id`, `info` and `body` are NULL or
+// writable.
+sotto_status sotto_store_receive(struct sotto_store *store,
+                                 const uint8_t *contact,
+                                 size_t contact_len,
+                                 const uint8_t *message,
+                                 size_t len,
+                                 uint64_t now_ms,
+                                 int64_t *id,
+                                 struct sotto_message_info *info,
+                                 struct sotto_buffer *body);
+#endif
+
+#if defined(SOTTO_STORE)
+// Receives a content message from member `from` (64 bytes) of the group
+// saved under `group_id`, as `sotto_store_receive`.
+//
+// # Safety
+//
+// As for `sotto_store_receive`; `from` is NULL or 64 readable bytes.
+sotto_status sotto_store_group_receive(struct sotto_store *store,
+                                       const uint8_t *group_id,
+                                       size_t group_id_len,
+                                       const uint8_t *from,
+                                       const uint8_t *message,
+                                       size_t len,
+                                       uint64_t now_ms,
+                                       int64_t *id,
+                                       struct sotto_message_info *info,
+                                       struct sotto_buffer *body);
+#endif
+
+#if defined(SOTTO_STORE)
+// Sets the disappearing timer of a conversation (`kind`: a
+// `SOTTO_CONVERSATION_*`, `name`) to
+// `duration_secs` (0: off) and sends the change: the message to
+// `*message`, its outbox id, timestamp and expiry to `*sent`.
+//
+// # Safety
+//
+// `store` is NULL or live; `name` is NULL (with length 0) or readable for
+// its length; `sent` and `message` are NULL or writable.
+sotto_status sotto_store_set_disappearing_timer(struct sotto_store *store,
+                                                uint32_t kind,
+                                                const uint8_t *name,
+                                                size_t name_len,
+                                                uint32_t duration_secs,
+                                                uint64_t now_ms,
+                                                struct sotto_sent *sent,
+                                                struct sotto_buffer *message);
+#endif
+
+#if defined(SOTTO_STORE)
+// The disappearing timer of a conversation: its duration in seconds (0:
+// off) to `*duration_secs` and when it was set (0: never) to `*set_at_ms`.
+//
+// # Safety
+//
+// `store` is NULL or live; `name` is NULL (with length 0) or readable for
+// its length; the outputs are NULL or writable.
+sotto_status sotto_store_disappearing_timer(const struct sotto_store *store,
+                                            uint32_t kind,
+                                            const uint8_t *name,
+                                            size_t name_len,
+                                            uint32_t *duration_secs,
+                                            uint64_t *set_at_ms);
+#endif
+
+#if defined(SOTTO_STORE)
+// Deletes what expired at or before `now_ms`: inbox and outbox entries
+// (count to `*messages`) and kept message keys of messages that would have
+// expired (count to `*kept_keys`), then erases them from the files.
+//
+// # Safety
+//
+// `store` is NULL or live; the outputs are NULL or writable.
+sotto_status sotto_store_purge_expired(struct sotto_store *store,
+                                       uint64_t now_ms,
+                                       uint64_t *messages,
+                                       uint64_t *kept_keys);
+#endif
+
+#if defined(SOTTO_STORE)
+// When something kept next expires, milliseconds since the epoch, to
+// `*at_ms`: schedule `sotto_store_purge_expired` then. Nothing expiring is
+// `SOTTO_STATUS_NOT_FOUND`.
+//
+// # Safety
+//
+// `store` is NULL or live; `at_ms` is NULL or writable.
+sotto_status sotto_store_next_expiry(const struct sotto_store *store, uint64_t *at_ms);
+#endif
+
+#if defined(SOTTO_STORE)
+// The account report ("download your data") at `now_ms`: a UTF-8 JSON
+// document (`docs/account-report.schema.json`) with no key and no message
+// content, to `*json`.
+//
+// # Safety
+//
+// `store` is NULL or live; `json` is NULL or writable.
+sotto_status sotto_store_account_report(const struct sotto_store *store,
+                                        uint64_t now_ms,
+                                        struct sotto_buffer *json);
 #endif
 
 // Computes the security code between our identity (`local`, 64 bytes, with

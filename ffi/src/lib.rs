@@ -32,6 +32,7 @@
 mod buffer;
 #[cfg(feature = "ct-check")]
 pub mod ct_check;
+mod envelope;
 mod families;
 mod group;
 mod identity;
@@ -49,10 +50,13 @@ mod status_codes;
 #[cfg(feature = "store")]
 mod store;
 #[cfg(feature = "store")]
+mod store_content;
+#[cfg(feature = "store")]
 mod store_trust;
 mod verify;
 
 pub use buffer::{sotto_buffer, sotto_buffer_free};
+pub use envelope::*;
 pub use families::*;
 pub use group::*;
 pub use identity::*;
@@ -63,6 +67,8 @@ pub use status::sotto_status;
 #[cfg(feature = "store")]
 pub use store::*;
 #[cfg(feature = "store")]
+pub use store_content::*;
+#[cfg(feature = "store")]
 pub use store_trust::*;
 pub use verify::*;
 
@@ -70,7 +76,7 @@ use crate::panic::last;
 
 /// The version of this C ABI. A release that changes any signature, layout
 /// or status value increments it.
-pub const SOTTO_ABI_VERSION: u32 = 3;
+pub const SOTTO_ABI_VERSION: u32 = 4;
 /// Length of an encoded public identity.
 pub const SOTTO_IDENTITY_KEY_LEN: usize = 64;
 /// Length of a host storage key (for the `_seal` and `_open` functions).

@@ -193,7 +193,7 @@ pub unsafe extern "C" fn sotto_store_encrypt(
 /// saved identity and prekey store at `now`, seconds since the epoch). The
 /// new state, a processed record and the plaintext (in the inbox) are
 /// committed together; then the plaintext goes to `*plaintext` and its inbox
-/// id to `*id`. A message already processed is `SOTTO_STATUS_DUPLICATE`.
+/// id to `*id`. A message already processed is `SOTTO_STATUS_DUPLICATE_MESSAGE`.
 ///
 /// # Safety
 ///

@@ -128,6 +128,24 @@ impl Content {
         Content::Text(Zeroizing::new(String::from(text)))
     }
 
+    /// The body alone, in its content type's encoding (for hosts that
+    /// carry content as a type and bytes: the C ABI). Wiped on drop.
+    pub fn body(&self) -> Result<Zeroizing<Vec<u8>>> {
+        let mut out = Zeroizing::new(Vec::new());
+        self.encode_body(&mut out)?;
+        Ok(out)
+    }
+
+    /// Content from a type and a body in that type's encoding: the
+    /// decoder's checks apply, and a type this release does not read is
+    /// [`Content::Unknown`].
+    pub fn from_body(content_type: u16, body: &[u8]) -> Result<Self> {
+        if body.len() > MAX_ENVELOPE_BODY_LEN {
+            return Err(Error::LimitExceeded);
+        }
+        Self::decode_body(content_type, body)
+    }
+
     /// The body encoding.
     pub(super) fn encode_body(&self, out: &mut Vec<u8>) -> Result<()> {
         match self {

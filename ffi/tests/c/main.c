@@ -4,11 +4,13 @@
 #include "scenarios.c"
 #include "misuse.c"
 #include "store.c"
+#include "content.c"
 
 int main(void) {
     run_scenarios();
     run_misuse();
     store_conversation();
     store_identity_change();
+    store_content();
     return report();
 }
