@@ -4,7 +4,8 @@
 //! store in the middle of the conversation; a group in which a member is
 //! removed; security codes compared, as digits and as a QR code; an identity
 //! change caught; and a live location shared over a lossy channel with a
-//! late viewer. Each device keeps everything in its own encrypted store file
+//! late viewer; disappearing messages purged when they expire; and the
+//! account report a user downloads. Each device keeps everything in its own encrypted store file
 //! in a temporary folder.
 //!
 //! Run: `cargo run --release -p sotto-demo`
@@ -16,6 +17,7 @@
     missing_docs
 )]
 
+mod disappearing;
 mod net;
 
 use std::time::Instant;
@@ -192,6 +194,8 @@ fn main() {
     group_chat(&mut rng, &mut server, [&mut alice, &mut bob, &mut carol]);
     let mut bob = verification(&mut rng, &mut server, &mut alice, bob);
     live_location(&mut rng, &mut server, &mut alice, &mut bob, &mut carol);
+    disappearing::disappearing(&mut rng, &mut server, &mut alice, &mut bob);
+    disappearing::account_report(&alice);
 
     println!(
         "\nDone: every message was read only by its recipients; the server relayed {} bytes of ciphertext it cannot read.",

@@ -41,6 +41,9 @@ pub(crate) enum Kind {
     Pairwise,
     Group,
     Location,
+    /// A content message: a typed envelope with its disappearing timer
+    /// (`Store::send`, `Store::receive`).
+    Content,
 }
 
 /// What travels through the server.
@@ -311,6 +314,9 @@ impl Device {
             );
             return Ok(());
         }
+        if e.kind == Kind::Content {
+            return self.receive_content(rng, e, NOW * 1000).map(|_| ());
+        }
         if e.kind == Kind::Group {
             let from = *self.peers.get(e.from).ok_or(sotto::Error::NotAMember)?;
             let got = self.db.group_decrypt(rng, GROUP, &from, &e.bytes)?;
@@ -372,6 +378,74 @@ impl Device {
         Ok(())
     }
 
+    /// Sends typed content to `to` at `now_ms` under the conversation's
+    /// disappearing timer, posts it and acknowledges it.
+    pub(crate) fn send_content(
+        &mut self,
+        rng: &mut Rng,
+        server: &mut Server,
+        to: &'static str,
+        content: &sotto::Content,
+        now_ms: u64,
+    ) -> Envelope {
+        let t = Instant::now();
+        let sent = self.db.send(rng, to.as_bytes(), content, now_ms).unwrap();
+        println!(
+            "    {:<5} → {:<5} {:>4} B encrypted and committed (one flushed commit) in {:>6.1} µs: {}{}",
+            self.name,
+            to,
+            sent.outgoing.message.len(),
+            micros(t),
+            describe(content),
+            sent.outgoing
+                .expires_at_ms
+                .map(|at| format!(", disappears at {}", clock(at)))
+                .unwrap_or_default()
+        );
+        let e = Envelope {
+            from: self.name,
+            kind: Kind::Content,
+            bytes: sent.outgoing.message,
+        };
+        server.post(to, e.clone());
+        self.db.ack_outgoing(sent.outgoing.id).unwrap();
+        e
+    }
+
+    /// Receives a content message at `now_ms`; the app keeps it in the
+    /// store's inbox (it is not acknowledged), so a purge can be seen.
+    pub(crate) fn receive_content(
+        &mut self,
+        rng: &mut Rng,
+        e: &Envelope,
+        now_ms: u64,
+    ) -> Result<sotto_store::Incoming, Error> {
+        let t = Instant::now();
+        let got = self.db.receive(rng, e.from.as_bytes(), &e.bytes, now_ms)?;
+        let what = match (&got.envelope, got.expired) {
+            (_, true) => {
+                "expired before it arrived: decrypted (the session moved on), not shown, not kept"
+                    .to_string()
+            }
+            (Some(env), false) => format!(
+                "{}{}",
+                describe(&env.content),
+                got.expires_at_ms
+                    .map(|at| format!(", disappears at {}", clock(at)))
+                    .unwrap_or_default()
+            ),
+            (None, false) => "?".to_string(),
+        };
+        println!(
+            "    {:<5} ← {:<5} {:>4} B decrypted and committed (one flushed commit) in {:>6.1} µs: {what}",
+            self.name,
+            e.from,
+            e.bytes.len(),
+            micros(t),
+        );
+        Ok(got)
+    }
+
     /// Delivers everything waiting in this device's mailbox.
     pub(crate) fn receive_all(&mut self, rng: &mut Rng, server: &mut Server) {
         for e in server.take_all(self.name) {
@@ -382,4 +456,29 @@ impl Device {
 
 pub(crate) fn micros(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e6
+}
+
+/// What a content message says, for the transcript.
+pub(crate) fn describe(content: &sotto::Content) -> String {
+    match content {
+        sotto::Content::Text(t) => format!("{:?}", t.as_str()),
+        sotto::Content::TimerChange(0) => "disappearing messages turned off".to_string(),
+        sotto::Content::TimerChange(d) => {
+            format!("disappearing messages on: {} hours after sending", d / 3600)
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+/// A time in milliseconds since the epoch as a UTC clock reading.
+pub(crate) fn clock(ms: u64) -> String {
+    let secs = ms / 1000;
+    let days = secs / 86_400 - NOW / 86_400;
+    format!(
+        "day {} {:02}:{:02}:{:02} UTC",
+        days,
+        secs % 86_400 / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
 }
