@@ -42,8 +42,9 @@ fn replay(target: &str, f: fn(&[u8])) -> usize {
 
 #[test]
 fn fuzz_corpora_replay_clean() {
-    let targets: [(&str, fn(&[u8])); 7] = [
+    let targets: [(&str, fn(&[u8])); 8] = [
         ("decoders", targets::decoders),
+        ("envelope", targets::envelope),
         ("session_decrypt", targets::session_decrypt),
         ("group_decrypt", targets::group_decrypt),
         ("location_decrypt", targets::location_decrypt),

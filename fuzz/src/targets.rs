@@ -17,7 +17,7 @@ use std::sync::OnceLock;
 use rand_core::{TryCryptoRng, TryRng};
 use sha2::{Digest, Sha256};
 use sotto::{
-    Group, IdentityKey, IdentityKeyPair, Location, LocationShare, LocationViewer, Precision,
+    Content, DisappearingTimer, Envelope, Group, IdentityKey, IdentityKeyPair, Location, LocationShare, LocationViewer, Precision,
     PrekeyBundle, PrekeyStore, SecurityCode, Session, SessionRecord, TrustStore,
 };
 
@@ -157,6 +157,39 @@ pub fn decoders(data: &[u8]) {
     }
     let _ = IdentityKey::from_bytes(data);
     let _ = fixtures().code.compare_scanned(data);
+}
+
+/// The content envelope: what decodes re-encodes to the same bytes, its
+/// expiry computes without overflow, and a body taken as any content type
+/// either decodes or is refused, never panics.
+pub fn envelope(data: &[u8]) {
+    if let Ok(e) = Envelope::decode(data) {
+        assert_eq!(e.encode().unwrap().as_slice(), data);
+        let _ = e.expires_at_ms().unwrap();
+        let _ = e.is_expired(u64::MAX).unwrap();
+        let body = e.content.body().unwrap();
+        assert_eq!(
+            Content::from_body(e.content.content_type(), &body).unwrap(),
+            e.content
+        );
+    }
+    if let Some((t, body)) = data.split_first_chunk::<2>() {
+        if let Ok(c) = Content::from_body(u16::from_be_bytes(*t), body) {
+            assert_eq!(c.body().unwrap().as_slice(), body);
+        }
+    }
+    let mut timer = DisappearingTimer::OFF;
+    if let Some((t, rest)) = data.split_first_chunk::<12>() {
+        let d = u32::from_be_bytes([t[0], t[1], t[2], t[3]]);
+        let at = u64::from_be_bytes([t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11]]);
+        if let Ok(incoming) = DisappearingTimer::new(d, at) {
+            let now = rest.first_chunk::<8>().map_or(0, |n| u64::from_be_bytes(*n));
+            if timer.merge(&incoming, now) {
+                assert_eq!(timer, incoming);
+            }
+            let _ = incoming.expiry(now);
+        }
+    }
 }
 
 /// Session decrypt from a fixed state, and prekey acceptance.
