@@ -122,6 +122,27 @@ pub fn ffi_bytes(data: &[u8]) {
         let mut loc = sotto_location::default();
         check(sotto_location_decode(ptr, len, &mut loc));
 
+        // The envelope codec: what decodes re-encodes to the same bytes.
+        let mut info = sotto_message_info::default();
+        let mut body = empty();
+        if check(sotto_envelope_decode(ptr, len, &mut info, &mut body)) {
+            let mut again = empty();
+            assert!(check(sotto_envelope_encode(
+                info.content_type,
+                body.data,
+                body.len,
+                info.sent_at_ms,
+                info.timer_secs,
+                info.timer_set_at_ms,
+                &mut again
+            )));
+            assert_eq!(bytes(&again), data);
+            sotto_buffer_free(&mut again);
+        } else {
+            assert!(body.data.is_null());
+        }
+        sotto_buffer_free(&mut body);
+
         // A bundle from the fuzzer, and a session started from it.
         let mut me = null_mut();
         assert!(check(sotto_identity_generate(&mut me)));
