@@ -50,6 +50,25 @@ fn sotto_session_encrypt(s: &mut Session, r: &mut Rng, pt: &[u8]) -> Vec<Vec<u8>
         .collect()
 }
 
+/// A 64 B text in an envelope, then encrypted: the content API's cost.
+#[inline(never)]
+fn sotto_envelope_encrypt(s: &mut Session, r: &mut Rng, text: &str) -> Vec<Vec<u8>> {
+    let timer = sotto::DisappearingTimer::new(86_400, 1).unwrap();
+    (0..N)
+        .map(|_| {
+            let e = sotto::Envelope::new(sotto::Content::text(black_box(text)), 2, timer);
+            s.encrypt(r, &e.encode().unwrap()).unwrap()
+        })
+        .collect()
+}
+
+#[inline(never)]
+fn sotto_envelope_decrypt(s: &mut Session, msgs: &[Vec<u8>]) {
+    for m in msgs {
+        black_box(sotto::Envelope::decode(&s.decrypt(m).unwrap()).unwrap());
+    }
+}
+
 #[inline(never)]
 fn sotto_session_decrypt(s: &mut Session, msgs: &[Vec<u8>]) {
     for m in msgs {
@@ -137,6 +156,9 @@ fn main() {
     let (mut sa, mut sb) = steady_pair(&mut r);
     let msgs = sotto_session_encrypt(&mut sa, &mut r, &pt);
     sotto_session_decrypt(&mut sb, &msgs);
+    let (mut ea, mut eb) = steady_pair(&mut r);
+    let msgs = sotto_envelope_encrypt(&mut ea, &mut r, &"x".repeat(64));
+    sotto_envelope_decrypt(&mut eb, &msgs);
     let (mut oa, mut ob) = olm_pair();
     let msgs = olm_session_encrypt(&mut oa, &pt);
     olm_session_decrypt(&mut ob, &msgs);

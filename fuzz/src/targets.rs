@@ -17,8 +17,9 @@ use std::sync::OnceLock;
 use rand_core::{TryCryptoRng, TryRng};
 use sha2::{Digest, Sha256};
 use sotto::{
-    Content, DisappearingTimer, Envelope, Group, IdentityKey, IdentityKeyPair, Location, LocationShare, LocationViewer, Precision,
-    PrekeyBundle, PrekeyStore, SecurityCode, Session, SessionRecord, TrustStore,
+    Content, DisappearingTimer, Envelope, Group, IdentityKey, IdentityKeyPair, Location,
+    LocationShare, LocationViewer, Precision, PrekeyBundle, PrekeyStore, SecurityCode, Session,
+    SessionRecord, TrustStore,
 };
 
 /// The clock of every fixture.
@@ -183,7 +184,9 @@ pub fn envelope(data: &[u8]) {
         let d = u32::from_be_bytes([t[0], t[1], t[2], t[3]]);
         let at = u64::from_be_bytes([t[4], t[5], t[6], t[7], t[8], t[9], t[10], t[11]]);
         if let Ok(incoming) = DisappearingTimer::new(d, at) {
-            let now = rest.first_chunk::<8>().map_or(0, |n| u64::from_be_bytes(*n));
+            let now = rest
+                .first_chunk::<8>()
+                .map_or(0, |n| u64::from_be_bytes(*n));
             if timer.merge(&incoming, now) {
                 assert_eq!(timer, incoming);
             }

@@ -131,7 +131,7 @@ impl Content {
     /// The body alone, in its content type's encoding (for hosts that
     /// carry content as a type and bytes: the C ABI). Wiped on drop.
     pub fn body(&self) -> Result<Zeroizing<Vec<u8>>> {
-        let mut out = Zeroizing::new(Vec::new());
+        let mut out = Zeroizing::new(Vec::with_capacity(self.body_len_hint()));
         self.encode_body(&mut out)?;
         Ok(out)
     }
@@ -144,6 +144,24 @@ impl Content {
             return Err(Error::LimitExceeded);
         }
         Self::decode_body(content_type, body)
+    }
+
+    /// The body's length, or an upper bound: the capacity an encoder
+    /// reserves so that the buffer holding the plaintext never moves (a
+    /// moved buffer would leave an unwiped copy behind).
+    pub(super) fn body_len_hint(&self) -> usize {
+        match self {
+            Content::Text(t) => t.len(),
+            Content::AppBytes(b) | Content::Unknown { body: b, .. } => b.len(),
+            Content::Attachment(a) => a
+                .thumbnail
+                .as_ref()
+                .map_or(0, |t| t.len())
+                .saturating_add(256),
+            Content::Location(_) => crate::location::LOCATION_PAYLOAD_LEN,
+            Content::TimerChange(_) => 4,
+            Content::Receipt(r) => r.sent_at_ms.len().saturating_mul(8).saturating_add(3),
+        }
     }
 
     /// The body encoding.

@@ -114,14 +114,8 @@ impl Envelope {
     /// would refuse is refused here too.
     pub fn encode(&self) -> Result<Zeroizing<Vec<u8>>> {
         self.check()?;
-        let mut body = Zeroizing::new(Vec::new());
-        self.content.encode_body(&mut body)?;
-        if body.len() > MAX_ENVELOPE_BODY_LEN {
-            return Err(Error::LimitExceeded);
-        }
-        let len = u32::try_from(body.len()).map_err(|_| Error::LimitExceeded)?;
         let mut out = Zeroizing::new(Vec::with_capacity(
-            ENVELOPE_HEADER_LEN.saturating_add(body.len()),
+            ENVELOPE_HEADER_LEN.saturating_add(self.content.body_len_hint()),
         ));
         out.push(WIRE_VERSION);
         out.push(TYPE_ENVELOPE);
@@ -129,8 +123,17 @@ impl Envelope {
         out.extend_from_slice(&self.sent_at_ms.to_be_bytes());
         out.extend_from_slice(&self.timer.duration_secs.to_be_bytes());
         out.extend_from_slice(&self.timer.set_at_ms.to_be_bytes());
-        out.extend_from_slice(&len.to_be_bytes());
-        out.extend_from_slice(&body);
+        out.extend_from_slice(&[0; 4]);
+        // The body goes in place; its length is written after it.
+        self.content.encode_body(&mut out)?;
+        let body_len = out.len().saturating_sub(ENVELOPE_HEADER_LEN);
+        if body_len > MAX_ENVELOPE_BODY_LEN {
+            return Err(Error::LimitExceeded);
+        }
+        let len = u32::try_from(body_len).map_err(|_| Error::LimitExceeded)?;
+        out.get_mut(ENVELOPE_HEADER_LEN - 4..ENVELOPE_HEADER_LEN)
+            .ok_or(Error::Internal)?
+            .copy_from_slice(&len.to_be_bytes());
         Ok(out)
     }
 
