@@ -7,7 +7,12 @@
 //!   `Store::purge_expired` at the default durability (`Full`), the
 //!   checkpoint that erases them from the log included. Each iteration
 //!   opens a fresh copy of a prepared store file; only the purge is timed.
-#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::arithmetic_side_effects
+)]
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -30,7 +35,7 @@ fn envelope(c: &mut Criterion) {
     let pt = text.as_bytes();
     let timer = DisappearingTimer::new(TIMER_24_HOURS, NOW_MS).unwrap();
     let mut r = UnwrapErr(getrandom::SysRng);
-    let (mut a, mut b) = steady_pair(&mut r);
+    let (mut a, _) = steady_pair(&mut r);
     g.bench_function("bytes/encrypt", |bn| {
         bn.iter(|| a.encrypt(&mut r, black_box(pt)).unwrap())
     });
