@@ -13,6 +13,52 @@
 //!          else inbox ← envelope, expires_at = expiry; COMMIT
 //! purge:   DELETE entries with expires_at ≤ now_ms; checkpoint (Store::purge_expired)
 //! ```
+//!
+//! ```
+//! use sotto::envelope::TIMER_24_HOURS;
+//! use sotto::{Content, IdentityKeyPair, PrekeyBundle, PrekeyStore};
+//! use sotto_store::{Conversation, Store};
+//!
+//! # fn main() -> Result<(), sotto_store::Error> {
+//! let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+//! let now_ms = 1_800_000_000_000; // milliseconds since the epoch, from the app's clock
+//! let dir = std::env::temp_dir().join(format!("sotto-content-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir).map_err(|_| sotto_store::Error::StorageFailed)?;
+//! # let device = |rng: &mut _, name: &str| -> Result<(Store, PrekeyBundle), sotto_store::Error> {
+//! #     let mut store = Store::open(dir.join(name), &[7u8; 32], rng)?;
+//! #     let id = IdentityKeyPair::generate(rng);
+//! #     let prekeys = PrekeyStore::new(rng, &id, now_ms / 1000);
+//! #     let bundle = PrekeyBundle { identity: *id.public_key(), signed_prekey: prekeys.signed_prekey(), one_time_prekey: None };
+//! #     store.set_device(rng, &id, &prekeys)?;
+//! #     Ok((store, bundle))
+//! # };
+//! let (mut alice, _) = device(&mut rng, "alice.db")?;
+//! let (mut bob, bob_bundle) = device(&mut rng, "bob.db")?;
+//! alice.initiate(&mut rng, b"bob", &bob_bundle, now_ms / 1000)?;
+//!
+//! // Alice turns on 24-hour messages; the change is a message like any other.
+//! let change = alice.set_disappearing_timer(&mut rng, Conversation::Contact(b"bob"), TIMER_24_HOURS, now_ms)?;
+//! let got = bob.receive(&mut rng, b"alice", &change.outgoing.message, now_ms)?;
+//! assert_eq!(bob.disappearing_timer(Conversation::Contact(b"alice"))?.duration_secs, TIMER_24_HOURS);
+//! bob.ack_incoming(got.id)?;
+//!
+//! // Typed content; both sides compute the same expiry.
+//! let sent = alice.send(&mut rng, b"bob", &Content::text("The door code is 4711."), now_ms + 1000)?;
+//! let got = bob.receive(&mut rng, b"alice", &sent.outgoing.message, now_ms + 2000)?;
+//! assert_eq!(got.expires_at_ms, sent.outgoing.expires_at_ms);
+//! match got.envelope.as_ref().map(|e| &e.content) {
+//!     Some(Content::Text(text)) => assert_eq!(text.as_str(), "The door code is 4711."),
+//!     _ => unreachable!(),
+//! }
+//!
+//! // The app's scheduler wakes at the next expiry; the purge erases what expired.
+//! let at = bob.next_expiry()?.expect("something expires");
+//! let purged = bob.purge_expired(&mut rng, at + 1000)?;
+//! assert_eq!(purged.messages, 1);
+//! # drop((alice, bob));
+//! # let _ = std::fs::remove_dir_all(&dir);
+//! # Ok(()) }
+//! ```
 
 use std::vec::Vec;
 
