@@ -171,6 +171,11 @@ fn purge_keys<R: CryptoRng + ?Sized>(
                     .map_err(storage_error)?;
                     continue;
                 };
+                if !conv.timer.is_on() {
+                    // Turned off since: kept keys stay, as in any conversation.
+                    set_due(conn, keys, KIND_CONTACT, &conv.name, None)?;
+                    continue;
+                }
                 let cutoff = now.saturating_sub(u64::from(conv.timer.duration_secs));
                 let mut record = match objects::load::<SessionRecord>(conn, keys, &conv.name) {
                     Ok(r) => r,
@@ -199,6 +204,10 @@ fn purge_keys<R: CryptoRng + ?Sized>(
                     .map_err(storage_error)?;
                     continue;
                 };
+                if !conv.timer.is_on() {
+                    set_due(conn, keys, KIND_GROUP, &conv.name, None)?;
+                    continue;
+                }
                 let cutoff = now.saturating_sub(u64::from(conv.timer.duration_secs));
                 let mut loaded = match groups::load(conn, keys, &conv.name, Rows::All) {
                     Ok(l) => l,

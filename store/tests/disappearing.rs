@@ -436,3 +436,36 @@ fn keys_kept_for_missing_messages_are_deleted_when_those_messages_would_have_exp
         "the state holding the keys is still in the files"
     );
 }
+
+#[test]
+fn turning_the_timer_off_keeps_the_kept_keys() {
+    let d = dir("off");
+    let mut r = rng();
+    let (mut alice, mut bob) = pair(&d, &mut r);
+    let t0 = NOW_MS + 1000;
+    let on = alice
+        .set_disappearing_timer(&mut r, Conversation::Contact(b"bob"), TIMER_24_HOURS, t0)
+        .unwrap();
+    bob.receive(&mut r, b"alice", &on.outgoing.message, t0)
+        .unwrap();
+    let lost = alice
+        .send(&mut r, b"bob", &Content::text("late"), t0 + 1)
+        .unwrap();
+    let next = alice
+        .send(&mut r, b"bob", &Content::text("next"), t0 + 2)
+        .unwrap();
+    bob.receive(&mut r, b"alice", &next.outgoing.message, t0 + 3)
+        .unwrap();
+    // Bob turns the timer off before the keys fall due.
+    let off = bob
+        .set_disappearing_timer(&mut r, Conversation::Contact(b"alice"), 0, t0 + 10)
+        .unwrap();
+    let _ = off;
+    let purged = bob.purge_expired(&mut r, t0 + 2 * DAY_MS).unwrap();
+    assert_eq!(purged.kept_keys, 0);
+    // The late message still opens; it expired under its own timer, so it is not shown.
+    let got = bob
+        .receive(&mut r, b"alice", &lost.outgoing.message, t0 + 2 * DAY_MS)
+        .unwrap();
+    assert!(got.expired);
+}
