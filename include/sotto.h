@@ -340,6 +340,18 @@ typedef struct sotto_location {
   uint32_t precision;
 } sotto_location;
 
+#if defined(SOTTO_STORE)
+// A content message committed to the outbox.
+typedef struct sotto_sent {
+  // The outbox entry: `sotto_store_ack_outgoing` it once sent.
+  int64_t id;
+  // The envelope's timestamp (names the message in receipts).
+  uint64_t sent_at_ms;
+  // When the message disappears (milliseconds since the epoch); 0: never.
+  uint64_t expires_at_ms;
+} sotto_sent;
+#endif
+
 // What `sotto_trust_store_observe` found. Flags are 0 or 1.
 typedef struct sotto_identity_status {
   // New, known or changed.
@@ -389,18 +401,6 @@ typedef struct sotto_trust_record {
   // When `has_pending`: when it was first seen.
   uint64_t pending_seen_at;
 } sotto_trust_record;
-#endif
-
-#if defined(SOTTO_STORE)
-// A content message committed to the outbox.
-typedef struct sotto_sent {
-  // The outbox entry: `sotto_store_ack_outgoing` it once sent.
-  int64_t id;
-  // The envelope's timestamp (names the message in receipts).
-  uint64_t sent_at_ms;
-  // When the message disappears (milliseconds since the epoch); 0: never.
-  uint64_t expires_at_ms;
-} sotto_sent;
 #endif
 
 #ifdef __cplusplus
@@ -1552,113 +1552,6 @@ sotto_status sotto_store_device_prekeys(const struct sotto_store *store,
 #endif
 
 #if defined(SOTTO_STORE)
-// Starts a session with `contact` from its serialized prekey bundle, with
-// this device's identity (`sotto_store_set_device`), once the store's trust
-// records accept the bundle's identity, and writes what they said to
-// `*status`. A changed identity under policy block is
-// `SOTTO_STATUS_IDENTITY_CHANGED` (held as pending; nothing else changes).
-//
-// # Safety
-//
-// `store` is NULL or live; `contact` and `bundle` are NULL (with length 0)
-// or readable for their lengths; `status` is NULL or writable.
-sotto_status sotto_store_initiate(struct sotto_store *store,
-                                  const uint8_t *contact,
-                                  size_t contact_len,
-                                  const uint8_t *bundle,
-                                  size_t bundle_len,
-                                  uint64_t now,
-                                  struct sotto_identity_status *status);
-#endif
-
-#if defined(SOTTO_STORE)
-// Who the inbox entry `id` is from. An entry no longer in the inbox is
-// `SOTTO_STATUS_NOT_FOUND`.
-//
-// # Safety
-//
-// `store` is NULL or live; `out` is NULL or writable.
-sotto_status sotto_store_incoming_sender(const struct sotto_store *store,
-                                         int64_t id,
-                                         struct sotto_sender *out);
-#endif
-
-#if defined(SOTTO_STORE)
-// The store's trust record of `contact`; none is `SOTTO_STATUS_UNKNOWN_CONTACT`.
-//
-// # Safety
-//
-// `store` is NULL or live; `contact` is NULL (with length 0) or readable
-// for its length; `out` is NULL or writable.
-sotto_status sotto_store_trust_record(const struct sotto_store *store,
-                                      const uint8_t *contact,
-                                      size_t contact_len,
-                                      struct sotto_trust_record *out);
-#endif
-
-#if defined(SOTTO_STORE)
-// Sets the store's policy for identity changes: 0 block (the default:
-// refuse a changed identity until accepted), 1 warn (accept and report).
-//
-// # Safety
-//
-// `store` is NULL or live.
-sotto_status sotto_store_set_trust_policy(struct sotto_store *store, uint32_t policy_code);
-#endif
-
-#if defined(SOTTO_STORE)
-// Writes the store's policy for identity changes to `*policy_code`: 0
-// block (also before any was set), 1 warn.
-//
-// # Safety
-//
-// `store` is NULL or live; `policy_code` is NULL or writable.
-sotto_status sotto_store_trust_policy(const struct sotto_store *store, uint32_t *policy_code);
-#endif
-
-#if defined(SOTTO_STORE)
-// Accepts `contact`'s pending identity change (`identity`, 64 bytes) after
-// the user saw the notice: it becomes trusted, unverified. A message
-// refused with `SOTTO_STATUS_IDENTITY_CHANGED` then decrypts.
-//
-// # Safety
-//
-// `store` is NULL or live; `contact` is NULL (with length 0) or readable
-// for its length; `identity` is NULL or 64 readable bytes.
-sotto_status sotto_store_accept_identity_change(struct sotto_store *store,
-                                                const uint8_t *contact,
-                                                size_t contact_len,
-                                                const uint8_t *identity,
-                                                uint64_t now);
-#endif
-
-#if defined(SOTTO_STORE)
-// Marks `contact`'s trusted identity verified (`verified` 1, after the
-// users compared security codes) or not (0).
-//
-// # Safety
-//
-// As for `sotto_store_accept_identity_change`.
-sotto_status sotto_store_set_verified(struct sotto_store *store,
-                                      const uint8_t *contact,
-                                      size_t contact_len,
-                                      const uint8_t *identity,
-                                      uint8_t verified);
-#endif
-
-#if defined(SOTTO_STORE)
-// How many transactions the store file has committed: it only grows. Keep
-// the latest value where the file's backups and copies do not reach (the
-// platform keychain, this device only); a smaller value when the store is
-// opened means it was restored from an older copy.
-//
-// # Safety
-//
-// `store` is NULL or live; `out` is NULL or writable.
-sotto_status sotto_store_generation(const struct sotto_store *store, uint64_t *out);
-#endif
-
-#if defined(SOTTO_STORE)
 // Sends content (`content_type` and `body` in its encoding) to `contact` at
 // `now_ms` under the conversation's disappearing timer, committed like
 // `sotto_store_encrypt`; the message goes to `*message`, its outbox id,
@@ -1812,6 +1705,113 @@ sotto_status sotto_store_next_expiry(const struct sotto_store *store, uint64_t *
 sotto_status sotto_store_account_report(const struct sotto_store *store,
                                         uint64_t now_ms,
                                         struct sotto_buffer *json);
+#endif
+
+#if defined(SOTTO_STORE)
+// Starts a session with `contact` from its serialized prekey bundle, with
+// this device's identity (`sotto_store_set_device`), once the store's trust
+// records accept the bundle's identity, and writes what they said to
+// `*status`. A changed identity under policy block is
+// `SOTTO_STATUS_IDENTITY_CHANGED` (held as pending; nothing else changes).
+//
+// # Safety
+//
+// `store` is NULL or live; `contact` and `bundle` are NULL (with length 0)
+// or readable for their lengths; `status` is NULL or writable.
+sotto_status sotto_store_initiate(struct sotto_store *store,
+                                  const uint8_t *contact,
+                                  size_t contact_len,
+                                  const uint8_t *bundle,
+                                  size_t bundle_len,
+                                  uint64_t now,
+                                  struct sotto_identity_status *status);
+#endif
+
+#if defined(SOTTO_STORE)
+// Who the inbox entry `id` is from. An entry no longer in the inbox is
+// `SOTTO_STATUS_NOT_FOUND`.
+//
+// # Safety
+//
+// `store` is NULL or live; `out` is NULL or writable.
+sotto_status sotto_store_incoming_sender(const struct sotto_store *store,
+                                         int64_t id,
+                                         struct sotto_sender *out);
+#endif
+
+#if defined(SOTTO_STORE)
+// The store's trust record of `contact`; none is `SOTTO_STATUS_UNKNOWN_CONTACT`.
+//
+// # Safety
+//
+// `store` is NULL or live; `contact` is NULL (with length 0) or readable
+// for its length; `out` is NULL or writable.
+sotto_status sotto_store_trust_record(const struct sotto_store *store,
+                                      const uint8_t *contact,
+                                      size_t contact_len,
+                                      struct sotto_trust_record *out);
+#endif
+
+#if defined(SOTTO_STORE)
+// Sets the store's policy for identity changes: 0 block (the default:
+// refuse a changed identity until accepted), 1 warn (accept and report).
+//
+// # Safety
+//
+// `store` is NULL or live.
+sotto_status sotto_store_set_trust_policy(struct sotto_store *store, uint32_t policy_code);
+#endif
+
+#if defined(SOTTO_STORE)
+// Writes the store's policy for identity changes to `*policy_code`: 0
+// block (also before any was set), 1 warn.
+//
+// # Safety
+//
+// `store` is NULL or live; `policy_code` is NULL or writable.
+sotto_status sotto_store_trust_policy(const struct sotto_store *store, uint32_t *policy_code);
+#endif
+
+#if defined(SOTTO_STORE)
+// Accepts `contact`'s pending identity change (`identity`, 64 bytes) after
+// the user saw the notice: it becomes trusted, unverified. A message
+// refused with `SOTTO_STATUS_IDENTITY_CHANGED` then decrypts.
+//
+// # Safety
+//
+// `store` is NULL or live; `contact` is NULL (with length 0) or readable
+// for its length; `identity` is NULL or 64 readable bytes.
+sotto_status sotto_store_accept_identity_change(struct sotto_store *store,
+                                                const uint8_t *contact,
+                                                size_t contact_len,
+                                                const uint8_t *identity,
+                                                uint64_t now);
+#endif
+
+#if defined(SOTTO_STORE)
+// Marks `contact`'s trusted identity verified (`verified` 1, after the
+// users compared security codes) or not (0).
+//
+// # Safety
+//
+// As for `sotto_store_accept_identity_change`.
+sotto_status sotto_store_set_verified(struct sotto_store *store,
+                                      const uint8_t *contact,
+                                      size_t contact_len,
+                                      const uint8_t *identity,
+                                      uint8_t verified);
+#endif
+
+#if defined(SOTTO_STORE)
+// How many transactions the store file has committed: it only grows. Keep
+// the latest value where the file's backups and copies do not reach (the
+// platform keychain, this device only); a smaller value when the store is
+// opened means it was restored from an older copy.
+//
+// # Safety
+//
+// `store` is NULL or live; `out` is NULL or writable.
+sotto_status sotto_store_generation(const struct sotto_store *store, uint64_t *out);
 #endif
 
 // Computes the security code between our identity (`local`, 64 bytes, with
