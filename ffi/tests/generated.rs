@@ -841,14 +841,16 @@ fn kotlin_kinds(kinds: &[Kind]) -> String {
 }
 
 /// The JNI source files with natives, in the order `Native.kt` lists them.
-const JNI_FILES: [&str; 7] = [
+const JNI_FILES: [&str; 9] = [
     "library.rs",
     "objects.rs",
     "session.rs",
     "group.rs",
     "verify.rs",
+    "envelope.rs",
     "store.rs",
     "store_trust.rs",
+    "store_content.rs",
 ];
 
 /// The Kotlin type of a JNI parameter or result type.

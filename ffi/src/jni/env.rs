@@ -66,8 +66,8 @@ pub(crate) fn raw<T>(handle: *mut T) -> jlong {
     handle as usize as jlong
 }
 
-/// Seconds since the epoch, which Kotlin passes as a `long`: a negative
-/// time is `INVALID_ARGUMENT`.
+/// A time (seconds since the epoch, or milliseconds in the content API),
+/// which Kotlin passes as a `long`: a negative time is `INVALID_ARGUMENT`.
 pub(crate) fn time(now: jlong) -> Res<u64> {
     u64::try_from(now).map_err(|_| sotto_status::InvalidArgument)
 }
@@ -176,9 +176,17 @@ impl Env {
 
     /// Writes `value` into element 0 of a `long[]` out-parameter.
     pub(crate) fn set_long(&self, array: jlongArray, value: jlong) -> Res<()> {
-        self.at_least(array, 1)?;
-        // SAFETY: valid environment; `array` has at least one element.
-        unsafe { (self.table().SetLongArrayRegion)(self.0, array, 0, 1, &value) };
+        self.set_longs(array, &[value])
+    }
+
+    /// Writes `values` into the first elements of a `long[]` out-parameter
+    /// (one that is too short is `BUFFER_TOO_SMALL`, nothing written).
+    pub(crate) fn set_longs(&self, array: jlongArray, values: &[jlong]) -> Res<()> {
+        self.at_least(array, values.len())?;
+        let len = jsize::try_from(values.len()).map_err(|_| sotto_status::LimitExceeded)?;
+        // SAFETY: valid environment; `array` has at least `len` elements and
+        // `values` has `len` readable elements.
+        unsafe { (self.table().SetLongArrayRegion)(self.0, array, 0, len, values.as_ptr()) };
         self.check(false)
     }
 

@@ -16,9 +16,11 @@
 //!   `close`. A closed handle never reaches this layer.
 //! * Fixed-size outputs (identities, location fixes) are new arrays; a
 //!   second output (a new session, a message id) goes to element 0 of an
-//!   array the caller passes.
+//!   array the caller passes, several numbers (what a content message
+//!   carries, a send's id and times) to its first elements.
 
 mod env;
+mod envelope;
 mod group;
 mod kinds;
 mod library;
@@ -26,6 +28,8 @@ mod objects;
 mod session;
 #[cfg(feature = "store")]
 mod store;
+#[cfg(feature = "store")]
+mod store_content;
 #[cfg(feature = "store")]
 mod store_trust;
 mod verify;

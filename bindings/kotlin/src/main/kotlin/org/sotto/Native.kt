@@ -75,6 +75,10 @@ internal object Native {
     @JvmStatic external fun trustAcceptChange(trust: Long, contact: ByteArray, identity: ByteArray, now: Long)
     @JvmStatic external fun trustSetVerified(trust: Long, contact: ByteArray, identity: ByteArray, verified: Boolean)
 
+    // The content envelope (ffi/src/jni/envelope.rs)
+    @JvmStatic external fun envelopeEncode(contentType: Int, body: ByteArray, sentAtMs: Long, timerSecs: Long, timerSetAtMs: Long): ByteArray
+    @JvmStatic external fun envelopeDecode(bytes: ByteArray, info: LongArray): ByteArray
+
     // The crash-safe store (ffi/src/jni/store.rs)
     @JvmStatic external fun storeOpen(path: ByteArray, key: ByteArray, durable: Boolean): Long
     @JvmStatic external fun storeSetDevice(store: Long, identity: Long, prekeys: Long)
@@ -97,6 +101,17 @@ internal object Native {
     @JvmStatic external fun storeAcceptIdentityChange(store: Long, contact: ByteArray, identity: ByteArray, now: Long)
     @JvmStatic external fun storeSetVerified(store: Long, contact: ByteArray, identity: ByteArray, verified: Boolean)
     @JvmStatic external fun storeGeneration(store: Long): Long
+
+    // The store's content messages and disappearing timers (ffi/src/jni/store_content.rs)
+    @JvmStatic external fun storeSend(store: Long, contact: ByteArray, contentType: Int, body: ByteArray, nowMs: Long, sent: LongArray): ByteArray
+    @JvmStatic external fun storeGroupSend(store: Long, group: ByteArray, contentType: Int, body: ByteArray, nowMs: Long, sent: LongArray): ByteArray
+    @JvmStatic external fun storeReceive(store: Long, contact: ByteArray, message: ByteArray, nowMs: Long, id: LongArray, info: LongArray): ByteArray
+    @JvmStatic external fun storeGroupReceive(store: Long, group: ByteArray, from: ByteArray, message: ByteArray, nowMs: Long, id: LongArray, info: LongArray): ByteArray
+    @JvmStatic external fun storeSetDisappearingTimer(store: Long, kind: Int, name: ByteArray, durationSecs: Long, nowMs: Long, sent: LongArray): ByteArray
+    @JvmStatic external fun storeDisappearingTimer(store: Long, kind: Int, name: ByteArray): LongArray
+    @JvmStatic external fun storePurgeExpired(store: Long, nowMs: Long): LongArray
+    @JvmStatic external fun storeNextExpiry(store: Long): Long
+    @JvmStatic external fun storeAccountReport(store: Long, nowMs: Long): ByteArray
 
     // generated: end
 }

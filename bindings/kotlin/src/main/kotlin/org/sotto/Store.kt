@@ -214,6 +214,93 @@ class Store private constructor(handle: Long) : NativeObject(Kind.STORE, handle)
     fun setVerified(contact: ByteArray, identity: IdentityKey, verified: Boolean): Unit =
         locked { Native.storeSetVerified(it, contact, identity.raw, verified) }
 
+    // Content messages: typed envelopes with the conversation's disappearing
+    // timer, committed like encrypt and decrypt. Times are milliseconds since
+    // the epoch (`nowMs`); a negative time is [SottoError.INVALID_ARGUMENT].
+
+    /**
+     * Sends [content] to [contact] at [nowMs] under the conversation's
+     * disappearing timer, committed (outbox) before it returns like
+     * [encrypt]. A [Content.TimerChange] also sets the conversation's timer.
+     */
+    fun send(contact: ByteArray, content: Content, nowMs: Long): Sent =
+        sending { s, sent -> Native.storeSend(s, contact, content.type, content.body(), nowMs, sent) }
+
+    /** Sends [content] to the group saved under [groupId], as [send]. */
+    fun groupSend(groupId: ByteArray, content: Content, nowMs: Long): Sent =
+        sending { s, sent -> Native.storeGroupSend(s, groupId, content.type, content.body(), nowMs, sent) }
+
+    /**
+     * Sets the disappearing timer of [conversation] to [seconds] (0: off)
+     * and sends the change to it (a [Content.TimerChange]).
+     */
+    fun setDisappearingTimer(conversation: Conversation, seconds: Long, nowMs: Long): Sent = sending { s, sent ->
+        Native.storeSetDisappearingTimer(s, conversation.code, conversation.raw, seconds, nowMs, sent)
+    }
+
+    /** Runs a send, which reports `[id, sent_at_ms, expires_at_ms]` (0: never) in `sent`. */
+    private inline fun sending(call: (Long, LongArray) -> ByteArray): Sent = locked { s ->
+        val sent = LongArray(3)
+        val message = call(s, sent)
+        Sent(sent[0], message, sent[1], sent[2].takeIf { it != 0L })
+    }
+
+    /**
+     * Receives a content message from [contact] at [nowMs], committed
+     * (inbox) like [decrypt], with the same trust rules and errors; the
+     * envelope's timer becomes the conversation's if it is newer. A message
+     * that had already expired comes back [Received.expired] with id 0 and
+     * no content, and nothing kept. A plaintext that is not an envelope is
+     * [SottoError.MALFORMED], with nothing changed.
+     */
+    fun receive(contact: ByteArray, message: ByteArray, nowMs: Long): Received =
+        receiving { s, id, info -> Native.storeReceive(s, contact, message, nowMs, id, info) }
+
+    /** Receives a content message from member [from] of the group saved under [groupId], as [receive]. */
+    fun groupReceive(groupId: ByteArray, from: IdentityKey, message: ByteArray, nowMs: Long): Received =
+        receiving { s, id, info -> Native.storeGroupReceive(s, groupId, from.raw, message, nowMs, id, info) }
+
+    /** Runs a receive, which reports the inbox id in `id[0]` and what the message carries in `info`. */
+    private inline fun receiving(call: (Long, LongArray, LongArray) -> ByteArray): Received = locked { s ->
+        val id = LongArray(1)
+        val info = LongArray(MessageInfo.LEN)
+        val body = call(s, id, info)
+        Received.of(id[0], info, body)
+    }
+
+    /** The disappearing timer of [conversation] (off, never set, until a change is sent or received). */
+    fun disappearingTimer(conversation: Conversation): DisappearingTimer = locked {
+        val t = Native.storeDisappearingTimer(it, conversation.code, conversation.raw)
+        DisappearingTimer(t[0], t[1])
+    }
+
+    /**
+     * Deletes what expired at or before [nowMs] (inbox and outbox entries,
+     * and the keys kept for messages that never arrived and would have
+     * expired), then erases them from the file.
+     */
+    fun purgeExpired(nowMs: Long): Purged = locked {
+        val p = Native.storePurgeExpired(it, nowMs)
+        Purged(p[0], p[1])
+    }
+
+    /** When something kept next expires (milliseconds since the epoch): call [purgeExpired] then; null if nothing expires. */
+    fun nextExpiry(): Long? = locked {
+        try {
+            Native.storeNextExpiry(it)
+        } catch (e: SottoException) {
+            if (e.error == SottoError.NOT_FOUND) null else throw e
+        }
+    }
+
+    /**
+     * The account report ("download your data") at [nowMs]: a JSON
+     * document of what this device holds about the account (identities as
+     * fingerprints, contacts, groups, timer settings, message counts), with
+     * no key and no message content.
+     */
+    fun accountReport(nowMs: Long): String = locked { String(Native.storeAccountReport(it, nowMs), Charsets.UTF_8) }
+
     /**
      * How many transactions the store file has committed: it only grows.
      * Keep the latest value where the file's backups and copies do not
