@@ -174,10 +174,10 @@ pub fn envelope(data: &[u8]) {
             e.content
         );
     }
-    if let Some((t, body)) = data.split_first_chunk::<2>() {
-        if let Ok(c) = Content::from_body(u16::from_be_bytes(*t), body) {
-            assert_eq!(c.body().unwrap().as_slice(), body);
-        }
+    if let Some((t, body)) = data.split_first_chunk::<2>()
+        && let Ok(c) = Content::from_body(u16::from_be_bytes(*t), body)
+    {
+        assert_eq!(c.body().unwrap().as_slice(), body);
     }
     let mut timer = DisappearingTimer::OFF;
     if let Some((t, rest)) = data.split_first_chunk::<12>() {
