@@ -48,6 +48,9 @@
 // Content type: a receipt.
 #define SOTTO_CONTENT_RECEIPT 7
 
+// Content type: a device list (reserved; reported as is).
+#define SOTTO_CONTENT_DEVICE_LIST 8
+
 // Length of an encoded location (`sotto_location_encode`).
 #define SOTTO_LOCATION_PAYLOAD_LEN 48
 

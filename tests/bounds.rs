@@ -28,7 +28,8 @@ const MAX_SESSION_LEN: usize = 2 // version, type
     + 1 // no pending preamble
     + (1 + 32) // responder's base key
     + 1 + MAX_OLD_CHAINS * (32 + 32 + 4 + 4 + 8)
-    + 2 + MAX_SKIPPED_KEYS * (32 + 4 + 8 + 32);
+    + 2 + MAX_SKIPPED_KEYS * (32 + 4 + 8 + 32)
+    + 8; // retired_at
 
 #[test]
 fn state_stays_bounded_under_10000_fresh_ratchet_keys() {
@@ -70,15 +71,16 @@ fn state_stays_bounded_under_10000_fresh_ratchet_keys() {
 }
 
 /// The most one member adds to a group's state (`docs/PROTOCOL.md` §7).
-const MAX_MEMBER_LEN: usize =
-    64 + 1 + MAX_SENDER_KEY_STATES * (4 + 32 + 32 + 4 + 2 + MAX_GROUP_SKIPPED_KEYS * (4 + 8 + 32));
+const MAX_MEMBER_LEN: usize = 64
+    + 1
+    + MAX_SENDER_KEY_STATES * (4 + 32 + 32 + 4 + 2 + MAX_GROUP_SKIPPED_KEYS * (4 + 8 + 32) + 8);
 
 #[test]
 fn group_member_state_stays_bounded_under_rotations_and_gaps() {
     let mut rng = TestRng::new(98);
     let mut g = group(&mut rng, 2);
     let alice = g[0].identity;
-    let base = g[1].group.to_bytes().len() - (64 + 1 + 4 + 32 + 32 + 4 + 2);
+    let base = g[1].group.to_bytes().len() - (64 + 1 + 4 + 32 + 32 + 4 + 2 + 8);
     let mut max_len = 0;
     // Seven sender keys, each with a gap wider than the skipped-key store.
     for _ in 0..7 {

@@ -23,6 +23,8 @@ pub const SOTTO_CONTENT_CALL: u16 = 5;
 pub const SOTTO_CONTENT_TIMER_CHANGE: u16 = 6;
 /// Content type: a receipt.
 pub const SOTTO_CONTENT_RECEIPT: u16 = 7;
+/// Content type: a device list (reserved; reported as is).
+pub const SOTTO_CONTENT_DEVICE_LIST: u16 = 8;
 
 /// What a content message carries besides its body. Flags are 0 or 1.
 #[allow(non_camel_case_types)]
@@ -140,7 +142,8 @@ mod tests {
                 SOTTO_CONTENT_LOCATION,
                 SOTTO_CONTENT_CALL,
                 SOTTO_CONTENT_TIMER_CHANGE,
-                SOTTO_CONTENT_RECEIPT
+                SOTTO_CONTENT_RECEIPT,
+                SOTTO_CONTENT_DEVICE_LIST
             ],
             [
                 e::CONTENT_TEXT,
@@ -149,7 +152,8 @@ mod tests {
                 e::CONTENT_LOCATION,
                 e::CONTENT_CALL,
                 e::CONTENT_TIMER_CHANGE,
-                e::CONTENT_RECEIPT
+                e::CONTENT_RECEIPT,
+                e::CONTENT_DEVICE_LIST
             ]
         );
     }

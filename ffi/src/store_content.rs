@@ -57,7 +57,16 @@ fn received_out(
     body: &mut sotto_buffer,
 ) -> Result<(), sotto_status> {
     let (meta, content) = match &got.envelope {
-        Some(e) => (sotto_message_info::of(e)?, e.content.body()?.to_vec()),
+        Some(e) => {
+            // The expiry here: the conversation's newer, shorter setting
+            // may make it earlier than the envelope's own.
+            let meta = sotto_message_info {
+                has_expiry: u8::from(got.expires_at_ms.is_some()),
+                expires_at_ms: got.expires_at_ms.unwrap_or(0),
+                ..sotto_message_info::of(e)?
+            };
+            (meta, e.content.body()?.to_vec())
+        }
         None => (
             sotto_message_info {
                 expired: u8::from(got.expired),

@@ -14,8 +14,11 @@
 //! arrived in; every message carries its sender's setting, so a member that
 //! missed a change catches up with the next message it receives. A setting
 //! stamped further ahead of the receiver's clock than
-//! [`MAX_TIMER_CLOCK_SKEW_MS`] is not merged until the clock gets there: a
-//! member cannot freeze the timer with a timestamp in the far future.
+//! [`MAX_TIMER_CLOCK_SKEW_MS`] (five minutes) is not merged until the clock
+//! gets there: a member cannot freeze the timer with a timestamp in the far
+//! future, and since a sender stamps its messages no earlier than the
+//! setting they carry, no member can push everyone's messages (and so their
+//! expiry) more than five minutes into the future either.
 
 use crate::error::{Error, Result};
 
@@ -32,8 +35,8 @@ pub const TIMER_90_DAYS: u32 = 90 * TIMER_24_HOURS;
 pub const MAX_TIMESTAMP_MS: u64 = 253_402_300_799_999;
 
 /// How far ahead of the receiver's clock a timer setting may be stamped and
-/// still be merged: one day, in milliseconds.
-pub const MAX_TIMER_CLOCK_SKEW_MS: u64 = 24 * 60 * 60 * 1000;
+/// still be merged: five minutes, in milliseconds.
+pub const MAX_TIMER_CLOCK_SKEW_MS: u64 = 5 * 60 * 1000;
 
 /// A conversation's disappearing-messages setting: a duration (or off) and
 /// when it was set.

@@ -275,6 +275,7 @@ impl Group {
             signing: d.signing_key,
             chain: Chain::new(d.chain_key, d.iteration),
             skipped: VecDeque::new(),
+            retired_at: 0,
         });
         Ok(())
     }

@@ -34,6 +34,9 @@ pub(super) struct ReceiverKey {
     /// `(iteration, seed, stored_at)` of messages passed over, increasing
     /// by iteration; `stored_at` is 0 until stamped (seconds since the epoch).
     pub(super) skipped: VecDeque<(u32, Box<Secret32>, u64)>,
+    /// For a key the member has since replaced (any but its newest): when
+    /// it was found replaced, seconds since the epoch; 0 until stamped.
+    pub(super) retired_at: u64,
 }
 
 impl ReceiverKey {
@@ -71,9 +74,10 @@ impl ReceiverKey {
         self.skipped.push_back((i, seed, 0));
     }
 
-    /// Stamps the skipped keys not stamped yet with `now`.
+    /// Stamps the skipped keys not stamped yet (or stamped after `now`)
+    /// with `now`.
     pub(super) fn stamp(&mut self, now: u64) {
-        for k in self.skipped.iter_mut().filter(|k| k.2 == 0) {
+        for k in self.skipped.iter_mut().filter(|k| k.2 == 0 || k.2 > now) {
             k.2 = now;
         }
     }

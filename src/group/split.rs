@@ -42,29 +42,67 @@ impl Group {
 
     /// Stamps the skipped message keys kept since the last call with `now`
     /// (seconds since the epoch); see [`crate::Session::stamp_skipped_keys`].
+    /// Sender keys a member has since replaced are stamped too.
     pub fn stamp_skipped_keys(&mut self, now: u64) {
-        for k in self.members.iter_mut().flat_map(|m| m.keys.iter_mut()) {
-            k.stamp(now);
+        for m in &mut self.members {
+            let newest = m.keys.len().saturating_sub(1);
+            for (i, k) in m.keys.iter_mut().enumerate() {
+                k.stamp(now);
+                if i < newest && (k.retired_at == 0 || k.retired_at > now) {
+                    k.retired_at = now;
+                }
+            }
         }
     }
 
     /// The earliest stamp of a skipped key still kept.
     pub fn oldest_kept_stamp(&self) -> Option<u64> {
+        let retired = self
+            .members
+            .iter()
+            .flat_map(|m| m.keys.iter())
+            .map(|k| k.retired_at)
+            .filter(|t| *t != 0);
         self.members
             .iter()
             .flat_map(|m| m.keys.iter())
             .filter_map(|k| k.oldest_stamp())
+            .chain(retired)
             .min()
     }
 
     /// Deletes the skipped message keys stamped at or before `cutoff`
     /// (seconds since the epoch); see [`crate::Session::forget_kept_keys`].
     /// Returns how many went.
+    /// A replaced sender key stamped at or before `cutoff` goes whole.
     pub fn forget_kept_keys(&mut self, cutoff: u64) -> usize {
-        self.members
-            .iter_mut()
-            .flat_map(|m| m.keys.iter_mut())
-            .fold(0, |n, k| n.saturating_add(k.forget_stored_until(cutoff)))
+        let members: Vec<IdentityKey> = self.members.iter().map(|m| m.identity).collect();
+        members.iter().fold(0, |n, m| {
+            n.saturating_add(self.forget_member_kept_keys(m, cutoff))
+        })
+    }
+
+    /// [`Group::forget_kept_keys`] for one member's keys (0 for someone
+    /// who is not a member).
+    pub fn forget_member_kept_keys(&mut self, member: &IdentityKey, cutoff: u64) -> usize {
+        let mut n = 0usize;
+        for m in self.members.iter_mut().filter(|m| m.identity == *member) {
+            let newest = m.keys.len().saturating_sub(1);
+            let mut i = 0usize;
+            m.keys.retain(|k| {
+                let replaced = i < newest;
+                i = i.saturating_add(1);
+                let keep = !replaced || k.retired_at == 0 || k.retired_at > cutoff;
+                if !keep {
+                    n = n.saturating_add(1);
+                }
+                keep
+            });
+            for k in m.keys.iter_mut() {
+                n = n.saturating_add(k.forget_stored_until(cutoff));
+            }
+        }
+        n
     }
 
     /// True if any member's sender keys are held.

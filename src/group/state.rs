@@ -8,6 +8,7 @@
 //!      |   per key: chain_id u32 | signing public (32) | chain key (32) | next u32
 //!      |            | skipped count u16 (≤ MAX_GROUP_SKIPPED_KEYS)
 //!      |            | per skipped: iteration u32 | stored_at u64 (absent in version 0x02) | seed (32)
+//!      |            | retired_at u64 (absent in version 0x02)
 //! ```
 //!
 //! Decoding checks the invariants decrypt relies on: members are distinct,
@@ -52,6 +53,7 @@ fn put_key(out: &mut SecretBuf, k: &ReceiverKey) {
         out.extend_from_slice(&stored_at.to_be_bytes());
         out.extend_from_slice(seed.expose());
     }
+    out.extend_from_slice(&k.retired_at.to_be_bytes());
 }
 
 fn read_key(r: &mut Reader<'_>, version: u8) -> Result<ReceiverKey> {
@@ -77,11 +79,17 @@ fn read_key(r: &mut Reader<'_>, version: u8) -> Result<ReceiverKey> {
         };
         skipped.push_back((i, Box::new(secret(r)?), stored_at));
     }
+    let retired_at = if version == sealed::STATE_VERSION_2 {
+        0
+    } else {
+        r.u64()?
+    };
     Ok(ReceiverKey {
         chain_id,
         signing,
         chain: Chain::new(ck, next),
         skipped,
+        retired_at,
     })
 }
 
@@ -127,6 +135,7 @@ impl Group {
             .flat_map(|m| m.keys.iter())
             .fold(0, |n, k| {
                 n.saturating_add(74)
+                    .saturating_add(8)
                     .saturating_add(k.skipped.len().saturating_mul(44))
             });
         let capacity = keys

@@ -73,6 +73,9 @@ pub struct Session {
     skipped: SkippedKeys,
     pending: Option<Preamble>,
     their_base_key: Option<[u8; 32]>,
+    /// While archived in a [`SessionRecord`]: when it was archived, seconds
+    /// since the epoch (0 until stamped, and while current).
+    retired_at: u64,
 }
 
 impl core::fmt::Debug for Session {
@@ -125,6 +128,7 @@ impl Session {
                 opk_id: bundle.one_time_prekey.map(|o| o.id),
             }),
             their_base_key: None,
+            retired_at: 0,
         })
     }
 
@@ -158,6 +162,7 @@ impl Session {
             skipped: SkippedKeys::default(),
             pending: None,
             their_base_key: Some(pre.base_key),
+            retired_at: 0,
         };
         let plaintext = session.decrypt_parsed(message)?;
         Ok((session, plaintext))
@@ -201,7 +206,11 @@ impl Session {
     /// [`Session::forget_kept_keys`] knows their age.
     pub fn stamp_skipped_keys(&mut self, now: u64) {
         self.skipped.stamp(now);
-        for c in self.old_chains.iter_mut().filter(|c| c.closed_at == 0) {
+        for c in self
+            .old_chains
+            .iter_mut()
+            .filter(|c| c.closed_at == 0 || c.closed_at > now)
+        {
             c.closed_at = now;
         }
     }

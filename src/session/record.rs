@@ -143,27 +143,47 @@ impl SessionRecord {
     }
 
     /// [`Session::stamp_skipped_keys`] on every session of the record.
+    /// Archived sessions are stamped too.
     pub fn stamp_skipped_keys(&mut self, now: u64) {
         for s in self.current.iter_mut().chain(self.archived.iter_mut()) {
             s.stamp_skipped_keys(now);
+        }
+        for s in self
+            .archived
+            .iter_mut()
+            .filter(|s| s.retired_at == 0 || s.retired_at > now)
+        {
+            s.retired_at = now;
         }
     }
 
     /// [`Session::oldest_kept_stamp`] over every session of the record.
     pub fn oldest_kept_stamp(&self) -> Option<u64> {
+        let archived = self
+            .archived
+            .iter()
+            .map(|s| s.retired_at)
+            .filter(|t| *t != 0);
         self.current
             .iter()
             .chain(self.archived.iter())
             .filter_map(Session::oldest_kept_stamp)
+            .chain(archived)
             .min()
     }
 
     /// [`Session::forget_kept_keys`] on every session of the record.
+    /// An archived session stamped at or before `cutoff` goes whole: its
+    /// receiving chain could open messages sent before it was archived.
     pub fn forget_kept_keys(&mut self, cutoff: u64) -> usize {
+        let before = self.archived.len();
+        self.archived
+            .retain(|s| s.retired_at == 0 || s.retired_at > cutoff);
+        let gone = before.saturating_sub(self.archived.len());
         self.current
             .iter_mut()
             .chain(self.archived.iter_mut())
-            .fold(0, |n, s| n.saturating_add(s.forget_kept_keys(cutoff)))
+            .fold(gone, |n, s| n.saturating_add(s.forget_kept_keys(cutoff)))
     }
 
     /// Starts a session with `contact` from its prekey bundle and makes it
@@ -341,7 +361,8 @@ impl SessionRecord {
 
     /// `session` becomes current; the previous current is archived. States
     /// of another identity than the new one's are dropped.
-    fn promote(&mut self, session: Session) {
+    fn promote(&mut self, mut session: Session) {
+        session.retired_at = 0;
         let identity = session.remote_identity;
         if let Some(old) = self.current.replace(session) {
             self.archive(old);
@@ -351,7 +372,8 @@ impl SessionRecord {
 
     /// Puts `session` first in the archive, dropping the oldest beyond
     /// [`MAX_ARCHIVED_SESSIONS`].
-    fn archive(&mut self, session: Session) {
+    fn archive(&mut self, mut session: Session) {
+        session.retired_at = 0;
         self.archived.insert(0, session);
         self.archived.truncate(MAX_ARCHIVED_SESSIONS);
     }

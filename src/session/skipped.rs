@@ -56,9 +56,14 @@ impl SkippedKeys {
         let _ = self.keys.remove(i);
     }
 
-    /// Sets the time of every key not stamped yet.
+    /// Sets the time of every key not stamped yet, and of every key stamped
+    /// after `now` (a clock that ran ahead must not pin a key forever).
     pub(super) fn stamp(&mut self, now: u64) {
-        for k in self.keys.iter_mut().filter(|k| k.stored_at == 0) {
+        for k in self
+            .keys
+            .iter_mut()
+            .filter(|k| k.stored_at == 0 || k.stored_at > now)
+        {
             k.stored_at = now;
         }
     }

@@ -13,6 +13,7 @@
 //!      | count × (ratchet key (32) | CK (32) | next u32 | end u32 | closed_at u64 (absent in 0x02))
 //!      | skipped count u16 (≤ MAX_SKIPPED_KEYS)
 //!      | count × (ratchet key (32) | n u32 | stored_at u64 (absent in version 0x02) | seed (32))
+//!      | retired_at u64 (absent in version 0x02): when a session record archived it
 //! ```
 
 use alloc::boxed::Box;
@@ -111,6 +112,9 @@ impl Session {
             }
             out.extend_from_slice(k.seed.expose());
         }
+        if v3 {
+            out.extend_from_slice(&self.retired_at.to_be_bytes());
+        }
         let mut out = out.into_zeroizing();
         if let Some(v) = out.first_mut() {
             *v = version;
@@ -193,6 +197,11 @@ impl Session {
                 seed: Box::new(secret(&mut r)?),
             });
         }
+        let retired_at = if version == sealed::STATE_VERSION_2 {
+            0
+        } else {
+            r.u64()?
+        };
         r.finish()?;
         // A session can send only if it has a chain or can make one.
         if sending.is_none() && dhr.is_none() {
@@ -211,6 +220,7 @@ impl Session {
             skipped,
             pending,
             their_base_key,
+            retired_at,
         })
     }
 
@@ -279,7 +289,7 @@ mod tests {
         b.stamp_skipped_keys(100);
         let v2 = b.encode(sealed::STATE_VERSION_2);
         let v3 = b.to_bytes();
-        assert_eq!(v3.len() - v2.len(), 4 * 8);
+        assert_eq!(v3.len() - v2.len(), 4 * 8 + 8);
         let mut old = Session::from_bytes(&v2).unwrap();
         assert_eq!(old.skipped_key_count(), 4);
         // Unstamped keys are never forgotten by age until stamped.

@@ -125,6 +125,22 @@ fn load_row<const KIND: u8>(
     }
 }
 
+/// When a received message expires here: its own expiry, or earlier if the
+/// conversation's setting is newer than the one the message carries and
+/// shorter (its sender had not seen the change yet: a change the server
+/// withheld from it never makes its messages last longer here).
+fn expiry_here(envelope: &Envelope, conversation: &DisappearingTimer) -> Result<Option<u64>> {
+    let own = envelope.expires_at_ms()?;
+    if !(conversation.is_on() && conversation.supersedes(&envelope.timer)) {
+        return Ok(own);
+    }
+    let here = conversation.expiry(envelope.sent_at_ms)?;
+    Ok(match (own, here) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    })
+}
+
 /// Delivers a decrypted envelope: reported expired with nothing kept, or
 /// put in the inbox until its expiry.
 #[allow(clippy::too_many_arguments)]
@@ -136,9 +152,10 @@ fn deliver<T: Stored, R: CryptoRng + ?Sized>(
     from: Origin,
     envelope: Envelope,
     plaintext: Zeroizing<Vec<u8>>,
+    conversation: &DisappearingTimer,
     now_ms: u64,
 ) -> Result<Incoming> {
-    let expires_at_ms = envelope.expires_at_ms()?;
+    let expires_at_ms = expiry_here(&envelope, conversation)?;
     if expires_at_ms.is_some_and(|at| at <= now_ms) {
         return Ok(Incoming {
             id: 0,
@@ -256,10 +273,16 @@ impl Store {
                 from,
                 envelope,
                 got.plaintext,
+                &timer,
                 now_ms,
             )?))
         })?;
-        Ok(outcome?)
+        let got = outcome?;
+        if got.expired {
+            // No acknowledgement will come: erase the state it superseded now.
+            self.erase_superseded();
+        }
+        Ok(got)
     }
 
     /// Sends `content` to the group saved under `group_id`, as
@@ -308,7 +331,14 @@ impl Store {
                 sender: Some(*from),
                 identity_change: None,
             };
-            deliver::<Group, R>(tx, keys, rng, group_id, who, envelope, plaintext, now_ms)
+            deliver::<Group, R>(
+                tx, keys, rng, group_id, who, envelope, plaintext, &timer, now_ms,
+            )
+        })
+        .inspect(|got| {
+            if got.expired {
+                self.erase_superseded();
+            }
         })
     }
 

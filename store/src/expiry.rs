@@ -40,13 +40,21 @@ pub struct Purged {
     pub kept_keys: u64,
 }
 
-/// When keys stamped at `oldest` (seconds) expire under `timer`, in ms.
+/// The granularity of due times: a conversation's kept keys are purged at
+/// most once a minute, whatever a member sends.
+const DUE_GRANULARITY_MS: u64 = 60_000;
+
+/// When keys stamped at `oldest` (seconds) expire under `timer`, in ms,
+/// rounded up to the next whole minute.
 fn due_at(oldest: Option<u64>, timer: &DisappearingTimer) -> Option<u64> {
     if !timer.is_on() {
         return None;
     }
-    let secs = oldest?.checked_add(u64::from(timer.duration_secs))?;
-    secs.checked_mul(1000)
+    let ms = oldest?
+        .checked_add(u64::from(timer.duration_secs))?
+        .checked_mul(1000)?;
+    ms.div_ceil(DUE_GRANULARITY_MS)
+        .checked_mul(DUE_GRANULARITY_MS)
 }
 
 /// Records (or clears) when the kept keys of conversation `(kind, name)`
@@ -217,9 +225,15 @@ fn purge_keys<R: CryptoRng + ?Sized>(
                     }
                     Err(e) => return Err(e),
                 };
-                let gone = loaded.group.forget_kept_keys(cutoff);
-                if gone > 0 {
-                    groups::save(conn, keys, rng, &conv.name, &loaded.group, Rows::All)?;
+                // Only the members whose keys went are written back.
+                let members: Vec<_> = loaded.group.members().copied().collect();
+                let mut gone = 0usize;
+                for m in &members {
+                    let n = loaded.group.forget_member_kept_keys(m, cutoff);
+                    if n > 0 {
+                        groups::save(conn, keys, rng, &conv.name, &loaded.group, Rows::Member(m))?;
+                        gone = gone.saturating_add(n);
+                    }
                 }
                 set_due(
                     conn,

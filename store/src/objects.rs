@@ -215,6 +215,14 @@ impl Store {
         check_name(name)?;
         self.transaction(|tx, keys| {
             if TypeId::of::<T>() == TypeId::of::<Group>() {
+                // The group's conversation row and due time go with it.
+                let conv = keys.row_name(super::conversations::KIND_GROUP, name);
+                tx.execute(
+                    "DELETE FROM objects WHERE kind = ?1 AND row = ?2",
+                    rusqlite::params![super::conversations::KIND_GROUP, &conv[..]],
+                )
+                .map_err(storage_error)?;
+                super::expiry::set_due(tx, keys, super::conversations::KIND_GROUP, name, None)?;
                 return groups::remove(tx, keys, name);
             }
             let row = keys.row_name(T::KIND, name);

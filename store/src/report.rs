@@ -197,7 +197,6 @@ impl Store {
             groups.push(json!({
                 "id": id,
                 "id_hex": id_hex,
-                "owner_fingerprint": fingerprint(g.owner()),
                 "members": members,
                 "joined_at": row.map(|r| time_ms(r.started_at_ms)),
                 "disappearing_timer": timer(&row.map(|r| r.timer).unwrap_or_default()),
@@ -231,6 +230,23 @@ impl Store {
             })
             .collect();
 
+        // Sessions the app saved under names no trust or conversation row
+        // gives (their names are keyed hashes): counted, not named.
+        let sessions: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM objects WHERE kind = ?1",
+                [SessionRecord::KIND],
+                |r| r.get(0),
+            )
+            .map_err(storage_error)?;
+        let mut listed = 0i64;
+        for c in &names {
+            if exists(conn, keys, SessionRecord::KIND, c)? {
+                listed = listed.saturating_add(1);
+            }
+        }
+        let unlisted = u64::try_from(sessions.saturating_sub(listed)).unwrap_or(0);
+
         let policy = match super::trust::policy(conn, keys)? {
             TrustPolicy::Block => "block",
             TrustPolicy::Warn => "warn",
@@ -248,6 +264,7 @@ impl Store {
             "groups": groups,
             "location_shares": shares,
             "location_views": views,
+            "sessions_without_contact_record": unlisted,
             "pending_messages": {
                 "incoming": count(conn, "inbox")?,
                 "outgoing": count(conn, "outbox")?,

@@ -127,6 +127,7 @@ pub fn secret_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
                 c.skip(32 + 4 + 8);
                 c.secret(32);
             }
+            c.skip(8); // retired_at
         }
         // Group.
         0x84 => {
@@ -145,6 +146,7 @@ pub fn secret_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
                         c.skip(4 + 8);
                         c.secret(32);
                     }
+                    c.skip(8); // retired_at
                 }
             }
         }
