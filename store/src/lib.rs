@@ -71,6 +71,7 @@ mod conversations;
 mod error;
 mod expiry;
 mod groups;
+mod json;
 mod mailbox;
 mod objects;
 mod report;

@@ -15,8 +15,8 @@
 use std::string::String;
 use std::vec::Vec;
 
+use crate::json::{Value, obj};
 use rusqlite::Connection;
-use serde_json::{Value, json};
 
 use super::conversations::{KIND_CONTACT, KIND_GROUP, Row};
 use super::objects::{self, Stored};
@@ -82,11 +82,11 @@ fn name(bytes: &[u8]) -> (Value, Value) {
 }
 
 fn timer(t: &DisappearingTimer) -> Value {
-    json!({
-        "enabled": t.is_on(),
-        "duration_seconds": t.duration_secs,
-        "set_at": if t.set_at_ms == 0 { Value::Null } else { time_ms(t.set_at_ms) },
-    })
+    obj! {
+        "enabled" => t.is_on(),
+        "duration_seconds" => t.duration_secs,
+        "set_at" => if t.set_at_ms == 0 { Value::Null } else { time_ms(t.set_at_ms) },
+    }
 }
 
 fn status(expires_at: u64, now: u64) -> &'static str {
@@ -137,7 +137,7 @@ impl Store {
         let devices: Vec<Value> = account_fp
             .iter()
             .map(|fp| {
-                json!({ "device": "this device", "kind": "primary", "identity_fingerprint": fp })
+                obj! { "device" => "this device", "kind" => "primary", "identity_fingerprint" => fp.clone() }
             })
             .collect();
 
@@ -163,29 +163,29 @@ impl Store {
                     r.changes
                         .iter()
                         .map(|ch| {
-                            json!({
-                                "previous_fingerprint": fingerprint(&ch.previous),
-                                "new_fingerprint": fingerprint(&ch.new),
-                                "at": rfc3339(ch.at),
-                            })
+                            obj! {
+                                "previous_fingerprint" => fingerprint(&ch.previous),
+                                "new_fingerprint" => fingerprint(&ch.new),
+                                "at" => rfc3339(ch.at),
+                            }
                         })
                         .collect()
                 })
                 .unwrap_or_default();
-            contacts.push(json!({
-                "id": id,
-                "id_hex": id_hex,
-                "identity_fingerprint": record.map(|r| fingerprint(&r.identity)),
-                "first_seen": record.map(|r| rfc3339(r.first_seen)),
-                "verified": record.is_some_and(|r| r.verified),
-                "pending_identity_change": record.and_then(|r| r.pending).map(|p| json!({
-                    "identity_fingerprint": fingerprint(&p.identity),
-                    "seen_at": rfc3339(p.seen_at),
-                })),
-                "identity_changes": changes,
-                "has_session": exists(conn, keys, SessionRecord::KIND, c)?,
-                "disappearing_timer": timer(&row.map(|r| r.timer).unwrap_or_default()),
-            }));
+            contacts.push(obj! {
+                "id" => id,
+                "id_hex" => id_hex,
+                "identity_fingerprint" => record.map(|r| fingerprint(&r.identity)),
+                "first_seen" => record.map(|r| rfc3339(r.first_seen)),
+                "verified" => record.is_some_and(|r| r.verified),
+                "pending_identity_change" => record.and_then(|r| r.pending).map(|p| obj! {
+                    "identity_fingerprint" => fingerprint(&p.identity),
+                    "seen_at" => rfc3339(p.seen_at),
+                }),
+                "identity_changes" => changes,
+                "has_session" => exists(conn, keys, SessionRecord::KIND, c)?,
+                "disappearing_timer" => timer(&row.map(|r| r.timer).unwrap_or_default()),
+            });
         }
 
         let group_rows = objects::all::<Row<KIND_GROUP>>(conn, keys)?;
@@ -194,39 +194,39 @@ impl Store {
             let row = group_rows.iter().find(|r| r.name == g.id());
             let (id, id_hex) = name(g.id());
             let members: Vec<String> = g.members().map(fingerprint).collect();
-            groups.push(json!({
-                "id": id,
-                "id_hex": id_hex,
-                "members": members,
-                "joined_at": row.map(|r| time_ms(r.started_at_ms)),
-                "disappearing_timer": timer(&row.map(|r| r.timer).unwrap_or_default()),
-            }));
+            groups.push(obj! {
+                "id" => id,
+                "id_hex" => id_hex,
+                "members" => members,
+                "joined_at" => row.map(|r| time_ms(r.started_at_ms)),
+                "disappearing_timer" => timer(&row.map(|r| r.timer).unwrap_or_default()),
+            });
         }
 
         let shares: Vec<Value> = objects::all::<LocationShare>(conn, keys)?
             .iter()
             .map(|s| {
                 let (context, context_hex) = name(s.context());
-                json!({
-                    "context": context,
-                    "context_hex": context_hex,
-                    "viewer_fingerprints": s.viewers().iter().map(fingerprint).collect::<Vec<_>>(),
-                    "expires_at": rfc3339(s.expires_at()),
-                    "status": status(s.expires_at(), now),
-                })
+                obj! {
+                    "context" => context,
+                    "context_hex" => context_hex,
+                    "viewer_fingerprints" => s.viewers().iter().map(fingerprint).collect::<Vec<_>>(),
+                    "expires_at" => rfc3339(s.expires_at()),
+                    "status" => status(s.expires_at(), now),
+                }
             })
             .collect();
         let views: Vec<Value> = objects::all::<LocationViewer>(conn, keys)?
             .iter()
             .map(|v| {
                 let (context, context_hex) = name(v.context());
-                json!({
-                    "context": context,
-                    "context_hex": context_hex,
-                    "sharer_fingerprint": fingerprint(v.sender()),
-                    "expires_at": rfc3339(v.expires_at()),
-                    "status": status(v.expires_at(), now),
-                })
+                obj! {
+                    "context" => context,
+                    "context_hex" => context_hex,
+                    "sharer_fingerprint" => fingerprint(v.sender()),
+                    "expires_at" => rfc3339(v.expires_at()),
+                    "status" => status(v.expires_at(), now),
+                }
             })
             .collect();
 
@@ -251,25 +251,25 @@ impl Store {
             TrustPolicy::Block => "block",
             TrustPolicy::Warn => "warn",
         };
-        let report = json!({
-            "report_version": REPORT_VERSION,
-            "generated_at": time_ms(now_ms),
-            "account": {
-                "identity_fingerprint": account_fp,
-                "created_at": created.and_then(|c| u64::try_from(c).ok()).map(rfc3339),
-                "devices": devices,
+        let report = obj! {
+            "report_version" => REPORT_VERSION,
+            "generated_at" => time_ms(now_ms),
+            "account" => obj! {
+                "identity_fingerprint" => account_fp,
+                "created_at" => created.and_then(|c| u64::try_from(c).ok()).map(rfc3339),
+                "devices" => devices,
             },
-            "identity_change_policy": policy,
-            "contacts": contacts,
-            "groups": groups,
-            "location_shares": shares,
-            "location_views": views,
-            "sessions_without_contact_record": unlisted,
-            "pending_messages": {
-                "incoming": count(conn, "inbox")?,
-                "outgoing": count(conn, "outbox")?,
+            "identity_change_policy" => policy,
+            "contacts" => contacts,
+            "groups" => groups,
+            "location_shares" => shares,
+            "location_views" => views,
+            "sessions_without_contact_record" => unlisted,
+            "pending_messages" => obj! {
+                "incoming" => count(conn, "inbox")?,
+                "outgoing" => count(conn, "outbox")?,
             },
-        });
-        serde_json::to_string_pretty(&report).map_err(|_| Error::Core(sotto::Error::Internal))
+        };
+        Ok(report.to_pretty())
     }
 }
