@@ -239,10 +239,19 @@ pub fn location_decrypt(data: &[u8]) {
 /// Every state decoder, plain and sealed; what decodes re-encodes to the
 /// same bytes.
 pub fn state_import(data: &[u8]) {
+    // A current-version state re-encodes to the same bytes; an older one
+    // (still read) re-encodes in the current version, which then does.
+    let current = data.first() == Some(&sotto::STATE_VERSION);
     macro_rules! round_trip {
         ($t:ty) => {
             if let Ok(x) = <$t>::from_bytes(data) {
-                assert_eq!(x.to_bytes().as_slice(), data, stringify!($t));
+                let again = x.to_bytes();
+                if current {
+                    assert_eq!(again.as_slice(), data, stringify!($t));
+                } else {
+                    let y = <$t>::from_bytes(&again).unwrap();
+                    assert_eq!(y.to_bytes().as_slice(), again.as_slice(), stringify!($t));
+                }
             }
             let _ = <$t>::open(&KEY, data);
         };
@@ -259,7 +268,15 @@ pub fn state_import(data: &[u8]) {
     let mut group = Group::from_bytes(&fixtures().group).unwrap();
     if let Ok(member) = group.set_member_state(data) {
         let back = group.member_state(&member).unwrap();
-        assert_eq!(back.as_slice(), data, "group member state");
+        if current {
+            assert_eq!(back.as_slice(), data, "group member state");
+        } else {
+            group.set_member_state(&back).unwrap();
+            assert_eq!(
+                group.member_state(&member).unwrap().as_slice(),
+                back.as_slice()
+            );
+        }
     }
 }
 
