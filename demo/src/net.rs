@@ -227,7 +227,7 @@ impl Device {
         let out = self.db.encrypt(rng, to.as_bytes(), &plaintext)?;
         if tag == TEXT {
             println!(
-                "    {:<5} → {:<5} encrypted and committed {:>4} B in {:>6.1} µs: {:?}",
+                "    {:<5} → {:<5} {:>4} B encrypted and committed (one flushed commit) in {:>6.1} µs: {:?}",
                 self.name,
                 to,
                 out.message.len(),
@@ -268,7 +268,7 @@ impl Device {
         let t = Instant::now();
         let out = self.db.group_encrypt(rng, GROUP, text.as_bytes()).unwrap();
         println!(
-            "    {:<5} → group encrypted and committed {:>4} B once in {:>6.1} µs: {text:?} (fanned out to {})",
+            "    {:<5} → group {:>4} B encrypted once and committed (one flushed commit) in {:>6.1} µs: {text:?} (fanned out to {})",
             self.name,
             out.message.len(),
             micros(t),
@@ -302,7 +302,7 @@ impl Device {
                 .map_or(0, |n| iteration.saturating_sub(*n).saturating_sub(1));
             self.newest.insert(e.from, iteration);
             println!(
-                "    {:<5} ← {:<5} location #{:<4} ({:.5}, {:.5}) ±{} m, {:>4} missed, caught up, decrypted and committed in {:.1} µs",
+                "    {:<5} ← {:<5} location #{:<4} ({:.5}, {:.5}) ±{} m, {:>4} missed, caught up, decrypted and committed (one flushed commit) in {:.1} µs",
                 self.name,
                 e.from,
                 fix.sequence,
@@ -321,7 +321,7 @@ impl Device {
             let from = *self.peers.get(e.from).ok_or(sotto::Error::NotAMember)?;
             let got = self.db.group_decrypt(rng, GROUP, &from, &e.bytes)?;
             println!(
-                "    {:<5} ← {:<5} group message {:>4} B verified, decrypted and committed in {:>6.1} µs: {:?}",
+                "    {:<5} ← {:<5} group message {:>4} B verified, decrypted and committed (one flushed commit) in {:>6.1} µs: {:?}",
                 self.name,
                 e.from,
                 e.bytes.len(),
@@ -347,7 +347,7 @@ impl Device {
         let (tag, content) = got.plaintext.split_first().ok_or(sotto::Error::Malformed)?;
         match *tag {
             TEXT => println!(
-                "    {:<5} ← {:<5} decrypted and committed {:>4} B in {:>6.1} µs ({:?}): {:?}",
+                "    {:<5} ← {:<5} {:>4} B decrypted and committed (one flushed commit) in {:>6.1} µs ({:?}): {:?}",
                 self.name,
                 e.from,
                 e.bytes.len(),
