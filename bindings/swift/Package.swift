@@ -1,7 +1,10 @@
 // swift-tools-version:5.9
-// The Swift API of sotto over its C ABI. Build the static library first
-// (`cargo build --profile ffi-release -p sotto-ffi`) and pass its folder to
-// the linker: `swift build -Xlinker -L<folder>` (bindings/run-tests does this).
+// The Swift API of sotto over its C ABI. The module map in Sources/CSotto
+// names the repository's include/sotto.h, so no header is copied. Build the
+// library first (`cargo build --profile ffi-release -p sotto-ffi`) and pass
+// its folder to the linker: `swift build -Xlinker -L<folder>`, with
+// `-Xlinker -rpath -Xlinker <folder>` if the folder also holds the shared
+// library (README.md, "Building an app against it").
 import PackageDescription
 
 let package = Package(
