@@ -1,6 +1,7 @@
 //! The README's quick starts are the files CI builds and runs: the README
-//! shows each file whole, and the commands it gives are the ones
-//! `scripts/quickstarts` runs.
+//! shows each file whole, and the commands it gives are the ones CI runs:
+//! `scripts/quickstarts` for Rust and C, `bindings/run-tests` for Swift and
+//! Kotlin.
 #![allow(
     clippy::unwrap_used,
     clippy::panic,
@@ -50,6 +51,35 @@ fn the_quick_starts_in_the_readme_are_the_files_ci_runs() {
             assert!(
                 script.lines().any(|l| l == command),
                 "scripts/quickstarts does not run `{command}`"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_mobile_quick_starts_in_the_readme_are_the_files_ci_runs() {
+    let readme = read("README.md");
+    // bindings/run-tests runs each README command as a line of its own,
+    // indented inside the function (or, for Swift, the chroot's script)
+    // that runs it.
+    let script = read("bindings/run-tests");
+    assert_eq!(
+        block(&readme, "## Quick start (Swift)", "swift"),
+        read("quickstart/swift/QuickStart/Sources/QuickStart/main.swift"),
+        "README's Swift quick start differs from quickstart/swift/QuickStart/Sources/QuickStart/main.swift"
+    );
+    assert_eq!(
+        block(&readme, "## Quick start (Kotlin)", "kotlin"),
+        read("quickstart/kotlin/Main.kt"),
+        "README's Kotlin quick start differs from quickstart/kotlin/Main.kt"
+    );
+    for heading in ["## Quick start (Swift)", "## Quick start (Kotlin)"] {
+        let commands = block(&readme, heading, "sh");
+        assert!(!commands.trim().is_empty(), "no commands under {heading}");
+        for command in commands.lines() {
+            assert!(
+                script.lines().any(|l| l.trim() == command),
+                "bindings/run-tests does not run `{command}`"
             );
         }
     }
