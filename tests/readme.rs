@@ -84,3 +84,46 @@ fn the_mobile_quick_starts_in_the_readme_are_the_files_ci_runs() {
         }
     }
 }
+
+/// Every table in the Markdown docs renders: each run of `|` lines starts
+/// with a header and a `|---|` separator of the same number of columns.
+#[test]
+fn every_table_in_the_docs_renders() {
+    for doc in [
+        "README.md",
+        "TESTING.md",
+        "INTEGRATION.md",
+        "CONTRIBUTING.md",
+        "docs/PROTOCOL.md",
+    ] {
+        let text = read(doc);
+        let lines: Vec<&str> = text.lines().collect();
+        let mut in_code = false;
+        let mut i = 0;
+        while i < lines.len() {
+            if lines[i].starts_with("```") {
+                in_code = !in_code;
+            }
+            if in_code || !lines[i].starts_with('|') {
+                i += 1;
+                continue;
+            }
+            let sep = lines.get(i + 1).copied().unwrap_or("");
+            assert!(
+                sep.starts_with("|---") || sep.starts_with("| ---") || sep.starts_with("|:--"),
+                "{doc}:{}: a table without a header and separator row",
+                i + 1
+            );
+            let header = lines[i].matches('|').count();
+            assert_eq!(
+                sep.matches('|').count(),
+                header,
+                "{doc}:{}: separator columns differ from the header's",
+                i + 2
+            );
+            while i < lines.len() && lines[i].starts_with('|') {
+                i += 1;
+            }
+        }
+    }
+}
