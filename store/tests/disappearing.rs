@@ -9,74 +9,15 @@
     clippy::arithmetic_side_effects
 )]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use rand_core::UnwrapErr;
+use sotto::Content;
 use sotto::envelope::{TIMER_7_DAYS, TIMER_24_HOURS};
-use sotto::{Content, IdentityKeyPair, PrekeyBundle, PrekeyStore};
 use sotto_store::{Conversation, Error, Store};
 
-const NOW_MS: u64 = 1_800_000_000_000;
-const DAY_MS: u64 = 86_400_000;
-type Rng = UnwrapErr<getrandom::SysRng>;
+mod common;
 
-fn rng() -> Rng {
-    UnwrapErr(getrandom::SysRng)
-}
-
-fn dir(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("disappearing")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn device(d: &Path, name: &str, r: &mut Rng) -> (Store, PrekeyBundle) {
-    let mut store = Store::open(d.join(format!("{name}.db")), &[3u8; 32], r).unwrap();
-    let id = IdentityKeyPair::generate(r);
-    let prekeys = PrekeyStore::new(r, &id, NOW_MS / 1000);
-    let bundle = PrekeyBundle {
-        identity: *id.public_key(),
-        signed_prekey: prekeys.signed_prekey(),
-        one_time_prekey: None,
-    };
-    store.set_device(r, &id, &prekeys).unwrap();
-    (store, bundle)
-}
-
-/// Alice and Bob, with a session each way.
-fn pair(d: &Path, r: &mut Rng) -> (Store, Store) {
-    let (mut alice, _) = device(d, "alice", r);
-    let (mut bob, bob_bundle) = device(d, "bob", r);
-    alice
-        .initiate(r, b"bob", &bob_bundle, NOW_MS / 1000)
-        .unwrap();
-    let hi = alice.send(r, b"bob", &Content::text("hi"), NOW_MS).unwrap();
-    let got = bob
-        .receive(r, b"alice", &hi.outgoing.message, NOW_MS)
-        .unwrap();
-    bob.ack_incoming(got.id).unwrap();
-    alice.ack_outgoing(hi.outgoing.id).unwrap();
-    let back = bob
-        .send(r, b"alice", &Content::text("hey"), NOW_MS)
-        .unwrap();
-    let got = alice
-        .receive(r, b"bob", &back.outgoing.message, NOW_MS)
-        .unwrap();
-    alice.ack_incoming(got.id).unwrap();
-    bob.ack_outgoing(back.outgoing.id).unwrap();
-    (alice, bob)
-}
-
-fn in_files(path: &Path, needle: &[u8]) -> bool {
-    let wal = PathBuf::from(format!("{}-wal", path.display()));
-    [path.to_path_buf(), wal].iter().any(|p| {
-        let hay = std::fs::read(p).unwrap_or_default();
-        hay.windows(needle.len()).any(|w| w == needle)
-    })
-}
+use common::{DAY_MS, NOW_MS, group_of_three, in_files, pair, rng};
 
 fn sealed_entries(path: &Path, table: &str) -> Vec<Vec<u8>> {
     let c = rusqlite::Connection::open(path).unwrap();
@@ -89,9 +30,9 @@ fn sealed_entries(path: &Path, table: &str) -> Vec<Vec<u8>> {
 
 #[test]
 fn a_timer_change_reaches_the_peer_and_both_compute_the_same_expiry() {
-    let d = dir("change");
+    let d = common::dir("disappearing", "change");
     let mut r = rng();
-    let (mut alice, mut bob) = pair(&d, &mut r);
+    let (mut alice, mut bob, _) = pair(&d, &mut r);
     let t0 = NOW_MS + 1000;
     let change = alice
         .set_disappearing_timer(&mut r, Conversation::Contact(b"bob"), TIMER_24_HOURS, t0)
@@ -143,9 +84,9 @@ fn a_timer_change_reaches_the_peer_and_both_compute_the_same_expiry() {
 
 #[test]
 fn purged_entries_leave_the_database_and_its_log() {
-    let d = dir("purge");
+    let d = common::dir("disappearing", "purge");
     let mut r = rng();
-    let (mut alice, mut bob) = pair(&d, &mut r);
+    let (mut alice, mut bob, _) = pair(&d, &mut r);
     let t0 = NOW_MS + 1000;
     let change = alice
         .set_disappearing_timer(&mut r, Conversation::Contact(b"bob"), TIMER_24_HOURS, t0)
@@ -213,9 +154,9 @@ fn purged_entries_leave_the_database_and_its_log() {
 
 #[test]
 fn a_message_that_arrives_expired_advances_the_session_and_is_not_kept() {
-    let d = dir("late");
+    let d = common::dir("disappearing", "late");
     let mut r = rng();
-    let (mut alice, mut bob) = pair(&d, &mut r);
+    let (mut alice, mut bob, _) = pair(&d, &mut r);
     let t0 = NOW_MS + 1000;
     let change = alice
         .set_disappearing_timer(&mut r, Conversation::Contact(b"bob"), TIMER_24_HOURS, t0)
@@ -256,9 +197,9 @@ fn a_message_that_arrives_expired_advances_the_session_and_is_not_kept() {
 
 #[test]
 fn plain_bytes_are_not_an_envelope_and_change_nothing() {
-    let d = dir("bytes");
+    let d = common::dir("disappearing", "bytes");
     let mut r = rng();
-    let (mut alice, mut bob) = pair(&d, &mut r);
+    let (mut alice, mut bob, _) = pair(&d, &mut r);
     let out = alice.encrypt(&mut r, b"bob", b"raw app bytes").unwrap();
     let generation = bob.generation().unwrap();
     assert!(matches!(
@@ -278,31 +219,9 @@ fn plain_bytes_are_not_an_envelope_and_change_nothing() {
 
 #[test]
 fn group_members_converge_on_the_latest_change() {
-    let d = dir("group");
+    let d = common::dir("disappearing", "group");
     let mut r = rng();
-    let ids: Vec<IdentityKeyPair> = (0..3).map(|_| IdentityKeyPair::generate(&mut r)).collect();
-    let keys: Vec<_> = ids.iter().map(|i| *i.public_key()).collect();
-    let mut groups: Vec<sotto::Group> = (0..3)
-        .map(|i| {
-            let others: Vec<_> = keys.iter().copied().filter(|k| *k != keys[i]).collect();
-            sotto::Group::new(&mut r, &ids[i], b"club", &others).unwrap()
-        })
-        .collect();
-    for i in 0..3 {
-        for j in 0..3 {
-            if i != j {
-                let dist = groups[j].distribution();
-                groups[i].process_distribution(&keys[j], &dist).unwrap();
-            }
-        }
-    }
-    let mut stores: Vec<Store> = (0..3)
-        .map(|i| {
-            let mut s = Store::open(d.join(format!("{i}.db")), &[4u8; 32], &mut r).unwrap();
-            s.save(&mut r, b"club", &groups[i]).unwrap();
-            s
-        })
-        .collect();
+    let (mut stores, keys) = group_of_three(&d, &mut r);
     let club = Conversation::Group(b"club");
     // Two members change the timer at the same millisecond; 2 misses both.
     let a = stores[0]
@@ -341,9 +260,9 @@ fn group_members_converge_on_the_latest_change() {
 
 #[test]
 fn a_format_2_store_is_upgraded_in_place() {
-    let d = dir("upgrade");
+    let d = common::dir("disappearing", "upgrade");
     let mut r = rng();
-    let (mut alice, mut bob) = pair(&d, &mut r);
+    let (mut alice, mut bob, _) = pair(&d, &mut r);
     let out = alice
         .encrypt(&mut r, b"bob", b"before the upgrade")
         .unwrap();
@@ -382,9 +301,9 @@ fn a_format_2_store_is_upgraded_in_place() {
 
 #[test]
 fn keys_kept_for_missing_messages_are_deleted_when_those_messages_would_have_expired() {
-    let d = dir("kept-keys");
+    let d = common::dir("disappearing", "kept-keys");
     let mut r = rng();
-    let (mut alice, mut bob) = pair(&d, &mut r);
+    let (mut alice, mut bob, _) = pair(&d, &mut r);
     let t0 = NOW_MS + 1000;
     let change = alice
         .set_disappearing_timer(&mut r, Conversation::Contact(b"bob"), TIMER_24_HOURS, t0)
@@ -440,9 +359,9 @@ fn keys_kept_for_missing_messages_are_deleted_when_those_messages_would_have_exp
 
 #[test]
 fn turning_the_timer_off_keeps_the_kept_keys() {
-    let d = dir("off");
+    let d = common::dir("disappearing", "off");
     let mut r = rng();
-    let (mut alice, mut bob) = pair(&d, &mut r);
+    let (mut alice, mut bob, _) = pair(&d, &mut r);
     let t0 = NOW_MS + 1000;
     let on = alice
         .set_disappearing_timer(&mut r, Conversation::Contact(b"bob"), TIMER_24_HOURS, t0)

@@ -10,102 +10,25 @@
     clippy::needless_range_loop
 )]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use rand_core::UnwrapErr;
 use sotto::envelope::TIMER_24_HOURS;
 use sotto::{
     Content, DisappearingTimer, Envelope, Group, IdentityKeyPair, PrekeyBundle, PrekeyStore,
     Session,
 };
-use sotto_store::{Conversation, Error, Store};
+use sotto_store::{Conversation, Error};
 
-const NOW_MS: u64 = 1_800_000_000_000;
-const HOUR_MS: u64 = 3_600_000;
-const DAY_MS: u64 = 86_400_000;
-type Rng = UnwrapErr<getrandom::SysRng>;
+mod common;
 
-fn rng() -> Rng {
-    UnwrapErr(getrandom::SysRng)
-}
-
-fn dir(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("review")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn device(d: &Path, name: &str, r: &mut Rng) -> (Store, PrekeyBundle, IdentityKeyPair) {
-    let mut store = Store::open(d.join(format!("{name}.db")), &[3u8; 32], r).unwrap();
-    let id = IdentityKeyPair::generate(r);
-    let prekeys = PrekeyStore::new(r, &id, NOW_MS / 1000);
-    let bundle = PrekeyBundle {
-        identity: *id.public_key(),
-        signed_prekey: prekeys.signed_prekey(),
-        one_time_prekey: None,
-    };
-    store.set_device(r, &id, &prekeys).unwrap();
-    (store, bundle, id)
-}
-
-/// Alice and Bob with a session each way; returns Bob's bundle too.
-fn pair(d: &Path, r: &mut Rng) -> (Store, Store, PrekeyBundle) {
-    let (mut alice, _, _) = device(d, "alice", r);
-    let (mut bob, bob_bundle, _) = device(d, "bob", r);
-    alice
-        .initiate(r, b"bob", &bob_bundle, NOW_MS / 1000)
-        .unwrap();
-    let hi = alice.send(r, b"bob", &Content::text("hi"), NOW_MS).unwrap();
-    let got = bob
-        .receive(r, b"alice", &hi.outgoing.message, NOW_MS)
-        .unwrap();
-    bob.ack_incoming(got.id).unwrap();
-    let back = bob
-        .send(r, b"alice", &Content::text("hey"), NOW_MS)
-        .unwrap();
-    let got = alice
-        .receive(r, b"bob", &back.outgoing.message, NOW_MS)
-        .unwrap();
-    alice.ack_incoming(got.id).unwrap();
-    (alice, bob, bob_bundle)
-}
-
-fn group_of_three(d: &Path, r: &mut Rng) -> (Vec<Store>, Vec<sotto::IdentityKey>) {
-    let ids: Vec<IdentityKeyPair> = (0..3).map(|_| IdentityKeyPair::generate(r)).collect();
-    let keys: Vec<_> = ids.iter().map(|i| *i.public_key()).collect();
-    let mut groups: Vec<Group> = (0..3)
-        .map(|i| {
-            let others: Vec<_> = keys.iter().copied().filter(|k| *k != keys[i]).collect();
-            Group::new(r, &ids[i], b"club", &others).unwrap()
-        })
-        .collect();
-    for i in 0..3 {
-        for j in 0..3 {
-            if i != j {
-                let dist = groups[j].distribution();
-                groups[i].process_distribution(&keys[j], &dist).unwrap();
-            }
-        }
-    }
-    let stores = (0..3)
-        .map(|i| {
-            let mut s = Store::open(d.join(format!("{i}.db")), &[4u8; 32], r).unwrap();
-            s.save(r, b"club", &groups[i]).unwrap();
-            s
-        })
-        .collect();
-    (stores, keys)
-}
+use common::{DAY_MS, HOUR_MS, NOW_MS, device, group_of_three, in_files, pair, rng};
 
 /// A member stamps its timer setting 23 hours ahead: it is not merged (more
 /// than `MAX_TIMER_CLOCK_SKEW_MS` ahead), so honest members keep their
 /// clocks and their messages expire when they should.
 #[test]
 fn a_member_cannot_push_everyones_messages_into_the_future() {
-    let d = dir("future-timer");
+    let d = common::dir("timer-attacks", "future-timer");
     let mut r = rng();
     let (mut s, keys) = group_of_three(&d, &mut r);
     let club = Conversation::Group(b"club");
@@ -152,7 +75,7 @@ fn a_member_cannot_push_everyones_messages_into_the_future() {
 /// have expired: one the server withheld no longer opens.
 #[test]
 fn an_old_group_sender_key_goes_with_the_timer() {
-    let d = dir("group-old-chain");
+    let d = common::dir("timer-attacks", "group-old-chain");
     let mut r = rng();
     let (mut s, keys) = group_of_three(&d, &mut r);
     let club = Conversation::Group(b"club");
@@ -196,7 +119,7 @@ fn an_old_group_sender_key_goes_with_the_timer() {
 /// An archived 1:1 session goes once messages on it would have expired.
 #[test]
 fn an_archived_session_goes_with_the_timer() {
-    let d = dir("archived");
+    let d = common::dir("timer-attacks", "archived");
     let mut r = rng();
     let (mut alice, mut bob, bob_bundle) = pair(&d, &mut r);
     let on = alice
@@ -233,7 +156,7 @@ fn an_archived_session_goes_with_the_timer() {
 /// purged in time.
 #[test]
 fn a_clock_jump_does_not_pin_kept_keys() {
-    let d = dir("clock-jump");
+    let d = common::dir("timer-attacks", "clock-jump");
     let mut r = rng();
     let (mut alice, mut bob, _) = pair(&d, &mut r);
     let on = alice
@@ -267,7 +190,7 @@ fn a_clock_jump_does_not_pin_kept_keys() {
 /// Hostile times through the public API: no panic, sensible errors.
 #[test]
 fn hostile_times_do_not_panic() {
-    let d = dir("times");
+    let d = common::dir("timer-attacks", "times");
     let mut r = rng();
     let (mut alice, mut bob, _) = pair(&d, &mut r);
     for now in [0, 999, i64::MAX as u64, i64::MAX as u64 + 1, u64::MAX] {
@@ -299,7 +222,7 @@ fn hostile_times_do_not_panic() {
 /// The report with hostile contact names validates against the schema.
 #[test]
 fn hostile_names_keep_the_report_valid() {
-    let d = dir("names");
+    let d = common::dir("timer-attacks", "names");
     let mut r = rng();
     let (mut alice, _, _) = device(&d, "alice", &mut r);
     let names: Vec<Vec<u8>> = vec![
@@ -361,7 +284,7 @@ fn sealed_state_version_cannot_be_relabelled() {
 /// through the byte API.
 #[test]
 fn a_malformed_group_envelope_changes_nothing() {
-    let d = dir("group-malformed");
+    let d = common::dir("timer-attacks", "group-malformed");
     let mut r = rng();
     let (mut s, keys) = group_of_three(&d, &mut r);
     let club = Conversation::Group(b"club");
@@ -382,14 +305,6 @@ fn a_malformed_group_envelope_changes_nothing() {
         .unwrap();
 }
 
-fn in_files(path: &Path, needle: &[u8]) -> bool {
-    let wal = PathBuf::from(format!("{}-wal", path.display()));
-    [path.to_path_buf(), wal].iter().any(|p| {
-        let hay = std::fs::read(p).unwrap_or_default();
-        hay.windows(needle.len()).any(|w| w == needle)
-    })
-}
-
 fn session_row(path: &Path) -> Vec<u8> {
     rusqlite::Connection::open(path)
         .unwrap()
@@ -401,7 +316,7 @@ fn session_row(path: &Path) -> Vec<u8> {
 /// state that opened it is erased from the files at once.
 #[test]
 fn an_expired_arrival_erases_the_state_that_opens_it() {
-    let d = dir("expired-residue");
+    let d = common::dir("timer-attacks", "expired-residue");
     let mut r = rng();
     let (mut alice, mut bob, _) = pair(&d, &mut r);
     let on = alice
@@ -430,7 +345,7 @@ fn an_expired_arrival_erases_the_state_that_opens_it() {
 /// for, is counted in the report (its name is not stored, only its hash).
 #[test]
 fn the_report_counts_a_saved_session_without_trust_or_conversation() {
-    let d = dir("report-omits");
+    let d = common::dir("timer-attacks", "report-omits");
     let mut r = rng();
     let (mut alice, _, alice_id) = device(&d, "alice", &mut r);
     let (_, bundle, _) = device(&d, "dave", &mut r);
@@ -446,7 +361,7 @@ fn the_report_counts_a_saved_session_without_trust_or_conversation() {
 /// use) too.
 #[test]
 fn deleting_a_group_deletes_its_conversation_row() {
-    let d = dir("delete-group");
+    let d = common::dir("timer-attacks", "delete-group");
     let mut r = rng();
     let (mut s, _) = group_of_three(&d, &mut r);
     s[0].set_disappearing_timer(&mut r, Conversation::Group(b"club"), 60, NOW_MS)
@@ -475,7 +390,7 @@ fn deleting_a_group_deletes_its_conversation_row() {
 /// touched. Under Warn it is accepted and its timer merged.
 #[test]
 fn refiled_prekey_message_and_the_timer() {
-    let d = dir("refile");
+    let d = common::dir("timer-attacks", "refile");
     let mut r = rng();
     let (mut alice, mut bob, _) = pair(&d, &mut r);
     let (mut mallory, _, _) = device(&d, "mallory", &mut r);
@@ -525,7 +440,7 @@ fn refiled_prekey_message_and_the_timer() {
 /// conversation's newer setting applies.
 #[test]
 fn a_suppressed_timer_change_does_not_make_replies_permanent() {
-    let d = dir("suppressed-change");
+    let d = common::dir("timer-attacks", "suppressed-change");
     let mut r = rng();
     let (mut alice, mut bob, _) = pair(&d, &mut r);
     let _dropped = alice
@@ -554,7 +469,7 @@ fn a_suppressed_timer_change_does_not_make_replies_permanent() {
 /// and so do the keys kept for those still on their way.
 #[test]
 fn the_receivers_newer_shorter_timer_applies() {
-    let d = dir("shortened");
+    let d = common::dir("timer-attacks", "shortened");
     let mut r = rng();
     let (mut alice, mut bob, _) = pair(&d, &mut r);
     let week = alice
