@@ -92,6 +92,11 @@ pub(crate) fn after_receive(
     now_ms: u64,
 ) -> Result<()> {
     record.stamp_skipped_keys(now_ms / 1000);
+    if !timer.is_on() {
+        // No write on the receive path of a conversation without a timer:
+        // a due time left from one turned off is cleared by the purge.
+        return Ok(());
+    }
     set_due(
         conn,
         keys,
@@ -111,6 +116,9 @@ pub(crate) fn after_group_receive(
     now_ms: u64,
 ) -> Result<()> {
     group.stamp_skipped_keys(now_ms / 1000);
+    if !timer.is_on() {
+        return Ok(());
+    }
     // Only the sender's keys are loaded: the row keeps the earliest due.
     let due = due_at(group.oldest_kept_stamp(), timer);
     let row = keys.row_name(KIND_GROUP, group_id);
