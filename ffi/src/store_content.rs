@@ -211,22 +211,20 @@ pub unsafe extern "C" fn sotto_store_receive(
     info: *mut sotto_message_info,
     body: *mut sotto_buffer,
 ) -> sotto_status {
-    boundary(|| {
-        // SAFETY: caller contract.
-        let s = unsafe { ptr::handle_mut(store) }?;
-        // SAFETY: caller contract.
-        let contact = unsafe { ptr::slice(contact, contact_len) }?;
-        // SAFETY: caller contract.
-        let message = unsafe { ptr::slice(message, len) }?;
-        // SAFETY: caller contract.
-        let id = unsafe { ptr::out(id) }?;
-        // SAFETY: caller contract.
-        let info = unsafe { ptr::out(info) }?;
-        // SAFETY: caller contract.
-        let body = unsafe { ptr::out(body) }?;
-        let got = s.inner.receive(&mut OsRng, contact, message, now_ms)?;
-        received_out(got, id, info, body)
-    })
+    // SAFETY: caller contract, forwarded.
+    unsafe {
+        receive_with(
+            store,
+            contact,
+            contact_len,
+            message,
+            len,
+            id,
+            info,
+            body,
+            |s, name, m| Ok(s.receive(&mut OsRng, name, m, now_ms)?),
+        )
+    }
 }
 
 /// Receives a content message from member `from` (64 bytes) of the group
@@ -248,13 +246,46 @@ pub unsafe extern "C" fn sotto_store_group_receive(
     info: *mut sotto_message_info,
     body: *mut sotto_buffer,
 ) -> sotto_status {
+    // SAFETY: caller contract, forwarded; `from` is read inside the boundary.
+    unsafe {
+        receive_with(
+            store,
+            group_id,
+            group_id_len,
+            message,
+            len,
+            id,
+            info,
+            body,
+            |s, name, m| {
+                // SAFETY: caller contract.
+                let from = identity_key(ptr::array::<64>(from)?)?;
+                Ok(s.group_receive(&mut OsRng, name, &from, m, now_ms)?)
+            },
+        )
+    }
+}
+
+/// # Safety
+///
+/// As for `sotto_store_receive`.
+#[allow(clippy::too_many_arguments)]
+unsafe fn receive_with(
+    store: *mut sotto_store,
+    name: *const u8,
+    name_len: usize,
+    message: *const u8,
+    len: usize,
+    id: *mut i64,
+    info: *mut sotto_message_info,
+    body: *mut sotto_buffer,
+    receive: impl FnOnce(&mut Store, &[u8], &[u8]) -> Result<Incoming, sotto_status>,
+) -> sotto_status {
     boundary(|| {
         // SAFETY: caller contract.
         let s = unsafe { ptr::handle_mut(store) }?;
         // SAFETY: caller contract.
-        let group_id = unsafe { ptr::slice(group_id, group_id_len) }?;
-        // SAFETY: caller contract.
-        let from = identity_key(unsafe { ptr::array::<64>(from) }?)?;
+        let name = unsafe { ptr::slice(name, name_len) }?;
         // SAFETY: caller contract.
         let message = unsafe { ptr::slice(message, len) }?;
         // SAFETY: caller contract.
@@ -263,9 +294,7 @@ pub unsafe extern "C" fn sotto_store_group_receive(
         let info = unsafe { ptr::out(info) }?;
         // SAFETY: caller contract.
         let body = unsafe { ptr::out(body) }?;
-        let got = s
-            .inner
-            .group_receive(&mut OsRng, group_id, &from, message, now_ms)?;
+        let got = receive(&mut s.inner, name, message)?;
         received_out(got, id, info, body)
     })
 }
