@@ -110,21 +110,6 @@ fn seal(
     Ok((envelope, bytes, meta))
 }
 
-/// The row of a conversation, and whether it must be written (new, or a
-/// new timer).
-fn load_row<const KIND: u8>(
-    tx: &Connection,
-    keys: &Keys,
-    name: &[u8],
-    now_ms: u64,
-) -> Result<(Row<KIND>, bool)> {
-    match objects::load::<Row<KIND>>(tx, keys, name) {
-        Ok(row) => Ok((row, false)),
-        Err(Error::NotFound) => Ok((conversations::load(tx, keys, name, now_ms)?, true)),
-        Err(e) => Err(e),
-    }
-}
-
 /// When a received message expires here: its own expiry, or earlier if the
 /// conversation's setting is newer than the one the message carries and
 /// shorter (its sender had not seen the change yet: a change the server
@@ -185,7 +170,7 @@ fn merge_timer<const KIND: u8, R: CryptoRng + ?Sized>(
     envelope: &Envelope,
     now_ms: u64,
 ) -> Result<DisappearingTimer> {
-    let (mut row, fresh) = load_row::<KIND>(tx, keys, name, now_ms)?;
+    let (mut row, fresh) = conversations::load::<KIND>(tx, keys, name, now_ms)?;
     if row.timer.merge(&envelope.timer, now_ms) || fresh {
         conversations::save(tx, keys, rng, &row)?;
     }
@@ -224,7 +209,7 @@ impl Store {
         now_ms: u64,
     ) -> Result<Sent> {
         self.transaction(|tx, keys| {
-            let (row, fresh) = load_row::<KIND_CONTACT>(tx, keys, contact, now_ms)?;
+            let (row, fresh) = conversations::load::<KIND_CONTACT>(tx, keys, contact, now_ms)?;
             let (envelope, bytes, meta) = seal(content, row.timer, now_ms)?;
             let (record, message) = encrypt_in(tx, keys, rng, contact, &bytes)?;
             objects::save(tx, keys, rng, contact, &record)?;
@@ -295,7 +280,7 @@ impl Store {
         now_ms: u64,
     ) -> Result<Sent> {
         self.transaction(|tx, keys| {
-            let (row, fresh) = load_row::<KIND_GROUP>(tx, keys, group_id, now_ms)?;
+            let (row, fresh) = conversations::load::<KIND_GROUP>(tx, keys, group_id, now_ms)?;
             let (envelope, bytes, meta) = seal(content, row.timer, now_ms)?;
             let mut loaded = groups::load(tx, keys, group_id, Rows::Shell)?;
             let message = loaded.group.encrypt(&bytes)?;

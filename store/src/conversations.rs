@@ -183,19 +183,21 @@ impl<const KIND: u8> Stored for Row<KIND> {
     }
 }
 
-/// Loads a conversation's row, or a fresh one (timer off, started now).
+/// Loads a conversation's row, or a fresh one (timer off, started now),
+/// and whether it is fresh (not yet written).
 pub(crate) fn load<const KIND: u8>(
     conn: &Connection,
     keys: &Keys,
     name: &[u8],
     now_ms: u64,
-) -> Result<Row<KIND>> {
+) -> Result<(Row<KIND>, bool)> {
     match objects::load::<Row<KIND>>(conn, keys, name) {
+        Ok(row) => Ok((row, false)),
         Err(Error::NotFound) => {
             objects::check_name(name)?;
-            Ok(Row::new(name, now_ms))
+            Ok((Row::new(name, now_ms), true))
         }
-        other => other,
+        Err(e) => Err(e),
     }
 }
 
@@ -216,7 +218,7 @@ pub(crate) fn timer(
     c: Conversation<'_>,
 ) -> Result<DisappearingTimer> {
     Ok(match c {
-        Conversation::Contact(n) => load::<KIND_CONTACT>(conn, keys, n, 0)?.timer,
-        Conversation::Group(n) => load::<KIND_GROUP>(conn, keys, n, 0)?.timer,
+        Conversation::Contact(n) => load::<KIND_CONTACT>(conn, keys, n, 0)?.0.timer,
+        Conversation::Group(n) => load::<KIND_GROUP>(conn, keys, n, 0)?.0.timer,
     })
 }

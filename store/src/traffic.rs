@@ -125,7 +125,7 @@ pub(crate) fn note_change<R: CryptoRng + ?Sized>(
     if let (Some(previous), Some(new)) = (old, new)
         && previous != new
     {
-        let mut row =
+        let (mut row, _) =
             conversations::load::<KIND_CONTACT>(tx, keys, contact, now.saturating_mul(1000))?;
         row.record_change(IdentityChange {
             previous,
