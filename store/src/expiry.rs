@@ -157,6 +157,73 @@ fn open_row<const KIND: u8>(
         .transpose()
 }
 
+/// A due conversation's name and timer; `None`, with its due time
+/// deleted, when its row is gone or its timer was turned off since (its
+/// kept keys then stay, as in any conversation).
+fn due_conversation<const KIND: u8>(
+    conn: &Connection,
+    keys: &Keys,
+    row: &[u8; 32],
+) -> Result<Option<(Vec<u8>, DisappearingTimer)>> {
+    match open_row::<KIND>(conn, keys, row)? {
+        Some(conv) if conv.timer.is_on() => Ok(Some((conv.name, conv.timer))),
+        _ => {
+            conn.execute(
+                "DELETE FROM due WHERE kind = ?1 AND row = ?2",
+                rusqlite::params![KIND, &row[..]],
+            )
+            .map_err(storage_error)?;
+            Ok(None)
+        }
+    }
+}
+
+/// Forgets a contact's kept keys stamped at or before `cutoff`: how many
+/// went, and the oldest stamp left.
+fn forget_contact_keys<R: CryptoRng + ?Sized>(
+    conn: &Connection,
+    keys: &Keys,
+    rng: &mut R,
+    contact: &[u8],
+    cutoff: u64,
+) -> Result<(usize, Option<u64>)> {
+    let mut record = match objects::load::<SessionRecord>(conn, keys, contact) {
+        Ok(r) => r,
+        Err(Error::NotFound) => return Ok((0, None)),
+        Err(e) => return Err(e),
+    };
+    let gone = record.forget_kept_keys(cutoff);
+    if gone > 0 {
+        objects::save(conn, keys, rng, contact, &record)?;
+    }
+    Ok((gone, record.oldest_kept_stamp()))
+}
+
+/// The same for a group, writing back only the members whose keys went.
+fn forget_group_keys<R: CryptoRng + ?Sized>(
+    conn: &Connection,
+    keys: &Keys,
+    rng: &mut R,
+    group_id: &[u8],
+    cutoff: u64,
+) -> Result<(usize, Option<u64>)> {
+    let mut loaded = match groups::load(conn, keys, group_id, Rows::All) {
+        Ok(l) => l,
+        Err(Error::NotFound) => return Ok((0, None)),
+        Err(e) => return Err(e),
+    };
+    let members: Vec<_> = loaded.group.members().copied().collect();
+    let mut gone = 0usize;
+    for m in &members {
+        let n = loaded.group.forget_member_kept_keys(m, cutoff);
+        if n > 0 {
+            groups::save(conn, keys, rng, group_id, &loaded.group, Rows::Member(m))?;
+            gone = gone.saturating_add(n);
+        }
+    }
+    Ok((gone, loaded.group.oldest_kept_stamp()))
+}
+
 /// Forgets the expired kept keys of the conversations due at `now_ms`.
 fn purge_keys<R: CryptoRng + ?Sized>(
     conn: &Connection,
@@ -177,84 +244,22 @@ fn purge_keys<R: CryptoRng + ?Sized>(
     let mut n = 0u64;
     for (kind, row) in due {
         let row: [u8; 32] = row.as_slice().try_into().map_err(|_| Error::Corrupt)?;
-        let forgotten = match kind {
-            KIND_CONTACT => {
-                let Some(conv) = open_row::<KIND_CONTACT>(conn, keys, &row)? else {
-                    conn.execute(
-                        "DELETE FROM due WHERE kind = ?1 AND row = ?2",
-                        rusqlite::params![kind, &row[..]],
-                    )
-                    .map_err(storage_error)?;
-                    continue;
-                };
-                if !conv.timer.is_on() {
-                    // Turned off since: kept keys stay, as in any conversation.
-                    set_due(conn, keys, KIND_CONTACT, &conv.name, None)?;
-                    continue;
-                }
-                let cutoff = now.saturating_sub(u64::from(conv.timer.duration_secs));
-                let mut record = match objects::load::<SessionRecord>(conn, keys, &conv.name) {
-                    Ok(r) => r,
-                    Err(Error::NotFound) => SessionRecord::new(),
-                    Err(e) => return Err(e),
-                };
-                let gone = record.forget_kept_keys(cutoff);
-                if gone > 0 {
-                    objects::save(conn, keys, rng, &conv.name, &record)?;
-                }
-                set_due(
-                    conn,
-                    keys,
-                    KIND_CONTACT,
-                    &conv.name,
-                    due_at(record.oldest_kept_stamp(), &conv.timer),
-                )?;
-                gone
-            }
-            KIND_GROUP => {
-                let Some(conv) = open_row::<KIND_GROUP>(conn, keys, &row)? else {
-                    conn.execute(
-                        "DELETE FROM due WHERE kind = ?1 AND row = ?2",
-                        rusqlite::params![kind, &row[..]],
-                    )
-                    .map_err(storage_error)?;
-                    continue;
-                };
-                if !conv.timer.is_on() {
-                    set_due(conn, keys, KIND_GROUP, &conv.name, None)?;
-                    continue;
-                }
-                let cutoff = now.saturating_sub(u64::from(conv.timer.duration_secs));
-                let mut loaded = match groups::load(conn, keys, &conv.name, Rows::All) {
-                    Ok(l) => l,
-                    Err(Error::NotFound) => {
-                        set_due(conn, keys, KIND_GROUP, &conv.name, None)?;
-                        continue;
-                    }
-                    Err(e) => return Err(e),
-                };
-                // Only the members whose keys went are written back.
-                let members: Vec<_> = loaded.group.members().copied().collect();
-                let mut gone = 0usize;
-                for m in &members {
-                    let n = loaded.group.forget_member_kept_keys(m, cutoff);
-                    if n > 0 {
-                        groups::save(conn, keys, rng, &conv.name, &loaded.group, Rows::Member(m))?;
-                        gone = gone.saturating_add(n);
-                    }
-                }
-                set_due(
-                    conn,
-                    keys,
-                    KIND_GROUP,
-                    &conv.name,
-                    due_at(loaded.group.oldest_kept_stamp(), &conv.timer),
-                )?;
-                gone
-            }
+        let conversation = match kind {
+            KIND_CONTACT => due_conversation::<KIND_CONTACT>(conn, keys, &row)?,
+            KIND_GROUP => due_conversation::<KIND_GROUP>(conn, keys, &row)?,
             _ => return Err(Error::Corrupt),
         };
-        n = n.saturating_add(u64::try_from(forgotten).unwrap_or(u64::MAX));
+        let Some((name, timer)) = conversation else {
+            continue;
+        };
+        let cutoff = now.saturating_sub(u64::from(timer.duration_secs));
+        let (gone, oldest) = if kind == KIND_CONTACT {
+            forget_contact_keys(conn, keys, rng, &name, cutoff)?
+        } else {
+            forget_group_keys(conn, keys, rng, &name, cutoff)?
+        };
+        set_due(conn, keys, kind, &name, due_at(oldest, &timer))?;
+        n = n.saturating_add(u64::try_from(gone).unwrap_or(u64::MAX));
     }
     Ok(n)
 }
