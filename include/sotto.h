@@ -130,6 +130,8 @@ enum sotto_status
   SOTTO_STATUS_STALE = 212,
   // The location share has ended.
   SOTTO_STATUS_EXPIRED = 213,
+  // The key or password does not open this encrypted stream (attachment or backup): its header's commitment does not match; nothing was decrypted.
+  SOTTO_STATUS_WRONG_KEY = 214,
   // A counter is exhausted: a new session, sender key or share is needed.
   SOTTO_STATUS_COUNTER_EXHAUSTED = 300,
   // The identity is not the one trusted for this contact.
@@ -138,6 +140,8 @@ enum sotto_status
   SOTTO_STATUS_UNKNOWN_CONTACT = 302,
   // A message or bundle came from another identity than the one trusted for this contact; under the Block policy it was refused and the new identity is held as pending until the app accepts it.
   SOTTO_STATUS_IDENTITY_CHANGED = 303,
+  // The encrypted stream was finished, or failed earlier; start a new one.
+  SOTTO_STATUS_STREAM_CLOSED = 304,
   // Not found in the store.
   SOTTO_STATUS_NOT_FOUND = 400,
   // The store holds no identity and prekeys for this device: save them before the first message arrives.

@@ -497,3 +497,112 @@ pub fn aes256gcmsiv_seal(
     MessageKey::with_nonce(key, *nonce).seal_in_place(ad, &mut out, 0)?;
     Ok(out)
 }
+
+// ---------------------------------------------------------------- chunked encryption
+
+/// HKDF-Expand (RFC 5869 §2.3) on HMAC-SHA-512 with `prk` used as it is,
+/// whatever its length: `T(i) = HMAC(prk, T(i-1) ‖ info ‖ i)`, for C2SP
+/// chunked encryption, whose input key (32 bytes) is the PRK. (The `hkdf`
+/// crate refuses a PRK shorter than the hash output.) `out` is at most
+/// 255 × 64 bytes; every caller asks for 76.
+pub(crate) fn hkdf_expand_sha512(prk: &[u8], info: &[&[u8]], out: &mut [u8]) -> Result<()> {
+    type HmacSha512 = Hmac<sha2::Sha512>;
+    let keyed = <HmacSha512 as KeyInit>::new_from_slice(prk).map_err(|_| Error::InvalidKey)?;
+    let mut previous = Zeroizing::new([0u8; 64]);
+    let mut previous_len = 0usize;
+    for (i, block) in out.chunks_mut(64).enumerate() {
+        let counter = u8::try_from(i.checked_add(1).ok_or(Error::LimitExceeded)?)
+            .map_err(|_| Error::LimitExceeded)?;
+        let mut mac = keyed.clone();
+        mac.update(previous.get(..previous_len).unwrap_or_default());
+        for part in info {
+            mac.update(part);
+        }
+        mac.update(&[counter]);
+        let t = Zeroizing::new(<[u8; 64]>::from(mac.finalize().into_bytes()));
+        let n = block.len();
+        block.copy_from_slice(t.get(..n).ok_or(Error::Internal)?);
+        previous.copy_from_slice(&t[..]);
+        previous_len = 64;
+    }
+    Ok(())
+}
+
+/// AES-256-GCM under one stream's key, for the chunks of C2SP chunked
+/// encryption: empty associated data, 16-byte tags kept apart from the
+/// body. The key schedule is wiped on drop (`aes-gcm`'s `zeroize`).
+pub(crate) struct ChunkCipher(aes_gcm::Aes256Gcm);
+
+impl ChunkCipher {
+    pub(crate) fn new(key: &[u8; 32]) -> Self {
+        ChunkCipher(<aes_gcm::Aes256Gcm as KeyInit>::new(key.into()))
+    }
+
+    /// Encrypts `input` into `output` (the same length) and returns the tag.
+    pub(crate) fn seal(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        input: &[u8],
+        output: &mut [u8],
+    ) -> Result<[u8; TAG_LEN]> {
+        let buf =
+            aes_gcm::aead::inout::InOutBuf::new(input, output).map_err(|_| Error::Internal)?;
+        let tag = self
+            .0
+            .encrypt_inout_detached(&Array::from(*nonce), &[], buf)
+            .map_err(|_| Error::LimitExceeded)?;
+        Ok(tag.into())
+    }
+
+    /// Encrypts `buf` in place and returns the tag.
+    pub(crate) fn seal_in_place(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        buf: &mut [u8],
+    ) -> Result<[u8; TAG_LEN]> {
+        let tag = self
+            .0
+            .encrypt_inout_detached(&Array::from(*nonce), &[], buf.into())
+            .map_err(|_| Error::LimitExceeded)?;
+        Ok(tag.into())
+    }
+
+    /// Decrypts `input` into `output` (the same length) if `tag` verifies;
+    /// nothing is written otherwise.
+    pub(crate) fn open(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        input: &[u8],
+        tag: &[u8; TAG_LEN],
+        output: &mut [u8],
+    ) -> Result<()> {
+        let buf =
+            aes_gcm::aead::inout::InOutBuf::new(input, output).map_err(|_| Error::Internal)?;
+        self.0
+            .decrypt_inout_detached(&Array::from(*nonce), &[], buf, &Array::from(*tag))
+            .map_err(|_| Error::AuthenticationFailed)
+    }
+
+    /// Decrypts `buf` in place if `tag` verifies; `buf` is unchanged
+    /// otherwise (the tag is checked before the keystream is applied).
+    pub(crate) fn open_in_place(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        buf: &mut [u8],
+        tag: &[u8; TAG_LEN],
+    ) -> Result<()> {
+        self.0
+            .decrypt_inout_detached(&Array::from(*nonce), &[], buf.into(), &Array::from(*tag))
+            .map_err(|_| Error::AuthenticationFailed)
+    }
+}
+
+/// Raw AES-256-GCM over one buffer in place, for benchmarks: the floor a
+/// chunked stream is measured against. Returns the tag.
+pub fn aes256gcm_seal_in_place(
+    key: &[u8; 32],
+    nonce: &[u8; 12],
+    buf: &mut [u8],
+) -> Result<[u8; 16]> {
+    ChunkCipher::new(key).seal_in_place(nonce, buf)
+}

@@ -93,6 +93,15 @@ pub enum Error {
     /// A location field is out of its range (latitude beyond ±90°, a heading
     /// of 360° or more, ...): rejected, never clamped.
     InvalidLocation,
+    /// The key (or password) does not open this encrypted stream: the
+    /// commitment in its header does not match it (or the header was
+    /// damaged). Checked before anything is decrypted.
+    WrongKey,
+    /// The output buffer is too small for what the call writes; nothing
+    /// happened. The call's `_len` function says how much it needs.
+    BufferTooSmall,
+    /// The stream was finished, or failed earlier: start a new one.
+    StreamClosed,
     /// Something the SDK's own invariants rule out happened (a value the
     /// code itself produced failed to encode or decode). Never caused by
     /// input alone; report it as a bug. Nothing was changed.
@@ -118,6 +127,9 @@ impl fmt::Display for Error {
             Error::SessionMismatch => "prekey message does not belong to this session",
             Error::LimitExceeded => "request exceeds a documented limit",
             Error::NotAMember => "not a member of the group",
+            Error::WrongKey => "wrong key or password for this encrypted stream",
+            Error::BufferTooSmall => "output buffer too small",
+            Error::StreamClosed => "stream already finished or failed",
             Error::UnknownSenderKey => "unknown sender key",
             Error::GroupMismatch => "distribution message for another group",
             Error::UntrustedIdentity => "identity not trusted for this contact",

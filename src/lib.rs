@@ -48,6 +48,7 @@ extern crate alloc;
 extern crate std;
 
 mod chain;
+pub mod chunked;
 mod codec;
 pub mod crypto;
 pub mod envelope;

@@ -33,6 +33,9 @@ impl From<sotto::Error> for sotto_status {
             E::Stale => sotto_status::Stale,
             E::Expired => sotto_status::Expired,
             E::InvalidLocation => sotto_status::InvalidLocation,
+            E::WrongKey => sotto_status::WrongKey,
+            E::BufferTooSmall => sotto_status::BufferTooSmall,
+            E::StreamClosed => sotto_status::StreamClosed,
             E::Internal => sotto_status::Internal,
         }
     }

@@ -58,6 +58,8 @@ pub enum sotto_status {
     Stale = 212,
     /// The location share has ended.
     Expired = 213,
+    /// The key or password does not open this encrypted stream (attachment or backup): its header's commitment does not match; nothing was decrypted.
+    WrongKey = 214,
     /// A counter is exhausted: a new session, sender key or share is needed.
     CounterExhausted = 300,
     /// The identity is not the one trusted for this contact.
@@ -66,6 +68,8 @@ pub enum sotto_status {
     UnknownContact = 302,
     /// A message or bundle came from another identity than the one trusted for this contact; under the Block policy it was refused and the new identity is held as pending until the app accepts it.
     IdentityChanged = 303,
+    /// The encrypted stream was finished, or failed earlier; start a new one.
+    StreamClosed = 304,
     /// Not found in the store.
     NotFound = 400,
     /// The store holds no identity and prekeys for this device: save them before the first message arrives.
@@ -92,7 +96,7 @@ pub enum sotto_status {
 
 impl sotto_status {
     /// Every status, in the order declared.
-    pub(crate) const ALL: [sotto_status; 39] = [
+    pub(crate) const ALL: [sotto_status; 41] = [
         sotto_status::Ok,
         sotto_status::NullParameter,
         sotto_status::BufferTooSmall,
@@ -117,10 +121,12 @@ impl sotto_status {
         sotto_status::GroupMismatch,
         sotto_status::Stale,
         sotto_status::Expired,
+        sotto_status::WrongKey,
         sotto_status::CounterExhausted,
         sotto_status::UntrustedIdentity,
         sotto_status::UnknownContact,
         sotto_status::IdentityChanged,
+        sotto_status::StreamClosed,
         sotto_status::NotFound,
         sotto_status::NoDeviceIdentity,
         sotto_status::StoreKeyMismatch,
@@ -166,10 +172,12 @@ impl sotto_status {
             sotto_status::GroupMismatch => c"distribution for another group or conversation",
             sotto_status::Stale => c"older than the newest location update",
             sotto_status::Expired => c"the location share has ended",
+            sotto_status::WrongKey => c"wrong key or password",
             sotto_status::CounterExhausted => c"counter exhausted",
             sotto_status::UntrustedIdentity => c"identity not trusted for this contact",
             sotto_status::UnknownContact => c"unknown contact",
             sotto_status::IdentityChanged => c"the contact's identity changed",
+            sotto_status::StreamClosed => c"the stream is finished or failed",
             sotto_status::NotFound => c"not found in the store",
             sotto_status::NoDeviceIdentity => c"this store has no identity for this device",
             sotto_status::StoreKeyMismatch => c"the store was created under another key",

@@ -51,6 +51,8 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
     case stale
     /// The location share has ended.
     case expired
+    /// The key or password does not open this encrypted stream (attachment or backup): its header's commitment does not match; nothing was decrypted.
+    case wrongKey
     /// A counter is exhausted: a new session, sender key or share is needed.
     case counterExhausted
     /// The identity is not the one trusted for this contact.
@@ -59,6 +61,8 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
     case unknownContact
     /// A message or bundle came from another identity than the one trusted for this contact; under the Block policy it was refused and the new identity is held as pending until the app accepts it.
     case identityChanged
+    /// The encrypted stream was finished, or failed earlier; start a new one.
+    case streamClosed
     /// Not found in the store.
     case notFound
     /// The store holds no identity and prekeys for this device: save them before the first message arrives.
@@ -110,10 +114,12 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
         case 211: self = .groupMismatch
         case 212: self = .stale
         case 213: self = .expired
+        case 214: self = .wrongKey
         case 300: self = .counterExhausted
         case 301: self = .untrustedIdentity
         case 302: self = .unknownContact
         case 303: self = .identityChanged
+        case 304: self = .streamClosed
         case 400: self = .notFound
         case 401: self = .noDeviceIdentity
         case 402: self = .storeKeyMismatch
@@ -155,10 +161,12 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
         case .groupMismatch: return 211
         case .stale: return 212
         case .expired: return 213
+        case .wrongKey: return 214
         case .counterExhausted: return 300
         case .untrustedIdentity: return 301
         case .unknownContact: return 302
         case .identityChanged: return 303
+        case .streamClosed: return 304
         case .notFound: return 400
         case .noDeviceIdentity: return 401
         case .storeKeyMismatch: return 402
