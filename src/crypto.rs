@@ -606,3 +606,36 @@ pub fn aes256gcm_seal_in_place(
 ) -> Result<[u8; 16]> {
     ChunkCipher::new(key).seal_in_place(nonce, buf)
 }
+
+/// SHA-256 over a stream, fed piece by piece.
+#[derive(Clone, Default)]
+pub(crate) struct Sha256Stream(Sha256);
+
+impl Sha256Stream {
+    pub(crate) fn update(&mut self, bytes: &[u8]) {
+        self.0.update(bytes);
+    }
+
+    pub(crate) fn finish(self) -> [u8; 32] {
+        self.0.finalize().into()
+    }
+}
+
+/// Argon2id (RFC 9106, version 0x13) of `password` under `salt` and the
+/// cost parameters, into a 32-byte key. The parameters are checked by the
+/// caller against the SDK's bounds; the crate's own refusals become
+/// [`Error::LimitExceeded`].
+pub(crate) fn argon2id(
+    password: &[u8],
+    salt: &[u8],
+    memory_kib: u32,
+    passes: u32,
+    lanes: u32,
+    out: &mut [u8; 32],
+) -> Result<()> {
+    let params = argon2::Params::new(memory_kib, passes, lanes, Some(32))
+        .map_err(|_| Error::LimitExceeded)?;
+    argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+        .hash_password_into(password, salt, out)
+        .map_err(|_| Error::LimitExceeded)
+}

@@ -47,6 +47,8 @@ extern crate alloc;
 #[cfg(any(test, feature = "std"))]
 extern crate std;
 
+pub mod attachment;
+pub mod backup;
 mod chain;
 pub mod chunked;
 mod codec;

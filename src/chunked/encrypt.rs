@@ -213,8 +213,8 @@ impl ChunkEncryptor {
             .get(..self.pending_len)
             .ok_or(Error::Internal)?;
         tag.copy_from_slice(&self.keys.cipher.seal(&nonce, plain, body)?);
+        // `pending_len` stays: plaintext_len() counts the final chunk.
         self.pending.zeroize();
-        self.pending_len = 0;
         self.finished = true;
         Ok(need)
     }
