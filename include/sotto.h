@@ -158,6 +158,8 @@ enum sotto_status
   SOTTO_STATUS_DEVICE_MISMATCH = 406,
   // A store name (contact, group or share id) is empty or longer than 255 bytes; the empty name is the device's own row.
   SOTTO_STATUS_INVALID_NAME = 407,
+  // A restore needs a new, empty store; this one already holds objects and nothing was written.
+  SOTTO_STATUS_STORE_NOT_EMPTY = 408,
   // An invariant of the SDK failed (a bug); nothing was written.
   SOTTO_STATUS_INTERNAL = 500,
   // The operating system's random number generator failed.

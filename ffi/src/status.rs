@@ -55,6 +55,7 @@ impl From<::sotto_store::Error> for sotto_status {
             E::Corrupt => sotto_status::StoreCorrupt,
             E::Busy => sotto_status::StoreBusy,
             E::StorageFailed => sotto_status::StorageFailed,
+            E::NotEmpty => sotto_status::StoreNotEmpty,
         }
     }
 }

@@ -86,6 +86,8 @@ pub enum sotto_status {
     DeviceMismatch = 406,
     /// A store name (contact, group or share id) is empty or longer than 255 bytes; the empty name is the device's own row.
     InvalidName = 407,
+    /// A restore needs a new, empty store; this one already holds objects and nothing was written.
+    StoreNotEmpty = 408,
     /// An invariant of the SDK failed (a bug); nothing was written.
     Internal = 500,
     /// The operating system's random number generator failed.
@@ -96,7 +98,7 @@ pub enum sotto_status {
 
 impl sotto_status {
     /// Every status, in the order declared.
-    pub(crate) const ALL: [sotto_status; 41] = [
+    pub(crate) const ALL: [sotto_status; 42] = [
         sotto_status::Ok,
         sotto_status::NullParameter,
         sotto_status::BufferTooSmall,
@@ -135,6 +137,7 @@ impl sotto_status {
         sotto_status::StorageFailed,
         sotto_status::DeviceMismatch,
         sotto_status::InvalidName,
+        sotto_status::StoreNotEmpty,
         sotto_status::Internal,
         sotto_status::RngFailure,
         sotto_status::Panic,
@@ -186,6 +189,7 @@ impl sotto_status {
             sotto_status::StorageFailed => c"the storage layer failed",
             sotto_status::DeviceMismatch => c"the prekeys belong to another identity",
             sotto_status::InvalidName => c"a store name is 1 to 255 bytes",
+            sotto_status::StoreNotEmpty => c"a restore needs a new, empty store",
             sotto_status::Internal => c"internal error (a bug in the SDK)",
             sotto_status::RngFailure => c"the operating system's random number generator failed",
             sotto_status::Panic => c"internal error caught at the C boundary",

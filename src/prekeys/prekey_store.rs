@@ -188,6 +188,14 @@ impl PrekeyStore {
         Ok(out)
     }
 
+    /// Deletes every one-time prekey not yet used. For a prekey store
+    /// restored from a backup: the server's copies of its one-time prekeys
+    /// may have been used since the backup was made, and accepting one again
+    /// would let a recorded first message be replayed. Publish new ones.
+    pub fn clear_one_time_prekeys(&mut self) {
+        self.one_time.clear();
+    }
+
     /// How many one-time prekeys are left; replenish when low.
     pub fn one_time_prekey_count(&self) -> usize {
         self.one_time.len()

@@ -80,7 +80,7 @@ impl<const KIND: u8> Row<KIND> {
         ad
     }
 
-    fn encode(&self) -> Result<Zeroizing<Vec<u8>>> {
+    pub(crate) fn encode(&self) -> Result<Zeroizing<Vec<u8>>> {
         let len = u8::try_from(self.name.len()).map_err(|_| Error::InvalidName)?;
         let count = u8::try_from(self.changes.len()).map_err(|_| Error::Corrupt)?;
         let mut out = Zeroizing::new(Vec::with_capacity(
@@ -101,7 +101,7 @@ impl<const KIND: u8> Row<KIND> {
         Ok(out)
     }
 
-    fn decode(bytes: &[u8]) -> Result<Self> {
+    pub(crate) fn decode(bytes: &[u8]) -> Result<Self> {
         let mut r = Cursor(bytes);
         if r.byte()? != ROW_VERSION {
             return Err(Error::Corrupt);

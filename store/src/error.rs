@@ -36,6 +36,9 @@ pub enum Error {
     /// The storage layer failed (disk full, I/O error, permissions); the
     /// transaction was rolled back.
     StorageFailed,
+    /// A restore needs a new, empty store; this one already holds
+    /// objects. Nothing was written.
+    NotEmpty,
 }
 
 impl From<sotto::Error> for Error {
@@ -56,6 +59,7 @@ impl fmt::Display for Error {
             Error::Corrupt => f.write_str("the store file is damaged or not a store"),
             Error::Busy => f.write_str("the store is locked by another writer"),
             Error::StorageFailed => f.write_str("the storage layer failed"),
+            Error::NotEmpty => f.write_str("a restore needs a new, empty store"),
         }
     }
 }

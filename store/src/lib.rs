@@ -66,6 +66,7 @@
 //! # Ok(()) }
 //! ```
 
+mod backup;
 mod content;
 mod conversations;
 mod error;
@@ -91,6 +92,7 @@ use crate::secret::Secret32;
 pub use error::{Error, Result};
 use sotto::crypto;
 
+pub use backup::{BACKUP_STATE_VERSION, MAX_BACKUP_ENTRIES, Restored};
 pub use content::Sent;
 pub use conversations::{Conversation, IdentityChange, MAX_RECORDED_CHANGES};
 pub use expiry::Purged;

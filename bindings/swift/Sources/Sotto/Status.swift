@@ -79,6 +79,8 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
     case deviceMismatch
     /// A store name (contact, group or share id) is empty or longer than 255 bytes; the empty name is the device's own row.
     case invalidName
+    /// A restore needs a new, empty store; this one already holds objects and nothing was written.
+    case storeNotEmpty
     /// An invariant of the SDK failed (a bug); nothing was written.
     case `internal`
     /// The operating system's random number generator failed.
@@ -128,6 +130,7 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
         case 405: self = .storageFailed
         case 406: self = .deviceMismatch
         case 407: self = .invalidName
+        case 408: self = .storeNotEmpty
         case 500: self = .`internal`
         case 501: self = .rngFailure
         case 600: self = .panic
@@ -175,6 +178,7 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
         case .storageFailed: return 405
         case .deviceMismatch: return 406
         case .invalidName: return 407
+        case .storeNotEmpty: return 408
         case .`internal`: return 500
         case .rngFailure: return 501
         case .panic: return 600

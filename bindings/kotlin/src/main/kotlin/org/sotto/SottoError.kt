@@ -81,6 +81,8 @@ enum class SottoError(val code: Int) {
     DEVICE_MISMATCH(406),
     /** A store name (contact, group or share id) is empty or longer than 255 bytes; the empty name is the device's own row. */
     INVALID_NAME(407),
+    /** A restore needs a new, empty store; this one already holds objects and nothing was written. */
+    STORE_NOT_EMPTY(408),
     /** An invariant of the SDK failed (a bug); nothing was written. */
     INTERNAL(500),
     /** The operating system's random number generator failed. */
