@@ -19,13 +19,34 @@
 
 // The version of this C ABI. A release that changes any signature, layout
 // or status value increments it.
-#define SOTTO_ABI_VERSION 4
+#define SOTTO_ABI_VERSION 5
 
 // Length of an encoded public identity.
 #define SOTTO_IDENTITY_KEY_LEN 64
 
 // Length of a host storage key (for the `_seal` and `_open` functions).
 #define SOTTO_HOST_KEY_LEN 32
+
+#if defined(SOTTO_STORE)
+// Bytes of a backup key.
+#define SOTTO_BACKUP_KEY_LEN 32
+#endif
+
+#if defined(SOTTO_STORE)
+// Bytes `sotto_backup_key_to_digits` writes: 68 hex digits in 17 groups of
+// 4 separated by spaces, and a NUL.
+#define SOTTO_BACKUP_KEY_DIGITS_LEN 85
+#endif
+
+#if defined(SOTTO_STORE)
+// Restored names (`sotto_store_restore`): a contact.
+#define SOTTO_RESTORED_CONTACT 1
+#endif
+
+#if defined(SOTTO_STORE)
+// Restored names (`sotto_store_restore`): a group.
+#define SOTTO_RESTORED_GROUP 2
+#endif
 
 // Content type: UTF-8 text.
 #define SOTTO_CONTENT_TEXT 1
@@ -56,6 +77,12 @@
 
 // Length of every live-location update.
 #define SOTTO_LOCATION_UPDATE_LEN 138
+
+// Plaintext bytes per chunk of an encrypted stream (attachments, backups).
+#define SOTTO_CHUNK_LEN 16384
+
+// Bytes of an encrypted stream's header (salt and key commitment).
+#define SOTTO_CHUNK_HEADER_LEN 56
 
 #if defined(SOTTO_STORE)
 // Conversation kind: a contact (1:1), by the app's name for it.
@@ -238,6 +265,35 @@ typedef uint32_t sotto_scan_result;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
+// Streaming decryption of one attachment against its descriptor.
+//
+// Thread safety: may move between threads; use from one thread at a time.
+typedef struct sotto_attachment_decryptor sotto_attachment_decryptor;
+
+// Streaming encryption of one attachment under a fresh key.
+//
+// Thread safety: may move between threads; use from one thread at a time.
+typedef struct sotto_attachment_encryptor sotto_attachment_encryptor;
+
+// Random access to an attachment by chunks the caller reads.
+//
+// Thread safety: may move between threads; use from one thread at a time.
+typedef struct sotto_attachment_reader sotto_attachment_reader;
+
+#if defined(SOTTO_STORE)
+// A backup being read; once finished, it holds the state a restore writes.
+//
+// Thread safety: may move between threads; use from one thread at a time.
+typedef struct sotto_backup_reader sotto_backup_reader;
+#endif
+
+#if defined(SOTTO_STORE)
+// A backup being written.
+//
+// Thread safety: may move between threads; use from one thread at a time.
+typedef struct sotto_backup_writer sotto_backup_writer;
+#endif
+
 // Our view of one group: our sender key and the members'. Wiped when freed.
 //
 // Thread safety: may move between threads; use from one thread at a time.
@@ -287,6 +343,19 @@ typedef struct sotto_store sotto_store;
 //
 // Thread safety: may move between threads; use from one thread at a time.
 typedef struct sotto_trust_store sotto_trust_store;
+
+#if defined(SOTTO_STORE)
+// Argon2id's cost for a password backup: memory in KiB, passes, lanes.
+// Bounds and the default (64 MiB, 3, 1) are in `docs/PROTOCOL.md` §17.
+typedef struct sotto_argon2_params {
+  // Memory, KiB.
+  uint32_t memory_kib;
+  // Passes over the memory.
+  uint32_t passes;
+  // Lanes.
+  uint32_t lanes;
+} sotto_argon2_params;
+#endif
 
 // Bytes the library allocated for the caller: a message, a plaintext, an
 // exported state. Free it with `sotto_buffer_free`, which wipes it first
@@ -348,6 +417,44 @@ typedef struct sotto_location {
   // 0 exact, 1 street, 2 neighbourhood, 3 city.
   uint32_t precision;
 } sotto_location;
+
+// What an attachment's descriptor holds besides its media type and
+// thumbnail. `key` is secret: wipe the struct when done with it.
+// `has_dimensions` and `has_duration` are 0 or 1.
+typedef struct sotto_attachment {
+  // The blob's key.
+  uint8_t key[32];
+  // SHA-256 of the blob, as uploaded.
+  uint8_t ciphertext_sha256[32];
+  // The plaintext's length.
+  uint64_t plaintext_len;
+  // The blob's length (from the plaintext length).
+  uint64_t ciphertext_len;
+  // 1 if `width` and `height` are set.
+  uint8_t has_dimensions;
+  // Width in pixels.
+  uint32_t width;
+  // Height in pixels.
+  uint32_t height;
+  // 1 if `duration_ms` is set.
+  uint8_t has_duration;
+  // Duration in milliseconds.
+  uint32_t duration_ms;
+} sotto_attachment;
+
+// Where one chunk of a blob lies (`sotto_attachment_reader_locate`).
+typedef struct sotto_chunk_location {
+  // The chunk's index.
+  uint64_t index;
+  // Where its bytes start in the blob.
+  uint64_t blob_offset;
+  // How many bytes of the blob it has.
+  size_t blob_len;
+  // The first plaintext byte it holds.
+  uint64_t plaintext_offset;
+  // How many plaintext bytes it holds.
+  size_t plaintext_len;
+} sotto_chunk_location;
 
 #if defined(SOTTO_STORE)
 // A content message committed to the outbox.
@@ -435,6 +542,223 @@ const char *sotto_status_message(uint32_t status);
 // `out` is NULL or has `out_len` writable bytes; `needed` is NULL or
 // writable.
 sotto_status sotto_last_error_message(char *out, size_t out_len, size_t *needed);
+
+#if defined(SOTTO_STORE)
+// Writes a new random backup key (32 bytes) into `out` (`out_len` ≥ 32).
+//
+// # Safety
+//
+// `out` is NULL or has `out_len` writable bytes.
+sotto_status sotto_backup_key_generate(uint8_t *out, size_t out_len);
+#endif
+
+#if defined(SOTTO_STORE)
+// Writes the key as the user writes it down (68 hex digits in groups of 4,
+// NUL-terminated) into `out` (`out_len` ≥ `SOTTO_BACKUP_KEY_DIGITS_LEN`).
+//
+// # Safety
+//
+// `key` is NULL or has 32 readable bytes; `out` is NULL or has `out_len`
+// writable bytes.
+sotto_status sotto_backup_key_to_digits(const uint8_t *key, char *out, size_t out_len);
+#endif
+
+#if defined(SOTTO_STORE)
+// Reads a written-down key (case, spaces and hyphens ignored) into `out`
+// (`out_len` ≥ 32). A mistyped digit fails the checksum:
+// `SOTTO_STATUS_MALFORMED`.
+//
+// # Safety
+//
+// `digits` is NULL or has `len` readable bytes; `out` is NULL or has
+// `out_len` writable bytes.
+sotto_status sotto_backup_key_from_digits(const uint8_t *digits,
+                                          size_t len,
+                                          uint8_t *out,
+                                          size_t out_len);
+#endif
+
+#if defined(SOTTO_STORE)
+// Starts a backup of `store` under a backup key (`key`, 32 bytes) or a
+// password (`password`, with Argon2id at `params`, NULL for the default):
+// exactly one of `key` and `password`. The store's restorable state is
+// taken now; feed the app's own export with `_update`.
+//
+// # Safety
+//
+// `store` is NULL or live; `key` is NULL or has 32 readable bytes;
+// `password` is NULL or has `password_len` readable bytes; `params` is
+// NULL or readable; `out` is NULL or writable.
+sotto_status sotto_store_backup_new(const struct sotto_store *store,
+                                    const uint8_t *key,
+                                    const uint8_t *password,
+                                    size_t password_len,
+                                    const struct sotto_argon2_params *params,
+                                    struct sotto_backup_writer **out);
+#endif
+
+#if defined(SOTTO_STORE)
+// Writes into `*out_len` exactly how many bytes `sotto_backup_writer_update`
+// writes for `input_len` more bytes (the first call also writes the header
+// and the store's state).
+//
+// # Safety
+//
+// `writer` is NULL or live; `out_len` is NULL or writable.
+sotto_status sotto_backup_writer_update_len(const struct sotto_backup_writer *writer,
+                                            size_t input_len,
+                                            size_t *out_len);
+#endif
+
+#if defined(SOTTO_STORE)
+// Encrypts the next `input_len` bytes of the app's export into `out`.
+//
+// # Safety
+//
+// `writer` is NULL or live; `input` is NULL or has `input_len` readable
+// bytes; `out` is NULL or has `out_cap` writable bytes; `written` is NULL
+// or writable.
+sotto_status sotto_backup_writer_update(struct sotto_backup_writer *writer,
+                                        const uint8_t *input,
+                                        size_t input_len,
+                                        uint8_t *out,
+                                        size_t out_cap,
+                                        size_t *written);
+#endif
+
+#if defined(SOTTO_STORE)
+// Writes into `*out_len` exactly how many bytes `sotto_backup_writer_finish`
+// writes.
+//
+// # Safety
+//
+// `writer` is NULL or live; `out_len` is NULL or writable.
+sotto_status sotto_backup_writer_finish_len(const struct sotto_backup_writer *writer,
+                                            size_t *out_len);
+#endif
+
+#if defined(SOTTO_STORE)
+// Ends the backup, writing its last bytes into `out`.
+//
+// # Safety
+//
+// `writer` is NULL or live; `out` is NULL or has `out_cap` writable bytes;
+// `written` is NULL or writable.
+sotto_status sotto_backup_writer_finish(struct sotto_backup_writer *writer,
+                                        uint8_t *out,
+                                        size_t out_cap,
+                                        size_t *written);
+#endif
+
+#if defined(SOTTO_STORE)
+// Frees a writer, wiping it, and sets `*writer` to NULL.
+//
+// # Safety
+//
+// `writer` is NULL, or points to NULL or to a live handle.
+void sotto_backup_writer_free(struct sotto_backup_writer **writer);
+#endif
+
+#if defined(SOTTO_STORE)
+// Starts reading a backup with its key (32 bytes) or password: exactly one
+// of the two (a password's cost comes from the backup's header).
+//
+// # Safety
+//
+// `key` is NULL or has 32 readable bytes; `password` is NULL or has
+// `password_len` readable bytes; `out` is NULL or writable.
+sotto_status sotto_backup_reader_new(const uint8_t *key,
+                                     const uint8_t *password,
+                                     size_t password_len,
+                                     struct sotto_backup_reader **out);
+#endif
+
+#if defined(SOTTO_STORE)
+// Writes into `*out_len` at most how many bytes `sotto_backup_reader_update`
+// writes for `input_len` more bytes.
+//
+// # Safety
+//
+// `reader` is NULL or live; `out_len` is NULL or writable.
+sotto_status sotto_backup_reader_update_len(const struct sotto_backup_reader *reader,
+                                            size_t input_len,
+                                            size_t *out_len);
+#endif
+
+#if defined(SOTTO_STORE)
+// Takes the next `input_len` bytes of the backup and writes the app's
+// export they complete into `out`. Not a backup:
+// `SOTTO_STATUS_WRONG_TYPE`; cost parameters beyond the bounds:
+// `SOTTO_STATUS_LIMIT_EXCEEDED` (before any work); a wrong key or
+// password: `SOTTO_STATUS_WRONG_KEY` (before any output); a damaged
+// backup: `SOTTO_STATUS_DECRYPT_FAILED`. On an error, discard the export
+// written so far.
+//
+// # Safety
+//
+// `reader` is NULL or live; `input` is NULL or has `input_len` readable
+// bytes; `out` is NULL or has `out_cap` writable bytes; `written` is NULL
+// or writable.
+sotto_status sotto_backup_reader_update(struct sotto_backup_reader *reader,
+                                        const uint8_t *input,
+                                        size_t input_len,
+                                        uint8_t *out,
+                                        size_t out_cap,
+                                        size_t *written);
+#endif
+
+#if defined(SOTTO_STORE)
+// Writes into `*out_len` at most how many bytes `sotto_backup_reader_finish`
+// writes.
+//
+// # Safety
+//
+// `reader` is NULL or live; `out_len` is NULL or writable.
+sotto_status sotto_backup_reader_finish_len(const struct sotto_backup_reader *reader,
+                                            size_t *out_len);
+#endif
+
+#if defined(SOTTO_STORE)
+// Ends the backup: writes the export's last bytes into `out`, and keeps
+// the store's state, now authenticated with the rest, for
+// `sotto_store_restore`. A backup cut short: `SOTTO_STATUS_MALFORMED`.
+//
+// # Safety
+//
+// `reader` is NULL or live; `out` is NULL or has `out_cap` writable bytes;
+// `written` is NULL or writable.
+sotto_status sotto_backup_reader_finish(struct sotto_backup_reader *reader,
+                                        uint8_t *out,
+                                        size_t out_cap,
+                                        size_t *written);
+#endif
+
+#if defined(SOTTO_STORE)
+// Frees a reader, wiping the state it holds, and sets `*reader` to NULL.
+//
+// # Safety
+//
+// `reader` is NULL, or points to NULL or to a live handle.
+void sotto_backup_reader_free(struct sotto_backup_reader **reader);
+#endif
+
+#if defined(SOTTO_STORE)
+// Restores the state of a finished `reader` into `store`, which must be
+// new (`SOTTO_STATUS_STORE_NOT_EMPTY` otherwise, and nothing is written);
+// a reader not finished is `SOTTO_STATUS_INVALID_ARGUMENT`. `*names` (NULL
+// to skip) gets what came back, as entries of kind (1 contact, 2 group),
+// length (one byte) and name. Then publish a new prekey bundle, send each
+// group's distribution to its members, and start a session with each
+// contact (`docs/PROTOCOL.md` §17).
+//
+// # Safety
+//
+// `store` and `reader` are NULL or live; `names` is NULL or writable.
+sotto_status sotto_store_restore(struct sotto_store *store,
+                                 struct sotto_backup_reader *reader,
+                                 uint64_t now,
+                                 struct sotto_buffer *names_out);
+#endif
 
 // Wipes and frees a buffer, then sets it to `{NULL, 0}`, so freeing it
 // twice is harmless. `sotto_buffer_free(NULL)` does nothing.
@@ -1229,6 +1553,221 @@ sotto_status sotto_location_viewer_decrypt(struct sotto_location_viewer *viewer,
                                            size_t len,
                                            uint64_t now,
                                            struct sotto_location *out);
+
+// Starts encrypting an attachment under a fresh random key.
+//
+// # Safety
+//
+// `out` is NULL or writable.
+sotto_status sotto_attachment_encryptor_new(struct sotto_attachment_encryptor **out);
+
+// Writes into `*out_len` exactly how many bytes
+// `sotto_attachment_encryptor_update` writes for `input_len` more bytes.
+//
+// # Safety
+//
+// `encryptor` is NULL or live; `out_len` is NULL or writable.
+sotto_status sotto_attachment_encryptor_update_len(const struct sotto_attachment_encryptor *encryptor,
+                                                   size_t input_len,
+                                                   size_t *out_len);
+
+// Encrypts `input` into `out` (capacity `out_cap`, at least what
+// `_update_len` says, or `SOTTO_STATUS_BUFFER_TOO_SMALL` and nothing
+// happens) and writes the bytes produced into `*written`. The blob's first
+// bytes (its header) come out of the first call.
+//
+// # Safety
+//
+// `encryptor` is NULL or live; `input` is NULL or has `input_len`
+// readable bytes; `out` is NULL or has `out_cap` writable bytes;
+// `written` is NULL or writable.
+sotto_status sotto_attachment_encryptor_update(struct sotto_attachment_encryptor *encryptor,
+                                               const uint8_t *input,
+                                               size_t input_len,
+                                               uint8_t *out,
+                                               size_t out_cap,
+                                               size_t *written);
+
+// Writes into `*out_len` exactly how many bytes
+// `sotto_attachment_encryptor_finish` writes.
+//
+// # Safety
+//
+// `encryptor` is NULL or live; `out_len` is NULL or writable.
+sotto_status sotto_attachment_encryptor_finish_len(const struct sotto_attachment_encryptor *encryptor,
+                                                   size_t *out_len);
+
+// Writes the blob's last bytes into `out` (at least what `_finish_len`
+// says), their count into `*written`, and the key, SHA-256 and lengths
+// into `*attachment` (no dimensions or duration: set them before
+// `sotto_attachment_descriptor_encode`). After it, the encryptor only
+// answers `SOTTO_STATUS_STREAM_CLOSED`.
+//
+// # Safety
+//
+// `encryptor` is NULL or live; `out` is NULL or has `out_cap` writable
+// bytes; `written` and `attachment` are NULL or writable.
+sotto_status sotto_attachment_encryptor_finish(struct sotto_attachment_encryptor *encryptor,
+                                               uint8_t *out,
+                                               size_t out_cap,
+                                               size_t *written,
+                                               struct sotto_attachment *attachment);
+
+// Frees an encryptor, wiping its key and buffered plaintext, and sets
+// `*encryptor` to NULL.
+//
+// # Safety
+//
+// `encryptor` is NULL, or points to NULL or to a live handle.
+void sotto_attachment_encryptor_free(struct sotto_attachment_encryptor **encryptor);
+
+// Encodes a descriptor (the body of a `SOTTO_CONTENT_ATTACHMENT` content)
+// from `attachment`, a media type (1 to 127 printable ASCII bytes, for
+// example `image/jpeg`) and an optional thumbnail (NULL, 0 for none; at
+// most 64 KiB).
+//
+// # Safety
+//
+// `attachment` is NULL or readable; `media_type` and `thumbnail` are NULL
+// or have their lengths' readable bytes; `out` is NULL or writable.
+sotto_status sotto_attachment_descriptor_encode(const struct sotto_attachment *attachment,
+                                                const uint8_t *media_type,
+                                                size_t media_type_len,
+                                                const uint8_t *thumbnail,
+                                                size_t thumbnail_len,
+                                                struct sotto_buffer *out);
+
+// Decodes a descriptor: `*attachment` gets its fields, `*media_type` and
+// `*thumbnail` (each NULL to skip) buffers with the media type and the
+// thumbnail (empty if none).
+//
+// # Safety
+//
+// `descriptor` is NULL or has `len` readable bytes; `attachment` is NULL
+// or writable; `media_type` and `thumbnail` are NULL or writable.
+sotto_status sotto_attachment_descriptor_decode(const uint8_t *descriptor_bytes,
+                                                size_t len,
+                                                struct sotto_attachment *attachment,
+                                                struct sotto_buffer *media_type,
+                                                struct sotto_buffer *thumbnail);
+
+// Starts decrypting the blob a descriptor (its encoding) describes.
+//
+// # Safety
+//
+// `descriptor_bytes` is NULL or has `len` readable bytes; `out` is NULL or
+// writable.
+sotto_status sotto_attachment_decryptor_new(const uint8_t *descriptor_bytes,
+                                            size_t len,
+                                            struct sotto_attachment_decryptor **out);
+
+// Writes into `*out_len` at most how many bytes
+// `sotto_attachment_decryptor_update` writes for `input_len` more bytes.
+//
+// # Safety
+//
+// `decryptor` is NULL or live; `out_len` is NULL or writable.
+sotto_status sotto_attachment_decryptor_update_len(const struct sotto_attachment_decryptor *decryptor,
+                                                   size_t input_len,
+                                                   size_t *out_len);
+
+// Takes the next `input_len` bytes of the blob and writes the plaintext of
+// every chunk they complete into `out`, its length into `*written`. Each
+// chunk is authenticated before it is written; the blob as a whole only at
+// `_finish`: on any error discard what came out. A wrong key is
+// `SOTTO_STATUS_WRONG_KEY` before anything is decrypted; data beyond the
+// descriptor's length, `SOTTO_STATUS_MALFORMED`; a chunk that does not
+// verify, `SOTTO_STATUS_DECRYPT_FAILED`. After an error every call fails.
+//
+// # Safety
+//
+// As for `sotto_attachment_encryptor_update`.
+sotto_status sotto_attachment_decryptor_update(struct sotto_attachment_decryptor *decryptor,
+                                               const uint8_t *input,
+                                               size_t input_len,
+                                               uint8_t *out,
+                                               size_t out_cap,
+                                               size_t *written);
+
+// Writes into `*out_len` at most how many bytes
+// `sotto_attachment_decryptor_finish` writes.
+//
+// # Safety
+//
+// `decryptor` is NULL or live; `out_len` is NULL or writable.
+sotto_status sotto_attachment_decryptor_finish_len(const struct sotto_attachment_decryptor *decryptor,
+                                                   size_t *out_len);
+
+// Ends the blob: checks its length (`SOTTO_STATUS_MALFORMED` if short) and
+// SHA-256 (`SOTTO_STATUS_DECRYPT_FAILED`), then writes the last chunk's
+// plaintext into `out` and its length into `*written`.
+//
+// # Safety
+//
+// `decryptor` is NULL or live; `out` is NULL or has `out_cap` writable
+// bytes; `written` is NULL or writable.
+sotto_status sotto_attachment_decryptor_finish(struct sotto_attachment_decryptor *decryptor,
+                                               uint8_t *out,
+                                               size_t out_cap,
+                                               size_t *written);
+
+// Frees a decryptor, wiping it, and sets `*decryptor` to NULL.
+//
+// # Safety
+//
+// `decryptor` is NULL, or points to NULL or to a live handle.
+void sotto_attachment_decryptor_free(struct sotto_attachment_decryptor **decryptor);
+
+// Opens a blob of `blob_len` bytes for random access, from its first
+// `SOTTO_CHUNK_HEADER_LEN` bytes: the length comes from the descriptor
+// (`SOTTO_STATUS_MALFORMED` if the blob's disagrees), the key is checked
+// by the commitment (`SOTTO_STATUS_WRONG_KEY`).
+//
+// # Safety
+//
+// `descriptor_bytes` is NULL or has `len` readable bytes; `header` is NULL
+// or has `header_len` readable bytes; `out` is NULL or writable.
+sotto_status sotto_attachment_reader_new(const uint8_t *descriptor_bytes,
+                                         size_t len,
+                                         const uint8_t *header,
+                                         size_t header_len,
+                                         uint64_t blob_len,
+                                         struct sotto_attachment_reader **out);
+
+// Writes into `*location` where the chunk holding plaintext byte `offset`
+// lies; `SOTTO_STATUS_INVALID_ARGUMENT` at or past the end.
+//
+// # Safety
+//
+// `reader` is NULL or live; `location` is NULL or writable.
+sotto_status sotto_attachment_reader_locate(const struct sotto_attachment_reader *reader,
+                                            uint64_t offset,
+                                            struct sotto_chunk_location *location);
+
+// Decrypts chunk `index` from the `chunk_len` bytes the caller read where
+// `_locate` said, into `out` (at least the chunk's plaintext length), and
+// writes that length into `*written`. Bytes that do not verify at this
+// index: `SOTTO_STATUS_DECRYPT_FAILED`.
+//
+// # Safety
+//
+// `reader` is NULL or live; `chunk` is NULL or has `chunk_len` readable
+// bytes; `out` is NULL or has `out_cap` writable bytes; `written` is NULL
+// or writable.
+sotto_status sotto_attachment_reader_decrypt(const struct sotto_attachment_reader *reader,
+                                             uint64_t index,
+                                             const uint8_t *chunk,
+                                             size_t chunk_len,
+                                             uint8_t *out,
+                                             size_t out_cap,
+                                             size_t *written);
+
+// Frees a reader and sets `*reader` to NULL.
+//
+// # Safety
+//
+// `reader` is NULL, or points to NULL or to a live handle.
+void sotto_attachment_reader_free(struct sotto_attachment_reader **reader);
 
 // Creates a prekey store with a fresh signed prekey signed by `identity`.
 //

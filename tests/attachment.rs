@@ -180,3 +180,50 @@ proptest! {
         prop_assert_eq!(got, pt);
     }
 }
+
+#[test]
+fn chunks_read_by_the_caller_decrypt_at_their_index_only() {
+    let len = 3 * CHUNK_LEN;
+    let (blob, d) = sealed(len, 4);
+    let idx = attachment::open_index(&d, &blob[..HEADER_LEN], blob.len() as u64).unwrap();
+    let pt = data(len);
+    let mut out = vec![0u8; CHUNK_LEN];
+    for offset in [0u64, 5, CHUNK_LEN as u64 * 2 + 7] {
+        let loc = idx.locate(offset).unwrap();
+        let at = loc.stream_offset as usize;
+        let n = idx
+            .decrypt_chunk(loc.index, &blob[at..at + loc.stream_len], &mut out)
+            .unwrap();
+        let p = loc.plaintext_offset as usize;
+        assert_eq!(&out[..n], &pt[p..p + n]);
+    }
+    assert_eq!(idx.locate(len as u64), None);
+    // The empty final chunk decrypts too; chunk 0's bytes at index 1 do not.
+    let last = blob.len() - 16;
+    assert_eq!(idx.decrypt_chunk(3, &blob[last..], &mut out), Ok(0));
+    let c0 = &blob[HEADER_LEN..HEADER_LEN + CHUNK_LEN + 16];
+    assert_eq!(
+        idx.decrypt_chunk(1, c0, &mut out),
+        Err(Error::AuthenticationFailed)
+    );
+    assert_eq!(
+        idx.decrypt_chunk(1, &c0[1..], &mut out),
+        Err(Error::Malformed)
+    );
+    assert_eq!(idx.decrypt_chunk(9, c0, &mut out), Err(Error::Malformed));
+    let mut short = vec![0u8; 10];
+    assert_eq!(
+        idx.decrypt_chunk(0, c0, &mut short),
+        Err(Error::BufferTooSmall)
+    );
+    assert_eq!(
+        attachment::open_index(&d, &blob[..HEADER_LEN], blob.len() as u64 + 1).err(),
+        Some(Error::Malformed)
+    );
+    let mut bad = d.clone();
+    bad.key[3] ^= 1;
+    assert_eq!(
+        attachment::open_index(&bad, &blob[..HEADER_LEN], blob.len() as u64).err(),
+        Some(Error::WrongKey)
+    );
+}

@@ -29,6 +29,8 @@
 //! `jni` feature adds the Kotlin binding's JNI glue (`jni/`), which calls
 //! these C functions and runs inside the same boundary.
 
+#[cfg(feature = "store")]
+mod backup;
 mod buffer;
 #[cfg(feature = "ct-check")]
 pub mod ct_check;
@@ -39,6 +41,7 @@ mod identity;
 #[cfg(feature = "jni")]
 mod jni;
 mod location;
+mod media;
 mod objects;
 mod panic;
 mod prekeys;
@@ -55,12 +58,15 @@ mod store_content;
 mod store_trust;
 mod verify;
 
+#[cfg(feature = "store")]
+pub use backup::*;
 pub use buffer::{sotto_buffer, sotto_buffer_free};
 pub use envelope::*;
 pub use families::*;
 pub use group::*;
 pub use identity::*;
 pub use location::*;
+pub use media::*;
 pub use prekeys::*;
 pub use session::*;
 pub use status::sotto_status;
@@ -76,7 +82,7 @@ use crate::panic::last;
 
 /// The version of this C ABI. A release that changes any signature, layout
 /// or status value increments it.
-pub const SOTTO_ABI_VERSION: u32 = 4;
+pub const SOTTO_ABI_VERSION: u32 = 5;
 /// Length of an encoded public identity.
 pub const SOTTO_IDENTITY_KEY_LEN: usize = 64;
 /// Length of a host storage key (for the `_seal` and `_open` functions).

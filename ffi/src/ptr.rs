@@ -99,6 +99,23 @@ pub(crate) unsafe fn out_bytes<'a>(ptr: *mut u8, len: usize) -> Result<&'a mut [
     Ok(unsafe { std::slice::from_raw_parts_mut(ptr, len) })
 }
 
+/// A caller-owned output buffer `(ptr, len)` that may be `(NULL, 0)`: a
+/// streaming call whose output is empty this time.
+///
+/// # Safety
+///
+/// Unless NULL, `ptr` points to `len` writable bytes.
+pub(crate) unsafe fn out_bytes_or_empty<'a>(
+    ptr: *mut u8,
+    len: usize,
+) -> Result<&'a mut [u8], sotto_status> {
+    if ptr.is_null() && len == 0 {
+        return Ok(&mut []);
+    }
+    // SAFETY: forwarded.
+    unsafe { out_bytes(ptr, len) }
+}
+
 /// Moves a value to the heap and hands its pointer to C.
 pub(crate) fn into_handle<T>(value: T) -> *mut T {
     Box::into_raw(Box::new(value))

@@ -25,7 +25,9 @@ use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-use crate::chunked::{self, ChunkDecryptor, ChunkEncryptor, ChunkReader, ChunkSource};
+use crate::chunked::{
+    self, ChunkDecryptor, ChunkEncryptor, ChunkIndex, ChunkReader, ChunkSource, HEADER_LEN,
+};
 use crate::crypto::{Sha256Stream, random_array};
 use crate::envelope::AttachmentDescriptor;
 use crate::error::{Error, Result};
@@ -288,6 +290,25 @@ pub fn open_reader<S: ChunkSource>(
         source,
         &descriptor.key[..],
         LABEL_ATTACHMENT,
+        descriptor.plaintext_len,
+    )
+}
+
+/// Opens a blob for random access by chunks the caller reads itself
+/// ([`ChunkIndex`]), from its first 56 bytes and its length.
+pub fn open_index(
+    descriptor: &AttachmentDescriptor,
+    header: &[u8],
+    blob_len: u64,
+) -> Result<ChunkIndex> {
+    if header.len() != HEADER_LEN {
+        return Err(Error::Malformed);
+    }
+    ChunkIndex::open(
+        &descriptor.key[..],
+        LABEL_ATTACHMENT,
+        header,
+        blob_len,
         descriptor.plaintext_len,
     )
 }

@@ -35,7 +35,7 @@ mod reader;
 
 pub use decrypt::ChunkDecryptor;
 pub use encrypt::ChunkEncryptor;
-pub use reader::{ChunkReader, ChunkSource};
+pub use reader::{ChunkIndex, ChunkLocation, ChunkReader, ChunkSource};
 
 use zeroize::Zeroizing;
 

@@ -199,3 +199,126 @@ impl<S: ChunkSource> ChunkReader<S> {
         &self.source
     }
 }
+
+/// Random access without a [`ChunkSource`]: the caller reads each chunk's
+/// bytes itself (where [`ChunkIndex::locate`] says) and hands them in, for
+/// the C ABI and bindings that read files their own way. The plaintext
+/// length is one the caller trusts (an attachment's descriptor).
+pub struct ChunkIndex {
+    keys: StreamKeys,
+    len: u64,
+}
+
+impl fmt::Debug for ChunkIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChunkIndex")
+            .field("len", &self.len)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where one chunk lies: its index, where its bytes start in the stream and
+/// how many there are, and the plaintext range it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ChunkLocation {
+    /// The chunk's index.
+    pub index: u64,
+    /// Where its encrypted bytes start in the stream.
+    pub stream_offset: u64,
+    /// How many encrypted bytes it has (plaintext and tag).
+    pub stream_len: usize,
+    /// The first plaintext byte it holds.
+    pub plaintext_offset: u64,
+    /// How many plaintext bytes it holds.
+    pub plaintext_len: usize,
+}
+
+impl ChunkIndex {
+    /// Opens a stream of `stream_len` bytes whose plaintext length `len`
+    /// the caller trusts, from its 56-byte header: [`Error::Malformed`] if
+    /// the lengths disagree, [`Error::WrongKey`] if the commitment does.
+    pub fn open(
+        key: &[u8],
+        context: &[u8],
+        header: &[u8],
+        stream_len: u64,
+        len: u64,
+    ) -> Result<Self> {
+        if ciphertext_len(len) != Some(stream_len) {
+            return Err(Error::Malformed);
+        }
+        let key = super::key_array(key)?;
+        let header: &[u8; HEADER_LEN] = header.try_into().map_err(|_| Error::Malformed)?;
+        Ok(ChunkIndex {
+            keys: StreamKeys::open(&key, header, context)?,
+            len,
+        })
+    }
+
+    /// The plaintext length.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// True for an empty plaintext.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The chunk holding plaintext byte `offset`; `None` at or past the end.
+    pub fn locate(&self, offset: u64) -> Option<ChunkLocation> {
+        if offset >= self.len {
+            return None;
+        }
+        let index = chunk_index(offset);
+        let last = chunk_index(self.len);
+        let plaintext_len = if index == last {
+            within_chunk(self.len)
+        } else {
+            CHUNK_LEN
+        };
+        Some(ChunkLocation {
+            index,
+            stream_offset: chunk_offset(index)?,
+            stream_len: plaintext_len.checked_add(CHUNK_TAG_LEN)?,
+            plaintext_offset: index.checked_mul(CHUNK_LEN as u64)?,
+            plaintext_len,
+        })
+    }
+
+    /// Decrypts chunk `index` from its `encrypted` bytes into `out` (at
+    /// least its plaintext length, [`Error::BufferTooSmall`] otherwise) and
+    /// returns that length. Bytes of another length than the chunk's are
+    /// [`Error::Malformed`]; bytes that do not verify at this index,
+    /// [`Error::AuthenticationFailed`].
+    pub fn decrypt_chunk(&self, index: u64, encrypted: &[u8], out: &mut [u8]) -> Result<usize> {
+        let first = index
+            .checked_mul(CHUNK_LEN as u64)
+            .ok_or(Error::Malformed)?;
+        let loc = match self.locate(first) {
+            Some(l) => l,
+            // The empty final chunk of a stream whose length is a multiple
+            // of the chunk size (or of an empty stream).
+            None if chunk_index(self.len) == index => ChunkLocation {
+                index,
+                stream_offset: chunk_offset(index).ok_or(Error::Malformed)?,
+                stream_len: CHUNK_TAG_LEN,
+                plaintext_offset: first,
+                plaintext_len: 0,
+            },
+            None => return Err(Error::Malformed),
+        };
+        if encrypted.len() != loc.stream_len {
+            return Err(Error::Malformed);
+        }
+        let out = out
+            .get_mut(..loc.plaintext_len)
+            .ok_or(Error::BufferTooSmall)?;
+        let (body, tag) = encrypted.split_at(loc.plaintext_len);
+        let tag: &[u8; CHUNK_TAG_LEN] = tag.try_into().map_err(|_| Error::Internal)?;
+        self.keys
+            .cipher
+            .open(&self.keys.nonce(index)?, body, tag, out)?;
+        Ok(loc.plaintext_len)
+    }
+}

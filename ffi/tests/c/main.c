@@ -5,6 +5,7 @@
 #include "misuse.c"
 #include "store.c"
 #include "content.c"
+#include "media.c"
 
 int main(void) {
     run_scenarios();
@@ -12,5 +13,7 @@ int main(void) {
     store_conversation();
     store_identity_change();
     store_content();
+    media_attachments();
+    media_backup();
     return report();
 }
