@@ -599,6 +599,77 @@ fn location(rng: &mut Rng0, needles: &mut Needles) {
 
 /// The C ABI: sessions imported from exported state, messages and
 /// plaintexts in library buffers, exports, seals, failed imports.
+/// Attachments and backups: the blob key, the backup key, a password and
+/// canaries in every chunk of the plaintexts, through streaming, one-shot
+/// and random-access use and their error paths.
+fn media(rng: &mut Rng0, needles: &mut Needles) {
+    use sotto::attachment::{self, AttachmentDecryptor};
+    use sotto::backup::{Argon2Params, BackupDecryptor, BackupEncryptor, BackupKey, BackupSecret};
+    let mut plain = Zeroizing::new(Vec::with_capacity(5 * 9100));
+    for n in 0..5 {
+        plain.extend_from_slice(&canary_message(rng, needles, n));
+        let len = plain.len() + 9000;
+        plain.resize(len, 0x5a);
+    }
+    let (blob, done) = attachment::encrypt(rng, &plain).unwrap();
+    needles.add(&done.key[..], "attachment key");
+    let descriptor = done.descriptor("image/jpeg");
+    let whole = attachment::decrypt(&descriptor, &blob).unwrap();
+    assert_eq!(&whole[..], &plain[..]);
+    drop(whole);
+    let mut d = AttachmentDecryptor::new(&descriptor).unwrap();
+    let mut out = Zeroizing::new(vec![0u8; blob.len()]);
+    let n = d.update(&blob, &mut out).unwrap();
+    let _ = d.finish(&mut out[n..]).unwrap();
+    drop(d);
+    let mut reader = attachment::open_reader(&descriptor, &blob[..]).unwrap();
+    let mut buf = Zeroizing::new(vec![0u8; 100]);
+    reader.read_at(20_000, &mut buf).unwrap();
+    drop(reader);
+    let mut wrong = descriptor.clone();
+    wrong.ciphertext_sha256[0] ^= 1;
+    assert!(attachment::decrypt(&wrong, &blob).is_err());
+    drop((wrong, descriptor, done, out, buf));
+
+    let key = BackupKey::generate(rng);
+    needles.add(key.as_bytes(), "backup key");
+    let digits = key.to_digits();
+    let mut password = [0u8; 32];
+    rng.fill_bytes(&mut password);
+    needles.add(&password, "password");
+    for secret in [
+        BackupSecret::Key(&key),
+        BackupSecret::Password(&password, Argon2Params::MINIMUM),
+    ] {
+        let mut e = BackupEncryptor::new(rng, secret, &plain[..20_000]).unwrap();
+        let mut backup = vec![0u8; e.update_len(plain.len()).unwrap()];
+        let n = e.update(&plain, &mut backup).unwrap();
+        backup.truncate(n);
+        let mut tail = vec![0u8; e.finish_len()];
+        let m = e.finish(&mut tail).unwrap();
+        backup.extend_from_slice(&tail[..m]);
+        drop(e);
+        let mut r = BackupDecryptor::new(secret).unwrap();
+        let mut out = Zeroizing::new(vec![0u8; r.update_len(backup.len()).unwrap()]);
+        let n = r.update(&backup, &mut out).unwrap();
+        let mut last = Zeroizing::new(vec![0u8; r.finish_len()]);
+        let (_, state) = r.finish(&mut last).unwrap();
+        assert_eq!(&state[..], &plain[..20_000]);
+        assert_eq!(&out[..n], &plain[..n]);
+        drop((r, state, out, last));
+        let mut bad = backup.clone();
+        let at = bad.len() - 3;
+        bad[at] ^= 1;
+        let mut r = BackupDecryptor::new(secret).unwrap();
+        let mut out = Zeroizing::new(vec![0u8; r.update_len(bad.len()).unwrap()]);
+        let _ = r.update(&bad, &mut out);
+        let mut last = Zeroizing::new(vec![0u8; 64 * 1024]);
+        assert!(r.finish(&mut last).is_err());
+    }
+    drop((digits, key));
+    zeroize::Zeroize::zeroize(&mut password);
+}
+
 fn c_abi(rng: &mut Rng0, needles: &mut Needles) {
     let (a, b) = session_pair(rng, needles);
     let mut handles = [std::ptr::null_mut(); 2];
@@ -706,6 +777,10 @@ fn check_zeroize_features() {
         "hmac",
         "digest",
         "block-buffer",
+        "aes-gcm",
+        "ghash",
+        "argon2",
+        "blake2",
     ];
     for name in primitives {
         let line = tree
@@ -739,12 +814,13 @@ fn main() {
     );
 
     type Scenario = fn(&mut Rng0, &mut Needles);
-    let scenarios: [(&str, Scenario); 6] = [
+    let scenarios: [(&str, Scenario); 7] = [
         ("identities and prekeys", keys),
         ("1:1 sessions", sessions),
         ("groups", groups),
         ("live location", location),
         ("C ABI buffers", c_abi),
+        ("attachments and backups", media),
         ("control: an unwiped copy", control),
     ];
     let mut rng = UnwrapErr(getrandom::SysRng);

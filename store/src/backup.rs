@@ -65,23 +65,38 @@ fn io_error(_: std::io::Error) -> Error {
     Error::StorageFailed
 }
 
+/// Writes the state into a buffer that is never reallocated in place: it
+/// grows by copying into a larger one and wiping the old, so no copy of a
+/// key is left in freed memory.
 struct Writer(Zeroizing<Vec<u8>>);
 
 impl Writer {
+    fn reserve(&mut self, n: usize) {
+        let need = self.0.len().saturating_add(n);
+        if need > self.0.capacity() {
+            let mut bigger = Zeroizing::new(Vec::with_capacity(
+                need.max(self.0.capacity().saturating_mul(2)),
+            ));
+            bigger.extend_from_slice(&self.0);
+            self.0 = bigger;
+        }
+    }
     fn u8(&mut self, v: u8) {
+        self.reserve(1);
         self.0.push(v);
     }
     fn u16(&mut self, v: usize) -> Result<()> {
         let v = u16::try_from(v).map_err(|_| Error::Core(sotto::Error::LimitExceeded))?;
-        self.0.extend_from_slice(&v.to_be_bytes());
+        self.bytes(&v.to_be_bytes());
         Ok(())
     }
     fn u32(&mut self, v: usize) -> Result<()> {
         let v = u32::try_from(v).map_err(|_| Error::Core(sotto::Error::LimitExceeded))?;
-        self.0.extend_from_slice(&v.to_be_bytes());
+        self.bytes(&v.to_be_bytes());
         Ok(())
     }
     fn bytes(&mut self, b: &[u8]) {
+        self.reserve(b.len());
         self.0.extend_from_slice(b);
     }
     fn count(&mut self, n: usize) -> Result<()> {
@@ -163,7 +178,7 @@ fn encode_state(conn: &Connection, keys: &Keys) -> Result<Zeroizing<Vec<u8>>> {
     let identity = objects::load_device::<IdentityKeyPair>(conn, keys)?;
     let prekeys = objects::load_device::<PrekeyStore>(conn, keys)?;
     let policy = super::trust::policy(conn, keys)?;
-    let mut w = Writer(Zeroizing::new(Vec::new()));
+    let mut w = Writer(Zeroizing::new(Vec::with_capacity(64 * 1024)));
     w.u8(BACKUP_STATE_VERSION);
     w.bytes(&created_at(conn)?.to_be_bytes());
     w.u8(policy_byte(policy));
@@ -374,7 +389,11 @@ impl Store {
         self.check_empty()?;
         let mut d = BackupDecryptor::new(secret)?;
         let mut input = vec![0u8; IO_PIECE];
-        let mut buf = Zeroizing::new(Vec::new());
+        // Sized once for the largest output of a piece: never reallocated
+        // with the app's export in it.
+        let mut buf = Zeroizing::new(Vec::with_capacity(
+            IO_PIECE.saturating_add(2 * sotto::chunked::CHUNK_LEN),
+        ));
         let mut export_len = 0u64;
         let state = loop {
             let n = backup.read(&mut input).map_err(io_error)?;
