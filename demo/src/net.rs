@@ -145,6 +145,20 @@ impl Device {
         }
     }
 
+    /// A device whose store was restored from a backup.
+    pub(crate) fn from_store(name: &'static str, db: Store, path: PathBuf, key: [u8; 32]) -> Self {
+        let public = *db.device_identity().unwrap().public_key();
+        Device {
+            name,
+            db,
+            path,
+            key,
+            public,
+            peers: HashMap::new(),
+            newest: HashMap::new(),
+        }
+    }
+
     /// The app is killed and started again: the store is closed and opened
     /// from its file. Returns the device and the time the opening took (the
     /// key check and SQLite's consistency check included).
