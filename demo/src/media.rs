@@ -137,7 +137,7 @@ pub(crate) fn attachment_to_group(
         .unwrap();
     bob.db.ack_incoming(got.id).unwrap();
     let Some(Content::Attachment(d)) = got.envelope.map(|env| env.content) else {
-        panic!("an attachment")
+        unreachable!("Alice sent an attachment")
     };
     println!(
         "    Bob   ← group: {} of {} B, {}×{}, {} s{}",
