@@ -127,3 +127,44 @@ fn every_table_in_the_docs_renders() {
         }
     }
 }
+
+/// The visible lines of the doc test (a `//! ` or `/// ` example in
+/// `path`) that contains `first`.
+fn doc_test_lines(path: &str, first: &str) -> String {
+    let src = read(path);
+    let mut blocks: Vec<Vec<String>> = Vec::new();
+    let mut inside = false;
+    for line in src.lines() {
+        let t = line.trim_start();
+        let Some(text) = t.strip_prefix("//!").or_else(|| t.strip_prefix("///")) else {
+            continue;
+        };
+        let text = text.strip_prefix(' ').unwrap_or(text);
+        if text.starts_with("```") {
+            inside = !inside;
+            if inside {
+                blocks.push(Vec::new());
+            }
+            continue;
+        }
+        if inside && !(text.starts_with("# ") || text == "#") {
+            blocks.last_mut().unwrap().push(text.to_string());
+        }
+    }
+    let block = blocks
+        .iter()
+        .map(|b| b.join("\n"))
+        .find(|b| b.contains(first))
+        .unwrap_or_else(|| panic!("no doc test with {first} in {path}"));
+    block.trim().to_string() + "\n"
+}
+
+#[test]
+fn the_attachments_and_backups_example_is_a_doc_test_that_runs() {
+    let readme = read("README.md");
+    assert_eq!(
+        block(&readme, "## Attachments and backups (Rust", "rust,ignore"),
+        doc_test_lines("store/src/backup.rs", "attachment::encrypt"),
+        "README's attachments and backups example differs from the doc test in store/src/backup.rs"
+    );
+}

@@ -5,7 +5,9 @@
 //! digits   = hex(key) (64) ‖ hex(SHA-256("sotto v1 backup key check" ‖ key)[0..2]) (4)
 //! shown as "a1b2 c3d4 … 9f0e  7c21": 17 groups of 4, lower case
 //! read     : case, spaces and hyphens ignored; exactly 68 hex digits; the
-//!            checksum must match (a typo is caught before any decryption)
+//!            checksum must match (a typo is caught before any decryption, all
+//!            but one time in 65,536; one that slips through fails the
+//!            stream's commitment)
 //! ```
 
 use alloc::string::String;
@@ -84,7 +86,8 @@ impl BackupKey {
 
     /// Reads a written-down key: upper or lower case, spaces and hyphens
     /// anywhere. Anything but exactly 68 hex digits, or a checksum that does
-    /// not match (a digit mistyped), is [`Error::Malformed`].
+    /// not match (a digit mistyped: caught all but one time in 65,536), is
+    /// [`Error::Malformed`].
     pub fn from_digits(digits: &str) -> Result<Self> {
         let mut bytes = Zeroizing::new([0u8; 34]);
         let mut n = 0usize;

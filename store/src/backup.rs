@@ -22,6 +22,56 @@
 //! theirs again; no contact has a session, so the next message to each
 //! starts a new one, which the contact sees as a new session from the same,
 //! still trusted identity.
+//!
+//! An attachment sent in a message, then a backup restored into a new
+//! store (the README shows the lines of this example):
+//!
+//! ```
+//! # use sotto::attachment;
+//! # use sotto::backup::{BackupKey, BackupSecret};
+//! # use sotto::{Content, IdentityKeyPair, PrekeyBundle, PrekeyStore};
+//! # use sotto_store::Store;
+//! # fn main() -> Result<(), sotto_store::Error> {
+//! # let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+//! # let (now, now_ms) = (1_800_000_000, 1_800_000_000_000);
+//! # let dir = std::env::temp_dir().join(format!("sotto-backup-doc-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir).map_err(|_| sotto_store::Error::StorageFailed)?;
+//! # let mut device = |name: &str, key: u8| -> Result<(Store, PrekeyBundle), sotto_store::Error> {
+//! #     let mut store = Store::open(dir.join(name), &[key; 32], &mut rng)?;
+//! #     let id = IdentityKeyPair::generate(&mut rng);
+//! #     let prekeys = PrekeyStore::new(&mut rng, &id, now);
+//! #     store.set_device(&mut rng, &id, &prekeys)?;
+//! #     let bundle = PrekeyBundle { identity: *id.public_key(), signed_prekey: prekeys.signed_prekey(), one_time_prekey: None };
+//! #     Ok((store, bundle))
+//! # };
+//! # let (mut alice, _) = device("alice.db", 1)?;
+//! # let (mut bob, bob_bundle) = device("bob.db", 2)?;
+//! # alice.initiate(&mut rng, b"bob", &bob_bundle, now)?;
+//! # let video = vec![7u8; 100_000];
+//! let (blob, encrypted) = attachment::encrypt(&mut rng, &video)?;  // a fresh key; upload `blob`
+//! let descriptor = encrypted.descriptor("video/mp4");              // key, SHA-256, length, type
+//! let sent = alice.send(&mut rng, b"bob", &Content::Attachment(descriptor), now_ms)?;
+//! let got = bob.receive(&mut rng, b"alice", &sent.outgoing.message, now_ms)?;
+//! let Some(Content::Attachment(d)) = got.envelope.map(|e| e.content) else { unreachable!() };
+//! let file = attachment::decrypt(&d, &blob)?;                      // length, hash, every chunk checked
+//! let mut reader = attachment::open_reader(&d, &blob[..])?;       // or seek: one chunk per read
+//! # assert_eq!(&file[..], &video[..]);
+//! # let mut middle = [0u8; 16];
+//! # reader.read_at(50_000, &mut middle)?;
+//!
+//! let key = BackupKey::generate(&mut rng);                         // the user writes down key.to_digits()
+//! let mut backup = Vec::new();
+//! alice.backup(&mut rng, BackupSecret::Key(&key), &mut &b"app history"[..], &mut backup)?;
+//! let mut new_phone = Store::open(dir.join("new.db"), &[3u8; 32], &mut rng)?;
+//! let typed = BackupKey::from_digits(&key.to_digits())?;
+//! let mut history = Vec::new();
+//! let restored = new_phone.restore(&mut rng, BackupSecret::Key(&typed), &mut &backup[..], &mut history, now)?;
+//! assert_eq!(restored.contacts, vec![b"bob".to_vec()]);           // then: new bundle, distributions, sessions
+//! # assert_eq!(history, b"app history");
+//! # drop((alice, bob, new_phone));
+//! # let _ = std::fs::remove_dir_all(&dir);
+//! # Ok(()) }
+//! ```
 
 use std::io::{Read, Write};
 use std::vec::Vec;
