@@ -15,6 +15,9 @@
 #[path = "../fuzz/src/targets.rs"]
 mod targets;
 
+#[path = "../fuzz/src/media.rs"]
+mod media;
+
 use std::path::Path;
 
 /// Runs `f` on every file of the target's corpus and regressions; returns
@@ -42,7 +45,7 @@ fn replay(target: &str, f: fn(&[u8])) -> usize {
 
 #[test]
 fn fuzz_corpora_replay_clean() {
-    let targets: [(&str, fn(&[u8])); 8] = [
+    let targets: [(&str, fn(&[u8])); 11] = [
         ("decoders", targets::decoders),
         ("envelope", targets::envelope),
         ("session_decrypt", targets::session_decrypt),
@@ -51,6 +54,9 @@ fn fuzz_corpora_replay_clean() {
         ("state_import", targets::state_import),
         ("two_party", targets::two_party),
         ("group_party", targets::group_party),
+        ("chunked", media::chunked),
+        ("attachment", media::attachment),
+        ("backup", media::backup),
     ];
     let mut total = 0;
     for (name, f) in targets {

@@ -1,0 +1,4 @@
+//! Fuzz target `attachment`: see `fuzz/src/media.rs`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| sotto_fuzz::media::attachment(data));
