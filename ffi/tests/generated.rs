@@ -841,7 +841,7 @@ fn kotlin_kinds(kinds: &[Kind]) -> String {
 }
 
 /// The JNI source files with natives, in the order `Native.kt` lists them.
-const JNI_FILES: [&str; 9] = [
+const JNI_FILES: [&str; 11] = [
     "library.rs",
     "objects.rs",
     "session.rs",
@@ -851,6 +851,8 @@ const JNI_FILES: [&str; 9] = [
     "store.rs",
     "store_trust.rs",
     "store_content.rs",
+    "media.rs",
+    "backup.rs",
 ];
 
 /// The Kotlin type of a JNI parameter or result type.

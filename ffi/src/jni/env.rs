@@ -155,6 +155,78 @@ impl Env {
         }
     }
 
+    /// The length of a live array (`null` is `NULL_PARAMETER`).
+    fn length(&self, array: jobject) -> Res<usize> {
+        if array.is_null() {
+            return Err(sotto_status::NullParameter);
+        }
+        // SAFETY: valid environment; a live array reference.
+        let len = unsafe { (self.table().GetArrayLength)(self.0, array) };
+        usize::try_from(len).map_err(|_| sotto_status::InvalidArgument)
+    }
+
+    /// Copies `length` bytes of a `byte[]` argument from `offset` into a
+    /// buffer that is wiped when dropped (a piece of a plaintext, say). A
+    /// range outside the array is `INVALID_ARGUMENT`, a `null` array
+    /// `NULL_PARAMETER`.
+    pub(crate) fn bytes_in(
+        &self,
+        array: jbyteArray,
+        offset: jint,
+        length: jint,
+    ) -> Res<Zeroizing<Vec<u8>>> {
+        let len = self.length(array)?;
+        let at = usize::try_from(offset).map_err(|_| sotto_status::InvalidArgument)?;
+        let n = usize::try_from(length).map_err(|_| sotto_status::InvalidArgument)?;
+        if at.checked_add(n).is_none_or(|end| end > len) {
+            return Err(sotto_status::InvalidArgument);
+        }
+        let mut out = Zeroizing::new(vec![0u8; n]);
+        // SAFETY: valid environment; `offset..offset + length` lies in the
+        // array; `out` has `length` writable bytes, and jbyte is i8.
+        unsafe {
+            (self.table().GetByteArrayRegion)(
+                self.0,
+                array,
+                offset,
+                length,
+                out.as_mut_ptr().cast::<jbyte>(),
+            );
+        }
+        self.check(false)?;
+        Ok(out)
+    }
+
+    /// How many bytes a `byte[]` out-parameter has from `offset` on: an
+    /// offset outside `0..=length` is `INVALID_ARGUMENT`, a `null` array
+    /// `NULL_PARAMETER`.
+    pub(crate) fn room(&self, array: jbyteArray, offset: jint) -> Res<usize> {
+        let len = self.length(array)?;
+        let at = usize::try_from(offset).map_err(|_| sotto_status::InvalidArgument)?;
+        len.checked_sub(at).ok_or(sotto_status::InvalidArgument)
+    }
+
+    /// Writes `bytes` into a `byte[]` out-parameter from `offset` on (one
+    /// without the room is `BUFFER_TOO_SMALL`, nothing written).
+    pub(crate) fn write_at(&self, array: jbyteArray, offset: jint, bytes: &[u8]) -> Res<()> {
+        if self.room(array, offset)? < bytes.len() {
+            return Err(sotto_status::BufferTooSmall);
+        }
+        let len = jsize::try_from(bytes.len()).map_err(|_| sotto_status::LimitExceeded)?;
+        // SAFETY: valid environment; the array has `len` elements from
+        // `offset` on; `bytes` has `len` readable bytes.
+        unsafe {
+            (self.table().SetByteArrayRegion)(
+                self.0,
+                array,
+                offset,
+                len,
+                bytes.as_ptr().cast::<jbyte>(),
+            );
+        }
+        self.check(false)
+    }
+
     /// A new `byte[]` holding `bytes`.
     pub(crate) fn array(&self, bytes: &[u8]) -> Res<jbyteArray> {
         let len = jsize::try_from(bytes.len()).map_err(|_| sotto_status::LimitExceeded)?;

@@ -18,12 +18,18 @@
 //!   second output (a new session, a message id) goes to element 0 of an
 //!   array the caller passes, several numbers (what a content message
 //!   carries, a send's id and times) to its first elements.
+//! * Streams (attachments and backups) write into a `byte[]` the caller
+//!   passes, from an offset, and return how many bytes they wrote, so that
+//!   a large file streams through two arrays reused for every piece.
 
+#[cfg(feature = "store")]
+mod backup;
 mod env;
 mod envelope;
 mod group;
 mod kinds;
 mod library;
+mod media;
 mod objects;
 mod session;
 #[cfg(feature = "store")]

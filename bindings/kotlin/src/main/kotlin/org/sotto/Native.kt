@@ -113,5 +113,28 @@ internal object Native {
     @JvmStatic external fun storeNextExpiry(store: Long): Long
     @JvmStatic external fun storeAccountReport(store: Long, nowMs: Long): ByteArray
 
+    // Attachments, and the streaming calls they share with backups (ffi/src/jni/media.rs)
+    @JvmStatic external fun streamUpdateLen(kind: Int, handle: Long, inputLen: Int): Int
+    @JvmStatic external fun streamUpdate(kind: Int, handle: Long, input: ByteArray, offset: Int, length: Int, output: ByteArray, outputOffset: Int): Int
+    @JvmStatic external fun streamFinishLen(kind: Int, handle: Long): Int
+    @JvmStatic external fun streamFinish(kind: Int, handle: Long, output: ByteArray, outputOffset: Int): Int
+    @JvmStatic external fun streamFree(kind: Int, handle: Long)
+    @JvmStatic external fun attachmentEncryptorNew(): Long
+    @JvmStatic external fun attachmentEncryptorFinish(encryptor: Long, output: ByteArray, outputOffset: Int, attachment: Array<ByteArray?>): Int
+    @JvmStatic external fun attachmentDescriptorEncode(attachment: ByteArray, mediaType: ByteArray, thumbnail: ByteArray): ByteArray
+    @JvmStatic external fun attachmentDescriptorDecode(descriptor: ByteArray, parts: Array<ByteArray?>): ByteArray
+    @JvmStatic external fun attachmentDecryptorNew(descriptor: ByteArray): Long
+    @JvmStatic external fun attachmentReaderNew(descriptor: ByteArray, header: ByteArray, blobLen: Long): Long
+    @JvmStatic external fun attachmentReaderLocate(reader: Long, offset: Long): LongArray
+    @JvmStatic external fun attachmentReaderDecrypt(reader: Long, index: Long, chunk: ByteArray, output: ByteArray, outputOffset: Int): Int
+
+    // Encrypted backups: the backup key, a store's backup and its restore (ffi/src/jni/backup.rs)
+    @JvmStatic external fun backupKeyGenerate(): ByteArray
+    @JvmStatic external fun backupKeyToDigits(key: ByteArray): ByteArray
+    @JvmStatic external fun backupKeyFromDigits(digits: ByteArray): ByteArray
+    @JvmStatic external fun storeBackupNew(store: Long, secret: ByteArray, password: Boolean, memoryKib: Int, passes: Int, lanes: Int): Long
+    @JvmStatic external fun backupReaderNew(secret: ByteArray, password: Boolean): Long
+    @JvmStatic external fun storeRestore(store: Long, reader: Long, now: Long): ByteArray
+
     // generated: end
 }

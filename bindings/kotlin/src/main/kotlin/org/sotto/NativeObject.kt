@@ -22,9 +22,12 @@ abstract class NativeObject internal constructor(internal val kind: Int, handle:
         synchronized(this) {
             val h = handle
             handle = 0
-            if (h != 0L) Native.free(kind, h)
+            if (h != 0L) free(h)
         }
     }
+
+    /** Frees the live handle [h] by its kind; the classes outside `Kind` free their own. */
+    internal open fun free(h: Long) = Native.free(kind, h)
 
     /** Runs [block] with the live handle, under this object's lock. */
     internal inline fun <R> locked(block: (Long) -> R): R = synchronized(this) {
