@@ -39,6 +39,46 @@
 #endif
 
 #if defined(SOTTO_STORE)
+// Argon2id's default memory, KiB (`sotto_argon2_params`, NULL params).
+#define SOTTO_ARGON2_DEFAULT_MEMORY_KIB 65536
+#endif
+
+#if defined(SOTTO_STORE)
+// Argon2id's default passes.
+#define SOTTO_ARGON2_DEFAULT_PASSES 3
+#endif
+
+#if defined(SOTTO_STORE)
+// Argon2id's default lanes.
+#define SOTTO_ARGON2_DEFAULT_LANES 1
+#endif
+
+#if defined(SOTTO_STORE)
+// Argon2id's least memory, KiB (OWASP's minimum).
+#define SOTTO_ARGON2_MIN_MEMORY_KIB 19456
+#endif
+
+#if defined(SOTTO_STORE)
+// Argon2id's fewest passes.
+#define SOTTO_ARGON2_MIN_PASSES 2
+#endif
+
+#if defined(SOTTO_STORE)
+// Argon2id's most memory, KiB.
+#define SOTTO_ARGON2_MAX_MEMORY_KIB 262144
+#endif
+
+#if defined(SOTTO_STORE)
+// Argon2id's most passes.
+#define SOTTO_ARGON2_MAX_PASSES 16
+#endif
+
+#if defined(SOTTO_STORE)
+// Argon2id's most lanes.
+#define SOTTO_ARGON2_MAX_LANES 8
+#endif
+
+#if defined(SOTTO_STORE)
 // Restored names (`sotto_store_restore`): a contact.
 #define SOTTO_RESTORED_CONTACT 1
 #endif
@@ -660,8 +700,9 @@ void sotto_backup_writer_free(struct sotto_backup_writer **writer);
 #endif
 
 #if defined(SOTTO_STORE)
-// Starts reading a backup with its key (32 bytes) or password: exactly one
-// of the two (a password's cost comes from the backup's header).
+// Starts reading a backup with its key (32 bytes) or password (1 to 1024
+// bytes; `(NULL, 0)` is no password): exactly one of the two (a password's
+// cost comes from the backup's header).
 //
 // # Safety
 //
@@ -721,7 +762,9 @@ sotto_status sotto_backup_reader_finish_len(const struct sotto_backup_reader *re
 #if defined(SOTTO_STORE)
 // Ends the backup: writes the export's last bytes into `out`, and keeps
 // the store's state, now authenticated with the rest, for
-// `sotto_store_restore`. A backup cut short: `SOTTO_STATUS_MALFORMED`.
+// `sotto_store_restore`. A backup cut short: `SOTTO_STATUS_MALFORMED` (cut
+// in its header or at a chunk boundary) or `SOTTO_STATUS_DECRYPT_FAILED`
+// (cut inside its last chunk). A failed call wipes `out`.
 //
 // # Safety
 //

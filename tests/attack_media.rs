@@ -41,7 +41,10 @@ fn encrypt_stream(key: &[u8], ctx: &[u8], pt: &[u8]) -> Vec<u8> {
     let m = e.finish(&mut fin).unwrap();
     assert_eq!(m, fin.len());
     out.extend_from_slice(&fin);
-    assert_eq!(Some(out.len() as u64), chunked::ciphertext_len(pt.len() as u64));
+    assert_eq!(
+        Some(out.len() as u64),
+        chunked::ciphertext_len(pt.len() as u64)
+    );
     out
 }
 
@@ -81,7 +84,14 @@ fn reader_verdict(key: &[u8], ctx: &[u8], ct: &[u8]) -> Result<Vec<u8>, Error> {
 
 #[test]
 fn truncation_at_every_chunk_boundary_and_inside_is_refused() {
-    for len in [0usize, 1, CHUNK_LEN - 1, CHUNK_LEN, CHUNK_LEN + 1, 3 * CHUNK_LEN] {
+    for len in [
+        0usize,
+        1,
+        CHUNK_LEN - 1,
+        CHUNK_LEN,
+        CHUNK_LEN + 1,
+        3 * CHUNK_LEN,
+    ] {
         let pt = plaintext(len);
         let ct = encrypt_stream(&KEY, CTX, &pt);
         assert_eq!(decrypt_stream(&KEY, CTX, &ct, 7777).unwrap(), pt);
@@ -148,8 +158,14 @@ fn extension_reorder_duplication_and_splicing_are_refused() {
         }),
     ];
     for (name, v) in variants {
-        assert!(decrypt_stream(&KEY, CTX, &v, 1000).is_err(), "stream: {name}");
-        assert!(decrypt_stream(&KEY, CTX, &v, v.len()).is_err(), "stream one piece: {name}");
+        assert!(
+            decrypt_stream(&KEY, CTX, &v, 1000).is_err(),
+            "stream: {name}"
+        );
+        assert!(
+            decrypt_stream(&KEY, CTX, &v, v.len()).is_err(),
+            "stream one piece: {name}"
+        );
         assert!(reader_verdict(&KEY, CTX, &v).is_err(), "reader: {name}");
     }
     // Splicing a chunk from another stream under the same key and context.
@@ -190,7 +206,10 @@ fn every_single_bit_flip_in_header_and_tags_is_refused() {
         if at < HEADER_LEN {
             assert_eq!(s.unwrap_err(), (Error::WrongKey, 0), "header flip at {at}");
         }
-        assert!(reader_verdict(&KEY, CTX, &v).is_err(), "reader flip at {at}");
+        assert!(
+            reader_verdict(&KEY, CTX, &v).is_err(),
+            "reader flip at {at}"
+        );
     }
 }
 
@@ -199,25 +218,43 @@ fn wrong_key_or_context_is_wrong_key_before_any_output() {
     let ct = encrypt_stream(&KEY, CTX, &plaintext(2 * CHUNK_LEN + 5));
     let mut other = KEY;
     other[31] ^= 1;
-    assert_eq!(decrypt_stream(&other, CTX, &ct, 99999).unwrap_err(), (Error::WrongKey, 0));
+    assert_eq!(
+        decrypt_stream(&other, CTX, &ct, 99999).unwrap_err(),
+        (Error::WrongKey, 0)
+    );
     assert_eq!(
         decrypt_stream(&KEY, b"attack contexT", &ct, 99999).unwrap_err(),
         (Error::WrongKey, 0)
     );
-    assert_eq!(reader_verdict(&other, CTX, &ct).unwrap_err(), Error::WrongKey);
     assert_eq!(
-        ChunkIndex::open(&other, CTX, &ct[..HEADER_LEN], ct.len() as u64, 2 * CHUNK_LEN as u64 + 5)
-            .unwrap_err(),
+        reader_verdict(&other, CTX, &ct).unwrap_err(),
+        Error::WrongKey
+    );
+    assert_eq!(
+        ChunkIndex::open(
+            &other,
+            CTX,
+            &ct[..HEADER_LEN],
+            ct.len() as u64,
+            2 * CHUNK_LEN as u64 + 5
+        )
+        .unwrap_err(),
         Error::WrongKey
     );
     // Keys of other lengths: refused, no panic.
     for k in [&[][..], &[0u8; 31][..], &[0u8; 33][..]] {
         assert_eq!(ChunkDecryptor::new(k, CTX).unwrap_err(), Error::InvalidKey);
-        assert_eq!(ChunkReader::open(&ct[..], k, CTX).unwrap_err(), Error::InvalidKey);
+        assert_eq!(
+            ChunkReader::open(&ct[..], k, CTX).unwrap_err(),
+            Error::InvalidKey
+        );
     }
     // A context over the limit.
     let long = vec![0u8; chunked::MAX_CONTEXT_LEN + 1];
-    assert_eq!(ChunkDecryptor::new(&KEY, &long).unwrap_err(), Error::LimitExceeded);
+    assert_eq!(
+        ChunkDecryptor::new(&KEY, &long).unwrap_err(),
+        Error::LimitExceeded
+    );
 }
 
 #[test]
@@ -239,8 +276,14 @@ fn after_an_error_or_finish_nothing_passes() {
     v[HEADER_LEN + 5] ^= 1;
     let mut d = ChunkDecryptor::new(&KEY, CTX).unwrap();
     let mut buf = vec![0u8; d.update_len(v.len()).unwrap()];
-    assert_eq!(d.update(&v, &mut buf).unwrap_err(), Error::AuthenticationFailed);
-    assert_eq!(d.update(&ct[HEADER_LEN..], &mut big).unwrap_err(), Error::AuthenticationFailed);
+    assert_eq!(
+        d.update(&v, &mut buf).unwrap_err(),
+        Error::AuthenticationFailed
+    );
+    assert_eq!(
+        d.update(&ct[HEADER_LEN..], &mut big).unwrap_err(),
+        Error::AuthenticationFailed
+    );
     assert_eq!(d.finish(&mut big).unwrap_err(), Error::AuthenticationFailed);
     // Finish before the header is complete.
     let mut d = ChunkDecryptor::new(&KEY, CTX).unwrap();
@@ -262,7 +305,10 @@ fn buffer_too_small_changes_nothing() {
     let mut d = ChunkDecryptor::new(&KEY, CTX).unwrap();
     let need = d.update_len(ct.len()).unwrap();
     let mut small = vec![0u8; need - 1];
-    assert_eq!(d.update(&ct, &mut small).unwrap_err(), Error::BufferTooSmall);
+    assert_eq!(
+        d.update(&ct, &mut small).unwrap_err(),
+        Error::BufferTooSmall
+    );
     let mut buf = vec![0u8; need];
     let n = d.update(&ct, &mut buf).unwrap();
     let mut fin = vec![0u8; d.finish_len()];
@@ -279,7 +325,9 @@ fn buffer_too_small_changes_nothing() {
 #[test]
 fn length_contracts_hold_for_odd_piece_sizes() {
     let pt = plaintext(3 * CHUNK_LEN + 1234);
-    for piece in [1usize, 15, 55, 56, 57, 16383, 16384, 16385, 16399, 16400, 16401, 40000] {
+    for piece in [
+        1usize, 15, 55, 56, 57, 16383, 16384, 16385, 16399, 16400, 16401, 40000,
+    ] {
         let mut e = ChunkEncryptor::new(&mut TestRng::new(5), &KEY, CTX).unwrap();
         let mut ct = Vec::new();
         for p in pt.chunks(piece) {
@@ -287,7 +335,10 @@ fn length_contracts_hold_for_odd_piece_sizes() {
             let mut buf = vec![0xEEu8; need + 64];
             let n = e.update(p, &mut buf).unwrap();
             assert_eq!(n, need, "encrypt update piece {piece}");
-            assert!(buf[need..].iter().all(|b| *b == 0xEE), "wrote past update_len");
+            assert!(
+                buf[need..].iter().all(|b| *b == 0xEE),
+                "wrote past update_len"
+            );
             ct.extend_from_slice(&buf[..n]);
         }
         let need = e.finish_len();
@@ -304,7 +355,10 @@ fn length_contracts_hold_for_odd_piece_sizes() {
             let mut buf = vec![0xEEu8; need + 64];
             let n = d.update(p, &mut buf).unwrap();
             assert!(n <= need);
-            assert!(buf[need..].iter().all(|b| *b == 0xEE), "decrypt wrote past update_len");
+            assert!(
+                buf[need..].iter().all(|b| *b == 0xEE),
+                "decrypt wrote past update_len"
+            );
             got.extend_from_slice(&buf[..n]);
         }
         let need = d.finish_len();
@@ -324,7 +378,13 @@ fn streaming_and_random_access_agree() {
     let ct = encrypt_stream(&KEY, CTX, &pt);
     let len = pt.len() as u64;
     let mut cases: Vec<Vec<u8>> = vec![ct.clone()];
-    for at in [0usize, 30, HEADER_LEN, HEADER_LEN + ENCRYPTED_CHUNK_LEN + 3, ct.len() - 1] {
+    for at in [
+        0usize,
+        30,
+        HEADER_LEN,
+        HEADER_LEN + ENCRYPTED_CHUNK_LEN + 3,
+        ct.len() - 1,
+    ] {
         let mut v = ct.clone();
         v[at] ^= 4;
         cases.push(v);
@@ -358,7 +418,17 @@ fn chunk_index_refuses_bad_indices_and_lengths_without_panic() {
         let ct = encrypt_stream(&KEY, CTX, &pt);
         let ix = ChunkIndex::open(&KEY, CTX, &ct[..HEADER_LEN], ct.len() as u64, len).unwrap();
         let mut out = vec![0u8; CHUNK_LEN];
-        for index in [0u64, 1, 2, 3, 1 << 37, (1 << 38) - 1, 1 << 38, u64::MAX / 2, u64::MAX] {
+        for index in [
+            0u64,
+            1,
+            2,
+            3,
+            1 << 37,
+            (1 << 38) - 1,
+            1 << 38,
+            u64::MAX / 2,
+            u64::MAX,
+        ] {
             for clen in [0usize, 16, 17, ENCRYPTED_CHUNK_LEN] {
                 let bytes = vec![0u8; clen];
                 assert!(ix.decrypt_chunk(index, &bytes, &mut out).is_err());
@@ -376,8 +446,12 @@ fn chunk_index_refuses_bad_indices_and_lengths_without_panic() {
             let loc = ix.locate(0).unwrap();
             let s = loc.stream_offset as usize;
             assert_eq!(
-                ix.decrypt_chunk(0, &ct[s..s + loc.stream_len], &mut out[..loc.plaintext_len - 1])
-                    .unwrap_err(),
+                ix.decrypt_chunk(
+                    0,
+                    &ct[s..s + loc.stream_len],
+                    &mut out[..loc.plaintext_len - 1]
+                )
+                .unwrap_err(),
                 Error::BufferTooSmall
             );
         }
@@ -454,7 +528,10 @@ fn attachment_blob_swaps_are_refused() {
         let (b, done) = attachment::encrypt(&mut TestRng::new(12), &pt).unwrap();
         (b, done)
     };
-    assert_eq!(attachment::decrypt(&d, &other).unwrap_err(), Error::WrongKey);
+    assert_eq!(
+        attachment::decrypt(&d, &other).unwrap_err(),
+        Error::WrongKey
+    );
     // The blob extended by a byte, in pieces: Malformed before any output.
     let mut longer = blob.clone();
     longer.push(0);
@@ -464,7 +541,10 @@ fn attachment_blob_swaps_are_refused() {
     // The descriptor's hash changed: the stream decrypts but finish refuses.
     let mut d2 = d.clone();
     d2.ciphertext_sha256[0] ^= 1;
-    assert_eq!(attachment::decrypt(&d2, &blob).unwrap_err(), Error::AuthenticationFailed);
+    assert_eq!(
+        attachment::decrypt(&d2, &blob).unwrap_err(),
+        Error::AuthenticationFailed
+    );
 }
 
 /// Random access does not check the blob's SHA-256 (documented), so a
@@ -478,11 +558,17 @@ fn random_access_ignores_the_descriptor_hash() {
     let (blob, d) = make_attachment(&pt);
     let mut d2 = d.clone();
     d2.ciphertext_sha256 = [0u8; 32];
-    assert_eq!(attachment::decrypt(&d2, &blob).unwrap_err(), Error::AuthenticationFailed);
+    assert_eq!(
+        attachment::decrypt(&d2, &blob).unwrap_err(),
+        Error::AuthenticationFailed
+    );
     let mut r = attachment::open_reader(&d2, &blob[..]).unwrap();
     let mut out = vec![0u8; pt.len()];
     assert_eq!(r.read_at(0, &mut out).unwrap(), pt.len());
-    assert_eq!(out, pt, "random access served a blob the descriptor's hash refuses");
+    assert_eq!(
+        out, pt,
+        "random access served a blob the descriptor's hash refuses"
+    );
 }
 
 #[test]
@@ -508,7 +594,10 @@ fn attachment_decryptor_after_error_or_finish() {
     let mut e = AttachmentEncryptor::new(&mut TestRng::new(2)).unwrap();
     let mut o = vec![0u8; e.finish_len()];
     e.finish(&mut o).unwrap();
-    assert_eq!(e.update(b"more", &mut big).unwrap_err(), Error::StreamClosed);
+    assert_eq!(
+        e.update(b"more", &mut big).unwrap_err(),
+        Error::StreamClosed
+    );
     assert_eq!(e.finish(&mut big).unwrap_err(), Error::StreamClosed);
 }
 
@@ -566,14 +655,20 @@ fn read_backup(
         let mut buf = vec![0xEEu8; need + 32];
         let n = d.update(p, &mut buf)?;
         assert!(n <= need);
-        assert!(buf[need..].iter().all(|b| *b == 0xEE), "wrote past update_len");
+        assert!(
+            buf[need..].iter().all(|b| *b == 0xEE),
+            "wrote past update_len"
+        );
         export.extend_from_slice(&buf[..n]);
     }
     let need = d.finish_len();
     let mut buf = vec![0xEEu8; need + 32];
     let (n, state) = d.finish(&mut buf)?;
     assert!(n <= need);
-    assert!(buf[need..].iter().all(|b| *b == 0xEE), "wrote past finish_len");
+    assert!(
+        buf[need..].iter().all(|b| *b == 0xEE),
+        "wrote past finish_len"
+    );
     export.extend_from_slice(&buf[..n]);
     Ok((state.to_vec(), export))
 }
@@ -614,10 +709,16 @@ fn backup_tampering_is_refused() {
     for at in [0usize, 8, 9, 10, 20, 66, 67, b.len() - 1] {
         let mut v = b.clone();
         v[at] ^= 1;
-        assert!(read_backup(BackupSecret::Key(&key), &v, 777).is_err(), "flip at {at}");
+        assert!(
+            read_backup(BackupSecret::Key(&key), &v, 777).is_err(),
+            "flip at {at}"
+        );
     }
     for cut in [0usize, 9, 10, 66, 67, 70, 16466, b.len() - 1] {
-        assert!(read_backup(BackupSecret::Key(&key), &b[..cut], 777).is_err(), "cut at {cut}");
+        assert!(
+            read_backup(BackupSecret::Key(&key), &b[..cut], 777).is_err(),
+            "cut at {cut}"
+        );
     }
     let mut longer = b.clone();
     longer.push(0);
@@ -661,11 +762,15 @@ fn crafted_argon2_parameters_are_bounded() {
         (19 * 1024, 1, 1),
     ] {
         let h = set(m, p, l);
-        let mut d = BackupDecryptor::new(BackupSecret::Password(b"pw", Argon2Params::MINIMUM))
-            .unwrap();
+        let mut d =
+            BackupDecryptor::new(BackupSecret::Password(b"pw", Argon2Params::MINIMUM)).unwrap();
         let mut out = vec![0u8; h.len()];
         let t = std::time::Instant::now();
-        assert_eq!(d.update(&h, &mut out).unwrap_err(), Error::LimitExceeded, "{m} {p} {l}");
+        assert_eq!(
+            d.update(&h, &mut out).unwrap_err(),
+            Error::LimitExceeded,
+            "{m} {p} {l}"
+        );
         assert!(t.elapsed().as_millis() < 100);
     }
     // Unknown secret type, version, magic: refused without panics.
@@ -675,8 +780,8 @@ fn crafted_argon2_parameters_are_bounded() {
         b"SOTTOBAK\x02\x01".to_vec(),
         b"SOTTOBAX\x01\x01".to_vec(),
     ] {
-        let mut d = BackupDecryptor::new(BackupSecret::Password(b"pw", Argon2Params::MINIMUM))
-            .unwrap();
+        let mut d =
+            BackupDecryptor::new(BackupSecret::Password(b"pw", Argon2Params::MINIMUM)).unwrap();
         assert!(d.update(&v, &mut [0u8; 64]).is_err());
     }
 }
@@ -693,8 +798,12 @@ fn backup_secret_edge_cases() {
         lanes: u32::MAX,
     };
     assert!(
-        BackupEncryptor::new(&mut TestRng::new(1), BackupSecret::Password(b"pw", bad), b"s")
-            .is_err()
+        BackupEncryptor::new(
+            &mut TestRng::new(1),
+            BackupSecret::Password(b"pw", bad),
+            b"s"
+        )
+        .is_err()
     );
     // Parameters given to the decryptor are ignored (the header's apply):
     // absurd ones do not fail the constructor.
@@ -720,7 +829,10 @@ fn backup_state_is_not_left_in_the_callers_buffer_after_an_error() {
         let mut d = BackupDecryptor::new(BackupSecret::Key(&key)).unwrap();
         let mut buf = vec![0u8; d.update_len(b.len()).unwrap()];
         d.update(&b, &mut buf).unwrap();
-        assert!(!contains(&buf, STATE_MARKER), "state left in out on success");
+        assert!(
+            !contains(&buf, STATE_MARKER),
+            "state left in out on success"
+        );
     }
     // A server damages the second chunk (the app's export, not the state).
     let mut v = b.clone();
@@ -728,7 +840,10 @@ fn backup_state_is_not_left_in_the_callers_buffer_after_an_error() {
     v[second] ^= 1;
     let mut d = BackupDecryptor::new(BackupSecret::Key(&key)).unwrap();
     let mut buf = vec![0u8; d.update_len(v.len()).unwrap()];
-    assert_eq!(d.update(&v, &mut buf).unwrap_err(), Error::AuthenticationFailed);
+    assert_eq!(
+        d.update(&v, &mut buf).unwrap_err(),
+        Error::AuthenticationFailed
+    );
     assert!(
         !contains(&buf, STATE_MARKER),
         "the SDK's secret state was left in the app's buffer after the error"

@@ -19,6 +19,35 @@ pub const SOTTO_BACKUP_KEY_LEN: usize = 32;
 pub const SOTTO_BACKUP_KEY_DIGITS_LEN: usize = 85;
 
 const _: () = assert!(SOTTO_BACKUP_KEY_DIGITS_LEN == sotto::backup::BACKUP_KEY_DIGITS + 16 + 1);
+/// Argon2id's default memory, KiB (`sotto_argon2_params`, NULL params).
+pub const SOTTO_ARGON2_DEFAULT_MEMORY_KIB: u32 = 65536;
+/// Argon2id's default passes.
+pub const SOTTO_ARGON2_DEFAULT_PASSES: u32 = 3;
+/// Argon2id's default lanes.
+pub const SOTTO_ARGON2_DEFAULT_LANES: u32 = 1;
+/// Argon2id's least memory, KiB (OWASP's minimum).
+pub const SOTTO_ARGON2_MIN_MEMORY_KIB: u32 = 19456;
+/// Argon2id's fewest passes.
+pub const SOTTO_ARGON2_MIN_PASSES: u32 = 2;
+/// Argon2id's most memory, KiB.
+pub const SOTTO_ARGON2_MAX_MEMORY_KIB: u32 = 262144;
+/// Argon2id's most passes.
+pub const SOTTO_ARGON2_MAX_PASSES: u32 = 16;
+/// Argon2id's most lanes.
+pub const SOTTO_ARGON2_MAX_LANES: u32 = 8;
+
+const _: () = {
+    use sotto::backup as b;
+    assert!(SOTTO_ARGON2_DEFAULT_MEMORY_KIB == b::Argon2Params::DEFAULT.memory_kib);
+    assert!(SOTTO_ARGON2_DEFAULT_PASSES == b::Argon2Params::DEFAULT.passes);
+    assert!(SOTTO_ARGON2_DEFAULT_LANES == b::Argon2Params::DEFAULT.lanes);
+    assert!(SOTTO_ARGON2_MIN_MEMORY_KIB == b::ARGON2_MIN_MEMORY_KIB);
+    assert!(SOTTO_ARGON2_MIN_PASSES == b::ARGON2_MIN_PASSES);
+    assert!(SOTTO_ARGON2_MAX_MEMORY_KIB == b::ARGON2_MAX_MEMORY_KIB);
+    assert!(SOTTO_ARGON2_MAX_PASSES == b::ARGON2_MAX_PASSES);
+    assert!(SOTTO_ARGON2_MAX_LANES == b::ARGON2_MAX_LANES);
+};
+
 /// Restored names (`sotto_store_restore`): a contact.
 pub const SOTTO_RESTORED_CONTACT: u8 = 1;
 /// Restored names (`sotto_store_restore`): a group.
@@ -318,8 +347,9 @@ pub unsafe extern "C" fn sotto_backup_writer_free(writer: *mut *mut sotto_backup
     crate::panic::boundary_void(|| unsafe { ptr::free_handle(writer) });
 }
 
-/// Starts reading a backup with its key (32 bytes) or password: exactly one
-/// of the two (a password's cost comes from the backup's header).
+/// Starts reading a backup with its key (32 bytes) or password (1 to 1024
+/// bytes; `(NULL, 0)` is no password): exactly one of the two (a password's
+/// cost comes from the backup's header).
 ///
 /// # Safety
 ///
@@ -427,7 +457,9 @@ pub unsafe extern "C" fn sotto_backup_reader_finish_len(
 
 /// Ends the backup: writes the export's last bytes into `out`, and keeps
 /// the store's state, now authenticated with the rest, for
-/// `sotto_store_restore`. A backup cut short: `SOTTO_STATUS_MALFORMED`.
+/// `sotto_store_restore`. A backup cut short: `SOTTO_STATUS_MALFORMED` (cut
+/// in its header or at a chunk boundary) or `SOTTO_STATUS_DECRYPT_FAILED`
+/// (cut inside its last chunk). A failed call wipes `out`.
 ///
 /// # Safety
 ///

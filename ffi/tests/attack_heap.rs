@@ -106,7 +106,10 @@ fn reading_a_large_backup_state_leaves_no_unwiped_copies_on_the_heap() {
     drop(got); // Zeroizing: wiped
     drop(d);
     let hits = disarm();
-    assert_eq!(hits, 0, "{hits} freed heap blocks still held the backup's secret state");
+    assert_eq!(
+        hits, 0,
+        "{hits} freed heap blocks still held the backup's secret state"
+    );
 }
 
 /// The store's side: `backup_state` writes the identity's secret first into
@@ -147,5 +150,8 @@ fn building_a_store_state_leaves_no_unwiped_identity_on_the_heap() {
     drop(state);
     let hits = disarm();
     eprintln!("{added} contacts, state of {len} bytes");
-    assert_eq!(hits, 0, "{hits} freed heap blocks still held the identity's private key");
+    assert_eq!(
+        hits, 0,
+        "{hits} freed heap blocks still held the identity's private key"
+    );
 }

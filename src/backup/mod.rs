@@ -34,7 +34,7 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use rand_core::CryptoRng;
-use zeroize::Zeroizing;
+use zeroize::{Zeroize, Zeroizing};
 
 use crate::chunked::{ChunkDecryptor, ChunkEncryptor};
 use crate::crypto::{self, random_array};
@@ -296,7 +296,7 @@ impl BackupDecryptor {
 
     fn fail(&mut self, e: Error) -> Error {
         self.failed = Some(e);
-        self.state.iter_mut().for_each(|b| *b = 0);
+        self.state.zeroize();
         e
     }
 
@@ -375,7 +375,12 @@ impl BackupDecryptor {
         };
         match result.and_then(|n| self.split(out, n)) {
             Ok(n) => Ok(n),
-            Err(e) => Err(self.fail(e)),
+            Err(e) => {
+                // Chunks decrypted before the failure (the state among
+                // them) must not stay in the caller's buffer.
+                out.zeroize();
+                Err(self.fail(e))
+            }
         }
     }
 
@@ -423,7 +428,10 @@ impl BackupDecryptor {
         };
         let n = match result.and_then(|n| self.split(out, n)) {
             Ok(n) => n,
-            Err(e) => return Err(self.fail(e)),
+            Err(e) => {
+                out.zeroize();
+                return Err(self.fail(e));
+            }
         };
         match self.state_len {
             Some(len) if len == self.state.len() => {}

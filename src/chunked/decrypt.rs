@@ -165,7 +165,12 @@ impl ChunkDecryptor {
         }
         match self.body(input, out) {
             Ok(n) => Ok(n),
-            Err(e) => Err(self.fail(e)),
+            Err(e) => {
+                // Chunks of this call written before the failure are
+                // authenticated, but the call failed: leave nothing behind.
+                out.zeroize();
+                Err(self.fail(e))
+            }
         }
     }
 

@@ -57,6 +57,9 @@ pub const HEADER_LEN: usize = SALT_LEN + COMMITMENT_LEN;
 /// The most chunks one stream holds (the counter XORed into the nonce stays
 /// below 2^38, as C2SP requires).
 pub const MAX_CHUNKS: u64 = 1 << 38;
+/// The longest plaintext a stream holds: [`MAX_CHUNKS`] chunks, the last
+/// one short (2^52 − 1 bytes).
+pub const MAX_PLAINTEXT_LEN: u64 = MAX_CHUNKS * CHUNK_LEN as u64 - 1;
 /// The longest context string, in bytes.
 pub const MAX_CONTEXT_LEN: usize = 1024;
 /// Bytes of the input key.

@@ -2,7 +2,7 @@
 //! blob the app uploaded.
 //!
 //! ```text
-//! key (32) | ciphertext SHA-256 (32) | plaintext length u64
+//! key (32) | ciphertext SHA-256 (32) | plaintext length u64 (≤ chunked::MAX_PLAINTEXT_LEN)
 //! | media type length u8 (1..=MAX_MEDIA_TYPE_LEN) | media type (printable ASCII, no space)
 //! | flags u8: bit 0 thumbnail, bit 1 dimensions, bit 2 duration (other bits zero)
 //! | [thumbnail length u32 (1..=MAX_THUMBNAIL_LEN) | thumbnail]
@@ -67,7 +67,7 @@ fn valid_media_type(t: &[u8]) -> bool {
 impl AttachmentDescriptor {
     pub(super) fn encode_into(&self, out: &mut Vec<u8>) -> Result<()> {
         let media = self.media_type.as_bytes();
-        if !valid_media_type(media) {
+        if !valid_media_type(media) || self.plaintext_len > crate::chunked::MAX_PLAINTEXT_LEN {
             return Err(Error::Malformed);
         }
         out.extend_from_slice(&self.key[..]);
@@ -112,6 +112,9 @@ impl AttachmentDescriptor {
         let key = Zeroizing::new(r.array::<32>()?);
         let ciphertext_sha256 = r.array()?;
         let plaintext_len = r.u64()?;
+        if plaintext_len > crate::chunked::MAX_PLAINTEXT_LEN {
+            return Err(Error::Malformed);
+        }
         let media_len = usize::from(r.u8()?);
         let media = r.bytes(media_len)?;
         if !valid_media_type(media) {

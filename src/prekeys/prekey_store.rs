@@ -196,6 +196,16 @@ impl PrekeyStore {
         self.one_time.clear();
     }
 
+    /// Drops the previous signed prekey now rather than at the end of its
+    /// grace period. For a prekey store restored from a backup: first
+    /// messages to a signed prekey of the backup may have been accepted
+    /// since the backup was made, and the restored list of accepted base
+    /// keys does not know them, so accepting any more would let one be
+    /// replayed. Rotate first, then call this.
+    pub fn retire_previous_signed_prekey(&mut self) {
+        self.previous = None;
+    }
+
     /// How many one-time prekeys are left; replenish when low.
     pub fn one_time_prekey_count(&self) -> usize {
         self.one_time.len()

@@ -16,8 +16,9 @@
 //!
 //! A restore writes into a new, empty store in one transaction, and then:
 //! the one-time prekeys are gone (the server's copies may have been used
-//! since the backup) and the signed prekey is rotated, so the app publishes
-//! a new bundle; each group has a fresh sender key of ours and no one
+//! since the backup) and the signed prekeys are replaced by a new one, with
+//! no grace period for the old (a first message accepted since the backup
+//! could otherwise be replayed), so the app publishes a new bundle; each group has a fresh sender key of ours and no one
 //! else's, so the app sends our distribution to every member and they send
 //! theirs again; no contact has a session, so the next message to each
 //! starts a new one, which the contact sees as a new session from the same,
@@ -73,6 +74,7 @@
 //! # Ok(()) }
 //! ```
 
+use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::vec::Vec;
 
@@ -306,6 +308,7 @@ fn decode_state(bytes: &[u8]) -> Result<State> {
         .map_err(|_| Error::DeviceMismatch)?;
     let count = r.count()?;
     let mut contacts = Vec::with_capacity(count.min(r.0.len() / 8));
+    let mut seen = BTreeSet::new();
     for _ in 0..count {
         let n = r.u32()?;
         let t = TrustStore::from_bytes(r.take(n)?)?;
@@ -318,13 +321,14 @@ fn decode_state(bytes: &[u8]) -> Result<State> {
             name.to_vec()
         };
         objects::check_name(&name)?;
-        if contacts.iter().any(|(n, _)| *n == name) {
+        if !seen.insert(name.clone()) {
             return Err(malformed());
         }
         contacts.push((name, t));
     }
     let count = r.count()?;
     let mut groups = Vec::with_capacity(count.min(r.0.len() / 4));
+    let mut seen_groups = BTreeSet::new();
     for _ in 0..count {
         let n = usize::from(r.u8()?);
         let id = r.take(n)?.to_vec();
@@ -337,7 +341,7 @@ fn decode_state(bytes: &[u8]) -> Result<State> {
         for _ in 0..m {
             members.push(IdentityKey::from_bytes(r.take(64)?)?);
         }
-        if groups.iter().any(|(g, _): &(Vec<u8>, _)| *g == id) {
+        if !seen_groups.insert(id.clone()) {
             return Err(malformed());
         }
         groups.push((id, members));
@@ -493,8 +497,12 @@ impl Store {
     ) -> Result<Restored> {
         let s = decode_state(state)?;
         let mut prekeys = s.prekeys;
+        // Nothing of the backup's prekeys may accept a first message again:
+        // one accepted since the backup would be replayable (the restored
+        // list of accepted base keys predates it).
         prekeys.clear_one_time_prekeys();
         prekeys.rotate_signed_prekey(rng, &s.identity, now)?;
+        prekeys.retire_previous_signed_prekey();
         let restored = Restored {
             contacts: s.contacts.iter().map(|(n, _)| n.clone()).collect(),
             groups: s.groups.iter().map(|(g, _)| g.clone()).collect(),

@@ -46,7 +46,12 @@ fn a_prekey_message_accepted_after_the_backup_is_not_accepted_again_after_restor
     let mut alice = alice;
     bob.initiate(r, b"alice", &alice_bundle, NOW).unwrap();
     let first = bob
-        .send(r, b"alice", &Content::text("pay Mallory 100"), NOW_MS + 1000)
+        .send(
+            r,
+            b"alice",
+            &Content::text("pay Mallory 100"),
+            NOW_MS + 1000,
+        )
         .unwrap();
     let got = alice
         .receive(r, b"bob", &first.outgoing.message, NOW_MS + 1000)
@@ -157,7 +162,10 @@ fn a_one_time_prekey_is_not_reused_after_restore() {
             NOW + 60,
         )
         .unwrap();
-    assert_eq!(restored.device_prekeys().unwrap().one_time_prekey_count(), 0);
+    assert_eq!(
+        restored.device_prekeys().unwrap().one_time_prekey_count(),
+        0
+    );
     assert!(
         restored
             .receive(r, b"bob", &first.outgoing.message, NOW_MS + 60_000)
@@ -195,7 +203,10 @@ fn restore_into_a_store_with_anything_in_it_is_refused() {
             .unwrap_err(),
             Error::NotEmpty
         );
-        assert_eq!(s.restore_state(r, &state, NOW).unwrap_err(), Error::NotEmpty);
+        assert_eq!(
+            s.restore_state(r, &state, NOW).unwrap_err(),
+            Error::NotEmpty
+        );
     }
     assert_eq!(
         bob.restore(
@@ -230,7 +241,13 @@ fn a_failed_restore_writes_nothing() {
         v[at] ^= 1;
         assert!(
             fresh
-                .restore(r, BackupSecret::Key(&key), &mut &v[..], &mut Vec::new(), NOW)
+                .restore(
+                    r,
+                    BackupSecret::Key(&key),
+                    &mut &v[..],
+                    &mut Vec::new(),
+                    NOW
+                )
                 .is_err()
         );
         assert_eq!(fresh.device_identity().err(), Some(Error::NoDeviceIdentity));
@@ -332,5 +349,8 @@ fn crafted_state_counts_are_bounded() {
         "ratio 16k/4k = {ratio:.1} (linear ≈ 4, quadratic ≈ 16); 1,000,000 groups would take ≈ {:.0} s",
         t2.as_secs_f64() * (1_000_000f64 / 16_000f64).powi(2)
     );
-    assert!(ratio < 10.0, "decoding a state is quadratic in its group count");
+    assert!(
+        ratio < 10.0,
+        "decoding a state is quadratic in its group count"
+    );
 }
