@@ -397,8 +397,7 @@ fn streaming_and_random_access_agree() {
             let ix = ChunkIndex::open(&KEY, CTX, &v[..HEADER_LEN], v.len() as u64, len)?;
             let mut off = 0u64;
             let mut out = vec![0u8; CHUNK_LEN];
-            loop {
-                let Some(loc) = ix.locate(off) else { break };
+            while let Some(loc) = ix.locate(off) {
                 let s = loc.stream_offset as usize;
                 ix.decrypt_chunk(loc.index, &v[s..s + loc.stream_len], &mut out)?;
                 off += loc.plaintext_len as u64;
