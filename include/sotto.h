@@ -199,6 +199,8 @@ enum sotto_status
   SOTTO_STATUS_EXPIRED = 213,
   // The key or password does not open this encrypted stream (attachment or backup): its header's commitment does not match; nothing was decrypted.
   SOTTO_STATUS_WRONG_KEY = 214,
+  // An account's device list is past its time-to-live or older than the version already seen; fetch a fresh one.
+  SOTTO_STATUS_STALE_DEVICE_LIST = 215,
   // A counter is exhausted: a new session, sender key or share is needed.
   SOTTO_STATUS_COUNTER_EXHAUSTED = 300,
   // The identity is not the one trusted for this contact.

@@ -102,6 +102,10 @@ pub enum Error {
     BufferTooSmall,
     /// The stream was finished, or failed earlier: start a new one.
     StreamClosed,
+    /// An account's device list is older than its time-to-live
+    /// ([`crate::devices::DEVICE_LIST_TTL_SECS`]) or than the version
+    /// already seen: fetch a fresh one; until then, send to no device of it.
+    StaleDeviceList,
     /// Something the SDK's own invariants rule out happened (a value the
     /// code itself produced failed to encode or decode). Never caused by
     /// input alone; report it as a bug. Nothing was changed.
@@ -130,6 +134,7 @@ impl fmt::Display for Error {
             Error::WrongKey => "wrong key or password for this encrypted stream",
             Error::BufferTooSmall => "output buffer too small",
             Error::StreamClosed => "stream already finished or failed",
+            Error::StaleDeviceList => "the device list is stale or rolled back",
             Error::UnknownSenderKey => "unknown sender key",
             Error::GroupMismatch => "distribution message for another group",
             Error::UntrustedIdentity => "identity not trusted for this contact",

@@ -34,6 +34,10 @@ pub const TYPE_LOCATION_DISTRIBUTION: u8 = 0x07;
 pub const TYPE_LOCATION_PAYLOAD: u8 = 0x08;
 /// Type byte of a content envelope (the plaintext of a content message).
 pub const TYPE_ENVELOPE: u8 = 0x09;
+/// Type byte of a device record (an account-signed, countersigned device).
+pub const TYPE_DEVICE_RECORD: u8 = 0x0A;
+/// Type byte of an account's signed device list.
+pub const TYPE_DEVICE_LIST: u8 = 0x0B;
 
 /// Reads the version and type bytes and checks them against `expected_type`.
 pub(crate) fn check_prefix(

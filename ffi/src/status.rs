@@ -36,6 +36,7 @@ impl From<sotto::Error> for sotto_status {
             E::WrongKey => sotto_status::WrongKey,
             E::BufferTooSmall => sotto_status::BufferTooSmall,
             E::StreamClosed => sotto_status::StreamClosed,
+            E::StaleDeviceList => sotto_status::StaleDeviceList,
             E::Internal => sotto_status::Internal,
         }
     }

@@ -60,6 +60,8 @@ pub enum sotto_status {
     Expired = 213,
     /// The key or password does not open this encrypted stream (attachment or backup): its header's commitment does not match; nothing was decrypted.
     WrongKey = 214,
+    /// An account's device list is past its time-to-live or older than the version already seen; fetch a fresh one.
+    StaleDeviceList = 215,
     /// A counter is exhausted: a new session, sender key or share is needed.
     CounterExhausted = 300,
     /// The identity is not the one trusted for this contact.
@@ -98,7 +100,7 @@ pub enum sotto_status {
 
 impl sotto_status {
     /// Every status, in the order declared.
-    pub(crate) const ALL: [sotto_status; 42] = [
+    pub(crate) const ALL: [sotto_status; 43] = [
         sotto_status::Ok,
         sotto_status::NullParameter,
         sotto_status::BufferTooSmall,
@@ -124,6 +126,7 @@ impl sotto_status {
         sotto_status::Stale,
         sotto_status::Expired,
         sotto_status::WrongKey,
+        sotto_status::StaleDeviceList,
         sotto_status::CounterExhausted,
         sotto_status::UntrustedIdentity,
         sotto_status::UnknownContact,
@@ -176,6 +179,7 @@ impl sotto_status {
             sotto_status::Stale => c"older than the newest location update",
             sotto_status::Expired => c"the location share has ended",
             sotto_status::WrongKey => c"wrong key or password",
+            sotto_status::StaleDeviceList => c"the device list is stale or rolled back",
             sotto_status::CounterExhausted => c"counter exhausted",
             sotto_status::UntrustedIdentity => c"identity not trusted for this contact",
             sotto_status::UnknownContact => c"unknown contact",

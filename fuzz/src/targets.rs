@@ -158,6 +158,20 @@ pub fn decoders(data: &[u8]) {
     }
     let _ = IdentityKey::from_bytes(data);
     let _ = fixtures().code.compare_scanned(data);
+    // Device records and lists: what decodes re-encodes to the same bytes.
+    if let Ok(r) = sotto::devices::DeviceRecord::from_bytes(data) {
+        let _ = r.verify();
+        assert_eq!(r.to_bytes(), data);
+    }
+    if let Ok(r) = sotto::devices::AccountSignedRecord::from_bytes(data) {
+        let _ = r.verify();
+        assert_eq!(r.to_bytes(), data);
+    }
+    if let Ok(l) = sotto::devices::DeviceList::from_bytes(data) {
+        let _ = l.verify();
+        assert_eq!(l.to_bytes().unwrap(), data);
+        let _ = sotto::devices::verify_devices(&l.account, data, &[data], 0, Some(1));
+    }
 }
 
 /// The content envelope: what decodes re-encodes to the same bytes, its

@@ -53,6 +53,8 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
     case expired
     /// The key or password does not open this encrypted stream (attachment or backup): its header's commitment does not match; nothing was decrypted.
     case wrongKey
+    /// An account's device list is past its time-to-live or older than the version already seen; fetch a fresh one.
+    case staleDeviceList
     /// A counter is exhausted: a new session, sender key or share is needed.
     case counterExhausted
     /// The identity is not the one trusted for this contact.
@@ -117,6 +119,7 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
         case 212: self = .stale
         case 213: self = .expired
         case 214: self = .wrongKey
+        case 215: self = .staleDeviceList
         case 300: self = .counterExhausted
         case 301: self = .untrustedIdentity
         case 302: self = .unknownContact
@@ -165,6 +168,7 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
         case .stale: return 212
         case .expired: return 213
         case .wrongKey: return 214
+        case .staleDeviceList: return 215
         case .counterExhausted: return 300
         case .untrustedIdentity: return 301
         case .unknownContact: return 302

@@ -55,6 +55,8 @@ enum class SottoError(val code: Int) {
     EXPIRED(213),
     /** The key or password does not open this encrypted stream (attachment or backup): its header's commitment does not match; nothing was decrypted. */
     WRONG_KEY(214),
+    /** An account's device list is past its time-to-live or older than the version already seen; fetch a fresh one. */
+    STALE_DEVICE_LIST(215),
     /** A counter is exhausted: a new session, sender key or share is needed. */
     COUNTER_EXHAUSTED(300),
     /** The identity is not the one trusted for this contact. */
