@@ -38,6 +38,10 @@ pub const TYPE_ENVELOPE: u8 = 0x09;
 pub const TYPE_DEVICE_RECORD: u8 = 0x0A;
 /// Type byte of an account's signed device list.
 pub const TYPE_DEVICE_LIST: u8 = 0x0B;
+/// Type byte of a linking QR code (a companion's identity and one-time secret).
+pub const TYPE_DEVICE_LINK_QR: u8 = 0x0C;
+/// Type byte of a linking answer (the account-signed record under the secret).
+pub const TYPE_DEVICE_LINK: u8 = 0x0D;
 
 /// Reads the version and type bytes and checks them against `expected_type`.
 pub(crate) fn check_prefix(

@@ -277,3 +277,88 @@ fn malformed_lists_and_records_are_refused() {
         Some(Error::LimitExceeded)
     );
 }
+
+#[test]
+fn linking_a_companion_by_qr_code() {
+    let mut rng = TestRng::new(20);
+    let primary = IdentityKeyPair::generate(&mut rng);
+    let laptop = IdentityKeyPair::generate(&mut rng);
+    let (mut request, qr) = sotto::devices::LinkingRequest::new(&mut rng, &laptop);
+    assert_eq!(qr.len(), sotto::devices::LINK_QR_LEN);
+    let payload =
+        sotto::devices::answer_link(&primary, &qr, 1, NOW, DeviceKind::Companion).unwrap();
+
+    // Tampered payloads, and answers made under another secret or for
+    // another device or account, are refused with the request unchanged.
+    for at in [0, 1, 5, 100, payload.len() - 40, payload.len() - 1] {
+        let mut bad = payload.clone();
+        bad[at] ^= 1;
+        assert!(request.accept(&laptop, &bad, None).is_err(), "flip at {at}");
+    }
+    let (_, other_qr) = sotto::devices::LinkingRequest::new(&mut rng, &laptop);
+    let other =
+        sotto::devices::answer_link(&primary, &other_qr, 1, NOW, DeviceKind::Companion).unwrap();
+    assert_eq!(
+        request.accept(&laptop, &other, None).err(),
+        Some(Error::AuthenticationFailed)
+    );
+    let mallory = IdentityKeyPair::generate(&mut rng);
+    assert_eq!(
+        request.accept(&mallory, &payload, None).err(),
+        Some(Error::WrongType)
+    );
+    assert_eq!(
+        request
+            .accept(&laptop, &payload, Some(mallory.public_key()))
+            .err(),
+        Some(Error::WrongType)
+    );
+    assert_eq!(
+        sotto::devices::answer_link(&primary, &qr, 1, NOW, DeviceKind::Primary).err(),
+        Some(Error::Malformed)
+    );
+    assert_eq!(
+        sotto::devices::answer_link(&primary, &qr, 0, NOW, DeviceKind::Companion).err(),
+        Some(Error::Malformed)
+    );
+    assert!(
+        request
+            .accept(&laptop, &payload[..payload.len() - 1], None)
+            .is_err()
+    );
+
+    // The genuine answer: a record the laptop countersigned, which verifies
+    // in the account's list; replaying the answer is refused.
+    let record = request
+        .accept(&laptop, &payload, Some(primary.public_key()))
+        .unwrap();
+    assert_eq!(
+        request.accept(&laptop, &payload, None).err(),
+        Some(Error::Duplicate)
+    );
+    let own =
+        AccountSignedRecord::sign(&primary, primary.public_key(), 0, NOW, DeviceKind::Primary)
+            .unwrap()
+            .countersign(&primary)
+            .unwrap()
+            .to_bytes();
+    let list = DeviceList::sign(
+        &primary,
+        2,
+        NOW,
+        &[(0, *primary.public_key()), (1, *laptop.public_key())],
+    )
+    .unwrap()
+    .to_bytes()
+    .unwrap();
+    let records = [own, record.to_bytes()];
+    let v = verify_devices(primary.public_key(), &list, &refs(&records), NOW, Some(1)).unwrap();
+    assert_eq!(v.devices[1].identity, *laptop.public_key());
+    assert_eq!(v.devices[1].kind, DeviceKind::Companion);
+    // Junk QR codes are refused.
+    for junk in [&qr[..10], &[0u8; 98][..], &[]] {
+        assert!(
+            sotto::devices::answer_link(&primary, junk, 1, NOW, DeviceKind::Companion).is_err()
+        );
+    }
+}

@@ -17,8 +17,11 @@
 //! Records of devices not on the list are ignored (a removed device's old
 //! record proves nothing). The hosted mark is in the account-signed record.
 
+mod linking;
 mod list;
 mod record;
+
+pub use linking::{LABEL_DEVICE_LINK, LINK_QR_LEN, LinkingRequest, answer_link};
 
 pub use list::{DeviceList, LABEL_DEVICE_LIST, MAX_DEVICES};
 pub use record::{

@@ -155,6 +155,11 @@ impl AccountSignedRecord {
         &self.account
     }
 
+    /// The device's kind.
+    pub fn kind(&self) -> DeviceKind {
+        self.kind
+    }
+
     /// Checks the account's signature: [`Error::InvalidSignature`].
     pub fn verify(&self) -> Result<()> {
         let b = body(
