@@ -10,7 +10,7 @@ use crate::panic::boundary;
 use crate::rng::OsRng;
 use crate::status::sotto_status;
 use crate::store::sotto_store;
-use crate::{copy_out, ptr};
+use crate::{copy_out, ptr, stream};
 
 /// Bytes of a backup key.
 pub const SOTTO_BACKUP_KEY_LEN: usize = 32;
@@ -247,17 +247,8 @@ pub unsafe extern "C" fn sotto_backup_writer_update_len(
     input_len: usize,
     out_len: *mut usize,
 ) -> sotto_status {
-    boundary(|| {
-        // SAFETY: caller contract.
-        let w = unsafe { ptr::handle(writer) }?;
-        // SAFETY: caller contract.
-        let out = unsafe { ptr::out(out_len) }?;
-        *out = w
-            .inner
-            .update_len(input_len)
-            .ok_or(sotto_status::LimitExceeded)?;
-        Ok(())
-    })
+    // SAFETY: caller contract, forwarded.
+    unsafe { stream::update_len(writer, input_len, out_len) }
 }
 
 /// Encrypts the next `input_len` bytes of the app's export into `out`.
@@ -276,18 +267,8 @@ pub unsafe extern "C" fn sotto_backup_writer_update(
     out_cap: usize,
     written: *mut usize,
 ) -> sotto_status {
-    boundary(|| {
-        // SAFETY: caller contract.
-        let w = unsafe { ptr::handle_mut(writer) }?;
-        // SAFETY: caller contract.
-        let input = unsafe { ptr::slice(input, input_len) }?;
-        // SAFETY: caller contract.
-        let written = unsafe { ptr::out(written) }?;
-        // SAFETY: caller contract.
-        let out = unsafe { ptr::out_bytes_or_empty(out, out_cap) }?;
-        *written = w.inner.update(input, out)?;
-        Ok(())
-    })
+    // SAFETY: caller contract, forwarded.
+    unsafe { stream::update(writer, input, input_len, out, out_cap, written) }
 }
 
 /// Writes into `*out_len` exactly how many bytes `sotto_backup_writer_finish`
@@ -301,14 +282,8 @@ pub unsafe extern "C" fn sotto_backup_writer_finish_len(
     writer: *const sotto_backup_writer,
     out_len: *mut usize,
 ) -> sotto_status {
-    boundary(|| {
-        // SAFETY: caller contract.
-        let w = unsafe { ptr::handle(writer) }?;
-        // SAFETY: caller contract.
-        let out = unsafe { ptr::out(out_len) }?;
-        *out = w.inner.finish_len();
-        Ok(())
-    })
+    // SAFETY: caller contract, forwarded.
+    unsafe { stream::finish_len(writer, out_len) }
 }
 
 /// Ends the backup, writing its last bytes into `out`.
@@ -324,16 +299,12 @@ pub unsafe extern "C" fn sotto_backup_writer_finish(
     out_cap: usize,
     written: *mut usize,
 ) -> sotto_status {
-    boundary(|| {
-        // SAFETY: caller contract.
-        let w = unsafe { ptr::handle_mut(writer) }?;
-        // SAFETY: caller contract.
-        let written = unsafe { ptr::out(written) }?;
-        // SAFETY: caller contract.
-        let out = unsafe { ptr::out_bytes_or_empty(out, out_cap) }?;
-        *written = w.inner.finish(out)?;
-        Ok(())
-    })
+    // SAFETY: caller contract, forwarded.
+    unsafe {
+        stream::finish(writer, out, out_cap, written, |w, out| {
+            Ok(w.inner.finish(out)?)
+        })
+    }
 }
 
 /// Frees a writer, wiping it, and sets `*writer` to NULL.
@@ -385,17 +356,8 @@ pub unsafe extern "C" fn sotto_backup_reader_update_len(
     input_len: usize,
     out_len: *mut usize,
 ) -> sotto_status {
-    boundary(|| {
-        // SAFETY: caller contract.
-        let r = unsafe { ptr::handle(reader) }?;
-        // SAFETY: caller contract.
-        let out = unsafe { ptr::out(out_len) }?;
-        *out = r
-            .inner
-            .update_len(input_len)
-            .ok_or(sotto_status::LimitExceeded)?;
-        Ok(())
-    })
+    // SAFETY: caller contract, forwarded.
+    unsafe { stream::update_len(reader, input_len, out_len) }
 }
 
 /// Takes the next `input_len` bytes of the backup and writes the app's
@@ -420,18 +382,8 @@ pub unsafe extern "C" fn sotto_backup_reader_update(
     out_cap: usize,
     written: *mut usize,
 ) -> sotto_status {
-    boundary(|| {
-        // SAFETY: caller contract.
-        let r = unsafe { ptr::handle_mut(reader) }?;
-        // SAFETY: caller contract.
-        let input = unsafe { ptr::slice(input, input_len) }?;
-        // SAFETY: caller contract.
-        let written = unsafe { ptr::out(written) }?;
-        // SAFETY: caller contract.
-        let out = unsafe { ptr::out_bytes_or_empty(out, out_cap) }?;
-        *written = r.inner.update(input, out)?;
-        Ok(())
-    })
+    // SAFETY: caller contract, forwarded.
+    unsafe { stream::update(reader, input, input_len, out, out_cap, written) }
 }
 
 /// Writes into `*out_len` at most how many bytes `sotto_backup_reader_finish`
@@ -445,14 +397,8 @@ pub unsafe extern "C" fn sotto_backup_reader_finish_len(
     reader: *const sotto_backup_reader,
     out_len: *mut usize,
 ) -> sotto_status {
-    boundary(|| {
-        // SAFETY: caller contract.
-        let r = unsafe { ptr::handle(reader) }?;
-        // SAFETY: caller contract.
-        let out = unsafe { ptr::out(out_len) }?;
-        *out = r.inner.finish_len();
-        Ok(())
-    })
+    // SAFETY: caller contract, forwarded.
+    unsafe { stream::finish_len(reader, out_len) }
 }
 
 /// Ends the backup: writes the export's last bytes into `out`, and keeps
@@ -472,18 +418,14 @@ pub unsafe extern "C" fn sotto_backup_reader_finish(
     out_cap: usize,
     written: *mut usize,
 ) -> sotto_status {
-    boundary(|| {
-        // SAFETY: caller contract.
-        let r = unsafe { ptr::handle_mut(reader) }?;
-        // SAFETY: caller contract.
-        let written = unsafe { ptr::out(written) }?;
-        // SAFETY: caller contract.
-        let out = unsafe { ptr::out_bytes_or_empty(out, out_cap) }?;
-        let (n, state) = r.inner.finish(out)?;
-        r.state = Some(state);
-        *written = n;
-        Ok(())
-    })
+    // SAFETY: caller contract, forwarded.
+    unsafe {
+        stream::finish(reader, out, out_cap, written, |r, out| {
+            let (n, state) = r.inner.finish(out)?;
+            r.state = Some(state);
+            Ok(n)
+        })
+    }
 }
 
 /// Frees a reader, wiping the state it holds, and sets `*reader` to NULL.
@@ -545,3 +487,5 @@ pub unsafe extern "C" fn sotto_store_restore(
         Ok(())
     })
 }
+
+crate::stream::inner_stream!(sotto_backup_writer, sotto_backup_reader);

@@ -56,6 +56,7 @@ mod store;
 mod store_content;
 #[cfg(feature = "store")]
 mod store_trust;
+mod stream;
 mod verify;
 
 #[cfg(feature = "store")]

@@ -9,9 +9,9 @@ use sotto::{Content, Zeroizing};
 
 use crate::buffer::sotto_buffer;
 use crate::panic::boundary;
-use crate::ptr;
 use crate::rng::OsRng;
 use crate::status::sotto_status;
+use crate::{ptr, stream};
 
 /// Plaintext bytes per chunk of an encrypted stream (attachments, backups).
 pub const SOTTO_CHUNK_LEN: usize = 16384;
@@ -157,17 +157,8 @@ pub unsafe extern "C" fn sotto_attachment_encryptor_update_len(
     input_len: usize,
     out_len: *mut usize,
 ) -> sotto_status {
-    boundary(|| {
-        // SAFETY: caller contract.
-        let e = unsafe { ptr::handle(encryptor) }?;
-        // SAFETY: caller contract.
-        let out = unsafe { ptr::out(out_len) }?;
-        *out = e
-            .inner
-            .update_len(input_len)
-            .ok_or(sotto_status::LimitExceeded)?;
-        Ok(())
-    })
+    // SAFETY: caller contract, forwarded.
+    unsafe { stream::update_len(encryptor, input_len, out_len) }
 }
 
 /// Encrypts `input` into `out` (capacity `out_cap`, at least what
@@ -189,18 +180,8 @@ pub unsafe extern "C" fn sotto_attachment_encryptor_update(
     out_cap: usize,
     written: *mut usize,
 ) -> sotto_status {
-    boundary(|| {
-        // SAFETY: caller contract.
-        let e = unsafe { ptr::handle_mut(encryptor) }?;
-        // SAFETY: caller contract.
-        let input = unsafe { ptr::slice(input, input_len) }?;
-        // SAFETY: caller contract.
-        let written = unsafe { ptr::out(written) }?;
-        // SAFETY: caller contract.
-        let out = unsafe { ptr::out_bytes_or_empty(out, out_cap) }?;
-        *written = e.inner.update(input, out)?;
-        Ok(())
-    })
+    // SAFETY: caller contract, forwarded.
+    unsafe { stream::update(encryptor, input, input_len, out, out_cap, written) }
 }
 
 /// Writes into `*out_len` exactly how many bytes
@@ -214,14 +195,8 @@ pub unsafe extern "C" fn sotto_attachment_encryptor_finish_len(
     encryptor: *const sotto_attachment_encryptor,
     out_len: *mut usize,
 ) -> sotto_status {
-    boundary(|| {
-        // SAFETY: caller contract.
-        let e = unsafe { ptr::handle(encryptor) }?;
-        // SAFETY: caller contract.
-        let out = unsafe { ptr::out(out_len) }?;
-        *out = e.inner.finish_len();
-        Ok(())
-    })
+    // SAFETY: caller contract, forwarded.
+    unsafe { stream::finish_len(encryptor, out_len) }
 }
 
 /// Writes the blob's last bytes into `out` (at least what `_finish_len`
@@ -242,20 +217,18 @@ pub unsafe extern "C" fn sotto_attachment_encryptor_finish(
     written: *mut usize,
     attachment: *mut sotto_attachment,
 ) -> sotto_status {
-    boundary(|| {
-        // SAFETY: caller contract.
-        let e = unsafe { ptr::handle_mut(encryptor) }?;
-        // SAFETY: caller contract.
-        let written = unsafe { ptr::out(written) }?;
-        // SAFETY: caller contract.
-        let attachment = unsafe { ptr::out(attachment) }?;
-        // SAFETY: caller contract.
-        let out = unsafe { ptr::out_bytes_or_empty(out, out_cap) }?;
-        let (n, done) = e.inner.finish(out)?;
-        *written = n;
-        *attachment = from_done(&done);
-        Ok(())
-    })
+    // SAFETY: caller contract.
+    let Ok(attachment) = (unsafe { ptr::out(attachment) }) else {
+        return boundary(|| Err(sotto_status::NullParameter));
+    };
+    // SAFETY: caller contract, forwarded.
+    unsafe {
+        stream::finish(encryptor, out, out_cap, written, |e, out| {
+            let (n, done) = e.inner.finish(out)?;
+            *attachment = from_done(&done);
+            Ok(n)
+        })
+    }
 }
 
 /// Frees an encryptor, wiping its key and buffered plaintext, and sets
@@ -401,17 +374,8 @@ pub unsafe extern "C" fn sotto_attachment_decryptor_update_len(
     input_len: usize,
     out_len: *mut usize,
 ) -> sotto_status {
-    boundary(|| {
-        // SAFETY: caller contract.
-        let d = unsafe { ptr::handle(decryptor) }?;
-        // SAFETY: caller contract.
-        let out = unsafe { ptr::out(out_len) }?;
-        *out = d
-            .inner
-            .update_len(input_len)
-            .ok_or(sotto_status::LimitExceeded)?;
-        Ok(())
-    })
+    // SAFETY: caller contract, forwarded.
+    unsafe { stream::update_len(decryptor, input_len, out_len) }
 }
 
 /// Takes the next `input_len` bytes of the blob and writes the plaintext of
@@ -434,18 +398,8 @@ pub unsafe extern "C" fn sotto_attachment_decryptor_update(
     out_cap: usize,
     written: *mut usize,
 ) -> sotto_status {
-    boundary(|| {
-        // SAFETY: caller contract.
-        let d = unsafe { ptr::handle_mut(decryptor) }?;
-        // SAFETY: caller contract.
-        let input = unsafe { ptr::slice(input, input_len) }?;
-        // SAFETY: caller contract.
-        let written = unsafe { ptr::out(written) }?;
-        // SAFETY: caller contract.
-        let out = unsafe { ptr::out_bytes_or_empty(out, out_cap) }?;
-        *written = d.inner.update(input, out)?;
-        Ok(())
-    })
+    // SAFETY: caller contract, forwarded.
+    unsafe { stream::update(decryptor, input, input_len, out, out_cap, written) }
 }
 
 /// Writes into `*out_len` at most how many bytes
@@ -459,14 +413,8 @@ pub unsafe extern "C" fn sotto_attachment_decryptor_finish_len(
     decryptor: *const sotto_attachment_decryptor,
     out_len: *mut usize,
 ) -> sotto_status {
-    boundary(|| {
-        // SAFETY: caller contract.
-        let d = unsafe { ptr::handle(decryptor) }?;
-        // SAFETY: caller contract.
-        let out = unsafe { ptr::out(out_len) }?;
-        *out = d.inner.finish_len();
-        Ok(())
-    })
+    // SAFETY: caller contract, forwarded.
+    unsafe { stream::finish_len(decryptor, out_len) }
 }
 
 /// Ends the blob: checks its length (`SOTTO_STATUS_MALFORMED` if short) and
@@ -484,16 +432,12 @@ pub unsafe extern "C" fn sotto_attachment_decryptor_finish(
     out_cap: usize,
     written: *mut usize,
 ) -> sotto_status {
-    boundary(|| {
-        // SAFETY: caller contract.
-        let d = unsafe { ptr::handle_mut(decryptor) }?;
-        // SAFETY: caller contract.
-        let written = unsafe { ptr::out(written) }?;
-        // SAFETY: caller contract.
-        let out = unsafe { ptr::out_bytes_or_empty(out, out_cap) }?;
-        *written = d.inner.finish(out)?;
-        Ok(())
-    })
+    // SAFETY: caller contract, forwarded.
+    unsafe {
+        stream::finish(decryptor, out, out_cap, written, |d, out| {
+            Ok(d.inner.finish(out)?)
+        })
+    }
 }
 
 /// Frees a decryptor, wiping it, and sets `*decryptor` to NULL.
@@ -618,3 +562,5 @@ pub unsafe extern "C" fn sotto_attachment_reader_free(reader: *mut *mut sotto_at
     // SAFETY: caller contract.
     crate::panic::boundary_void(|| unsafe { ptr::free_handle(reader) });
 }
+
+crate::stream::inner_stream!(sotto_attachment_encryptor, sotto_attachment_decryptor);

@@ -2,6 +2,7 @@
 //! while armed, looks at every block freed (or moved by a reallocation) for
 //! a needle taken from the secret state. `Zeroizing` wipes a buffer on
 //! drop, but not the blocks a growing `Vec` leaves behind when it moves.
+#![cfg(feature = "store")]
 #![allow(
     clippy::arithmetic_side_effects,
     clippy::unwrap_used,

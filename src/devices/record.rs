@@ -257,10 +257,24 @@ fn read_body(r: &mut Reader<'_>) -> Result<Body> {
 }
 
 impl DeviceRecord {
+    /// The account-signed part.
+    fn signed(&self) -> AccountSignedRecord {
+        AccountSignedRecord {
+            account: self.account,
+            device: self.device,
+            index: self.index,
+            added_at: self.added_at,
+            kind: self.kind,
+            account_sig: self.account_sig,
+        }
+    }
+
     /// Checks both signatures: the account's over the record, the device's
     /// over the record and the account's signature
     /// ([`Error::InvalidSignature`]).
     pub fn verify(&self) -> Result<()> {
+        let signed = self.signed();
+        signed.verify()?;
         let b = body(
             &self.account,
             &self.device,
@@ -268,12 +282,6 @@ impl DeviceRecord {
             self.added_at,
             self.kind,
         );
-        crypto::verify(
-            self.account.signing_key(),
-            LABEL_DEVICE_RECORD,
-            &b,
-            &self.account_sig,
-        )?;
         let key = crypto::ed25519_public(self.device.signing_key())?;
         crypto::verify_parts(
             &key,
@@ -284,14 +292,7 @@ impl DeviceRecord {
 
     /// The encoding ([`DEVICE_RECORD_LEN`] bytes).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut b = body(
-            &self.account,
-            &self.device,
-            self.index,
-            self.added_at,
-            self.kind,
-        );
-        b.extend_from_slice(&self.account_sig);
+        let mut b = self.signed().to_bytes();
         b.extend_from_slice(&self.device_sig);
         b
     }
@@ -299,19 +300,18 @@ impl DeviceRecord {
     /// Decodes a record (strict; signatures not checked:
     /// [`DeviceRecord::verify`]).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let mut r = Reader::new(bytes);
-        let (account, device, index, added_at, kind) = read_body(&mut r)?;
-        let account_sig = r.array()?;
-        let device_sig = r.array()?;
-        r.finish()?;
+        let (signed, device_sig) = bytes
+            .split_at_checked(bytes.len().checked_sub(64).ok_or(Error::Malformed)?)
+            .ok_or(Error::Malformed)?;
+        let s = AccountSignedRecord::from_bytes(signed)?;
         Ok(DeviceRecord {
-            account,
-            device,
-            index,
-            added_at,
-            kind,
-            account_sig,
-            device_sig,
+            account: s.account,
+            device: s.device,
+            index: s.index,
+            added_at: s.added_at,
+            kind: s.kind,
+            account_sig: s.account_sig,
+            device_sig: device_sig.try_into().map_err(|_| Error::Malformed)?,
         })
     }
 }

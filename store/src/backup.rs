@@ -279,6 +279,15 @@ fn encode_state(conn: &Connection, keys: &Keys) -> Result<Zeroizing<Vec<u8>>> {
     Ok(w.0)
 }
 
+/// `NotEmpty` unless the store behind `conn` holds no object: a restore
+/// never writes over a store in use.
+fn check_empty(conn: &Connection) -> Result<()> {
+    let any: bool = conn
+        .query_row("SELECT EXISTS (SELECT 1 FROM objects)", [], |r| r.get(0))
+        .map_err(storage_error)?;
+    if any { Err(Error::NotEmpty) } else { Ok(()) }
+}
+
 /// A decoded state, checked whole before anything is written.
 struct State {
     created_at: u64,
@@ -440,7 +449,7 @@ impl Store {
         export: &mut dyn Write,
         now: u64,
     ) -> Result<Restored> {
-        self.check_empty()?;
+        check_empty(&self.conn)?;
         let mut d = BackupDecryptor::new(secret)?;
         let mut input = vec![0u8; IO_PIECE];
         // Sized once for the largest output of a piece: never reallocated
@@ -478,14 +487,6 @@ impl Store {
         Ok(restored)
     }
 
-    fn check_empty(&self) -> Result<()> {
-        let any: bool = self
-            .conn
-            .query_row("SELECT EXISTS (SELECT 1 FROM objects)", [], |r| r.get(0))
-            .map_err(storage_error)?;
-        if any { Err(Error::NotEmpty) } else { Ok(()) }
-    }
-
     /// Restores a state from [`Store::backup_state`] (taken from a backup
     /// that [`sotto::backup::BackupDecryptor`] authenticated whole) into
     /// this new store, in one transaction; see [`Store::restore`].
@@ -509,12 +510,7 @@ impl Store {
             export_len: 0,
         };
         self.transaction(|tx, keys| {
-            let any: bool = tx
-                .query_row("SELECT EXISTS (SELECT 1 FROM objects)", [], |r| r.get(0))
-                .map_err(storage_error)?;
-            if any {
-                return Err(Error::NotEmpty);
-            }
+            check_empty(tx)?;
             let created = i64::try_from(s.created_at).map_err(|_| malformed())?;
             tx.execute(
                 "INSERT OR REPLACE INTO meta (name, value) VALUES ('created_at', ?1)",
