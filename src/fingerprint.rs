@@ -10,8 +10,9 @@
 //! code = the two 30-digit halves of the parties, the smaller one first   (60 digits)
 //! ```
 //!
-//! `key` is the party's encoded identity ([`IdentityKey::to_bytes`], 64 bytes)
-//! and `id` a stable user identifier chosen by the app (for example a phone
+//! `key` is the party's encoded identity ([`IdentityKey::to_bytes`], 64 bytes),
+//! or for a multi-device account the sorted identities of its devices,
+//! hosted ones excluded ([`SecurityCode::for_devices`]), and `id` a stable user identifier chosen by the app (for example a phone
 //! number or account id). Both parties compute the same 60 digits.
 //!
 //! The scannable form is `version (0x01) ‖ 0x04 ‖ h_local[..32] ‖ h_remote[..32]`;
@@ -100,6 +101,19 @@ impl SecurityCode {
         remote_id: &[u8],
     ) -> Result<Self> {
         Self::from_encoded(&local.to_bytes(), local_id, &remote.to_bytes(), remote_id)
+    }
+
+    /// Computes the code of two multi-device accounts: each side's key is
+    /// its [`crate::devices::VerifiedDevices::code_key`] (every device's
+    /// identity but hosted ones, sorted), so the code changes when a device
+    /// joins or leaves. For single-device accounts it equals [`Self::new`].
+    pub fn for_devices(
+        local: &crate::devices::VerifiedDevices,
+        local_id: &[u8],
+        remote: &crate::devices::VerifiedDevices,
+        remote_id: &[u8],
+    ) -> Result<Self> {
+        Self::from_encoded(&local.code_key(), local_id, &remote.code_key(), remote_id)
     }
 
     /// Computes the code from already-encoded identity keys. [`Self::new`]

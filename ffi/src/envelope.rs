@@ -23,8 +23,9 @@ pub const SOTTO_CONTENT_CALL: u16 = 5;
 pub const SOTTO_CONTENT_TIMER_CHANGE: u16 = 6;
 /// Content type: a receipt.
 pub const SOTTO_CONTENT_RECEIPT: u16 = 7;
-/// Content type: a device list (reserved; reported as is).
-pub const SOTTO_CONTENT_DEVICE_LIST: u16 = 8;
+/// Content type: a new device's history (an attachment descriptor whose
+/// blob opens with `sotto_history_decryptor_new`).
+pub const SOTTO_CONTENT_DEVICE_HISTORY: u16 = 8;
 
 /// What a content message carries besides its body. Flags are 0 or 1.
 #[allow(non_camel_case_types)]
@@ -143,7 +144,7 @@ mod tests {
                 SOTTO_CONTENT_CALL,
                 SOTTO_CONTENT_TIMER_CHANGE,
                 SOTTO_CONTENT_RECEIPT,
-                SOTTO_CONTENT_DEVICE_LIST
+                SOTTO_CONTENT_DEVICE_HISTORY
             ],
             [
                 e::CONTENT_TEXT,
@@ -153,7 +154,7 @@ mod tests {
                 e::CONTENT_CALL,
                 e::CONTENT_TIMER_CHANGE,
                 e::CONTENT_RECEIPT,
-                e::CONTENT_DEVICE_LIST
+                e::CONTENT_DEVICE_HISTORY
             ]
         );
     }

@@ -95,8 +95,19 @@ impl fmt::Debug for AttachmentEncryptor {
 impl AttachmentEncryptor {
     /// Starts an attachment under a fresh random key.
     pub fn new<R: CryptoRng + ?Sized>(rng: &mut R) -> Result<Self> {
+        Self::with_label(rng, LABEL_ATTACHMENT)
+    }
+
+    /// Starts a new device's history blob ([`crate::devices::LABEL_DEVICE_HISTORY`]):
+    /// the same stream under its own context, sent as
+    /// [`crate::Content::DeviceHistory`].
+    pub fn new_history<R: CryptoRng + ?Sized>(rng: &mut R) -> Result<Self> {
+        Self::with_label(rng, crate::devices::LABEL_DEVICE_HISTORY)
+    }
+
+    fn with_label<R: CryptoRng + ?Sized>(rng: &mut R, label: &[u8]) -> Result<Self> {
         let key = Zeroizing::new(random_array::<32, R>(rng));
-        let stream = ChunkEncryptor::new(rng, &key[..], LABEL_ATTACHMENT)?;
+        let stream = ChunkEncryptor::new(rng, &key[..], label)?;
         Ok(AttachmentEncryptor {
             stream,
             key,
@@ -169,10 +180,20 @@ impl AttachmentDecryptor {
     /// Starts decrypting the blob `descriptor` describes. A plaintext
     /// length no stream can have is [`Error::Malformed`].
     pub fn new(descriptor: &AttachmentDescriptor) -> Result<Self> {
+        Self::with_label(descriptor, LABEL_ATTACHMENT)
+    }
+
+    /// Starts decrypting a new device's history blob (see
+    /// [`AttachmentEncryptor::new_history`]).
+    pub fn new_history(descriptor: &AttachmentDescriptor) -> Result<Self> {
+        Self::with_label(descriptor, crate::devices::LABEL_DEVICE_HISTORY)
+    }
+
+    fn with_label(descriptor: &AttachmentDescriptor, label: &[u8]) -> Result<Self> {
         let expected_len =
             chunked::ciphertext_len(descriptor.plaintext_len).ok_or(Error::Malformed)?;
         Ok(AttachmentDecryptor {
-            stream: ChunkDecryptor::new(&descriptor.key[..], LABEL_ATTACHMENT)?,
+            stream: ChunkDecryptor::new(&descriptor.key[..], label)?,
             expected_len,
             expected_sha256: descriptor.ciphertext_sha256,
             seen: 0,
@@ -251,7 +272,19 @@ pub fn encrypt<R: CryptoRng + ?Sized>(
     rng: &mut R,
     plaintext: &[u8],
 ) -> Result<(Vec<u8>, EncryptedAttachment)> {
-    let mut e = AttachmentEncryptor::new(rng)?;
+    whole(AttachmentEncryptor::new(rng)?, plaintext)
+}
+
+/// Encrypts a new device's history blob at once (see
+/// [`AttachmentEncryptor::new_history`]).
+pub fn encrypt_history<R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    plaintext: &[u8],
+) -> Result<(Vec<u8>, EncryptedAttachment)> {
+    whole(AttachmentEncryptor::new_history(rng)?, plaintext)
+}
+
+fn whole(mut e: AttachmentEncryptor, plaintext: &[u8]) -> Result<(Vec<u8>, EncryptedAttachment)> {
     let len = chunked::ciphertext_len(plaintext.len() as u64).ok_or(Error::LimitExceeded)?;
     let mut blob = vec![0u8; usize::try_from(len).map_err(|_| Error::LimitExceeded)?];
     let n = e.update(plaintext, &mut blob)?;
@@ -264,7 +297,26 @@ pub fn encrypt<R: CryptoRng + ?Sized>(
 
 /// Decrypts a whole blob against its descriptor.
 pub fn decrypt(descriptor: &AttachmentDescriptor, blob: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
-    let mut d = AttachmentDecryptor::new(descriptor)?;
+    unwhole(AttachmentDecryptor::new(descriptor)?, descriptor, blob)
+}
+
+/// Decrypts a whole history blob against its descriptor.
+pub fn decrypt_history(
+    descriptor: &AttachmentDescriptor,
+    blob: &[u8],
+) -> Result<Zeroizing<Vec<u8>>> {
+    unwhole(
+        AttachmentDecryptor::new_history(descriptor)?,
+        descriptor,
+        blob,
+    )
+}
+
+fn unwhole(
+    mut d: AttachmentDecryptor,
+    descriptor: &AttachmentDescriptor,
+    blob: &[u8],
+) -> Result<Zeroizing<Vec<u8>>> {
     if blob.len() as u64 != d.expected_len {
         return Err(Error::Malformed);
     }

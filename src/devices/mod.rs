@@ -16,11 +16,20 @@
 //!
 //! Records of devices not on the list are ignored (a removed device's old
 //! record proves nothing). The hosted mark is in the account-signed record.
+//!
+//! Once verified, sessions are pinned to each device's identity
+//! ([`VerifiedDevice::initiate`], [`encrypt_to_devices`]: one message per
+//! device); the security code covers [`VerifiedDevices::code_key`]; a new
+//! device's history travels as a chunked blob under
+//! [`LABEL_DEVICE_HISTORY`] whose key is in a
+//! [`crate::Content::DeviceHistory`] message.
 
+mod fanout;
 mod linking;
 mod list;
 mod record;
 
+pub use fanout::{DeviceChange, DeviceMessage, encrypt_to_devices};
 pub use linking::{LABEL_DEVICE_LINK, LINK_QR_LEN, LinkingRequest, answer_link};
 
 pub use list::{DeviceList, LABEL_DEVICE_LIST, MAX_DEVICES};
@@ -33,6 +42,9 @@ use alloc::vec::Vec;
 
 use crate::error::{Error, Result};
 use crate::identity::IdentityKey;
+
+/// The chunked stream's context for a new device's history blob.
+pub const LABEL_DEVICE_HISTORY: &[u8] = b"sotto v1 device history";
 
 /// How long a device list is trusted after it was issued: 35 days, the most
 /// WhatsApp allows. The primary re-signs it before then.

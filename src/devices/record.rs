@@ -44,7 +44,8 @@ pub enum DeviceKind {
 }
 
 impl DeviceKind {
-    fn code(self) -> u8 {
+    /// Its code in records: 1 primary, 2 companion, 3 hosted.
+    pub fn code(self) -> u8 {
         match self {
             DeviceKind::Primary => 1,
             DeviceKind::Companion => 2,
@@ -52,7 +53,8 @@ impl DeviceKind {
         }
     }
 
-    fn from_code(c: u8) -> Result<Self> {
+    /// The kind of a code ([`Error::Malformed`] for any other).
+    pub fn from_code(c: u8) -> Result<Self> {
         match c {
             1 => Ok(DeviceKind::Primary),
             2 => Ok(DeviceKind::Companion),

@@ -10,7 +10,8 @@
 //! 5     call signalling    reserved for calls: reported as unknown by this release
 //! 6     timer change       duration_secs u32; equal to the envelope's timer, set at its sent_at_ms
 //! 7     receipt            receipt.rs
-//! 8     device list        reserved for multi-device: reported as unknown by this release
+//! 8     device history     the descriptor of a new device's history blob (attachment.rs's encoding;
+//!                          the blob is under its own context, crate::devices::LABEL_DEVICE_HISTORY)
 //! 9..   unassigned         reported as unknown, with the type and the body
 //! ```
 
@@ -44,8 +45,8 @@ pub const CONTENT_CALL: u16 = 5;
 pub const CONTENT_TIMER_CHANGE: u16 = 6;
 /// A receipt.
 pub const CONTENT_RECEIPT: u16 = 7;
-/// A device list (reserved).
-pub const CONTENT_DEVICE_LIST: u16 = 8;
+/// A new device's history: the descriptor of its blob.
+pub const CONTENT_DEVICE_HISTORY: u16 = 8;
 
 /// The content of a message.
 #[derive(Clone, PartialEq)]
@@ -63,6 +64,10 @@ pub enum Content {
     TimerChange(u32),
     /// A receipt for earlier messages.
     Receipt(Receipt),
+    /// The descriptor of a history blob the primary encrypted for this new
+    /// device ([`crate::attachment::AttachmentDecryptor::new_history`]).
+    /// Import it, then acknowledge the message: the key is deleted with it.
+    DeviceHistory(AttachmentDescriptor),
     /// A content type this release does not read (from a newer sender):
     /// the app may show "update to see this message". The body is kept,
     /// wiped on drop.
@@ -80,6 +85,7 @@ impl fmt::Debug for Content {
             Content::Text(t) => f.debug_struct("Text").field("len", &t.len()).finish(),
             Content::AppBytes(b) => f.debug_struct("AppBytes").field("len", &b.len()).finish(),
             Content::Attachment(a) => f.debug_tuple("Attachment").field(a).finish(),
+            Content::DeviceHistory(a) => f.debug_tuple("DeviceHistory").field(a).finish(),
             Content::Location(_) => f.write_str("Location"),
             Content::TimerChange(d) => f.debug_tuple("TimerChange").field(d).finish(),
             Content::Receipt(r) => f
@@ -106,6 +112,7 @@ fn is_known(t: u16) -> bool {
             | CONTENT_LOCATION
             | CONTENT_TIMER_CHANGE
             | CONTENT_RECEIPT
+            | CONTENT_DEVICE_HISTORY
     )
 }
 
@@ -119,6 +126,7 @@ impl Content {
             Content::Location(_) => CONTENT_LOCATION,
             Content::TimerChange(_) => CONTENT_TIMER_CHANGE,
             Content::Receipt(_) => CONTENT_RECEIPT,
+            Content::DeviceHistory(_) => CONTENT_DEVICE_HISTORY,
             Content::Unknown { content_type, .. } => *content_type,
         }
     }
@@ -153,7 +161,7 @@ impl Content {
         match self {
             Content::Text(t) => t.len(),
             Content::AppBytes(b) | Content::Unknown { body: b, .. } => b.len(),
-            Content::Attachment(a) => a
+            Content::Attachment(a) | Content::DeviceHistory(a) => a
                 .thumbnail
                 .as_ref()
                 .map_or(0, |t| t.len())
@@ -174,7 +182,7 @@ impl Content {
                 out.extend_from_slice(t.as_bytes());
             }
             Content::AppBytes(b) => out.extend_from_slice(b),
-            Content::Attachment(a) => a.encode_into(out)?,
+            Content::Attachment(a) | Content::DeviceHistory(a) => a.encode_into(out)?,
             Content::Location(l) => out.extend_from_slice(&l.encode()?),
             Content::TimerChange(d) => out.extend_from_slice(&d.to_be_bytes()),
             Content::Receipt(r) => r.encode_into(out)?,
@@ -207,6 +215,7 @@ impl Content {
                 Content::TimerChange(u32::from_be_bytes(d))
             }
             CONTENT_RECEIPT => Content::Receipt(Receipt::decode(body)?),
+            CONTENT_DEVICE_HISTORY => Content::DeviceHistory(AttachmentDescriptor::decode(body)?),
             0 => return Err(Error::Malformed),
             other => Content::Unknown {
                 content_type: other,

@@ -68,7 +68,7 @@ use zeroize::Zeroizing;
 
 use super::conversations::{self, Conversation, KIND_CONTACT, KIND_GROUP, Row};
 use super::groups::{self, Rows};
-use super::mailbox::{Incoming, Meta, Origin, Outgoing, inbox, outbox};
+use super::mailbox::{Incoming, Meta, Origin, Outgoing, inbox, inbox_device, outbox};
 use super::objects::{self, Stored};
 use super::traffic::{claim, decrypt_in, encrypt_in};
 use super::{Keys, Store, expiry};
@@ -88,7 +88,7 @@ pub struct Sent {
 
 /// The envelope for `content` sent at `now_ms` under `timer`, its
 /// encoding and its mailbox columns.
-fn seal(
+pub(crate) fn seal(
     content: &Content,
     timer: DisappearingTimer,
     now_ms: u64,
@@ -129,11 +129,12 @@ fn expiry_here(envelope: &Envelope, conversation: &DisappearingTimer) -> Result<
 /// Delivers a decrypted envelope: reported expired with nothing kept, or
 /// put in the inbox until its expiry.
 #[allow(clippy::too_many_arguments)]
-fn deliver<T: Stored, R: CryptoRng + ?Sized>(
+pub(crate) fn deliver<T: Stored, R: CryptoRng + ?Sized>(
     tx: &Connection,
     keys: &Keys,
     rng: &mut R,
     name: &[u8],
+    device: Option<u32>,
     from: Origin,
     envelope: Envelope,
     plaintext: Zeroizing<Vec<u8>>,
@@ -147,6 +148,7 @@ fn deliver<T: Stored, R: CryptoRng + ?Sized>(
             conversation: name.to_vec(),
             sender: from.sender,
             identity_change: from.identity_change,
+            device,
             plaintext: Zeroizing::new(Vec::new()),
             envelope: None,
             expires_at_ms,
@@ -157,12 +159,25 @@ fn deliver<T: Stored, R: CryptoRng + ?Sized>(
         expires_at_ms,
         envelope: true,
     };
-    inbox::<T, R>(tx, keys, rng, name, from, meta, plaintext, Some(envelope))
+    match device {
+        Some(index) => inbox_device(
+            tx,
+            keys,
+            rng,
+            name,
+            index,
+            from,
+            meta,
+            plaintext,
+            Some(envelope),
+        ),
+        None => inbox::<T, R>(tx, keys, rng, name, from, meta, plaintext, Some(envelope)),
+    }
 }
 
 /// Merges an envelope's timer into the conversation's row, writes the
 /// row if it is new or changed, and returns the conversation's timer.
-fn merge_timer<const KIND: u8, R: CryptoRng + ?Sized>(
+pub(crate) fn merge_timer<const KIND: u8, R: CryptoRng + ?Sized>(
     tx: &Connection,
     keys: &Keys,
     rng: &mut R,
@@ -178,7 +193,7 @@ fn merge_timer<const KIND: u8, R: CryptoRng + ?Sized>(
 }
 
 /// Applies what sending `envelope` means for the conversation's row.
-fn after_send<const KIND: u8, R: CryptoRng + ?Sized>(
+pub(crate) fn after_send<const KIND: u8, R: CryptoRng + ?Sized>(
     tx: &Connection,
     keys: &Keys,
     rng: &mut R,
@@ -255,6 +270,7 @@ impl Store {
                 keys,
                 rng,
                 contact,
+                None,
                 from,
                 envelope,
                 got.plaintext,
@@ -317,7 +333,7 @@ impl Store {
                 identity_change: None,
             };
             deliver::<Group, R>(
-                tx, keys, rng, group_id, who, envelope, plaintext, &timer, now_ms,
+                tx, keys, rng, group_id, None, who, envelope, plaintext, &timer, now_ms,
             )
         })
         .inspect(|got| {

@@ -69,6 +69,7 @@
 mod backup;
 mod content;
 mod conversations;
+mod devices;
 mod error;
 mod expiry;
 mod groups;
@@ -95,8 +96,9 @@ use sotto::crypto;
 pub use backup::{BACKUP_STATE_VERSION, MAX_BACKUP_ENTRIES, Restored};
 pub use content::Sent;
 pub use conversations::{Conversation, IdentityChange, MAX_RECORDED_CHANGES};
+pub use devices::{DeviceSent, DeviceUpdate, MAX_DEVICE_CHANGES, RecordedDeviceChange};
 pub use expiry::Purged;
-pub use mailbox::{Incoming, Outgoing};
+pub use mailbox::{DeviceAddress, Incoming, Outgoing};
 pub use objects::{MAX_NAME_LEN, Stored};
 pub use report::REPORT_VERSION;
 pub use traffic::{MAX_PROCESSED, PROCESSED_PRUNE_BATCH};

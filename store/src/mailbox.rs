@@ -17,6 +17,7 @@ use rand_core::CryptoRng;
 use rusqlite::Connection;
 use zeroize::Zeroizing;
 
+use super::devices::{DeviceSession, KIND_DEVICE_SESSION};
 use super::objects::Stored;
 use super::{Keys, Store, storage_error};
 use crate::error::{Error, Result};
@@ -39,6 +40,9 @@ pub struct Incoming {
     /// trusted: that previous identity. Show the user that the contact's
     /// security code changed.
     pub identity_change: Option<IdentityKey>,
+    /// For a message from one device of a multi-device account
+    /// ([`Store::receive_from_device`]): that device's index.
+    pub device: Option<u32>,
     /// The plaintext, wiped on drop: for a content message
     /// ([`Store::receive`]) the envelope's encoding, empty once expired.
     pub plaintext: Zeroizing<Vec<u8>>,
@@ -61,6 +65,7 @@ impl core::fmt::Debug for Incoming {
             .field("conversation_len", &self.conversation.len())
             .field("sender", &self.sender)
             .field("identity_change", &self.identity_change)
+            .field("device", &self.device)
             .field("plaintext_len", &self.plaintext.len())
             .field("envelope", &self.envelope)
             .field("expires_at_ms", &self.expires_at_ms)
@@ -78,6 +83,9 @@ pub struct Outgoing {
     pub id: i64,
     /// The contact or group it is for, as the app named it.
     pub conversation: Vec<u8>,
+    /// For a message to one device of a multi-device account
+    /// ([`Store::send_to_user`]): where to deliver it.
+    pub device: Option<DeviceAddress>,
     /// The message to send.
     pub message: Vec<u8>,
     /// When the message disappears (ms since the epoch); an entry not sent
@@ -90,8 +98,28 @@ impl core::fmt::Debug for Outgoing {
         f.debug_struct("Outgoing")
             .field("id", &self.id)
             .field("conversation_len", &self.conversation.len())
+            .field("device", &self.device.as_ref().map(|d| d.index))
             .field("message_len", &self.message.len())
             .field("expires_at_ms", &self.expires_at_ms)
+            .finish()
+    }
+}
+
+/// Where a fanned-out message goes: a device of a user's account (the
+/// conversation's contact, or our own account for our other devices).
+#[derive(Clone, PartialEq, Eq)]
+pub struct DeviceAddress {
+    /// The user whose device it is, as the app named them.
+    pub user: Vec<u8>,
+    /// The device's index in that account.
+    pub index: u32,
+}
+
+impl core::fmt::Debug for DeviceAddress {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("DeviceAddress")
+            .field("user_len", &self.user.len())
+            .field("index", &self.index)
             .finish()
     }
 }
@@ -125,6 +153,7 @@ impl Mailbox {
 /// An opened mailbox entry.
 struct Entry {
     id: i64,
+    kind: u8,
     conversation: Vec<u8>,
     sender: Option<IdentityKey>,
     identity_change: Option<IdentityKey>,
@@ -226,7 +255,13 @@ pub(crate) fn insert_entry<T: Stored, R: CryptoRng + ?Sized>(
     Ok(conn.last_insert_rowid())
 }
 
-fn open_entry(keys: &Keys, mailbox: Mailbox, id: i64, sealed: &[u8], meta: Meta) -> Result<Entry> {
+fn open_entry(
+    keys: &Keys,
+    mailbox: Mailbox,
+    (id, kind): (i64, u8),
+    sealed: &[u8],
+    meta: Meta,
+) -> Result<Entry> {
     let (nonce, ct) = sealed.split_at_checked(12).ok_or(Error::Corrupt)?;
     let nonce: [u8; 12] = nonce.try_into().map_err(|_| Error::Corrupt)?;
     let plain = Zeroizing::new(
@@ -241,6 +276,7 @@ fn open_entry(keys: &Keys, mailbox: Mailbox, id: i64, sealed: &[u8], meta: Meta)
     let (identity_change, body) = read_identity(rest)?;
     Ok(Entry {
         id,
+        kind,
         conversation: conversation.to_vec(),
         sender,
         identity_change,
@@ -257,7 +293,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(&format!(
-                "SELECT id, sealed, expires_at, envelope FROM {} WHERE id > ?1 ORDER BY id LIMIT ?2",
+                "SELECT id, sealed, expires_at, envelope, kind FROM {} WHERE id > ?1 ORDER BY id LIMIT ?2",
                 mailbox.table()
             ))
             .map_err(storage_error)?;
@@ -268,19 +304,20 @@ impl Store {
                     r.get::<_, Vec<u8>>(1)?,
                     r.get::<_, Option<i64>>(2)?,
                     r.get::<_, bool>(3)?,
+                    r.get::<_, u8>(4)?,
                 ))
             })
             .map_err(storage_error)?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, sealed, expires, envelope) = row.map_err(storage_error)?;
+            let (id, sealed, expires, envelope, kind) = row.map_err(storage_error)?;
             let meta = Meta {
                 expires_at_ms: expires
                     .map(|e| u64::try_from(e).map_err(|_| Error::Corrupt))
                     .transpose()?,
                 envelope,
             };
-            out.push(open_entry(&self.keys, mailbox, id, &sealed, meta)?);
+            out.push(open_entry(&self.keys, mailbox, (id, kind), &sealed, meta)?);
         }
         Ok(out)
     }
@@ -302,11 +339,10 @@ impl Store {
     /// Messages encrypted but not yet acknowledged as sent, oldest first:
     /// what the app must (re)send after a crash.
     pub fn pending_outgoing(&self) -> Result<Vec<Outgoing>> {
-        Ok(self
-            .entries(Mailbox::Outbox, 0, -1)?
+        self.entries(Mailbox::Outbox, 0, -1)?
             .into_iter()
-            .map(Outgoing::from)
-            .collect())
+            .map(Outgoing::try_from)
+            .collect()
     }
 
     /// The oldest inbox entry with an id above `after`, if any: one entry
@@ -318,7 +354,7 @@ impl Store {
     /// The oldest outbox entry with an id above `after`, if any.
     pub fn next_outgoing(&self, after: i64) -> Result<Option<Outgoing>> {
         let mut found = self.entries(Mailbox::Outbox, after, 1)?;
-        Ok(found.pop().map(Outgoing::from))
+        found.pop().map(Outgoing::try_from).transpose()
     }
 
     /// Removes a plaintext from the inbox (the app has it now).
@@ -349,8 +385,18 @@ impl Store {
 impl TryFrom<Entry> for Incoming {
     type Error = Error;
     fn try_from(e: Entry) -> Result<Self> {
+        let (device, body) = if e.kind == KIND_DEVICE_SESSION {
+            let (index, rest) = e.body.split_at_checked(4).ok_or(Error::Corrupt)?;
+            let index: [u8; 4] = index.try_into().map_err(|_| Error::Corrupt)?;
+            (
+                Some(u32::from_be_bytes(index)),
+                Zeroizing::new(rest.to_vec()),
+            )
+        } else {
+            (None, e.body)
+        };
         let envelope = if e.envelope {
-            Some(Envelope::decode(&e.body).map_err(|_| Error::Corrupt)?)
+            Some(Envelope::decode(&body).map_err(|_| Error::Corrupt)?)
         } else {
             None
         };
@@ -359,7 +405,8 @@ impl TryFrom<Entry> for Incoming {
             conversation: e.conversation,
             sender: e.sender,
             identity_change: e.identity_change,
-            plaintext: e.body,
+            device,
+            plaintext: body,
             envelope,
             expires_at_ms: e.expires_at_ms,
             expired: false,
@@ -367,15 +414,100 @@ impl TryFrom<Entry> for Incoming {
     }
 }
 
-impl From<Entry> for Outgoing {
-    fn from(e: Entry) -> Self {
-        Outgoing {
+impl TryFrom<Entry> for Outgoing {
+    type Error = Error;
+    fn try_from(e: Entry) -> Result<Self> {
+        let (device, message) = if e.kind == KIND_DEVICE_SESSION {
+            let (&len, rest) = e.body.split_first().ok_or(Error::Corrupt)?;
+            let (user, rest) = rest
+                .split_at_checked(usize::from(len))
+                .ok_or(Error::Corrupt)?;
+            let (index, message) = rest.split_at_checked(4).ok_or(Error::Corrupt)?;
+            let index: [u8; 4] = index.try_into().map_err(|_| Error::Corrupt)?;
+            let address = DeviceAddress {
+                user: user.to_vec(),
+                index: u32::from_be_bytes(index),
+            };
+            (Some(address), message.to_vec())
+        } else {
+            (None, e.body.to_vec())
+        };
+        Ok(Outgoing {
             id: e.id,
             conversation: e.conversation,
-            message: e.body.to_vec(),
+            device,
+            message,
             expires_at_ms: e.expires_at_ms,
-        }
+        })
     }
+}
+
+/// Puts a message for one device in the outbox, filed under the
+/// conversation `name`: `user len u8 ‖ user ‖ index u32 ‖ message`.
+pub(crate) fn outbox_device<R: CryptoRng + ?Sized>(
+    conn: &Connection,
+    keys: &Keys,
+    rng: &mut R,
+    name: &[u8],
+    to: DeviceAddress,
+    meta: Meta,
+    message: Vec<u8>,
+) -> Result<Outgoing> {
+    let len = u8::try_from(to.user.len()).map_err(|_| Error::InvalidName)?;
+    let mut body = Vec::with_capacity(message.len().saturating_add(to.user.len() + 5));
+    body.push(len);
+    body.extend_from_slice(&to.user);
+    body.extend_from_slice(&to.index.to_be_bytes());
+    body.extend_from_slice(&message);
+    let id = insert_entry::<DeviceSession, R>(
+        conn,
+        keys,
+        rng,
+        Mailbox::Outbox,
+        name,
+        Origin::default(),
+        meta,
+        &body,
+    )?;
+    Ok(Outgoing {
+        id,
+        conversation: name.to_vec(),
+        device: Some(to),
+        message,
+        expires_at_ms: meta.expires_at_ms,
+    })
+}
+
+/// Puts a plaintext from device `index` in the inbox:
+/// `index u32 ‖ plaintext`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn inbox_device<R: CryptoRng + ?Sized>(
+    conn: &Connection,
+    keys: &Keys,
+    rng: &mut R,
+    name: &[u8],
+    index: u32,
+    from: Origin,
+    meta: Meta,
+    plaintext: Zeroizing<Vec<u8>>,
+    envelope: Option<Envelope>,
+) -> Result<Incoming> {
+    let mut body = Zeroizing::new(Vec::with_capacity(plaintext.len().saturating_add(4)));
+    body.extend_from_slice(&index.to_be_bytes());
+    body.extend_from_slice(&plaintext);
+    let id =
+        insert_entry::<DeviceSession, R>(conn, keys, rng, Mailbox::Inbox, name, from, meta, &body)?;
+    Ok(Incoming {
+        id,
+        conversation: name.to_vec(),
+        sender: from.sender,
+        identity_change: from.identity_change,
+        device: Some(index),
+        plaintext,
+        envelope,
+        expires_at_ms: meta.expires_at_ms,
+        expired: false,
+    })
 }
 
 /// Puts an encrypted message in the outbox.
@@ -400,6 +532,7 @@ pub(crate) fn outbox<T: Stored, R: CryptoRng + ?Sized>(
     Ok(Outgoing {
         id,
         conversation: name.to_vec(),
+        device: None,
         message,
         expires_at_ms: meta.expires_at_ms,
     })
@@ -433,6 +566,7 @@ pub(crate) fn inbox<T: Stored, R: CryptoRng + ?Sized>(
         conversation: name.to_vec(),
         sender: from.sender,
         identity_change: from.identity_change,
+        device: None,
         plaintext,
         envelope,
         expires_at_ms: meta.expires_at_ms,

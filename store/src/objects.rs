@@ -131,7 +131,7 @@ pub(super) fn save<T: Stored, R: CryptoRng + ?Sized>(
 }
 
 /// Loads a row; one that does not open is [`Error::Corrupt`].
-fn load_row<T: Stored>(conn: &Connection, keys: &Keys, name: &[u8]) -> Result<T> {
+pub(crate) fn load_row<T: Stored>(conn: &Connection, keys: &Keys, name: &[u8]) -> Result<T> {
     let row = keys.row_name(T::KIND, name);
     let sealed: Option<Vec<u8>> = conn
         .query_row(
@@ -172,7 +172,7 @@ pub(super) fn all<T: Stored>(conn: &Connection, keys: &Keys) -> Result<Vec<T>> {
 }
 
 /// Writes (inserts or replaces) a row.
-fn save_row<T: Stored, R: CryptoRng + ?Sized>(
+pub(crate) fn save_row<T: Stored, R: CryptoRng + ?Sized>(
     conn: &Connection,
     keys: &Keys,
     rng: &mut R,
