@@ -19,7 +19,7 @@
 
 // The version of this C ABI. A release that changes any signature, layout
 // or status value increments it.
-#define SOTTO_ABI_VERSION 5
+#define SOTTO_ABI_VERSION 6
 
 // Length of an encoded public identity.
 #define SOTTO_IDENTITY_KEY_LEN 64
@@ -88,6 +88,30 @@
 #define SOTTO_RESTORED_GROUP 2
 #endif
 
+// Bytes of an encoded device record (account-signed and countersigned).
+#define SOTTO_DEVICE_RECORD_LEN 271
+
+// Bytes of a list entry: index (u32, big-endian) and identity (64).
+#define SOTTO_DEVICE_ENTRY_LEN 68
+
+// The most devices one account lists, the primary included.
+#define SOTTO_MAX_DEVICES 16
+
+// How long a device list is trusted after it was issued (35 days).
+#define SOTTO_DEVICE_LIST_TTL_SECS 3024000
+
+// Bytes of a linking QR code's payload.
+#define SOTTO_LINK_QR_LEN 98
+
+// Device kind: the account's primary device (index 0).
+#define SOTTO_DEVICE_PRIMARY 1
+
+// Device kind: a linked companion.
+#define SOTTO_DEVICE_COMPANION 2
+
+// Device kind: run by a service provider for a business: label the chat.
+#define SOTTO_DEVICE_HOSTED 3
+
 // Content type: UTF-8 text.
 #define SOTTO_CONTENT_TEXT 1
 
@@ -109,8 +133,9 @@
 // Content type: a receipt.
 #define SOTTO_CONTENT_RECEIPT 7
 
-// Content type: a device list (reserved; reported as is).
-#define SOTTO_CONTENT_DEVICE_LIST 8
+// Content type: a new device's history (an attachment descriptor whose
+// blob opens with `sotto_history_decryptor_new`).
+#define SOTTO_CONTENT_DEVICE_HISTORY 8
 
 // Length of an encoded location (`sotto_location_encode`).
 #define SOTTO_LOCATION_PAYLOAD_LEN 48
@@ -346,6 +371,12 @@ typedef struct sotto_group sotto_group;
 // Thread safety: may move between threads; use from one thread at a time.
 typedef struct sotto_identity sotto_identity;
 
+// A companion's link in progress: its identity and the one-time secret
+// in its QR code (wiped when freed).
+//
+// Thread safety: may move between threads; use from one thread at a time.
+typedef struct sotto_linking_request sotto_linking_request;
+
 // The sender's side of a live-location share. Wiped when freed; freeing
 // it stops the share.
 //
@@ -409,6 +440,18 @@ typedef struct sotto_buffer {
   // The number of bytes.
   size_t len;
 } sotto_buffer;
+
+// One verified device of an account.
+typedef struct sotto_device_info {
+  // Its index in the account (0: the primary).
+  uint32_t index;
+  // `SOTTO_DEVICE_PRIMARY`, `_COMPANION` or `_HOSTED`.
+  uint8_t kind;
+  // When it was added, seconds since the epoch.
+  uint64_t added_at;
+  // Its identity key.
+  uint8_t identity[64];
+} sotto_device_info;
 
 // What a content message carries besides its body. Flags are 0 or 1.
 typedef struct sotto_message_info {
@@ -508,6 +551,39 @@ typedef struct sotto_sent {
   // When the message disappears (milliseconds since the epoch); 0: never.
   uint64_t expires_at_ms;
 } sotto_sent;
+#endif
+
+#if defined(SOTTO_STORE)
+// What taking a user's device list found and did.
+typedef struct sotto_device_update {
+  // The list's version.
+  uint64_t version;
+  // How many devices the user has now.
+  uint32_t devices;
+  // How many devices joined.
+  uint32_t joined;
+  // How many devices left (their sessions are gone).
+  uint32_t left;
+  // 1 if the security code changed: tell the user; the contact is no
+  // longer verified.
+  uint8_t code_changed;
+  // 1 if any device is hosted by a service provider: label the chat.
+  uint8_t hosted;
+  // 1 if the list is our own account's.
+  uint8_t own;
+} sotto_device_update;
+#endif
+
+#if defined(SOTTO_STORE)
+// One device change, as the store recorded it.
+typedef struct sotto_device_change {
+  // 1 if the device joined, 0 if it left.
+  uint8_t joined;
+  // When the store learned it, seconds since the epoch.
+  uint64_t at;
+  // The device.
+  struct sotto_device_info device;
+} sotto_device_change;
 #endif
 
 // What `sotto_trust_store_observe` found. Flags are 0 or 1.
@@ -813,6 +889,153 @@ sotto_status sotto_store_restore(struct sotto_store *store,
 // `buffer` is NULL or points to a `sotto_buffer` that this library filled
 // (or one that is `{NULL, 0}`), not modified by the caller.
 void sotto_buffer_free(struct sotto_buffer *buffer);
+
+// The account (`account`, the primary's identity) signs that `device` (64
+// bytes) belongs to it at `index`, added at `added_at`, of `kind`; the
+// result goes to the device, which countersigns it
+// (`sotto_device_record_countersign`). The primary is index 0 and its own
+// device; any other kind has an index above 0.
+//
+// # Safety
+//
+// `account` is NULL or live; `device` is NULL or 64 readable bytes; `out`
+// is NULL or writable.
+sotto_status sotto_device_record_sign(const struct sotto_identity *account,
+                                      const uint8_t *device,
+                                      uint32_t index,
+                                      uint64_t added_at,
+                                      uint8_t kind_code,
+                                      struct sotto_buffer *out);
+
+// The device (`device`, its identity) checks the account's signature on
+// `signed` and countersigns it: the `SOTTO_DEVICE_RECORD_LEN`-byte record
+// to publish. A record for another device is `SOTTO_STATUS_WRONG_TYPE`.
+//
+// # Safety
+//
+// `device` is NULL or live; `signed` is NULL (with length 0) or readable
+// for `len` bytes; `out` is NULL or writable.
+sotto_status sotto_device_record_countersign(const struct sotto_identity *device,
+                                             const uint8_t *signed_,
+                                             size_t len,
+                                             struct sotto_buffer *out);
+
+// The account signs its device list: `version` (every change publishes a
+// higher one), issued at `issued_at`, and the current devices as
+// `SOTTO_DEVICE_ENTRY_LEN`-byte entries (index u32 big-endian ‖ identity),
+// the primary first at index 0, then by increasing index, at most
+// `SOTTO_MAX_DEVICES`.
+//
+// # Safety
+//
+// `account` is NULL or live; `entries` is NULL (with length 0) or readable
+// for `entries_len` bytes; `out` is NULL or writable.
+sotto_status sotto_device_list_sign(const struct sotto_identity *account,
+                                    uint64_t version,
+                                    uint64_t issued_at,
+                                    const uint8_t *entries,
+                                    size_t entries_len,
+                                    struct sotto_buffer *out);
+
+// Verifies `account`'s published list and records (concatenated, each
+// `SOTTO_DEVICE_RECORD_LEN` bytes) at `now`: the number of devices goes to
+// `*count` and, if `devices` is not NULL, up to `capacity` of them, by
+// index, to `devices`. `known_version` is the version last verified for
+// this account (older is `SOTTO_STATUS_STALE_DEVICE_LIST`), or 0. Every
+// refusal (a forged signature, a record moved to another account, a list
+// older than `SOTTO_DEVICE_LIST_TTL_SECS`) refuses the whole list.
+//
+// # Safety
+//
+// `account` is NULL or 64 readable bytes; `list` and `records` are NULL
+// (with length 0) or readable for their lengths; `count` is NULL or
+// writable; `devices` is NULL or writable for `capacity` entries.
+sotto_status sotto_devices_verify(const uint8_t *account,
+                                  const uint8_t *list,
+                                  size_t list_len,
+                                  const uint8_t *records_bytes,
+                                  size_t records_len,
+                                  uint64_t now,
+                                  uint64_t known_version,
+                                  uint32_t *count,
+                                  struct sotto_device_info *devices,
+                                  size_t capacity);
+
+// The companion starts linking: the request to keep goes to `*out`, the
+// bytes to show as a QR code (`SOTTO_LINK_QR_LEN`; they hold the secret:
+// show, never send) to `*qr`.
+//
+// # Safety
+//
+// `companion` is NULL or live; `out` and `qr` are NULL or writable.
+sotto_status sotto_linking_request_new(const struct sotto_identity *companion,
+                                       struct sotto_linking_request **out,
+                                       struct sotto_buffer *qr);
+
+// The companion checks the primary's answer and countersigns its record:
+// the record to publish goes to `*record`. `account` (64 bytes) is NULL or
+// the account the companion expects. A wrong secret is
+// `SOTTO_STATUS_AUTHENTICATION_FAILED`, another device or account
+// `SOTTO_STATUS_WRONG_TYPE`, a second answer `SOTTO_STATUS_DUPLICATE`; on
+// any error the request is unchanged.
+//
+// # Safety
+//
+// `request` and `companion` are NULL or live; `payload` is NULL (with
+// length 0) or readable for `len` bytes; `account` is NULL or 64 readable
+// bytes; `record` is NULL or writable.
+sotto_status sotto_linking_request_accept(struct sotto_linking_request *request,
+                                          const struct sotto_identity *companion,
+                                          const uint8_t *payload,
+                                          size_t len,
+                                          const uint8_t *account,
+                                          struct sotto_buffer *record);
+
+// Frees a linking request (wiping its secret) and sets `*request` to NULL.
+//
+// # Safety
+//
+// `request` is NULL or points to NULL or a live handle.
+void sotto_linking_request_free(struct sotto_linking_request **request);
+
+// The primary reads a companion's QR code and answers with the
+// account-signed record for it at `index` (above 0), of `kind`
+// (`SOTTO_DEVICE_COMPANION` or `_HOSTED`), added at `now`, authenticated
+// under the QR code's secret. Send the answer to the companion.
+//
+// # Safety
+//
+// `account` is NULL or live; `qr` is NULL (with length 0) or readable for
+// `len` bytes; `out` is NULL or writable.
+sotto_status sotto_link_answer(const struct sotto_identity *account,
+                               const uint8_t *qr,
+                               size_t len,
+                               uint32_t index,
+                               uint64_t now,
+                               uint8_t kind_code,
+                               struct sotto_buffer *out);
+
+// Starts encrypting a new device's history blob: an attachment encryptor
+// (use the `sotto_attachment_encryptor_*` calls) under the history
+// context. Send its descriptor as `SOTTO_CONTENT_DEVICE_HISTORY`.
+//
+// # Safety
+//
+// `out` is NULL or writable.
+sotto_status sotto_history_encryptor_new(struct sotto_attachment_encryptor **out);
+
+// Starts decrypting a history blob from the descriptor a
+// `SOTTO_CONTENT_DEVICE_HISTORY` message carries (use the
+// `sotto_attachment_decryptor_*` calls). Once imported, acknowledge the
+// message: its key is deleted with it.
+//
+// # Safety
+//
+// `descriptor_bytes` is NULL or has `len` readable bytes; `out` is NULL or
+// writable.
+sotto_status sotto_history_decryptor_new(const uint8_t *descriptor_bytes,
+                                         size_t len,
+                                         struct sotto_attachment_decryptor **out);
 
 // Encodes an envelope: content of `content_type` with `body` in that
 // type's encoding, sent at `sent_at_ms` under the timer (`timer_secs`, set
@@ -2298,6 +2521,205 @@ sotto_status sotto_store_next_expiry(const struct sotto_store *store, uint64_t *
 sotto_status sotto_store_account_report(const struct sotto_store *store,
                                         uint64_t now_ms,
                                         struct sotto_buffer *json);
+#endif
+
+#if defined(SOTTO_STORE)
+// Takes `user`'s published device list and records (concatenated, each
+// `SOTTO_DEVICE_RECORD_LEN` bytes) at `now`, in one transaction: verified,
+// never older than the version last taken for that account (nor the same
+// version with other devices: `SOTTO_STATUS_STALE_DEVICE_LIST`), the
+// account key trusted as a contact's identity (a new one is
+// `SOTTO_STATUS_IDENTITY_CHANGED` under policy block, held as pending).
+// Devices that left lose their sessions and group memberships (our sender
+// key rotates in those groups: their ids go to `*rotated`, a name list:
+// send each its distribution); devices that joined are added to the
+// groups holding a sibling device (`*joined`, a name list: send them our
+// distribution). `*rotated` and `*joined` may be NULL.
+//
+// # Safety
+//
+// `store` is NULL or live; `user`, `list` and `records` are NULL (with
+// length 0) or readable for their lengths; `update` is NULL or writable;
+// `rotated` and `joined` are NULL or writable.
+sotto_status sotto_store_set_devices(struct sotto_store *store,
+                                     const uint8_t *user,
+                                     size_t user_len,
+                                     const uint8_t *list,
+                                     size_t list_len,
+                                     const uint8_t *records_bytes,
+                                     size_t records_len,
+                                     uint64_t now,
+                                     struct sotto_device_update *update,
+                                     struct sotto_buffer *rotated,
+                                     struct sotto_buffer *joined);
+#endif
+
+#if defined(SOTTO_STORE)
+// `user`'s verified devices as the store last took them: their number to
+// `*count` and, if `devices` is not NULL, up to `capacity` of them, by
+// index (too few is `SOTTO_STATUS_BUFFER_TOO_SMALL`). No list is
+// `SOTTO_STATUS_NOT_FOUND`.
+//
+// # Safety
+//
+// `store` is NULL or live; `user` is NULL (with length 0) or readable for
+// `user_len` bytes; `count` is NULL or writable; `devices` is NULL or
+// writable for `capacity` entries.
+sotto_status sotto_store_devices(const struct sotto_store *store,
+                                 const uint8_t *user,
+                                 size_t user_len,
+                                 uint32_t *count,
+                                 struct sotto_device_info *devices,
+                                 size_t capacity);
+#endif
+
+#if defined(SOTTO_STORE)
+// The newest device changes of `user` (at most 32), oldest first: their
+// number to `*count` and, if `changes` is not NULL, up to `capacity` of
+// them: which device joined or left, and when.
+//
+// # Safety
+//
+// As for `sotto_store_devices`, with `changes` writable for `capacity`
+// entries.
+sotto_status sotto_store_device_changes(const struct sotto_store *store,
+                                        const uint8_t *user,
+                                        size_t user_len,
+                                        uint32_t *count,
+                                        struct sotto_device_change *changes,
+                                        size_t capacity);
+#endif
+
+#if defined(SOTTO_STORE)
+// Writes 1 to `*hosted` if any device of `user` is hosted by a service
+// provider (the account signed it so): label the conversation. 0
+// otherwise, and for a user without a list.
+//
+// # Safety
+//
+// `store` is NULL or live; `user` is NULL (with length 0) or readable for
+// `user_len` bytes; `hosted` is NULL or writable.
+sotto_status sotto_store_is_hosted(const struct sotto_store *store,
+                                   const uint8_t *user,
+                                   size_t user_len,
+                                   uint8_t *hosted);
+#endif
+
+#if defined(SOTTO_STORE)
+// The devices of `user` and of our own account that
+// `sotto_store_send_to_user` needs a session with and has none, as device
+// addresses (see the module's encodings): fetch their bundles and
+// `sotto_store_initiate_device`.
+//
+// # Safety
+//
+// `store` is NULL or live; `user` is NULL (with length 0) or readable for
+// `user_len` bytes; `out` is NULL or writable.
+sotto_status sotto_store_devices_without_session(const struct sotto_store *store,
+                                                 const uint8_t *user,
+                                                 size_t user_len,
+                                                 struct sotto_buffer *out);
+#endif
+
+#if defined(SOTTO_STORE)
+// Starts a session with device `index` of `user` from its serialized
+// prekey bundle, which must carry the identity the account signed for
+// that device (`SOTTO_STATUS_UNTRUSTED_IDENTITY` otherwise, and for a
+// device not on the list).
+//
+// # Safety
+//
+// `store` is NULL or live; `user` and `bundle` are NULL (with length 0) or
+// readable for their lengths.
+sotto_status sotto_store_initiate_device(struct sotto_store *store,
+                                         const uint8_t *user,
+                                         size_t user_len,
+                                         uint32_t index,
+                                         const uint8_t *bundle,
+                                         size_t bundle_len,
+                                         uint64_t now);
+#endif
+
+#if defined(SOTTO_STORE)
+// Sends content to every device of `user` and to our own other devices at
+// `now_ms`, under the conversation's timer, in one transaction: the
+// messages go to `*messages` (a fan-out, see the module's encodings), the
+// timestamp and expiry to `*sent` (its `id` is the first outbox entry's).
+// Acknowledge each entry once sent. A pending account change is
+// `SOTTO_STATUS_UNTRUSTED_IDENTITY`, a list older than
+// `SOTTO_DEVICE_LIST_TTL_SECS` `SOTTO_STATUS_STALE_DEVICE_LIST`, a device
+// without a session `SOTTO_STATUS_SESSION_MISMATCH`; nothing is sent then.
+//
+// # Safety
+//
+// `store` is NULL or live; `user` and `body` are NULL (with length 0) or
+// readable for their lengths; `sent` and `messages` are NULL or writable.
+sotto_status sotto_store_send_to_user(struct sotto_store *store,
+                                      const uint8_t *user,
+                                      size_t user_len,
+                                      uint16_t content_type,
+                                      const uint8_t *body,
+                                      size_t body_len,
+                                      uint64_t now_ms,
+                                      struct sotto_sent *sent,
+                                      struct sotto_buffer *messages);
+#endif
+
+#if defined(SOTTO_STORE)
+// Where the outbox entry `id` goes when it is for one device (after a
+// crash, with `sotto_store_next_outgoing`): the user to `*user`, the
+// device's index to `*index`. An entry that is not for a device, or no
+// longer in the outbox, is `SOTTO_STATUS_NOT_FOUND`.
+//
+// # Safety
+//
+// `store` is NULL or live; `user` and `index` are NULL or writable.
+sotto_status sotto_store_outgoing_device(const struct sotto_store *store,
+                                         int64_t id,
+                                         struct sotto_buffer *user,
+                                         uint32_t *index);
+#endif
+
+#if defined(SOTTO_STORE)
+// Receives a content message the server says is from device `index` of
+// `user`, as `sotto_store_receive`: the device must be on the user's
+// verified list and the message from the identity its account signed
+// (`SOTTO_STATUS_UNTRUSTED_IDENTITY` otherwise, nothing changed).
+//
+// # Safety
+//
+// As for `sotto_store_receive`.
+sotto_status sotto_store_receive_from_device(struct sotto_store *store,
+                                             const uint8_t *user,
+                                             size_t user_len,
+                                             uint32_t index,
+                                             const uint8_t *message,
+                                             size_t len,
+                                             uint64_t now_ms,
+                                             int64_t *id,
+                                             struct sotto_message_info *info,
+                                             struct sotto_buffer *body);
+#endif
+
+#if defined(SOTTO_STORE)
+// The security code between our account (`local_id`: our stable user id)
+// and `user` (`remote_id`), over every device of both accounts but hosted
+// ones: our own list if the store has it, else this device alone. It
+// changes whenever a device joins or leaves. `user` without a list is
+// `SOTTO_STATUS_NOT_FOUND`.
+//
+// # Safety
+//
+// `store` is NULL or live; the ids and `user` are NULL (with length 0) or
+// readable for their lengths; `out` is NULL or writable.
+sotto_status sotto_store_security_code(const struct sotto_store *store,
+                                       const uint8_t *local_id,
+                                       size_t local_id_len,
+                                       const uint8_t *user,
+                                       size_t user_len,
+                                       const uint8_t *remote_id,
+                                       size_t remote_id_len,
+                                       struct sotto_security_code **out);
 #endif
 
 #if defined(SOTTO_STORE)

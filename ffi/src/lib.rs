@@ -34,6 +34,7 @@ mod backup;
 mod buffer;
 #[cfg(feature = "ct-check")]
 pub mod ct_check;
+mod devices;
 mod envelope;
 mod families;
 mod group;
@@ -55,6 +56,8 @@ mod store;
 #[cfg(feature = "store")]
 mod store_content;
 #[cfg(feature = "store")]
+mod store_devices;
+#[cfg(feature = "store")]
 mod store_trust;
 mod stream;
 mod verify;
@@ -62,6 +65,7 @@ mod verify;
 #[cfg(feature = "store")]
 pub use backup::*;
 pub use buffer::{sotto_buffer, sotto_buffer_free};
+pub use devices::*;
 pub use envelope::*;
 pub use families::*;
 pub use group::*;
@@ -76,6 +80,8 @@ pub use store::*;
 #[cfg(feature = "store")]
 pub use store_content::*;
 #[cfg(feature = "store")]
+pub use store_devices::*;
+#[cfg(feature = "store")]
 pub use store_trust::*;
 pub use verify::*;
 
@@ -83,7 +89,7 @@ use crate::panic::last;
 
 /// The version of this C ABI. A release that changes any signature, layout
 /// or status value increments it.
-pub const SOTTO_ABI_VERSION: u32 = 5;
+pub const SOTTO_ABI_VERSION: u32 = 6;
 /// Length of an encoded public identity.
 pub const SOTTO_IDENTITY_KEY_LEN: usize = 64;
 /// Length of a host storage key (for the `_seal` and `_open` functions).

@@ -90,7 +90,7 @@ pub(crate) fn descriptor(bytes: &[u8]) -> Result<AttachmentDescriptor, sotto_sta
 /// Thread safety: may move between threads; use from one thread at a time.
 #[allow(non_camel_case_types)]
 pub struct sotto_attachment_encryptor {
-    inner: AttachmentEncryptor,
+    pub(crate) inner: AttachmentEncryptor,
 }
 
 /// Streaming decryption of one attachment against its descriptor.
@@ -98,7 +98,7 @@ pub struct sotto_attachment_encryptor {
 /// Thread safety: may move between threads; use from one thread at a time.
 #[allow(non_camel_case_types)]
 pub struct sotto_attachment_decryptor {
-    inner: AttachmentDecryptor,
+    pub(crate) inner: AttachmentDecryptor,
 }
 
 /// Random access to an attachment by chunks the caller reads.

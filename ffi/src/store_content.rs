@@ -270,7 +270,7 @@ pub unsafe extern "C" fn sotto_store_group_receive(
 ///
 /// As for `sotto_store_receive`.
 #[allow(clippy::too_many_arguments)]
-unsafe fn receive_with(
+pub(crate) unsafe fn receive_with(
     store: *mut sotto_store,
     name: *const u8,
     name_len: usize,

@@ -489,6 +489,38 @@ impl Store {
         Ok(load_row(&self.conn, &self.keys, user)?.is_some_and(|r| r.devices.any_hosted()))
     }
 
+    /// The security code between our account (`local_id`, our stable user
+    /// id) and `user` (`remote_id`), over both accounts' devices
+    /// ([`sotto::SecurityCode::for_devices`]): our own list if the store
+    /// has it, else this device alone; `user`'s list
+    /// ([`Error::NotFound`] without one).
+    pub fn security_code(
+        &self,
+        local_id: &[u8],
+        user: &[u8],
+        remote_id: &[u8],
+    ) -> Result<sotto::SecurityCode> {
+        let remote = load_row(&self.conn, &self.keys, user)?.ok_or(Error::NotFound)?;
+        let local = match load_own(&self.conn, &self.keys)? {
+            Some(own) => own.devices,
+            None => {
+                let me = *self.device_identity()?.public_key();
+                VerifiedDevices {
+                    account: me,
+                    version: 0,
+                    issued_at: 0,
+                    devices: Vec::new(),
+                }
+            }
+        };
+        Ok(sotto::SecurityCode::for_devices(
+            &local,
+            local_id,
+            &remote.devices,
+            remote_id,
+        )?)
+    }
+
     /// The devices of `user` (and of our own account) a
     /// [`Store::send_to_user`] needs a session with and has none: fetch
     /// their bundles and [`Store::initiate_device`]. Pairs of user (our

@@ -8,7 +8,7 @@ package org.sotto
  */
 internal object Native {
     /** The C ABI version these classes are written for (`SOTTO_ABI_VERSION`). */
-    const val ABI_VERSION = 5
+    const val ABI_VERSION = 6
 
     init {
         System.loadLibrary("sotto_ffi")
