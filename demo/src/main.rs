@@ -6,7 +6,9 @@
 //! change caught; and a live location shared over a lossy channel with a
 //! late viewer; disappearing messages purged when they expire; and the
 //! account report a user downloads; a 10 MB file sent to a group and
-//! opened in the middle; and an encrypted backup restored onto a new phone. Each device keeps everything in its own encrypted store file
+//! opened in the middle; an encrypted backup restored onto a new phone; and
+//! a laptop linked to Alice's account, which every message then reaches
+//! until she removes it. Each device keeps everything in its own encrypted store file
 //! in a temporary folder.
 //!
 //! Run: `cargo run --release -p sotto-demo`
@@ -18,6 +20,7 @@
     missing_docs
 )]
 
+mod devices;
 mod disappearing;
 mod media;
 mod net;
@@ -200,7 +203,8 @@ fn main() {
     disappearing::account_report(&alice);
     let mut blobs = media::BlobStore::default();
     media::attachment_to_group(&mut rng, &mut server, &mut blobs, &mut alice, &mut bob);
-    let alice = media::backup_and_restore(&mut rng, &mut server, alice, &mut bob);
+    let mut alice = media::backup_and_restore(&mut rng, &mut server, alice, &mut bob);
+    devices::link_a_laptop(&mut rng, &mut server, &dir, &mut alice, &mut bob);
 
     println!(
         "\nDone: every message was read only by its recipients; the server relayed {} bytes of ciphertext it cannot read.",
@@ -218,7 +222,9 @@ fn main() {
   - disappearing messages: the same expiry on both phones, the purge, a late message not shown;
   - the account report a user downloads: fingerprints, dates and counts, no key and no message;
   - a 10 MB file streamed to the group under a fresh key, opened in the middle by reading one chunk;
-  - an encrypted backup restored onto a new phone, which goes on talking 1:1 and in the group.
+  - an encrypted backup restored onto a new phone, which goes on talking 1:1 and in the group;
+  - a laptop linked by QR code: the contact's code changes, one message reaches every device,
+    the removed laptop reads nothing new, and a business's hosted device labels its chat.
 Timings include a durable commit: each store call flushes its transaction to disk before returning
 (that flush dominates; the cryptography itself takes a few microseconds, see TESTING.md)."
     );

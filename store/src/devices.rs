@@ -428,8 +428,11 @@ impl Store {
                 delete_session(tx, keys, user, c.device.index)?;
             }
             let (rotated_groups, joined_groups) = update_groups(tx, keys, rng, &devices, &changes)?;
-            let code_changed = old.is_some()
-                && old.as_ref().map(|o| o.devices.code_key()) != Some(devices.code_key());
+            // Before any list, the code covered the account key alone.
+            let code_before = old
+                .as_ref()
+                .map_or_else(|| account.to_bytes().to_vec(), |o| o.devices.code_key());
+            let code_changed = code_before != devices.code_key();
             if code_changed
                 && let Some(r) = trust.record(user).copied()
                 && r.verified
