@@ -168,3 +168,13 @@ fn the_attachments_and_backups_example_is_a_doc_test_that_runs() {
         "README's attachments and backups example differs from the doc test in store/src/backup.rs"
     );
 }
+
+#[test]
+fn the_multi_device_example_is_a_doc_test_that_runs() {
+    let readme = read("README.md");
+    assert_eq!(
+        block(&readme, "## Multi-device (Rust", "rust,ignore"),
+        doc_test_lines("store/src/devices.rs", "LinkingRequest::new"),
+        "README's multi-device example differs from the doc test in store/src/devices.rs"
+    );
+}

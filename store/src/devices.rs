@@ -20,6 +20,58 @@
 //!   each pinned to the device's identity; one outbox entry per device
 //! receive_from_device(user, index): the device must be on the list; its session only
 //! ```
+//!
+//! ```
+//! use sotto::devices::{AccountSignedRecord, DeviceKind, DeviceList, LinkingRequest, answer_link};
+//! use sotto::{Content, IdentityKeyPair, PrekeyBundle, PrekeyStore};
+//! use sotto_store::Store;
+//!
+//! # fn main() -> Result<(), sotto_store::Error> {
+//! # let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+//! # let (now_ms, now) = (1_800_000_000_000, 1_800_000_000);
+//! # let dir = std::env::temp_dir().join(format!("sotto-devices-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir).map_err(|_| sotto_store::Error::StorageFailed)?;
+//! # let mut device = |name: &str, rng: &mut _| -> Result<(Store, IdentityKeyPair, PrekeyBundle), sotto_store::Error> {
+//! #     let mut store = Store::open(dir.join(name), &[7u8; 32], rng)?;
+//! #     let id = IdentityKeyPair::generate(rng);
+//! #     let prekeys = PrekeyStore::new(rng, &id, now);
+//! #     let bundle = PrekeyBundle { identity: *id.public_key(), signed_prekey: prekeys.signed_prekey(), one_time_prekey: None };
+//! #     store.set_device(rng, &id, &prekeys)?;
+//! #     Ok((store, id, bundle))
+//! # };
+//! # let (_, alice_id, phone_bundle) = device("phone.db", &mut rng)?;
+//! # let (mut laptop, laptop_id, laptop_bundle) = device("laptop.db", &mut rng)?;
+//! # let (mut bob, bob_id, _) = device("bob.db", &mut rng)?;
+//! # let phone_record = AccountSignedRecord::sign(&alice_id, alice_id.public_key(), 0, now, DeviceKind::Primary)?.countersign(&alice_id)?;
+//! # let bob_record = AccountSignedRecord::sign(&bob_id, bob_id.public_key(), 0, now, DeviceKind::Primary)?.countersign(&bob_id)?.to_bytes();
+//! # let bob_list = DeviceList::sign(&bob_id, 1, now, &[(0, *bob_id.public_key())])?.to_bytes()?;
+//! # laptop.set_devices(&mut rng, b"bob", &bob_list, &[&bob_record], now)?;
+//! # let bundle_of = |index: u32| if index == 0 { phone_bundle.clone() } else { laptop_bundle.clone() };
+//! // Alice's laptop shows a QR code; her phone (the account key) answers; the laptop countersigns.
+//! let (mut request, qr) = LinkingRequest::new(&mut rng, &laptop_id);
+//! let answer = answer_link(&alice_id, &qr, 1, now, DeviceKind::Companion)?;
+//! let laptop_record = request.accept(&laptop_id, &answer, Some(alice_id.public_key()))?;
+//! let devices = [(0, *alice_id.public_key()), (1, *laptop_id.public_key())];
+//! let list = DeviceList::sign(&alice_id, 1, now, &devices)?.to_bytes()?;
+//! let records = [phone_record.to_bytes(), laptop_record.to_bytes()];
+//!
+//! // Bob takes Alice's list: his security code for her changed, and he is told.
+//! let update = bob.set_devices(&mut rng, b"alice", &list, &[&records[0], &records[1]], now)?;
+//! assert!(update.code_changed && !bob.is_hosted(b"alice")?);
+//! for (user, index) in bob.devices_without_session(b"alice")? {
+//!     bob.initiate_device(&mut rng, &user, index, &bundle_of(index), now)?; // bundles from the server
+//! }
+//!
+//! // One send, one message per device, each saying where it goes.
+//! let sent = bob.send_to_user(&mut rng, b"alice", &Content::text("Hi, both of you"), now_ms)?;
+//! assert_eq!(sent.outgoing.len(), 2);
+//! let to_laptop = sent.outgoing.iter().find(|o| o.device.as_ref().is_some_and(|d| d.index == 1));
+//! let got = laptop.receive_from_device(&mut rng, b"bob", 0, &to_laptop.unwrap().message, now_ms)?;
+//! assert_eq!(got.device, Some(0)); // from Bob's device 0
+//! # drop((laptop, bob));
+//! # let _ = std::fs::remove_dir_all(&dir);
+//! # Ok(()) }
+//! ```
 
 use std::vec::Vec;
 
