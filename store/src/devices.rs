@@ -85,7 +85,7 @@ use super::groups::{self, Rows};
 use super::mailbox::{DeviceAddress, Incoming, Origin, Outgoing, outbox_device};
 use super::objects::{self, Stored};
 use super::traffic::{claim, note_change, seen};
-use super::{Keys, Store, storage_error, trust};
+use super::{Keys, Store, expiry, storage_error, trust};
 use crate::error::{Error, Result};
 use sotto::devices::{
     DEVICE_LIST_TTL_SECS, DeviceChange, DeviceKind, DeviceList, MAX_DEVICES, VerifiedDevice,
@@ -323,6 +323,13 @@ fn load_own(conn: &Connection, keys: &Keys) -> Result<Option<DeviceRow>> {
         Err(Error::NotFound) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// The indices of `user`'s devices (none without a list).
+pub(crate) fn indices(conn: &Connection, keys: &Keys, user: &[u8]) -> Result<Vec<u32>> {
+    Ok(load_row(conn, keys, user)?
+        .map(|r| r.devices.devices.iter().map(|d| d.index).collect())
+        .unwrap_or_default())
 }
 
 /// The session with device `index` of `user` (a new, empty record if none).
@@ -777,7 +784,7 @@ impl Store {
                 decrypt_from(tx, keys, rng, user, index, message, now_ms / 1000)?;
             let envelope = Envelope::decode(&got.plaintext)?;
             let timer = merge_timer::<KIND_CONTACT, R>(tx, keys, rng, user, &envelope, now_ms)?;
-            record.stamp_skipped_keys(now_ms / 1000);
+            expiry::after_device_receive(tx, keys, user, &mut record, &timer, now_ms)?;
             save_session(tx, keys, rng, user, device.index, record)?;
             let from = Origin {
                 sender: Some(got.sender),

@@ -24,6 +24,7 @@ use rand_core::CryptoRng;
 use rusqlite::{Connection, OptionalExtension};
 
 use super::conversations::{KIND_CONTACT, KIND_GROUP, Row};
+use super::devices;
 use super::groups::{self, Rows};
 use super::mailbox::sql_time;
 use super::objects::{self, Stored};
@@ -120,22 +121,13 @@ pub(crate) fn after_group_receive(
         return Ok(());
     }
     // Only the sender's keys are loaded: the row keeps the earliest due.
-    let due = due_at(group.oldest_kept_stamp(), timer);
-    let row = keys.row_name(KIND_GROUP, group_id);
-    let current: Option<i64> = conn
-        .query_row(
-            "SELECT at FROM due WHERE kind = ?1 AND row = ?2",
-            rusqlite::params![KIND_GROUP, &row[..]],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(storage_error)?;
-    let current = current.and_then(|c| u64::try_from(c).ok());
-    let at = match (current, due) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    };
-    set_due(conn, keys, KIND_GROUP, group_id, at)
+    merge_due(
+        conn,
+        keys,
+        KIND_GROUP,
+        group_id,
+        due_at(group.oldest_kept_stamp(), timer),
+    )
 }
 
 /// Opens a conversation row by its row name.
@@ -178,7 +170,8 @@ fn due_conversation<const KIND: u8>(
     }
 }
 
-/// Forgets a contact's kept keys stamped at or before `cutoff`: how many
+/// Forgets a contact's kept keys stamped at or before `cutoff`, in its
+/// session record and in the sessions with each of its devices: how many
 /// went, and the oldest stamp left.
 fn forget_contact_keys<R: CryptoRng + ?Sized>(
     conn: &Connection,
@@ -187,16 +180,83 @@ fn forget_contact_keys<R: CryptoRng + ?Sized>(
     contact: &[u8],
     cutoff: u64,
 ) -> Result<(usize, Option<u64>)> {
-    let mut record = match objects::load::<SessionRecord>(conn, keys, contact) {
-        Ok(r) => r,
-        Err(Error::NotFound) => return Ok((0, None)),
+    let (mut gone, mut oldest) = (0usize, None);
+    match objects::load::<SessionRecord>(conn, keys, contact) {
+        Ok(mut record) => {
+            gone = record.forget_kept_keys(cutoff);
+            if gone > 0 {
+                objects::save(conn, keys, rng, contact, &record)?;
+            }
+            oldest = record.oldest_kept_stamp();
+        }
+        Err(Error::NotFound) => {}
         Err(e) => return Err(e),
-    };
-    let gone = record.forget_kept_keys(cutoff);
-    if gone > 0 {
-        objects::save(conn, keys, rng, contact, &record)?;
     }
-    Ok((gone, record.oldest_kept_stamp()))
+    for index in devices::indices(conn, keys, contact)? {
+        let mut record = devices::load_session(conn, keys, contact, index)?;
+        let n = record.forget_kept_keys(cutoff);
+        let left = record.oldest_kept_stamp();
+        if n > 0 {
+            devices::save_session(conn, keys, rng, contact, index, record)?;
+        }
+        gone = gone.saturating_add(n);
+        oldest = earliest(oldest, left);
+    }
+    Ok((gone, oldest))
+}
+
+fn earliest(a: Option<u64>, b: Option<u64>) -> Option<u64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// After a receive from one of a contact's devices: stamps that session's
+/// new kept keys and moves the conversation's due time earlier if they
+/// expire first (the other sessions are not loaded: the row keeps the
+/// earliest due).
+pub(crate) fn after_device_receive(
+    conn: &Connection,
+    keys: &Keys,
+    user: &[u8],
+    record: &mut SessionRecord,
+    timer: &DisappearingTimer,
+    now_ms: u64,
+) -> Result<()> {
+    record.stamp_skipped_keys(now_ms / 1000);
+    if !timer.is_on() {
+        return Ok(());
+    }
+    merge_due(
+        conn,
+        keys,
+        KIND_CONTACT,
+        user,
+        due_at(record.oldest_kept_stamp(), timer),
+    )
+}
+
+/// Sets the due time of `(kind, name)` to the earlier of its current one
+/// and `due`.
+fn merge_due(
+    conn: &Connection,
+    keys: &Keys,
+    kind: u8,
+    name: &[u8],
+    due: Option<u64>,
+) -> Result<()> {
+    let row = keys.row_name(kind, name);
+    let current: Option<i64> = conn
+        .query_row(
+            "SELECT at FROM due WHERE kind = ?1 AND row = ?2",
+            rusqlite::params![kind, &row[..]],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(storage_error)?;
+    let current = current.and_then(|c| u64::try_from(c).ok());
+    set_due(conn, keys, kind, name, earliest(current, due))
 }
 
 /// The same for a group, writing back only the members whose keys went.
