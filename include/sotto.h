@@ -2723,6 +2723,21 @@ sotto_status sotto_store_security_code(const struct sotto_store *store,
 #endif
 
 #if defined(SOTTO_STORE)
+// Writes 1 to `*hosted` if any member of the group saved under `group_id`
+// is a device its account's signed list marks as hosted by a service
+// provider: label the group. 0 otherwise.
+//
+// # Safety
+//
+// `store` is NULL or live; `group_id` is NULL (with length 0) or readable
+// for `group_id_len` bytes; `hosted` is NULL or writable.
+sotto_status sotto_store_group_is_hosted(const struct sotto_store *store,
+                                         const uint8_t *group_id,
+                                         size_t group_id_len,
+                                         uint8_t *hosted);
+#endif
+
+#if defined(SOTTO_STORE)
 // Starts a session with `contact` from its serialized prekey bundle, with
 // this device's identity (`sotto_store_set_device`), once the store's trust
 // records accept the bundle's identity, and writes what they said to

@@ -497,3 +497,30 @@ pub unsafe extern "C" fn sotto_store_security_code(
         Ok(())
     })
 }
+
+/// Writes 1 to `*hosted` if any member of the group saved under `group_id`
+/// is a device its account's signed list marks as hosted by a service
+/// provider: label the group. 0 otherwise.
+///
+/// # Safety
+///
+/// `store` is NULL or live; `group_id` is NULL (with length 0) or readable
+/// for `group_id_len` bytes; `hosted` is NULL or writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn sotto_store_group_is_hosted(
+    store: *const sotto_store,
+    group_id: *const u8,
+    group_id_len: usize,
+    hosted: *mut u8,
+) -> sotto_status {
+    boundary(|| {
+        // SAFETY: caller contract.
+        let s = unsafe { ptr::handle(store) }?;
+        // SAFETY: caller contract.
+        let group_id = unsafe { ptr::slice(group_id, group_id_len) }?;
+        // SAFETY: caller contract.
+        let hosted = unsafe { ptr::out(hosted) }?;
+        *hosted = u8::from(s.inner.is_group_hosted(group_id)?);
+        Ok(())
+    })
+}

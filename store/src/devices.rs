@@ -364,10 +364,14 @@ pub(crate) fn save_session<R: CryptoRng + ?Sized>(
 }
 
 fn delete_session(conn: &Connection, keys: &Keys, user: &[u8], index: u32) -> Result<()> {
-    let row = keys.row_name(KIND_DEVICE_SESSION, &session_name(user, index));
+    delete_row(conn, keys, KIND_DEVICE_SESSION, &session_name(user, index))
+}
+
+fn delete_row(conn: &Connection, keys: &Keys, kind: u8, name: &[u8]) -> Result<()> {
+    let row = keys.row_name(kind, name);
     conn.execute(
         "DELETE FROM objects WHERE kind = ?1 AND row = ?2",
-        rusqlite::params![KIND_DEVICE_SESSION, &row[..]],
+        rusqlite::params![kind, &row[..]],
     )
     .map_err(storage_error)?;
     Ok(())
@@ -527,6 +531,10 @@ impl Store {
             let own = devices.devices.iter().any(|d| d.identity == own_identity);
             if own {
                 objects::save_row(tx, keys, rng, OWN, &row)?;
+            } else if load_own(tx, keys)?.is_some_and(|o| o.user == user) {
+                // This device left our own account: nothing more goes to
+                // the others through it.
+                delete_row(tx, keys, KIND_DEVICES, OWN)?;
             }
             Ok(Ok(DeviceUpdate {
                 devices,
@@ -590,6 +598,17 @@ impl Store {
             &remote.devices,
             remote_id,
         )?)
+    }
+
+    /// True if any member of the group saved under `group_id` is a device
+    /// that its account's signed list marks as hosted by a service
+    /// provider: label the group.
+    pub fn is_group_hosted(&self, group_id: &[u8]) -> Result<bool> {
+        let group = groups::load(&self.conn, &self.keys, group_id, Rows::Shell)?.group;
+        Ok(objects::all::<DeviceRow>(&self.conn, &self.keys)?
+            .iter()
+            .flat_map(|r| r.devices.devices.iter())
+            .any(|d| d.kind == DeviceKind::Hosted && group.is_member(&d.identity)))
     }
 
     /// The devices of `user` (and of our own account) a
