@@ -49,6 +49,7 @@ extern crate std;
 
 pub mod attachment;
 pub mod backup;
+pub mod calls;
 mod chain;
 pub mod chunked;
 mod codec;

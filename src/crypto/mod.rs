@@ -639,3 +639,6 @@ pub(crate) fn argon2id(
         .hash_password_into(password, salt, out)
         .map_err(|_| Error::LimitExceeded)
 }
+
+mod sframe;
+pub(crate) use sframe::{SframeAead, sframe_hkdf};
