@@ -117,7 +117,10 @@ impl VerifiedDevice {
         now: u64,
     ) -> Result<Received> {
         let mut trust = self.pinned()?;
-        let got = record
+        // A copy: a message on a session with another identity decrypts
+        // (advancing that session) before its sender can be compared.
+        let mut next = SessionRecord::from_bytes(&record.to_bytes())?;
+        let got = next
             .decrypt(identity, prekeys, &mut trust, PINNED, message, now)
             .map_err(|e| match e {
                 Error::IdentityChanged => Error::UntrustedIdentity,
@@ -126,6 +129,7 @@ impl VerifiedDevice {
         if got.sender != self.identity {
             return Err(Error::UntrustedIdentity);
         }
+        *record = next;
         Ok(got)
     }
 }
