@@ -385,23 +385,28 @@ type Fanned = (Vec<u8>, u32, Vec<u8>);
 
 /// Applies the device changes to every group: a device that left is
 /// removed (our sender key rotates), a device that joined is added where
-/// another current device of its account is a member.
+/// another current device of its account is a member, and, for our own
+/// account (`own`: this device is in every group we hold), to every group.
 fn update_groups<R: CryptoRng + ?Sized>(
     tx: &Connection,
     keys: &Keys,
     rng: &mut R,
     devices: &VerifiedDevices,
     changes: &[DeviceChange],
+    own: Option<&IdentityKey>,
 ) -> Result<GroupChanges> {
+    let sibling_in = |group: &Group, joined: &IdentityKey| {
+        own.is_some_and(|me| me != joined)
+            || devices
+                .targets(joined)
+                .any(|d| group.is_member(&d.identity))
+    };
     let (mut rotated, mut joined) = (Vec::new(), Vec::new());
     for shell in objects::all::<Group>(tx, keys)? {
         let id = shell.id().to_vec();
         let touches = changes.iter().any(|c| {
             shell.is_member(&c.device.identity)
-                || (c.added
-                    && devices
-                        .targets(&c.device.identity)
-                        .any(|d| shell.is_member(&d.identity)))
+                || (c.added && sibling_in(&shell, &c.device.identity))
         });
         if !touches {
             continue;
@@ -415,10 +420,7 @@ fn update_groups<R: CryptoRng + ?Sized>(
             }
         }
         for c in changes.iter().filter(|c| c.added) {
-            let sibling = devices
-                .targets(&c.device.identity)
-                .any(|d| group.is_member(&d.identity));
-            if sibling && !group.is_member(&c.device.identity) {
+            if sibling_in(&group, &c.device.identity) && !group.is_member(&c.device.identity) {
                 drop(group.add_member(&c.device.identity)?);
                 added = true;
             }
@@ -499,7 +501,15 @@ impl Store {
             for c in changes.iter().filter(|c| !c.added) {
                 delete_session(tx, keys, user, c.device.index)?;
             }
-            let (rotated_groups, joined_groups) = update_groups(tx, keys, rng, &devices, &changes)?;
+            let own = devices.devices.iter().any(|d| d.identity == own_identity);
+            let (rotated_groups, joined_groups) = update_groups(
+                tx,
+                keys,
+                rng,
+                &devices,
+                &changes,
+                own.then_some(&own_identity),
+            )?;
             // Before any list, the code covered the account key alone.
             let code_before = old
                 .as_ref()
@@ -528,7 +538,6 @@ impl Store {
                 changes: kept,
             };
             objects::save_row(tx, keys, rng, user, &row)?;
-            let own = devices.devices.iter().any(|d| d.identity == own_identity);
             if own {
                 objects::save_row(tx, keys, rng, OWN, &row)?;
             } else if load_own(tx, keys)?.is_some_and(|o| o.user == user) {

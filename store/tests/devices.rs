@@ -929,6 +929,44 @@ fn a_new_device_joins_the_groups_its_siblings_are_in() {
     assert!(again.joined_groups.is_empty() && again.changes.is_empty());
 }
 
+#[test]
+fn our_own_new_device_joins_every_group_we_hold_and_leaves_them_rotated() {
+    let path = dir("devices", "own-groups");
+    let mut r = rng();
+    let mut users = alice_and_bob(&path, &mut r, &[]);
+    let phone = *users[1].devices[&0].id.public_key();
+    alice_group(&mut users, b"club", &[phone], &[0], &mut r);
+    alice_group(&mut users, b"quiet", &[], &[], &mut r);
+    let i = users[0].add(&path, &mut r, DeviceKind::Companion);
+    let laptop = *users[0].devices[&i].id.public_key();
+    let up = take(&mut users, 0, 0, 0, &mut r).unwrap();
+    assert!(up.own);
+    let mut joined = up.joined_groups.clone();
+    joined.sort();
+    assert_eq!(joined, vec![b"club".to_vec(), b"quiet".to_vec()]);
+    for g in [&b"club"[..], b"quiet"] {
+        assert!(
+            store(&mut users, 0, 0)
+                .load::<Group>(g)
+                .unwrap()
+                .is_member(&laptop)
+        );
+    }
+    // The laptop leaves: every group rotates our sender key.
+    let chain = store(&mut users, 0, 0)
+        .load::<Group>(b"club")
+        .unwrap()
+        .chain_id();
+    users[0].devices.remove(&i);
+    let up = take(&mut users, 0, 0, 0, &mut r).unwrap();
+    let mut rotated = up.rotated_groups.clone();
+    rotated.sort();
+    assert_eq!(rotated, vec![b"club".to_vec(), b"quiet".to_vec()]);
+    let club = store(&mut users, 0, 0).load::<Group>(b"club").unwrap();
+    assert!(!club.is_member(&laptop) && club.is_member(&phone));
+    assert_ne!(club.chain_id(), chain);
+}
+
 // ---------------------------------------------------------------------------
 // Property: devices join and leave, 1:1 messages arrive in any order.
 // ---------------------------------------------------------------------------
