@@ -28,6 +28,7 @@ use aes_gcm_siv::aead::{AeadCore, AeadInOut, KeyInit};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::marker::PhantomData;
+pub(crate) use ed25519_dalek::VerifyingKey as Ed25519Public;
 use ed25519_dalek::ed25519::signature::{MultipartSigner, MultipartVerifier};
 use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 use hkdf::{Hkdf, HkdfExtract};
@@ -280,9 +281,18 @@ pub fn ed25519_verify_strict(public: &[u8], message: &[u8], sig: &[u8]) -> Resul
 /// X25519 key [`DhKeyPair::from_ed25519`] derives from the same private key.
 /// Anything else is [`Error::InvalidKey`].
 pub(crate) fn check_x25519_of_ed25519(ed25519: &[u8; 32], x25519: &[u8; 32]) -> Result<()> {
+    check_x25519_of_ed25519_keyed(ed25519, x25519).map(|_| ())
+}
+
+/// [`check_x25519_of_ed25519`], keeping the decoded Ed25519 key for the
+/// signatures it will verify (one decompression instead of two).
+pub(crate) fn check_x25519_of_ed25519_keyed(
+    ed25519: &[u8; 32],
+    x25519: &[u8; 32],
+) -> Result<VerifyingKey> {
     let key = ed25519_public_checked(ed25519)?;
     if key.to_montgomery().to_bytes() == *x25519 {
-        Ok(())
+        Ok(key)
     } else {
         Err(Error::InvalidKey)
     }

@@ -159,3 +159,79 @@ impl DeviceList {
         })
     }
 }
+
+/// A list decoded for [`super::verify_devices`] under the account the
+/// caller expects: each entry's Ed25519 key decoded once (the account's,
+/// listed first, not again), and the length of the signed body.
+pub(crate) struct KeyedList {
+    pub(crate) list: DeviceList,
+    pub(crate) keys: Vec<crypto::Ed25519Public>,
+    pub(crate) body_len: usize,
+}
+
+/// Decodes `bytes` as [`DeviceList::from_bytes`] does, for `account`
+/// (whose key is `account_key`): a list of another account is
+/// [`Error::WrongType`] before any key is decoded.
+pub(crate) fn decode_for(
+    bytes: &[u8],
+    account: &IdentityKey,
+    account_key: &crypto::Ed25519Public,
+) -> Result<KeyedList> {
+    let mut r = Reader::new(bytes);
+    if r.u8()? != WIRE_VERSION {
+        return Err(Error::UnsupportedVersion);
+    }
+    if r.u8()? != TYPE_DEVICE_LIST {
+        return Err(Error::WrongType);
+    }
+    let account_bytes = account.to_bytes();
+    if r.bytes(64)? != account_bytes.as_slice() {
+        return Err(Error::WrongType);
+    }
+    let version = r.u64()?;
+    let issued_at = r.u64()?;
+    let count = usize::from(r.u8()?);
+    if count > MAX_DEVICES {
+        return Err(Error::LimitExceeded);
+    }
+    let mut devices = Vec::with_capacity(count);
+    let mut keys = Vec::with_capacity(count);
+    for _ in 0..count {
+        let index = r.u32()?;
+        let raw = r.bytes(64)?;
+        if raw == account_bytes.as_slice() {
+            devices.push((index, *account));
+            keys.push(*account_key);
+        } else {
+            let (identity, key) = IdentityKey::from_bytes_keyed(raw)?;
+            devices.push((index, identity));
+            keys.push(key);
+        }
+    }
+    let signature = r.array()?;
+    r.finish()?;
+    check_entries(account, &devices)?;
+    Ok(KeyedList {
+        list: DeviceList {
+            account: *account,
+            version,
+            issued_at,
+            devices,
+            signature,
+        },
+        keys,
+        body_len: bytes.len().saturating_sub(64),
+    })
+}
+
+impl KeyedList {
+    /// Checks the account's signature over the body as it arrived.
+    pub(crate) fn verify(&self, bytes: &[u8], account_key: &crypto::Ed25519Public) -> Result<()> {
+        let body = bytes.get(..self.body_len).ok_or(Error::Malformed)?;
+        crypto::verify_parts(
+            account_key,
+            &[LABEL_DEVICE_LIST, body],
+            &self.list.signature,
+        )
+    }
+}

@@ -6,8 +6,8 @@
 //!
 //! ```text
 //! verify(account, list, records, now, known_version):
-//!   list signed by account                                  else InvalidSignature
 //!   list.account = account                                  else WrongType
+//!   list signed by account                                  else InvalidSignature
 //!   known_version ≤ list.version                            else StaleDeviceList (a rolled-back list)
 //!   now ≤ list.issued_at + DEVICE_LIST_TTL_SECS (35 days)   else StaleDeviceList
 //!   every listed (index, device) has exactly one record with that account, index and device,
@@ -15,7 +15,10 @@
 //! ```
 //!
 //! Records of devices not on the list are ignored (a removed device's old
-//! record proves nothing). The hosted mark is in the account-signed record.
+//! record proves nothing; only its layout is read). The hosted mark is in
+//! the account-signed record. Each key is decoded once: a record's
+//! identities are matched byte for byte against the list's, which are
+//! decoded (and checked) with their Ed25519 keys, used for every signature.
 //!
 //! Once verified, sessions are pinned to each device's identity
 //! ([`VerifiedDevice::initiate`], [`encrypt_to_devices`]: one message per
@@ -95,34 +98,37 @@ pub fn verify_devices(
     now: u64,
     known_version: Option<u64>,
 ) -> Result<VerifiedDevices> {
-    let list = DeviceList::from_bytes(list)?;
-    if list.account != *account {
-        return Err(Error::WrongType);
-    }
-    list.verify()?;
-    if known_version.is_some_and(|k| list.version < k) {
+    let account_key = crate::crypto::ed25519_public(account.signing_key())?;
+    let keyed = list::decode_for(list, account, &account_key)?;
+    keyed.verify(list, &account_key)?;
+    let l = &keyed.list;
+    if known_version.is_some_and(|k| l.version < k) {
         return Err(Error::StaleDeviceList);
     }
-    if list.issued_at.saturating_add(DEVICE_LIST_TTL_SECS) < now {
+    if l.issued_at.saturating_add(DEVICE_LIST_TTL_SECS) < now {
         return Err(Error::StaleDeviceList);
     }
     if records.len() > MAX_DEVICES.saturating_mul(4) {
         return Err(Error::LimitExceeded);
     }
-    let mut decoded = Vec::with_capacity(records.len());
+    let mut parsed = Vec::with_capacity(records.len());
     for r in records {
-        decoded.push(DeviceRecord::from_bytes(r)?);
+        parsed.push(record::RawRecord::parse(r)?);
     }
-    let mut devices = Vec::with_capacity(list.devices.len());
-    for (index, identity) in &list.devices {
-        let mut matching = decoded
-            .iter()
-            .filter(|r| r.account == *account && r.index == *index && r.device == *identity);
+    let account_bytes = account.to_bytes();
+    let mut devices = Vec::with_capacity(l.devices.len());
+    for ((index, identity), key) in l.devices.iter().zip(&keyed.keys) {
+        let identity_bytes = identity.to_bytes();
+        let mut matching = parsed.iter().filter(|r| {
+            r.account == account_bytes.as_slice()
+                && r.index == *index
+                && r.device == identity_bytes.as_slice()
+        });
         let record = matching.next().ok_or(Error::Malformed)?;
         if matching.next().is_some() {
             return Err(Error::Malformed);
         }
-        record.verify()?;
+        record.verify((account, &account_key), (identity, key))?;
         devices.push(VerifiedDevice {
             index: *index,
             identity: *identity,
@@ -132,8 +138,8 @@ pub fn verify_devices(
     }
     Ok(VerifiedDevices {
         account: *account,
-        version: list.version,
-        issued_at: list.issued_at,
+        version: l.version,
+        issued_at: l.issued_at,
         devices,
     })
 }

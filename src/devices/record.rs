@@ -317,3 +317,69 @@ impl DeviceRecord {
         })
     }
 }
+
+/// A record's fields as they arrived, its identities not yet decoded:
+/// [`super::verify_devices`] matches them byte for byte against the
+/// list's, which are decoded once.
+pub(crate) struct RawRecord<'a> {
+    pub(crate) account: &'a [u8],
+    pub(crate) device: &'a [u8],
+    pub(crate) index: u32,
+    pub(crate) added_at: u64,
+    pub(crate) kind: DeviceKind,
+    body: &'a [u8],
+    account_sig: [u8; 64],
+    device_sig: [u8; 64],
+}
+
+impl<'a> RawRecord<'a> {
+    /// Reads the layout of a record (the same checks as
+    /// [`DeviceRecord::from_bytes`] but the identities' decoding).
+    pub(crate) fn parse(bytes: &'a [u8]) -> Result<Self> {
+        let mut r = Reader::new(bytes);
+        if r.u8()? != WIRE_VERSION {
+            return Err(Error::UnsupportedVersion);
+        }
+        if r.u8()? != TYPE_DEVICE_RECORD {
+            return Err(Error::WrongType);
+        }
+        let account = r.bytes(64)?;
+        let device = r.bytes(64)?;
+        let index = r.u32()?;
+        let added_at = r.u64()?;
+        let kind = DeviceKind::from_code(r.u8()?)?;
+        let account_sig = r.array()?;
+        let device_sig = r.array()?;
+        r.finish()?;
+        Ok(RawRecord {
+            account,
+            device,
+            index,
+            added_at,
+            kind,
+            body: bytes.get(..BODY_LEN).ok_or(Error::Malformed)?,
+            account_sig,
+            device_sig,
+        })
+    }
+
+    /// Checks the record's shape for the decoded identities it matched,
+    /// then both signatures under the keys decoded with them.
+    pub(crate) fn verify(
+        &self,
+        account: (&IdentityKey, &crypto::Ed25519Public),
+        device: (&IdentityKey, &crypto::Ed25519Public),
+    ) -> Result<()> {
+        check_shape(account.0, device.0, self.index, self.kind)?;
+        crypto::verify_parts(
+            account.1,
+            &[LABEL_DEVICE_RECORD, self.body],
+            &self.account_sig,
+        )?;
+        crypto::verify_parts(
+            device.1,
+            &[LABEL_DEVICE_COUNTERSIGNATURE, self.body, &self.account_sig],
+            &self.device_sig,
+        )
+    }
+}

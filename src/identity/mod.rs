@@ -81,6 +81,19 @@ impl IdentityKey {
         Ok(IdentityKey { signing, dh })
     }
 
+    /// [`Self::from_bytes`], with the decoded Ed25519 key for verifying
+    /// signatures (decoded once, not again per signature).
+    pub(crate) fn from_bytes_keyed(bytes: &[u8]) -> Result<(Self, crypto::Ed25519Public)> {
+        let bytes: &[u8; IDENTITY_KEY_LEN] = bytes.try_into().map_err(|_| Error::Malformed)?;
+        let (a, b) = bytes.split_at(32);
+        let mut signing = [0u8; 32];
+        let mut dh = [0u8; 32];
+        signing.copy_from_slice(a);
+        dh.copy_from_slice(b);
+        let key = crypto::check_x25519_of_ed25519_keyed(&signing, &dh)?;
+        Ok((IdentityKey { signing, dh }, key))
+    }
+
     /// The Ed25519 verification key.
     pub fn signing_key(&self) -> &[u8; 32] {
         &self.signing
