@@ -7,7 +7,7 @@
 //! 2     app bytes          0..=MAX_ENVELOPE_BODY_LEN bytes in the app's own format
 //! 3     attachment         the descriptor (attachment.rs)
 //! 4     location           the 48-byte location payload (location::payload)
-//! 5     call signalling    reserved for calls: reported as unknown by this release
+//! 5     call signalling    crate::calls::CallSignal's encoding (offer, answer, key update, leave, end)
 //! 6     timer change       duration_secs u32; equal to the envelope's timer, set at its sent_at_ms
 //! 7     receipt            receipt.rs
 //! 8     device history     the descriptor of a new device's history blob (attachment.rs's encoding;
@@ -23,6 +23,7 @@ use zeroize::Zeroizing;
 
 use super::attachment::AttachmentDescriptor;
 use super::receipt::Receipt;
+use crate::calls::CallSignal;
 use crate::error::{Error, Result};
 use crate::location::Location;
 
@@ -39,7 +40,7 @@ pub const CONTENT_APP_BYTES: u16 = 2;
 pub const CONTENT_ATTACHMENT: u16 = 3;
 /// A location.
 pub const CONTENT_LOCATION: u16 = 4;
-/// Call signalling (reserved).
+/// Call signalling.
 pub const CONTENT_CALL: u16 = 5;
 /// A disappearing-timer change.
 pub const CONTENT_TIMER_CHANGE: u16 = 6;
@@ -59,6 +60,10 @@ pub enum Content {
     Attachment(AttachmentDescriptor),
     /// A one-shot location.
     Location(Location),
+    /// Call signalling: an offer, answer, key update, leave or end (an
+    /// offer's and a key update's secret stay inside: derive media keys
+    /// from it).
+    Call(CallSignal),
     /// The sender set the conversation's disappearing timer to this many
     /// seconds (0: off), at the envelope's `sent_at_ms`.
     TimerChange(u32),
@@ -87,6 +92,7 @@ impl fmt::Debug for Content {
             Content::Attachment(a) => f.debug_tuple("Attachment").field(a).finish(),
             Content::DeviceHistory(a) => f.debug_tuple("DeviceHistory").field(a).finish(),
             Content::Location(_) => f.write_str("Location"),
+            Content::Call(c) => f.debug_tuple("Call").field(c).finish(),
             Content::TimerChange(d) => f.debug_tuple("TimerChange").field(d).finish(),
             Content::Receipt(r) => f
                 .debug_struct("Receipt")
@@ -113,6 +119,7 @@ fn is_known(t: u16) -> bool {
             | CONTENT_TIMER_CHANGE
             | CONTENT_RECEIPT
             | CONTENT_DEVICE_HISTORY
+            | CONTENT_CALL
     )
 }
 
@@ -124,6 +131,7 @@ impl Content {
             Content::AppBytes(_) => CONTENT_APP_BYTES,
             Content::Attachment(_) => CONTENT_ATTACHMENT,
             Content::Location(_) => CONTENT_LOCATION,
+            Content::Call(_) => CONTENT_CALL,
             Content::TimerChange(_) => CONTENT_TIMER_CHANGE,
             Content::Receipt(_) => CONTENT_RECEIPT,
             Content::DeviceHistory(_) => CONTENT_DEVICE_HISTORY,
@@ -167,6 +175,7 @@ impl Content {
                 .map_or(0, |t| t.len())
                 .saturating_add(256),
             Content::Location(_) => crate::location::LOCATION_PAYLOAD_LEN,
+            Content::Call(c) => c.encoded_len(),
             Content::TimerChange(_) => 4,
             Content::Receipt(r) => r.sent_at_ms.len().saturating_mul(8).saturating_add(3),
         }
@@ -184,6 +193,7 @@ impl Content {
             Content::AppBytes(b) => out.extend_from_slice(b),
             Content::Attachment(a) | Content::DeviceHistory(a) => a.encode_into(out)?,
             Content::Location(l) => out.extend_from_slice(&l.encode()?),
+            Content::Call(c) => c.encode_into(out)?,
             Content::TimerChange(d) => out.extend_from_slice(&d.to_be_bytes()),
             Content::Receipt(r) => r.encode_into(out)?,
             Content::Unknown { content_type, body } => {
@@ -210,6 +220,7 @@ impl Content {
             CONTENT_APP_BYTES => Content::AppBytes(Zeroizing::new(body.to_vec())),
             CONTENT_ATTACHMENT => Content::Attachment(AttachmentDescriptor::decode(body)?),
             CONTENT_LOCATION => Content::Location(Location::decode(body)?),
+            CONTENT_CALL => Content::Call(CallSignal::decode(body)?),
             CONTENT_TIMER_CHANGE => {
                 let d: [u8; 4] = body.try_into().map_err(|_| Error::Malformed)?;
                 Content::TimerChange(u32::from_be_bytes(d))

@@ -157,7 +157,8 @@ impl SframeKey {
 /// Encrypts one sender's frames under one key id, counting from 0.
 #[derive(Debug)]
 pub struct SframeEncryptor {
-    key: SframeKey,
+    // Boxed: moving the encryptor moves a pointer, never the key schedule.
+    key: alloc::boxed::Box<SframeKey>,
     tag_len: usize,
     ctr: u64,
 }
@@ -166,7 +167,7 @@ impl SframeEncryptor {
     /// Starts encrypting under `kid`, whose base key is `base_key`.
     pub fn new(suite: SframeSuite, kid: u64, base_key: &[u8]) -> Result<Self> {
         Ok(SframeEncryptor {
-            key: SframeKey::derive(suite, kid, base_key)?,
+            key: alloc::boxed::Box::new(SframeKey::derive(suite, kid, base_key)?),
             tag_len: suite.tag_len(),
             ctr: 0,
         })
@@ -237,7 +238,10 @@ pub struct SframeInfo {
 /// Decrypts the frames of every key it holds, refusing replays.
 pub struct SframeDecryptor {
     suite: SframeSuite,
-    keys: Vec<ReceiverKey>,
+    // Boxed: growing or retaining moves pointers, never key schedules
+    // (see `secret.rs`: no heap block is freed holding a secret).
+    #[allow(clippy::vec_box)]
+    keys: Vec<alloc::boxed::Box<ReceiverKey>>,
 }
 
 impl fmt::Debug for SframeDecryptor {
@@ -276,10 +280,10 @@ impl SframeDecryptor {
         }
         let key = SframeKey::derive(self.suite, kid, base_key)?;
         self.keys.try_reserve(1).map_err(|_| Error::LimitExceeded)?;
-        self.keys.push(ReceiverKey {
+        self.keys.push(alloc::boxed::Box::new(ReceiverKey {
             key,
             window: ReplayWindow::default(),
-        });
+        }));
         Ok(())
     }
 
@@ -294,6 +298,12 @@ impl SframeDecryptor {
         let before = self.keys.len();
         self.keys.retain(|k| k.key.kid != kid);
         self.keys.len() != before
+    }
+
+    /// Takes `other`'s keys and replay windows (of the same suite; key ids
+    /// distinct from ours: the caller's invariant). Only pointers move.
+    pub(crate) fn absorb(&mut self, other: SframeDecryptor) {
+        self.keys.extend(other.keys);
     }
 
     /// Forgets every key `keep` refuses.
