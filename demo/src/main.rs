@@ -8,7 +8,8 @@
 //! account report a user downloads; a 10 MB file sent to a group and
 //! opened in the middle; an encrypted backup restored onto a new phone; and
 //! a laptop linked to Alice's account, which every message then reaches
-//! until she removes it. Each device keeps everything in its own encrypted store file
+//! until she removes it; and calls, 1:1 and in a group through a
+//! forwarding unit that routes media it cannot read. Each device keeps everything in its own encrypted store file
 //! in a temporary folder.
 //!
 //! Run: `cargo run --release -p sotto-demo`
@@ -20,6 +21,7 @@
     missing_docs
 )]
 
+mod calls;
 mod devices;
 mod disappearing;
 mod media;
@@ -205,6 +207,14 @@ fn main() {
     media::attachment_to_group(&mut rng, &mut server, &mut blobs, &mut alice, &mut bob);
     let mut alice = media::backup_and_restore(&mut rng, &mut server, alice, &mut bob);
     devices::link_a_laptop(&mut rng, &mut server, &dir, &mut alice, &mut bob);
+    calls::calls(
+        &mut rng,
+        &mut server,
+        &dir,
+        &mut alice,
+        &mut bob,
+        &mut carol,
+    );
 
     println!(
         "\nDone: every message was read only by its recipients; the server relayed {} bytes of ciphertext it cannot read.",
@@ -224,7 +234,9 @@ fn main() {
   - a 10 MB file streamed to the group under a fresh key, opened in the middle by reading one chunk;
   - an encrypted backup restored onto a new phone, which goes on talking 1:1 and in the group;
   - a laptop linked by QR code: the contact's code changes, one message reaches every device,
-    the removed laptop reads nothing new, and a business's hosted device labels its chat.
+    the removed laptop reads nothing new, and a business's hosted device labels its chat;
+  - calls: SRTP keys from a secret in an encrypted offer, and a group call of SFrame frames
+    through a forwarding unit that cannot read them, a new epoch at every join and leave.
 Timings include a durable commit: each store call flushes its transaction to disk before returning
 (that flush dominates; the cryptography itself takes a few microseconds, see TESTING.md)."
     );
