@@ -88,6 +88,51 @@
 #define SOTTO_RESTORED_GROUP 2
 #endif
 
+// SFrame suite AES_128_CTR_HMAC_SHA256_80.
+#define SOTTO_SFRAME_AES_128_CTR_HMAC_SHA256_80 1
+
+// SFrame suite AES_128_CTR_HMAC_SHA256_64.
+#define SOTTO_SFRAME_AES_128_CTR_HMAC_SHA256_64 2
+
+// SFrame suite AES_128_CTR_HMAC_SHA256_32.
+#define SOTTO_SFRAME_AES_128_CTR_HMAC_SHA256_32 3
+
+// SFrame suite AES_128_GCM_SHA256_128.
+#define SOTTO_SFRAME_AES_128_GCM_SHA256_128 4
+
+// SFrame suite AES_256_GCM_SHA512_128.
+#define SOTTO_SFRAME_AES_256_GCM_SHA512_128 5
+
+// The longest SFrame header; a frame grows by at most this plus 16.
+#define SOTTO_SFRAME_MAX_HEADER_LEN 17
+
+// Call message kind: an offer (carries a secret).
+#define SOTTO_CALL_OFFER 1
+
+// Call message kind: an answer.
+#define SOTTO_CALL_ANSWER 2
+
+// Call message kind: a group call's key update (carries a secret).
+#define SOTTO_CALL_KEY_UPDATE 3
+
+// Call message kind: the sender leaves.
+#define SOTTO_CALL_LEAVE 4
+
+// Call message kind: the call ends.
+#define SOTTO_CALL_END 5
+
+// SRTP profile SRTP_AES128_CM_HMAC_SHA1_80 (16-byte key, 14-byte salt).
+#define SOTTO_SRTP_AES128_CM_HMAC_SHA1_80 1
+
+// SRTP profile SRTP_AEAD_AES_256_GCM (32-byte key, 12-byte salt).
+#define SOTTO_SRTP_AEAD_AES_256_GCM 2
+
+// The caller's media.
+#define SOTTO_CALL_DIRECTION_CALLER 1
+
+// The callee's media.
+#define SOTTO_CALL_DIRECTION_CALLEE 2
+
 // Bytes of an encoded device record (account-signed and countersigned).
 #define SOTTO_DEVICE_RECORD_LEN 271
 
@@ -124,7 +169,7 @@
 // Content type: a 48-byte location payload.
 #define SOTTO_CONTENT_LOCATION 4
 
-// Content type: call signalling (reserved; reported as is).
+// Content type: call signalling (decode with `sotto_call_signal_decode`).
 #define SOTTO_CONTENT_CALL 5
 
 // Content type: a disappearing-timer change (duration u32, big-endian).
@@ -361,10 +406,22 @@ typedef struct sotto_backup_reader sotto_backup_reader;
 typedef struct sotto_backup_writer sotto_backup_writer;
 #endif
 
+// A call message: what it says and, for an offer or key update, its
+// secret (never readable; wiped when freed).
+//
+// Thread safety: may move between threads; use from one thread at a time.
+typedef struct sotto_call_signal sotto_call_signal;
+
 // Our view of one group: our sender key and the members'. Wiped when freed.
 //
 // Thread safety: may move between threads; use from one thread at a time.
 typedef struct sotto_group sotto_group;
+
+// One device's side of a group call: its epochs, its own SFrame
+// encryption and everyone else's decryption.
+//
+// Thread safety: may move between threads; use from one thread at a time.
+typedef struct sotto_group_call sotto_group_call;
 
 // A device's long-term identity (both private keys). Wiped when freed.
 //
@@ -388,6 +445,12 @@ typedef struct sotto_location_share sotto_location_share;
 // Thread safety: may move between threads; use from one thread at a time.
 typedef struct sotto_location_viewer sotto_location_viewer;
 
+// Refuses old and replayed offers (60 s old, 30 s ahead, or a call id
+// among the last 256 let through).
+//
+// Thread safety: may move between threads; use from one thread at a time.
+typedef struct sotto_offer_guard sotto_offer_guard;
+
 // A device's signed and one-time prekeys (private halves). Wiped when freed.
 //
 // Thread safety: may move between threads; use from one thread at a time.
@@ -402,6 +465,16 @@ typedef struct sotto_security_code sotto_security_code;
 //
 // Thread safety: may move between threads; use from one thread at a time.
 typedef struct sotto_session sotto_session;
+
+// SFrame decryption of every key it holds, with a replay window per key.
+//
+// Thread safety: may move between threads; use from one thread at a time.
+typedef struct sotto_sframe_decryptor sotto_sframe_decryptor;
+
+// One sender's SFrame encryption under one key id.
+//
+// Thread safety: may move between threads; use from one thread at a time.
+typedef struct sotto_sframe_encryptor sotto_sframe_encryptor;
 
 #if defined(SOTTO_STORE)
 // A store file. Free with `sotto_store_free`, which closes it.
@@ -440,6 +513,42 @@ typedef struct sotto_buffer {
   // The number of bytes.
   size_t len;
 } sotto_buffer;
+
+// What a call message says besides its secret and participants.
+typedef struct sotto_call_signal_info {
+  // `SOTTO_CALL_OFFER`, `_ANSWER`, `_KEY_UPDATE`, `_LEAVE` or `_END`.
+  uint8_t kind;
+  // The call's id.
+  uint8_t call_id[16];
+  // The epoch (0 for a 1:1 call).
+  uint32_t epoch;
+  // 1 for a video call.
+  uint8_t video;
+  // 1 if it carries a secret (offers and key updates).
+  uint8_t has_secret;
+  // How many participants it names.
+  uint32_t participants;
+} sotto_call_signal_info;
+
+// What a decrypted frame was.
+typedef struct sotto_sframe_info {
+  // The key id.
+  uint64_t kid;
+  // The frame counter.
+  uint64_t ctr;
+  // The frame's length, at the front of the output.
+  size_t len;
+} sotto_sframe_info;
+
+// What a decrypted group-call frame was.
+typedef struct sotto_call_frame {
+  // The epoch it was sent in.
+  uint32_t epoch;
+  // Its sender's index.
+  uint32_t sender;
+  // The frame's length, at the front of the output.
+  size_t len;
+} sotto_call_frame;
 
 // One verified device of an account.
 typedef struct sotto_device_info {
@@ -889,6 +998,298 @@ sotto_status sotto_store_restore(struct sotto_store *store,
 // `buffer` is NULL or points to a `sotto_buffer` that this library filled
 // (or one that is `{NULL, 0}`), not modified by the caller.
 void sotto_buffer_free(struct sotto_buffer *buffer);
+
+// A new call message for `call_id`: an offer or key update gets a fresh
+// secret and names `participants` (`count` indices, at most 32,
+// distinct); an answer, leave or end names none (`count` 0). Send its
+// encoding (`sotto_call_signal_encode`) as `SOTTO_CONTENT_CALL`, one
+// message per recipient device (a 1:1 offer: a new message, so a new
+// secret, per device).
+//
+// # Safety
+//
+// `call_id` is NULL or 16 readable bytes; `participants` is NULL (with
+// count 0) or readable for `count` entries; `out` is NULL or writable.
+sotto_status sotto_call_signal_new(uint8_t kind_code_,
+                                   const uint8_t *call_id,
+                                   uint32_t epoch,
+                                   uint8_t video,
+                                   const uint32_t *participants,
+                                   size_t count,
+                                   struct sotto_call_signal **out);
+
+// Decodes a received call message (a `SOTTO_CONTENT_CALL` body). Free
+// the body's buffer right after: it holds the secret.
+//
+// # Safety
+//
+// `body` is NULL (with length 0) or readable for `len` bytes; `out` is
+// NULL or writable.
+sotto_status sotto_call_signal_decode(const uint8_t *body,
+                                      size_t len,
+                                      struct sotto_call_signal **out);
+
+// The body to send as `SOTTO_CONTENT_CALL` (it holds the secret: pass it
+// to `sotto_store_send` and free it).
+//
+// # Safety
+//
+// `signal` is NULL or live; `out` is NULL or writable.
+sotto_status sotto_call_signal_encode(const struct sotto_call_signal *signal,
+                                      struct sotto_buffer *out);
+
+// What the message says, to `*info`.
+//
+// # Safety
+//
+// `signal` is NULL or live; `info` is NULL or writable.
+sotto_status sotto_call_signal_info_get(const struct sotto_call_signal *signal,
+                                        struct sotto_call_signal_info *info);
+
+// Copies the participants' indices to `out` (room for `capacity`; fewer
+// than there are is `SOTTO_STATUS_BUFFER_TOO_SMALL`).
+//
+// # Safety
+//
+// `signal` is NULL or live; `out` is NULL or writable for `capacity`
+// entries.
+sotto_status sotto_call_signal_participants(const struct sotto_call_signal *signal,
+                                            uint32_t *out,
+                                            size_t capacity);
+
+// The SRTP master key and salt of a 1:1 call's `direction`
+// (`SOTTO_CALL_DIRECTION_*`) for `profile` (`SOTTO_SRTP_*`), from the
+// offer's secret: `key` takes 16 or 32 bytes, `salt` 14 or 12. A message
+// without a secret is `SOTTO_STATUS_INVALID_ARGUMENT`. Wipe both when the
+// call ends.
+//
+// # Safety
+//
+// `signal` is NULL or live; `key` and `salt` are NULL or writable for
+// their lengths.
+sotto_status sotto_call_signal_srtp(const struct sotto_call_signal *signal,
+                                    uint8_t profile,
+                                    uint8_t direction,
+                                    uint8_t *key,
+                                    size_t key_len,
+                                    uint8_t *salt,
+                                    size_t salt_len);
+
+// Frees a call message, wiping its secret, and sets `*signal` to NULL.
+//
+// # Safety
+//
+// `signal` is NULL, or points to NULL or to a live handle.
+void sotto_call_signal_free(struct sotto_call_signal **signal);
+
+// A new offer guard.
+//
+// # Safety
+//
+// `out` is NULL or writable.
+sotto_status sotto_offer_guard_new(struct sotto_offer_guard **out);
+
+// Lets an offer for `call_id` sent at `sent_at_ms` (its envelope's time)
+// through at `now_ms`, once: `SOTTO_STATUS_EXPIRED`, `_STALE` or
+// `_DUPLICATE_MESSAGE` otherwise.
+//
+// # Safety
+//
+// `guard` is NULL or live; `call_id` is NULL or 16 readable bytes.
+sotto_status sotto_offer_guard_admit(struct sotto_offer_guard *guard,
+                                     const uint8_t *call_id,
+                                     uint64_t sent_at_ms,
+                                     uint64_t now_ms);
+
+// Frees an offer guard and sets `*guard` to NULL.
+//
+// # Safety
+//
+// `guard` is NULL, or points to NULL or to a live handle.
+void sotto_offer_guard_free(struct sotto_offer_guard **guard);
+
+// Starts encrypting frames under `kid` whose base key is `base_key` (1 to
+// 64 bytes), for `suite` (`SOTTO_SFRAME_*`).
+//
+// # Safety
+//
+// `base_key` is NULL (with length 0) or readable for `len` bytes; `out` is
+// NULL or writable.
+sotto_status sotto_sframe_encryptor_new(uint16_t suite_code,
+                                        uint64_t kid,
+                                        const uint8_t *base_key,
+                                        size_t len,
+                                        struct sotto_sframe_encryptor **out);
+
+// Writes to `*out_len` exactly how many bytes the next frame of
+// `frame_len` bytes takes once encrypted.
+//
+// # Safety
+//
+// `encryptor` is NULL or live; `out_len` is NULL or writable.
+sotto_status sotto_sframe_encryptor_sframe_len(const struct sotto_sframe_encryptor *encryptor,
+                                               size_t frame_len,
+                                               size_t *out_len);
+
+// Encrypts `frame` with `metadata` (at most 1,007 bytes) as associated
+// data into `out` (capacity `out_cap`, at least what `_sframe_len` says,
+// else `SOTTO_STATUS_BUFFER_TOO_SMALL` and nothing changes); the SFrame's
+// length goes to `*written`. Allocates nothing.
+//
+// # Safety
+//
+// `encryptor` is NULL or live; `metadata` and `frame` are NULL (with
+// length 0) or readable for their lengths; `out` is NULL or writable for
+// `out_cap` bytes and does not overlap `frame`; `written` is NULL or
+// writable.
+sotto_status sotto_sframe_encryptor_encrypt(struct sotto_sframe_encryptor *encryptor,
+                                            const uint8_t *metadata,
+                                            size_t metadata_len,
+                                            const uint8_t *frame,
+                                            size_t frame_len,
+                                            uint8_t *out,
+                                            size_t out_cap,
+                                            size_t *written);
+
+// Frees an encryptor, wiping its key, and sets `*encryptor` to NULL.
+//
+// # Safety
+//
+// `encryptor` is NULL, or points to NULL or to a live handle.
+void sotto_sframe_encryptor_free(struct sotto_sframe_encryptor **encryptor);
+
+// A decryptor for `suite` with no keys.
+//
+// # Safety
+//
+// `out` is NULL or writable.
+sotto_status sotto_sframe_decryptor_new(uint16_t suite_code, struct sotto_sframe_decryptor **out);
+
+// Adds the key of `kid` from its base key (a key id already held is
+// `SOTTO_STATUS_DUPLICATE_MESSAGE`, more than 256 keys
+// `SOTTO_STATUS_LIMIT_EXCEEDED`).
+//
+// # Safety
+//
+// `decryptor` is NULL or live; `base_key` is NULL (with length 0) or
+// readable for `len` bytes.
+sotto_status sotto_sframe_decryptor_add_key(struct sotto_sframe_decryptor *decryptor,
+                                            uint64_t kid,
+                                            const uint8_t *base_key,
+                                            size_t len);
+
+// Forgets the key of `kid` (`SOTTO_STATUS_NOT_FOUND` if not held).
+//
+// # Safety
+//
+// `decryptor` is NULL or live.
+sotto_status sotto_sframe_decryptor_remove_key(struct sotto_sframe_decryptor *decryptor,
+                                               uint64_t kid);
+
+// Decrypts `sframe` with `metadata` into `out` (capacity `out_cap`, at
+// least the SFrame's length is always enough); what it was goes to
+// `*info`. An unknown key id is `SOTTO_STATUS_UNKNOWN_SENDER_KEY`, a
+// replay `SOTTO_STATUS_DUPLICATE_MESSAGE`, a tampered frame
+// `SOTTO_STATUS_DECRYPT_FAILED`; nothing is written then. Allocates
+// nothing.
+//
+// # Safety
+//
+// `decryptor` is NULL or live; `metadata` and `sframe` are NULL (with
+// length 0) or readable for their lengths; `out` is NULL or writable for
+// `out_cap` bytes and does not overlap `sframe`; `info` is NULL or
+// writable.
+sotto_status sotto_sframe_decryptor_decrypt(struct sotto_sframe_decryptor *decryptor,
+                                            const uint8_t *metadata,
+                                            size_t metadata_len,
+                                            const uint8_t *sframe,
+                                            size_t sframe_len,
+                                            uint8_t *out,
+                                            size_t out_cap,
+                                            struct sotto_sframe_info *info);
+
+// Frees a decryptor, wiping its keys, and sets `*decryptor` to NULL.
+//
+// # Safety
+//
+// `decryptor` is NULL, or points to NULL or to a live handle.
+void sotto_sframe_decryptor_free(struct sotto_sframe_decryptor **decryptor);
+
+// Joins the call `call_id` as participant `me`, with `suite`; no epoch
+// until `sotto_group_call_install`.
+//
+// # Safety
+//
+// `call_id` is NULL or 16 readable bytes; `out` is NULL or writable.
+sotto_status sotto_group_call_new(const uint8_t *call_id,
+                                  uint16_t suite_code,
+                                  uint32_t me,
+                                  struct sotto_group_call **out);
+
+// Installs the epoch an offer or key update (`signal`) carries, at
+// `now_ms`: its epoch must be above the current one
+// (`SOTTO_STATUS_STALE`), this device among its participants
+// (`SOTTO_STATUS_NOT_A_MEMBER`), for this call (`SOTTO_STATUS_WRONG_TYPE`).
+// The previous epoch's frames play for 2 s more. Nothing changes on
+// error.
+//
+// # Safety
+//
+// `call` and `signal` are NULL or live.
+sotto_status sotto_group_call_install(struct sotto_group_call *call,
+                                      const struct sotto_call_signal *signal,
+                                      uint64_t now_ms);
+
+// Writes to `*out_len` how many bytes our next frame of `frame_len` bytes
+// takes (no epoch yet: `SOTTO_STATUS_UNKNOWN_SENDER_KEY`).
+//
+// # Safety
+//
+// `call` is NULL or live; `out_len` is NULL or writable.
+sotto_status sotto_group_call_sframe_len(const struct sotto_group_call *call,
+                                         size_t frame_len,
+                                         size_t *out_len);
+
+// Encrypts one of our frames under the current epoch, as
+// `sotto_sframe_encryptor_encrypt`.
+//
+// # Safety
+//
+// As for `sotto_sframe_encryptor_encrypt`, with `call` NULL or live.
+sotto_status sotto_group_call_encrypt(struct sotto_group_call *call,
+                                      const uint8_t *metadata,
+                                      size_t metadata_len,
+                                      const uint8_t *frame,
+                                      size_t frame_len,
+                                      uint8_t *out,
+                                      size_t out_cap,
+                                      size_t *written);
+
+// Decrypts a participant's frame at `now_ms`, as
+// `sotto_sframe_decryptor_decrypt`; its epoch, sender and length go to
+// `*frame_info`. A frame of an epoch whose keys are gone (or never came)
+// is `SOTTO_STATUS_UNKNOWN_SENDER_KEY`.
+//
+// # Safety
+//
+// As for `sotto_sframe_decryptor_decrypt`, with `call` NULL or live and
+// `frame_info` NULL or writable.
+sotto_status sotto_group_call_decrypt(struct sotto_group_call *call,
+                                      const uint8_t *metadata,
+                                      size_t metadata_len,
+                                      const uint8_t *sframe,
+                                      size_t sframe_len,
+                                      uint8_t *out,
+                                      size_t out_cap,
+                                      uint64_t now_ms,
+                                      struct sotto_call_frame *frame_info);
+
+// Frees a group call, wiping its keys, and sets `*call` to NULL.
+//
+// # Safety
+//
+// `call` is NULL, or points to NULL or to a live handle.
+void sotto_group_call_free(struct sotto_group_call **call);
 
 // The account (`account`, the primary's identity) signs that `device` (64
 // bytes) belongs to it at `index`, added at `added_at`, of `kind`; the

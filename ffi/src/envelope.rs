@@ -17,7 +17,7 @@ pub const SOTTO_CONTENT_APP_BYTES: u16 = 2;
 pub const SOTTO_CONTENT_ATTACHMENT: u16 = 3;
 /// Content type: a 48-byte location payload.
 pub const SOTTO_CONTENT_LOCATION: u16 = 4;
-/// Content type: call signalling (reserved; reported as is).
+/// Content type: call signalling (decode with `sotto_call_signal_decode`).
 pub const SOTTO_CONTENT_CALL: u16 = 5;
 /// Content type: a disappearing-timer change (duration u32, big-endian).
 pub const SOTTO_CONTENT_TIMER_CHANGE: u16 = 6;

@@ -32,6 +32,7 @@
 #[cfg(feature = "store")]
 mod backup;
 mod buffer;
+mod calls;
 #[cfg(feature = "ct-check")]
 pub mod ct_check;
 mod devices;
@@ -65,6 +66,7 @@ mod verify;
 #[cfg(feature = "store")]
 pub use backup::*;
 pub use buffer::{sotto_buffer, sotto_buffer_free};
+pub use calls::*;
 pub use devices::*;
 pub use envelope::*;
 pub use families::*;

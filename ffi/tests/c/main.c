@@ -6,6 +6,7 @@
 #include "store.c"
 #include "content.c"
 #include "media.c"
+#include "calls.c"
 
 int main(void) {
     run_scenarios();
@@ -15,5 +16,8 @@ int main(void) {
     store_content();
     media_attachments();
     media_backup();
+    calls_sframe();
+    calls_signals();
+    calls_group();
     return report();
 }
