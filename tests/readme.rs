@@ -178,3 +178,13 @@ fn the_multi_device_example_is_a_doc_test_that_runs() {
         "README's multi-device example differs from the doc test in store/src/devices.rs"
     );
 }
+
+#[test]
+fn the_calls_example_is_a_doc_test_that_runs() {
+    let readme = read("README.md");
+    assert_eq!(
+        block(&readme, "## Calls (Rust", "rust,ignore"),
+        doc_test_lines("src/calls/mod.rs", "GroupCall::new"),
+        "README's calls example differs from the doc test in src/calls/mod.rs"
+    );
+}
