@@ -602,6 +602,21 @@ fn location(rng: &mut Rng0, needles: &mut Needles) {
 /// Attachments and backups: the blob key, the backup key, a password and
 /// canaries in every chunk of the plaintexts, through streaming, one-shot
 /// and random-access use and their error paths.
+/// HMAC-SHA-512 (RFC 2104), for needles derived the way the SDK derives
+/// them.
+fn hmac_sha512(key: &[u8], message: &[u8]) -> Zeroizing<[u8; 64]> {
+    use sha2::{Digest, Sha512};
+    let mut k = Zeroizing::new([0u8; 128]);
+    k[..key.len()].copy_from_slice(key);
+    let mut inner = Sha512::new();
+    inner.update(k.iter().map(|b| b ^ 0x36).collect::<Vec<u8>>());
+    inner.update(message);
+    let mut outer = Sha512::new();
+    outer.update(k.iter().map(|b| b ^ 0x5c).collect::<Vec<u8>>());
+    outer.update(inner.finalize());
+    Zeroizing::new(outer.finalize().into())
+}
+
 fn media(rng: &mut Rng0, needles: &mut Needles) {
     use sotto::attachment::{self, AttachmentDecryptor};
     use sotto::backup::{Argon2Params, BackupDecryptor, BackupEncryptor, BackupKey, BackupSecret};
@@ -613,6 +628,23 @@ fn media(rng: &mut Rng0, needles: &mut Needles) {
     }
     let (blob, done) = attachment::encrypt(rng, &plain).unwrap();
     needles.add(&done.key[..], "attachment key");
+    // The chunks' AES key the stream derives (C2SP chunked encryption).
+    let mut info = b"c2sp.org/chunked-encryption@v1+AEAD_AES_256_GCM\x00".to_vec();
+    info.extend_from_slice(&blob[..24]);
+    info.extend_from_slice(attachment::LABEL_ATTACHMENT);
+    info.push(1);
+    let chunk_key = hmac_sha512(&done.key[..], &info);
+    needles.add(&chunk_key[..32], "attachment chunk key");
+    // The needle is right: it seals the first chunk as the blob has it.
+    let mut first = Zeroizing::new(plain[..16384].to_vec());
+    let tag = crypto::aes256gcm_seal_in_place(
+        chunk_key[..32].try_into().unwrap(),
+        chunk_key[32..44].try_into().unwrap(),
+        &mut first,
+    )
+    .unwrap();
+    assert_eq!(&first[..], &blob[56..56 + 16384]);
+    assert_eq!(&tag[..], &blob[56 + 16384..56 + 16400]);
     let descriptor = done.descriptor("image/jpeg");
     let whole = attachment::decrypt(&descriptor, &blob).unwrap();
     assert_eq!(&whole[..], &plain[..]);
@@ -800,6 +832,117 @@ fn check_zeroize_features() {
     );
 }
 
+/// Calls: key updates through the envelope, SRTP keys, and a group call
+/// through five epochs (keys retired, decryptors growing and shrinking),
+/// with canaries in every frame; the SFrame base keys and keys each secret
+/// derives are needles too.
+fn calls(rng: &mut Rng0, needles: &mut Needles) {
+    use sotto::calls::sframe::{SframeDecryptor, SframeEncryptor, SframeSuite};
+    use sotto::calls::{
+        CallSecret, CallSignal, CallSignalKind, Direction, GroupCall, SrtpProfile, group_kid,
+    };
+    use sotto::{Content, DisappearingTimer, Envelope};
+    let call_id = [0x33u8; 16];
+    let mut raw = Vec::with_capacity(8);
+    for _ in 0..5 {
+        let mut b = Zeroizing::new([0u8; 32]);
+        rng.fill_bytes(&mut b[..]);
+        needles.add(&b[..], "call secret");
+        for sender in 0..4u32 {
+            for epoch in 1..=5u32 {
+                let mut info = b"sotto v1 call sframe".to_vec();
+                info.extend_from_slice(&epoch.to_be_bytes());
+                info.extend_from_slice(&sender.to_be_bytes());
+                let mut base = Zeroizing::new([0u8; 32]);
+                crypto::hkdf_sha256(&call_id, &b[..], &info, &mut base[..]).unwrap();
+                needles.add(&base[..], "SFrame base key");
+                let kid = group_kid(epoch, sender);
+                let mut label = b"SFrame 1.0 Secret key ".to_vec();
+                label.extend_from_slice(&kid.to_be_bytes());
+                label.extend_from_slice(&4u16.to_be_bytes());
+                let mut key = Zeroizing::new([0u8; 16]);
+                crypto::hkdf_sha256(&[], &base[..], &label, &mut key[..]).unwrap();
+                needles.add(&key[..], "SFrame key");
+            }
+        }
+        raw.push(b);
+    }
+    // Key updates through the envelope, and SRTP keys.
+    for (i, b) in raw.iter().enumerate() {
+        let signal = CallSignal {
+            kind: CallSignalKind::KeyUpdate,
+            call_id,
+            epoch: i as u32 + 1,
+            video: true,
+            secret: Some(CallSecret::from_bytes(&b[..]).unwrap()),
+            participants: vec![0, 1, 2, 3],
+        };
+        let bytes = Envelope::new(Content::Call(signal.clone()), 1, DisappearingTimer::OFF)
+            .encode()
+            .unwrap();
+        let back = Envelope::decode(&bytes).unwrap();
+        drop((back, signal, bytes));
+        let secret = CallSecret::from_bytes(&b[..]).unwrap();
+        for p in [SrtpProfile::AesCm128HmacSha1_80, SrtpProfile::AeadAes256Gcm] {
+            let k = secret.srtp(&call_id, p, Direction::Callee).unwrap();
+            needles.add(&k.master_key[..16], "SRTP master key");
+        }
+    }
+    // A group call of four through five epochs.
+    let secrets: Vec<CallSecret> = raw
+        .iter()
+        .map(|b| CallSecret::from_bytes(&b[..]).unwrap())
+        .collect();
+    let mut calls: Vec<GroupCall> = (0..4)
+        .map(|i| GroupCall::new(call_id, SframeSuite::AesGcm128Sha256, i))
+        .collect();
+    let mut out = Zeroizing::new(vec![0u8; 1300]);
+    let mut plain = Zeroizing::new(vec![0u8; 1300]);
+    for (e, secret) in secrets.iter().enumerate() {
+        let at = 10_000 * e as u64;
+        for c in calls.iter_mut() {
+            c.install(e as u32 + 1, secret, &[0, 1, 2, 3], at).unwrap();
+        }
+        for sender in 0..4usize {
+            let frame = canary_message(rng, needles, sender);
+            let n = calls[sender].encrypt(b"m", &frame, &mut out).unwrap();
+            for r in (0..4).filter(|r| *r != sender) {
+                calls[r]
+                    .decrypt(b"m", &out[..n], &mut plain, at + 5)
+                    .unwrap();
+            }
+            let mut bad = out[..n].to_vec();
+            bad[n - 1] ^= 1;
+            assert!(
+                calls[(sender + 1) % 4]
+                    .decrypt(b"m", &bad, &mut plain, at + 5)
+                    .is_err()
+            );
+        }
+    }
+    let calls = move_around(calls);
+    drop(calls);
+    // A decryptor that grows and shrinks.
+    let mut dec = SframeDecryptor::new(SframeSuite::AesGcm256Sha512);
+    for kid in 0..40u64 {
+        let mut base = [0u8; 32];
+        rng.fill_bytes(&mut base);
+        needles.add(&base, "SFrame base key");
+        dec.add_key(kid, &base).unwrap();
+        if kid % 3 == 0 {
+            let mut enc = SframeEncryptor::new(SframeSuite::AesGcm256Sha512, kid, &base).unwrap();
+            let frame = canary_message(rng, needles, kid as usize);
+            let n = enc.encrypt(b"", &frame, &mut out).unwrap();
+            dec.decrypt(b"", &out[..n], &mut plain).unwrap();
+        }
+        zeroize::Zeroize::zeroize(&mut base);
+    }
+    for kid in (0..40u64).step_by(2) {
+        assert!(dec.remove_key(kid));
+    }
+    drop((dec, secrets, raw, out, plain));
+}
+
 fn main() {
     // The log is allocated from the system allocator directly, once.
     // SAFETY: a non-zero size; the pointer is checked for null below.
@@ -814,13 +957,14 @@ fn main() {
     );
 
     type Scenario = fn(&mut Rng0, &mut Needles);
-    let scenarios: [(&str, Scenario); 7] = [
+    let scenarios: [(&str, Scenario); 8] = [
         ("identities and prekeys", keys),
         ("1:1 sessions", sessions),
         ("groups", groups),
         ("live location", location),
         ("C ABI buffers", c_abi),
         ("attachments and backups", media),
+        ("calls", calls),
         ("control: an unwiped copy", control),
     ];
     let mut rng = UnwrapErr(getrandom::SysRng);

@@ -20,6 +20,7 @@
 
 use aes_gcm::aead::inout::InOutBuf;
 use aes_gcm::aead::{AeadInOut, KeyInit, array::Array};
+use alloc::boxed::Box;
 use ctr::cipher::{KeyIvInit, StreamCipher};
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
@@ -53,17 +54,27 @@ pub(crate) fn sframe_hkdf(
 
 /// One SFrame key: the suite's AEAD, keyed. Key schedules are wiped on
 /// drop (the crates' `zeroize` features), the CTR-HMAC keys by `Zeroizing`.
+/// Each is boxed on its own: an enum holding them inline would carry, in
+/// the bytes past its smaller variants, whatever the stack held when it was
+/// built (key material of earlier calls included), which its drop does not
+/// wipe (the freed-memory scan found exactly that).
 pub(crate) enum SframeAead {
     /// AES-128-GCM.
-    Gcm128(aes_gcm::Aes128Gcm),
+    Gcm128(Box<aes_gcm::Aes128Gcm>),
     /// AES-256-GCM.
-    Gcm256(aes_gcm::Aes256Gcm),
+    Gcm256(Box<aes_gcm::Aes256Gcm>),
     /// AES-128-CTR with HMAC-SHA256 truncated to `tag_len` bytes.
     CtrHmac128 {
-        enc: Zeroizing<[u8; 16]>,
-        auth: Zeroizing<[u8; 32]>,
+        keys: Box<CtrHmacKeys>,
         tag_len: usize,
     },
+}
+
+/// The two keys of a CTR-HMAC suite, wiped on drop.
+#[derive(zeroize::Zeroize, zeroize::ZeroizeOnDrop)]
+pub(crate) struct CtrHmacKeys {
+    enc: [u8; 16],
+    auth: [u8; 32],
 }
 
 type HmacSha256 = Hmac<sha2::Sha256>;
@@ -118,24 +129,30 @@ impl SframeAead {
     pub(crate) fn new(suite: u16, key: &[u8]) -> Result<Self> {
         let ctr = |tag_len: usize| -> Result<Self> {
             let (enc, auth) = key.split_at_checked(16).ok_or(Error::InvalidKey)?;
-            Ok(SframeAead::CtrHmac128 {
-                enc: Zeroizing::new(enc.try_into().map_err(|_| Error::InvalidKey)?),
-                auth: Zeroizing::new(auth.try_into().map_err(|_| Error::InvalidKey)?),
-                tag_len,
-            })
+            let mut keys = Box::new(CtrHmacKeys {
+                enc: [0; 16],
+                auth: [0; 32],
+            });
+            keys.enc.copy_from_slice(enc);
+            keys.auth
+                .copy_from_slice(auth.get(..32).ok_or(Error::InvalidKey)?);
+            if auth.len() != 32 {
+                return Err(Error::InvalidKey);
+            }
+            Ok(SframeAead::CtrHmac128 { keys, tag_len })
         };
         match suite {
             1 => ctr(10),
             2 => ctr(8),
             3 => ctr(4),
-            4 => Ok(SframeAead::Gcm128(
+            4 => Ok(SframeAead::Gcm128(Box::new(
                 <aes_gcm::Aes128Gcm as KeyInit>::new_from_slice(key)
                     .map_err(|_| Error::InvalidKey)?,
-            )),
-            5 => Ok(SframeAead::Gcm256(
+            ))),
+            5 => Ok(SframeAead::Gcm256(Box::new(
                 <aes_gcm::Aes256Gcm as KeyInit>::new_from_slice(key)
                     .map_err(|_| Error::InvalidKey)?,
-            )),
+            ))),
             _ => Err(Error::UnsupportedVersion),
         }
     }
@@ -182,13 +199,13 @@ impl SframeAead {
                     .map_err(|_| Error::LimitExceeded)?;
                 tag_out.copy_from_slice(&tag);
             }
-            SframeAead::CtrHmac128 { enc, auth, tag_len } => {
+            SframeAead::CtrHmac128 { keys, tag_len } => {
                 if aad.0.len().saturating_add(aad.1.len()) > MAX_SFRAME_AAD_LEN {
                     return Err(Error::LimitExceeded);
                 }
                 body.copy_from_slice(input);
-                ctr_apply(enc, nonce, body);
-                let tag = ctr_tag(auth, nonce, aad, body, *tag_len)?;
+                ctr_apply(&keys.enc, nonce, body);
+                let tag = ctr_tag(&keys.auth, nonce, aad, body, *tag_len)?;
                 tag_out.copy_from_slice(tag.get(..*tag_len).ok_or(Error::Internal)?);
             }
         }
@@ -225,17 +242,17 @@ impl SframeAead {
                 c.decrypt_inout_detached(&Array::from(*nonce), ad, io, &Array::from(tag))
                     .map_err(|_| Error::AuthenticationFailed)
             }
-            SframeAead::CtrHmac128 { enc, auth, tag_len } => {
+            SframeAead::CtrHmac128 { keys, tag_len } => {
                 if aad.0.len().saturating_add(aad.1.len()) > MAX_SFRAME_AAD_LEN {
                     return Err(Error::LimitExceeded);
                 }
-                let expected = ctr_tag(auth, nonce, aad, input, *tag_len)?;
+                let expected = ctr_tag(&keys.auth, nonce, aad, input, *tag_len)?;
                 let expected = expected.get(..*tag_len).ok_or(Error::Internal)?;
                 if !bool::from(expected.ct_eq(tag)) {
                     return Err(Error::AuthenticationFailed);
                 }
                 out.copy_from_slice(input);
-                ctr_apply(enc, nonce, out);
+                ctr_apply(&keys.enc, nonce, out);
                 Ok(())
             }
         }
