@@ -18,6 +18,9 @@ mod targets;
 #[path = "../fuzz/src/media.rs"]
 mod media;
 
+#[path = "../fuzz/src/calls.rs"]
+mod calls;
+
 use std::path::Path;
 
 /// Runs `f` on every file of the target's corpus and regressions; returns
@@ -45,7 +48,7 @@ fn replay(target: &str, f: fn(&[u8])) -> usize {
 
 #[test]
 fn fuzz_corpora_replay_clean() {
-    let targets: [(&str, fn(&[u8])); 11] = [
+    let targets: [(&str, fn(&[u8])); 13] = [
         ("decoders", targets::decoders),
         ("envelope", targets::envelope),
         ("session_decrypt", targets::session_decrypt),
@@ -57,6 +60,8 @@ fn fuzz_corpora_replay_clean() {
         ("chunked", media::chunked),
         ("attachment", media::attachment),
         ("backup", media::backup),
+        ("sframe", calls::sframe),
+        ("call_signal", calls::call_signal),
     ];
     let mut total = 0;
     for (name, f) in targets {

@@ -3,6 +3,7 @@
 //! through the same functions (`tests/fuzz_corpus.rs`,
 //! `ffi/tests/fuzz_corpus.rs`).
 
+pub mod calls;
 pub mod ffi_target;
 pub mod media;
 pub mod targets;
@@ -11,7 +12,7 @@ pub mod targets;
 mod seeds {
     use std::path::Path;
 
-    use crate::media;
+    use crate::{calls, media};
 
     /// Every seed runs clean through its target, and is what it claims to
     /// be: a stream, blob or backup that decrypts.
@@ -67,6 +68,52 @@ mod seeds {
     fn write_media_seeds() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
         for (target, name, input) in media::seeds() {
+            let dir = root.join(target);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(name), input).unwrap();
+        }
+    }
+
+    /// Every calls seed runs clean through its target, and the frames are
+    /// what they claim to be: each SFrame seed decrypts, each signalling
+    /// body decodes.
+    #[test]
+    fn calls_seeds_run_clean() {
+        use sotto::calls::sframe::SframeDecryptor;
+
+        for (target, name, input) in calls::seeds() {
+            match target {
+                "sframe" if !name.starts_with("seed-group") && name != "seed-rfc-headers" => {
+                    let mut d = SframeDecryptor::new(calls::SUITES[usize::from(input[0])]);
+                    for (kid, key) in calls::sframe_keys() {
+                        d.add_key(kid, key).unwrap();
+                    }
+                    let m = usize::from(input[1]);
+                    let frame = &input[2 + m..];
+                    let mut out = vec![0u8; frame.len()];
+                    d.decrypt(&input[2..2 + m], frame, &mut out).unwrap();
+                    calls::sframe(&input);
+                }
+                "sframe" => calls::sframe(&input),
+                "call_signal" => {
+                    if name != "seed-guard" {
+                        sotto::Content::from_body(5, &input).unwrap();
+                    }
+                    calls::call_signal(&input);
+                }
+                _ => unreachable!("{target}"),
+            }
+            println!("{target}/{name}: {} bytes", input.len());
+        }
+    }
+
+    /// Writes the seeds into `fuzz/corpus/TARGET/`:
+    /// `cargo test --lib -- --ignored write_calls_seeds` in `fuzz/`.
+    #[test]
+    #[ignore = "writes the calls targets' seed inputs into the corpora"]
+    fn write_calls_seeds() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        for (target, name, input) in calls::seeds() {
             let dir = root.join(target);
             std::fs::create_dir_all(&dir).unwrap();
             std::fs::write(dir.join(name), input).unwrap();
