@@ -6,6 +6,7 @@
 #include "store.c"
 #include "content.c"
 #include "media.c"
+#include "devices.c"
 
 int main(void) {
     run_scenarios();
@@ -15,5 +16,7 @@ int main(void) {
     store_content();
     media_attachments();
     media_backup();
+    devices_multi();
+    devices_history();
     return report();
 }
