@@ -137,7 +137,10 @@ impl DeviceRow {
         let count = u8::try_from(self.devices.devices.len()).map_err(|_| Error::Corrupt)?;
         let changes = u8::try_from(self.changes.len()).map_err(|_| Error::Corrupt)?;
         let mut out = Zeroizing::new(Vec::with_capacity(
-            (usize::from(count) + usize::from(changes)).saturating_mul(90) + 400,
+            usize::from(count)
+                .saturating_add(usize::from(changes))
+                .saturating_mul(90)
+                .saturating_add(400),
         ));
         out.push(ROW_VERSION);
         out.push(len);
@@ -311,6 +314,12 @@ fn delete_session(conn: &Connection, keys: &Keys, user: &[u8], index: u32) -> Re
     Ok(())
 }
 
+/// Group ids, in the order the groups were found.
+type GroupIds = Vec<Vec<u8>>;
+
+/// A message for one device: `(user, device index, message)`.
+type DeviceMessage = (Vec<u8>, u32, Vec<u8>);
+
 /// Applies the device changes to every group: a device that left is
 /// removed (our sender key rotates), a device that joined is added where
 /// another current device of its account is a member.
@@ -320,7 +329,7 @@ fn update_groups<R: CryptoRng + ?Sized>(
     rng: &mut R,
     devices: &VerifiedDevices,
     changes: &[DeviceChange],
-) -> Result<(Vec<Vec<u8>>, Vec<Vec<u8>>)> {
+) -> Result<(GroupIds, GroupIds)> {
     let (mut rotated, mut joined) = (Vec::new(), Vec::new());
     for shell in objects::all::<Group>(tx, keys)? {
         let id = shell.id().to_vec();
@@ -591,7 +600,7 @@ pub(crate) fn fan_out<R: CryptoRng + ?Sized>(
     user: &[u8],
     plaintext: &[u8],
     now: u64,
-) -> Result<Vec<(Vec<u8>, u32, Vec<u8>)>> {
+) -> Result<Vec<DeviceMessage>> {
     let own_identity = *objects::load_device::<IdentityKeyPair>(tx, keys)?.public_key();
     let rows = rows_for(tx, keys, user)?;
     let mut out = Vec::new();

@@ -454,7 +454,12 @@ pub(crate) fn outbox_device<R: CryptoRng + ?Sized>(
     message: Vec<u8>,
 ) -> Result<Outgoing> {
     let len = u8::try_from(to.user.len()).map_err(|_| Error::InvalidName)?;
-    let mut body = Vec::with_capacity(message.len().saturating_add(to.user.len() + 5));
+    let mut body = Vec::with_capacity(
+        message
+            .len()
+            .saturating_add(to.user.len())
+            .saturating_add(5),
+    );
     body.push(len);
     body.extend_from_slice(&to.user);
     body.extend_from_slice(&to.index.to_be_bytes());
