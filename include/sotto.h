@@ -1375,10 +1375,10 @@ sotto_status sotto_linking_request_new(const struct sotto_identity *companion,
 
 // The companion checks the primary's answer and countersigns its record:
 // the record to publish goes to `*record`. `account` (64 bytes) is NULL or
-// the account the companion expects. A wrong secret is
-// `SOTTO_STATUS_AUTHENTICATION_FAILED`, another device or account
-// `SOTTO_STATUS_WRONG_TYPE`, a second answer `SOTTO_STATUS_DUPLICATE`; on
-// any error the request is unchanged.
+// the account the companion expects. A wrong secret (or an answer changed
+// on the way) is `SOTTO_STATUS_DECRYPT_FAILED`, another device or account
+// `SOTTO_STATUS_WRONG_TYPE`, a second answer
+// `SOTTO_STATUS_DUPLICATE_MESSAGE`; on any error the request is unchanged.
 //
 // # Safety
 //

@@ -841,7 +841,7 @@ fn kotlin_kinds(kinds: &[Kind]) -> String {
 }
 
 /// The JNI source files with natives, in the order `Native.kt` lists them.
-const JNI_FILES: [&str; 11] = [
+const JNI_FILES: [&str; 12] = [
     "library.rs",
     "objects.rs",
     "session.rs",
@@ -853,6 +853,7 @@ const JNI_FILES: [&str; 11] = [
     "store_content.rs",
     "media.rs",
     "backup.rs",
+    "devices.rs",
 ];
 
 /// The Kotlin type of a JNI parameter or result type.

@@ -26,7 +26,7 @@ fn kind(code: jint) -> Res<u32> {
 
 /// Runs a C function that sends: `sent` is checked and cleared first, then
 /// gets `[id, sent_at_ms, expires_at_ms]`; the message is returned.
-fn sending(
+pub(super) fn sending(
     env: &Env,
     sent: jlongArray,
     f: impl FnOnce(&mut sotto_sent, &mut Buffer) -> sotto_status,
@@ -42,7 +42,7 @@ fn sending(
 /// Runs a C function that receives: `id` and `info` are checked and
 /// cleared first, then get the inbox id and the message's info; the body
 /// is returned.
-fn receiving(
+pub(super) fn receiving(
     env: &Env,
     id: jlongArray,
     info: jlongArray,

@@ -7,6 +7,7 @@
 #include "content.c"
 #include "media.c"
 #include "calls.c"
+#include "devices.c"
 
 int main(void) {
     run_scenarios();
@@ -19,5 +20,7 @@ int main(void) {
     calls_sframe();
     calls_signals();
     calls_group();
+    devices_multi();
+    devices_history();
     return report();
 }

@@ -17,6 +17,9 @@ public enum ContentType {
     public static let timerChange = UInt16(SOTTO_CONTENT_TIMER_CHANGE)
     /// A receipt (arrives as `Content.other` for now).
     public static let receipt = UInt16(SOTTO_CONTENT_RECEIPT)
+    /// A new device's history: the descriptor of a blob encrypted with
+    /// `AttachmentEncryptor.forHistory()` (arrives as `Content.other`).
+    public static let deviceHistory = UInt16(SOTTO_CONTENT_DEVICE_HISTORY)
 }
 
 /// What a content message carries. It crosses to the library as a type and

@@ -123,6 +123,11 @@ public final class SecurityCode: NativeObject, @unchecked Sendable {
         super.init(handle: h!)
     }
 
+    /// Wraps a code the library made (`Store.securityCode`).
+    override init(handle: OpaquePointer) {
+        super.init(handle: handle)
+    }
+
     deinit {
         var h: OpaquePointer? = handle
         sotto_security_code_free(&h)

@@ -278,6 +278,11 @@ public final class AttachmentEncryptor: ChunkedStream, @unchecked Sendable {
         super.init(handle: h!, calls: .attachmentEncryptor)
     }
 
+    /// Wraps a new encryptor's handle (`forHistory()`).
+    init(adopting handle: OpaquePointer) {
+        super.init(handle: handle, calls: .attachmentEncryptor)
+    }
+
     /// Writes the blob's last bytes into `output` (which needs
     /// `finishLength()` bytes); returns their count and the attachment (no
     /// dimensions or duration: set them on it).
@@ -311,6 +316,11 @@ public final class AttachmentDecryptor: ChunkedStream, @unchecked Sendable {
         var h: OpaquePointer?
         try descriptor.withCBytes { p, n in try check(sotto_attachment_decryptor_new(p, n, &h)) }
         super.init(handle: h!, calls: .attachmentDecryptor)
+    }
+
+    /// Wraps a new decryptor's handle (`forHistory(descriptor:)`).
+    init(adopting handle: OpaquePointer) {
+        super.init(handle: handle, calls: .attachmentDecryptor)
     }
 
     /// Checks the blob's length and hash and writes the last plaintext bytes

@@ -22,6 +22,12 @@ object ContentType {
 
     /** A receipt (arrives as [Content.Other] for now). */
     const val RECEIPT = 7
+
+    /**
+     * A new device's history: the descriptor of a blob encrypted with
+     * [AttachmentEncryptor.forHistory] (arrives as [Content.Other]).
+     */
+    const val DEVICE_HISTORY = 8
 }
 
 /**

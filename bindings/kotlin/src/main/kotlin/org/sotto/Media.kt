@@ -222,6 +222,17 @@ class AttachmentEncryptor private constructor(handle: Long) :
     /** Starts an attachment under a fresh random key. */
     constructor() : this(Native.attachmentEncryptorNew())
 
+    companion object {
+        /**
+         * Starts a new device's history blob (under the history context, a
+         * fresh random key): send its descriptor as
+         * [ContentType.DEVICE_HISTORY]; the new device reads it with
+         * [AttachmentDecryptor.forHistory].
+         */
+        @JvmStatic
+        fun forHistory(): AttachmentEncryptor = AttachmentEncryptor(Native.historyEncryptorNew())
+    }
+
     /** The blob's last bytes and the attachment (no dimensions or duration: [Attachment.copy] sets them). */
     fun finish(): kotlin.Pair<ByteArray, Attachment> = locked {
         val out = ByteArray(Native.streamFinishLen(stream, it))
@@ -249,8 +260,10 @@ class AttachmentEncryptor private constructor(handle: Long) :
  * [SottoError.MALFORMED]; a damaged chunk or a blob of another hash
  * [SottoError.DECRYPT_FAILED].
  */
-class AttachmentDecryptor(descriptor: ByteArray) :
-    ChunkedStream(StreamKind.ATTACHMENT_DECRYPTOR, Native.attachmentDecryptorNew(descriptor)) {
+class AttachmentDecryptor private constructor(handle: Long) : ChunkedStream(StreamKind.ATTACHMENT_DECRYPTOR, handle) {
+    /** Starts decrypting the blob [descriptor] describes. */
+    constructor(descriptor: ByteArray) : this(Native.attachmentDecryptorNew(descriptor))
+
     /** Checks the blob's length and hash and returns the last plaintext bytes. */
     fun finish(): ByteArray = locked {
         val out = ByteArray(Native.streamFinishLen(stream, it))
@@ -259,6 +272,17 @@ class AttachmentDecryptor(descriptor: ByteArray) :
 
     /** [finish] into [output] from [outputOffset] (which needs [finishLength] bytes of room); returns the count. */
     fun finish(output: ByteArray, outputOffset: Int): Int = finishInto(output, outputOffset)
+
+    companion object {
+        /**
+         * Starts decrypting a new device's history blob from the descriptor
+         * a [ContentType.DEVICE_HISTORY] message carries. Once imported,
+         * acknowledge the message: its key is deleted with it.
+         */
+        @JvmStatic
+        fun forHistory(descriptor: ByteArray): AttachmentDecryptor =
+            AttachmentDecryptor(Native.historyDecryptorNew(descriptor))
+    }
 }
 
 /**

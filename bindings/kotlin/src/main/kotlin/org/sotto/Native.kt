@@ -136,5 +136,27 @@ internal object Native {
     @JvmStatic external fun backupReaderNew(secret: ByteArray, password: Boolean): Long
     @JvmStatic external fun storeRestore(store: Long, reader: Long, now: Long): ByteArray
 
+    // Multi-device accounts: device records and lists, linking a companion, history blobs and the store's devices (ffi/src/jni/devices.rs)
+    @JvmStatic external fun deviceRecordSign(account: Long, device: ByteArray, index: Long, addedAt: Long, kind: Int): ByteArray
+    @JvmStatic external fun deviceRecordCountersign(device: Long, signed: ByteArray): ByteArray
+    @JvmStatic external fun deviceListSign(account: Long, version: Long, issuedAt: Long, entries: ByteArray): ByteArray
+    @JvmStatic external fun devicesVerify(account: ByteArray, list: ByteArray, records: ByteArray, now: Long, knownVersion: Long): ByteArray
+    @JvmStatic external fun linkingRequestNew(companion: Long, qr: Array<ByteArray?>): Long
+    @JvmStatic external fun linkingRequestAccept(request: Long, companion: Long, payload: ByteArray, account: ByteArray): ByteArray
+    @JvmStatic external fun linkingRequestFree(request: Long)
+    @JvmStatic external fun linkAnswer(account: Long, qr: ByteArray, index: Long, now: Long, kind: Int): ByteArray
+    @JvmStatic external fun historyEncryptorNew(): Long
+    @JvmStatic external fun historyDecryptorNew(descriptor: ByteArray): Long
+    @JvmStatic external fun storeSetDevices(store: Long, user: ByteArray, list: ByteArray, records: ByteArray, now: Long, groups: Array<ByteArray?>): LongArray
+    @JvmStatic external fun storeDevices(store: Long, user: ByteArray): ByteArray
+    @JvmStatic external fun storeDeviceChanges(store: Long, user: ByteArray): ByteArray
+    @JvmStatic external fun storeIsHosted(store: Long, user: ByteArray): Boolean
+    @JvmStatic external fun storeDevicesWithoutSession(store: Long, user: ByteArray): ByteArray
+    @JvmStatic external fun storeInitiateDevice(store: Long, user: ByteArray, index: Long, bundle: ByteArray, now: Long)
+    @JvmStatic external fun storeSendToUser(store: Long, user: ByteArray, contentType: Int, body: ByteArray, nowMs: Long, sent: LongArray): ByteArray
+    @JvmStatic external fun storeOutgoingDevice(store: Long, id: Long, index: LongArray): ByteArray
+    @JvmStatic external fun storeReceiveFromDevice(store: Long, user: ByteArray, index: Long, message: ByteArray, nowMs: Long, id: LongArray, info: LongArray): ByteArray
+    @JvmStatic external fun storeSecurityCode(store: Long, localId: ByteArray, user: ByteArray, remoteId: ByteArray): Long
+
     // generated: end
 }

@@ -302,6 +302,96 @@ class Store private constructor(handle: Long) : NativeObject(Kind.STORE, handle)
     fun accountReport(nowMs: Long): String = locked { String(Native.storeAccountReport(it, nowMs), Charsets.UTF_8) }
 
     /**
+     * Takes [user]'s published device [list] and [records] at [now]
+     * (seconds), in one transaction: verified, never older than the version
+     * last taken for that account (nor the same version with other devices:
+     * [SottoError.STALE_DEVICE_LIST]), the account key trusted as a
+     * contact's identity is (a new one is [SottoError.IDENTITY_CHANGED]
+     * under [TrustPolicy.BLOCK], held as pending). Devices that left lose
+     * their sessions and group memberships; see [DeviceUpdate] for what to
+     * do next. A list holding this device is also kept as our own
+     * account's, whose other devices every [sendToUser] reaches.
+     */
+    fun setDevices(user: ByteArray, list: ByteArray, records: List<ByteArray>, now: Long): DeviceUpdate = locked {
+        val groups = arrayOfNulls<ByteArray>(2)
+        val u = Native.storeSetDevices(it, user, list, Devices.concat(records), now, groups)
+        DeviceUpdate(
+            u[0], u[1].toInt(), u[2].toInt(), u[3].toInt(), u[4] == 1L, u[5] == 1L, u[6] == 1L,
+            DeviceUpdate.names(groups[0]), DeviceUpdate.names(groups[1]),
+        )
+    }
+
+    /** [user]'s verified devices as the store last took them, by index; none taken is [SottoError.NOT_FOUND]. */
+    fun devices(user: ByteArray): List<DeviceInfo> = locked { DeviceInfo.list(Native.storeDevices(it, user)) }
+
+    /** The newest device changes of [user] (at most 32), oldest first. */
+    fun deviceChanges(user: ByteArray): List<DeviceChange> = locked { DeviceChange.list(Native.storeDeviceChanges(it, user)) }
+
+    /** Whether a device of [user] is run by a service provider (its account signed it so): label the conversation. */
+    fun isHosted(user: ByteArray): Boolean = locked { Native.storeIsHosted(it, user) }
+
+    /**
+     * The devices of [user] and of our own account that [sendToUser] needs
+     * a session with and has none: fetch their bundles and [initiateDevice].
+     */
+    fun devicesWithoutSession(user: ByteArray): List<DeviceAddress> =
+        locked { DeviceAddress.list(Native.storeDevicesWithoutSession(it, user)) }
+
+    /**
+     * Starts a session with device [index] of [user] from its serialized
+     * prekey [bundle], which must carry the identity the account signed for
+     * that device ([SottoError.UNTRUSTED_IDENTITY] otherwise, and for a
+     * device not on the list).
+     */
+    fun initiateDevice(user: ByteArray, index: Long, bundle: ByteArray, now: Long): Unit =
+        locked { Native.storeInitiateDevice(it, user, index, bundle, now) }
+
+    /**
+     * Sends [content] to every device of [user] and to our own other
+     * devices at [nowMs], under the conversation's timer, in one
+     * transaction: one outbox entry per device, to send and acknowledge. A
+     * pending account change is [SottoError.UNTRUSTED_IDENTITY], a list
+     * older than [Devices.LIST_TTL_SECS] [SottoError.STALE_DEVICE_LIST]
+     * (fetch it again), a device without a session
+     * [SottoError.SESSION_MISMATCH] ([devicesWithoutSession]); nothing is
+     * sent then.
+     */
+    fun sendToUser(user: ByteArray, content: Content, nowMs: Long): List<DeviceMessage> = locked { s ->
+        val sent = LongArray(3)
+        val fanOut = Native.storeSendToUser(s, user, content.type, content.body(), nowMs, sent)
+        DeviceMessage.list(fanOut, sent)
+    }
+
+    /**
+     * Where the outbox entry [id] goes when it is for one device (after a
+     * restart, with [pendingOutgoing]); an entry that is not for a device,
+     * or no longer in the outbox, is [SottoError.NOT_FOUND].
+     */
+    fun outgoingDevice(id: Long): DeviceAddress = locked {
+        val index = LongArray(1)
+        val user = Native.storeOutgoingDevice(it, id, index)
+        DeviceAddress(user, index[0])
+    }
+
+    /**
+     * Receives a content message the server says is from device [index] of
+     * [user], as [receive]: the device must be on the user's verified list
+     * and the message from the identity its account signed
+     * ([SottoError.UNTRUSTED_IDENTITY] otherwise, nothing changed).
+     */
+    fun receiveFromDevice(user: ByteArray, index: Long, message: ByteArray, nowMs: Long): Received =
+        receiving { s, id, info -> Native.storeReceiveFromDevice(s, user, index, message, nowMs, id, info) }
+
+    /**
+     * The security code between our account ([localId]: our stable user
+     * id) and [user] ([remoteId]), over every device of both accounts but
+     * hosted ones: it changes whenever a device joins or leaves. [user]
+     * without a list is [SottoError.NOT_FOUND].
+     */
+    fun securityCode(localId: ByteArray, user: ByteArray, remoteId: ByteArray): SecurityCode =
+        SecurityCode.adopt(locked { Native.storeSecurityCode(it, localId, user, remoteId) })
+
+    /**
      * How many transactions the store file has committed: it only grows.
      * Keep the latest value where the file's backups and copies do not
      * reach (the Android Keystore or encrypted preferences excluded from

@@ -13,8 +13,11 @@ enum class ScanResult {
 }
 
 /** A security code (60 digits and a QR payload) for two identities. Closing it wipes nothing secret. */
-class SecurityCode(local: IdentityKey, localId: ByteArray, remote: IdentityKey, remoteId: ByteArray) :
-    NativeObject(Kind.SECURITY_CODE, Native.securityCodeNew(local.raw, localId, remote.raw, remoteId)) {
+class SecurityCode private constructor(handle: Long) : NativeObject(Kind.SECURITY_CODE, handle) {
+    /** The code for our identity and user id and theirs (for multi-device accounts: [Store.securityCode]). */
+    constructor(local: IdentityKey, localId: ByteArray, remote: IdentityKey, remoteId: ByteArray) :
+        this(Native.securityCodeNew(local.raw, localId, remote.raw, remoteId))
+
     /** The 60 digits, to show in twelve groups of five. */
     val digits: String get() = locked { String(Native.securityCodeBytes(it, false), Charsets.US_ASCII) }
 
@@ -28,6 +31,10 @@ class SecurityCode(local: IdentityKey, localId: ByteArray, remote: IdentityKey, 
             1 -> ScanResult.MISMATCH
             else -> ScanResult.VERSION_MISMATCH
         }
+    }
+
+    internal companion object {
+        fun adopt(handle: Long) = SecurityCode(handle)
     }
 }
 
