@@ -663,5 +663,10 @@ pub(crate) fn argon2id(
         .map_err(|_| Error::LimitExceeded)
 }
 
+mod kem;
 mod sframe;
+pub use kem::{
+    KEM_CIPHERTEXT_LEN, KEM_PUBLIC_LEN, KEM_SEED_LEN, mlkem1024_decapsulate,
+    mlkem1024_encapsulate_with, mlkem1024_public_from_seed,
+};
 pub(crate) use sframe::{SframeAead, sframe_hkdf};
