@@ -42,6 +42,12 @@ pub const TYPE_DEVICE_LIST: u8 = 0x0B;
 pub const TYPE_DEVICE_LINK_QR: u8 = 0x0C;
 /// Type byte of a linking answer (the account-signed record under the secret).
 pub const TYPE_DEVICE_LINK: u8 = 0x0D;
+/// A sender certificate (sealed sender).
+pub const TYPE_SENDER_CERTIFICATE: u8 = 0x0E;
+/// A server certificate (sealed sender).
+pub const TYPE_SERVER_CERTIFICATE: u8 = 0x0F;
+/// A sealed-sender envelope.
+pub const TYPE_SEALED_SENDER: u8 = 0x10;
 
 /// Reads the version and type bytes and checks them against `expected_type`.
 pub(crate) fn check_prefix(
