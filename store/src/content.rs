@@ -251,12 +251,29 @@ impl Store {
         message: &[u8],
         now_ms: u64,
     ) -> Result<Incoming> {
+        self.receive_from(rng, contact, message, now_ms, None)
+    }
+
+    /// [`Store::receive`], requiring the message to be from `sealed_by`
+    /// when it came in a sealed envelope (another sender is
+    /// [`sotto::Error::UntrustedIdentity`], with nothing committed).
+    pub(crate) fn receive_from<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        contact: &[u8],
+        message: &[u8],
+        now_ms: u64,
+        sealed_by: Option<&IdentityKey>,
+    ) -> Result<Incoming> {
         let outcome = self.transaction(|tx, keys| {
             let (mut record, got) =
                 match decrypt_in(tx, keys, rng, contact, message, now_ms / 1000)? {
                     Ok(done) => done,
                     Err(refused) => return Ok(Err(refused)),
                 };
+            if sealed_by.is_some_and(|s| *s != got.sender) {
+                return Err(Error::Core(sotto::Error::UntrustedIdentity));
+            }
             let envelope = Envelope::decode(&got.plaintext)?;
             let timer = merge_timer::<KIND_CONTACT, R>(tx, keys, rng, contact, &envelope, now_ms)?;
             expiry::after_receive(tx, keys, contact, &mut record, &timer, now_ms)?;

@@ -78,6 +78,7 @@ mod mailbox;
 mod objects;
 mod report;
 mod schema;
+mod sealed_sender;
 mod secret;
 mod traffic;
 mod trust;
