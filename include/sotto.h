@@ -650,6 +650,16 @@ typedef struct sotto_chunk_location {
   size_t plaintext_len;
 } sotto_chunk_location;
 
+// Who a sealed envelope is from, once opened and verified.
+typedef struct sotto_unsealed {
+  // The sender's identity, proved by the envelope's key agreement.
+  uint8_t identity[64];
+  // The sender's device index, from the certificate.
+  uint32_t device;
+  // When the certificate expires, ms since the epoch.
+  uint64_t expires_ms;
+} sotto_unsealed;
+
 #if defined(SOTTO_STORE)
 // A content message committed to the outbox.
 typedef struct sotto_sent {
@@ -2500,6 +2510,136 @@ sotto_status sotto_prekey_store_accept(struct sotto_prekey_store *store,
                                        uint64_t now,
                                        struct sotto_session **session_out,
                                        struct sotto_buffer *plaintext_out);
+
+// The service's side: the trust root (`root`) signs the service key
+// `server_key` (64 bytes) under `key_id`: the server certificate.
+//
+// # Safety
+//
+// `root` is NULL or live; `server_key` is NULL or 64 readable bytes; `out`
+// is NULL or writable.
+sotto_status sotto_server_certificate_issue(const struct sotto_identity *root,
+                                            uint32_t key_id,
+                                            const uint8_t *server_key,
+                                            struct sotto_buffer *out);
+
+// The service's side: its key (`server`, the one `server_certificate`
+// names) vouches for `sender`'s `identity` (64 bytes) and `device` until
+// `expires_ms`: the sender certificate to hand to that device.
+//
+// # Safety
+//
+// `server` is NULL or live; `server_certificate` and `sender` are NULL
+// (with length 0) or readable for their lengths; `identity` is NULL or 64
+// readable bytes; `out` is NULL or writable.
+sotto_status sotto_sender_certificate_issue(const struct sotto_identity *server,
+                                            const uint8_t *server_certificate,
+                                            size_t server_certificate_len,
+                                            const uint8_t *sender,
+                                            size_t sender_len,
+                                            const uint8_t *identity,
+                                            uint32_t device,
+                                            uint64_t expires_ms,
+                                            struct sotto_buffer *out);
+
+// Checks a sender certificate against the pinned `trust_root` (64 bytes)
+// at `now_ms`: `SOTTO_STATUS_INVALID_SIGNATURE` for either signature,
+// `SOTTO_STATUS_EXPIRED` once expired.
+//
+// # Safety
+//
+// `certificate` is NULL (with length 0) or readable for `len` bytes;
+// `trust_root` is NULL or 64 readable bytes.
+sotto_status sotto_sender_certificate_verify(const uint8_t *certificate,
+                                             size_t len,
+                                             const uint8_t *trust_root,
+                                             uint64_t now_ms);
+
+// Seals `message` (a session message) from `sender`, whose certificate is
+// `certificate`, to `recipient`'s identity (64 bytes): the envelope to
+// send, which names no sender.
+//
+// # Safety
+//
+// `sender` is NULL or live; `certificate` and `message` are NULL (with
+// length 0) or readable for their lengths; `recipient` is NULL or 64
+// readable bytes; `out` is NULL or writable.
+sotto_status sotto_sealed_sender_seal(const struct sotto_identity *sender,
+                                      const uint8_t *certificate,
+                                      size_t certificate_len,
+                                      const uint8_t *recipient,
+                                      const uint8_t *message,
+                                      size_t message_len,
+                                      struct sotto_buffer *out);
+
+// Opens an envelope addressed to `recipient` at `now_ms`, with the pinned
+// `trust_root` (64 bytes): who sent it to `*from`, the sender's user id to
+// `*sender`, the inner message to `*message` (decrypt it with that
+// sender's session). A tampered envelope is `SOTTO_STATUS_DECRYPT_FAILED`,
+// a forged or foreign-rooted certificate `SOTTO_STATUS_INVALID_SIGNATURE`,
+// an expired one `SOTTO_STATUS_EXPIRED`, one naming another identity than
+// the sealer `SOTTO_STATUS_UNTRUSTED_IDENTITY`.
+//
+// # Safety
+//
+// `recipient` is NULL or live; `trust_root` is NULL or 64 readable bytes;
+// `sealed` is NULL (with length 0) or readable for `len` bytes; `from`,
+// `sender` and `message` are NULL or writable.
+sotto_status sotto_sealed_sender_open(const struct sotto_identity *recipient,
+                                      const uint8_t *trust_root,
+                                      const uint8_t *sealed,
+                                      size_t len,
+                                      uint64_t now_ms,
+                                      struct sotto_unsealed *from,
+                                      struct sotto_buffer *sender,
+                                      struct sotto_buffer *message);
+
+#if defined(SOTTO_STORE)
+// Sends content to `contact` as `sotto_store_send` does, sealed with our
+// sender certificate `certificate`: the message (to `*message`) is an
+// envelope that names no sender.
+//
+// # Safety
+//
+// `store` is NULL or live; `contact`, `body` and `certificate` are NULL
+// (with length 0) or readable for their lengths; `sent` and `message` are
+// NULL or writable.
+sotto_status sotto_store_send_sealed(struct sotto_store *store,
+                                     const uint8_t *contact,
+                                     size_t contact_len,
+                                     uint16_t content_type,
+                                     const uint8_t *body,
+                                     size_t body_len,
+                                     const uint8_t *certificate,
+                                     size_t certificate_len,
+                                     uint64_t now_ms,
+                                     struct sotto_sent *sent,
+                                     struct sotto_buffer *message);
+#endif
+
+#if defined(SOTTO_STORE)
+// Receives a sealed envelope at `now_ms` with the pinned `trust_root` (64
+// bytes), as `sotto_store_receive` does for the contact the certificate
+// names (its sender id, to `*contact`): the inner message must come from
+// the identity that sealed it (`SOTTO_STATUS_UNTRUSTED_IDENTITY`
+// otherwise); see `sotto_sealed_sender_open` for the other refusals.
+// Nothing is committed on error.
+//
+// # Safety
+//
+// `store` is NULL or live; `trust_root` is NULL or 64 readable bytes;
+// `sealed` is NULL (with length 0) or readable for `len` bytes; `id`,
+// `info`, `body` and `contact` are NULL or writable.
+sotto_status sotto_store_receive_sealed(struct sotto_store *store,
+                                        const uint8_t *trust_root,
+                                        const uint8_t *sealed,
+                                        size_t len,
+                                        uint64_t now_ms,
+                                        int64_t *id,
+                                        struct sotto_message_info *info,
+                                        struct sotto_buffer *body,
+                                        struct sotto_buffer *contact);
+#endif
 
 // Starts a session from a prekey bundle (verifying its signature).
 //

@@ -49,6 +49,7 @@ mod panic;
 mod prekeys;
 mod ptr;
 mod rng;
+mod sealed_sender;
 mod session;
 mod status;
 mod status_codes;
@@ -75,6 +76,7 @@ pub use identity::*;
 pub use location::*;
 pub use media::*;
 pub use prekeys::*;
+pub use sealed_sender::*;
 pub use session::*;
 pub use status::sotto_status;
 #[cfg(feature = "store")]

@@ -39,7 +39,7 @@ fn conversation(kind: u32, name: &[u8]) -> Result<Conversation<'_>, sotto_status
 }
 
 /// Writes a send's result.
-fn sent_out(sent: Sent, out: &mut sotto_sent, message: &mut sotto_buffer) {
+pub(crate) fn sent_out(sent: Sent, out: &mut sotto_sent, message: &mut sotto_buffer) {
     *out = sotto_sent {
         id: sent.outgoing.id,
         sent_at_ms: sent.sent_at_ms,
@@ -50,7 +50,7 @@ fn sent_out(sent: Sent, out: &mut sotto_sent, message: &mut sotto_buffer) {
 
 /// Writes a receive's result: the inbox id (0 when it arrived expired),
 /// what the envelope carries and the content's body.
-fn received_out(
+pub(crate) fn received_out(
     got: Incoming,
     id: &mut i64,
     info: &mut sotto_message_info,
