@@ -446,7 +446,7 @@ typedef struct sotto_location_share sotto_location_share;
 typedef struct sotto_location_viewer sotto_location_viewer;
 
 // Refuses old and replayed offers (60 s old, 30 s ahead, or a call id
-// among the last 256 let through).
+// let through while its offer is younger than 60 s; at most 256 of those).
 //
 // Thread safety: may move between threads; use from one thread at a time.
 typedef struct sotto_offer_guard sotto_offer_guard;
@@ -1076,7 +1076,7 @@ sotto_status sotto_call_signal_participants(const struct sotto_call_signal *sign
 // # Safety
 //
 // `signal` is NULL or live; `key` and `salt` are NULL or writable for
-// their lengths.
+// their lengths (overlapping each other: `SOTTO_STATUS_INVALID_ARGUMENT`).
 sotto_status sotto_call_signal_srtp(const struct sotto_call_signal *signal,
                                     uint8_t profile,
                                     uint8_t direction,
@@ -1101,7 +1101,8 @@ sotto_status sotto_offer_guard_new(struct sotto_offer_guard **out);
 
 // Lets an offer for `call_id` sent at `sent_at_ms` (its envelope's time)
 // through at `now_ms`, once: `SOTTO_STATUS_EXPIRED`, `_STALE` or
-// `_DUPLICATE_MESSAGE` otherwise.
+// `_DUPLICATE_MESSAGE` otherwise, and `_LIMIT_EXCEEDED` while 256 offers
+// younger than 60 s are remembered.
 //
 // # Safety
 //
@@ -1150,7 +1151,8 @@ sotto_status sotto_sframe_encryptor_sframe_len(const struct sotto_sframe_encrypt
 //
 // `encryptor` is NULL or live; `metadata` and `frame` are NULL (with
 // length 0) or readable for their lengths; `out` is NULL or writable for
-// `out_cap` bytes and does not overlap `frame`; `written` is NULL or
+// `out_cap` bytes (overlapping `frame` or `metadata`:
+// `SOTTO_STATUS_INVALID_ARGUMENT`); `written` is NULL or
 // writable.
 sotto_status sotto_sframe_encryptor_encrypt(struct sotto_sframe_encryptor *encryptor,
                                             const uint8_t *metadata,
@@ -1207,7 +1209,8 @@ sotto_status sotto_sframe_decryptor_remove_key(struct sotto_sframe_decryptor *de
 //
 // `decryptor` is NULL or live; `metadata` and `sframe` are NULL (with
 // length 0) or readable for their lengths; `out` is NULL or writable for
-// `out_cap` bytes and does not overlap `sframe`; `info` is NULL or
+// `out_cap` bytes (overlapping `sframe` or `metadata`:
+// `SOTTO_STATUS_INVALID_ARGUMENT`); `info` is NULL or
 // writable.
 sotto_status sotto_sframe_decryptor_decrypt(struct sotto_sframe_decryptor *decryptor,
                                             const uint8_t *metadata,

@@ -168,9 +168,15 @@ fn old_future_and_replayed_offers_are_refused() {
         g.admit(&id(i), T, T).unwrap();
     }
     assert_eq!(g.admit(&id(1), T, T), Err(Error::Duplicate));
-    // One more pushes the oldest out; its offer is then too old anyway.
-    g.admit(&id(100_000), T, T).unwrap();
-    assert_eq!(g.admit(&id(2), T, T), Err(Error::Duplicate));
+    // One more while all are young would forget one that could still pass.
+    assert_eq!(g.admit(&id(100_000), T, T), Err(Error::LimitExceeded));
+    // A millisecond later the oldest is too old to pass: it goes instead.
+    g.admit(&id(100_000), T, T + 1).unwrap();
+    assert_eq!(
+        g.admit(&id(1), T - MAX_OFFER_AGE_MS, T + 1),
+        Err(Error::Expired)
+    );
+    assert_eq!(g.admit(&id(2), T, T + 1), Err(Error::Duplicate));
 }
 
 struct Party {

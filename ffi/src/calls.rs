@@ -102,6 +102,21 @@ pub struct sotto_call_signal_info {
     pub participants: u32,
 }
 
+/// Refuses two caller buffers that share a byte: a shared and a mutable
+/// slice over the same memory are undefined behaviour, so an in-place call
+/// (output over input) is `SOTTO_STATUS_INVALID_ARGUMENT`, checked before
+/// any slice exists. Empty or NULL buffers overlap nothing.
+fn disjoint(a: *const u8, a_len: usize, b: *const u8, b_len: usize) -> Result<(), sotto_status> {
+    if a.is_null() || b.is_null() || a_len == 0 || b_len == 0 {
+        return Ok(());
+    }
+    let (a0, b0) = (a.addr(), b.addr());
+    if a0 < b0.saturating_add(b_len) && b0 < a0.saturating_add(a_len) {
+        return Err(sotto_status::InvalidArgument);
+    }
+    Ok(())
+}
+
 /// A new call message for `call_id`: an offer or key update gets a fresh
 /// secret and names `participants` (`count` indices, at most 32,
 /// distinct); an answer, leave or end names none (`count` 0). Send its
@@ -275,7 +290,7 @@ pub unsafe extern "C" fn sotto_call_signal_participants(
 /// # Safety
 ///
 /// `signal` is NULL or live; `key` and `salt` are NULL or writable for
-/// their lengths.
+/// their lengths (overlapping each other: `SOTTO_STATUS_INVALID_ARGUMENT`).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sotto_call_signal_srtp(
     signal: *const sotto_call_signal,
@@ -289,6 +304,7 @@ pub unsafe extern "C" fn sotto_call_signal_srtp(
     boundary(|| {
         // SAFETY: caller contract.
         let s = unsafe { ptr::handle(signal) }?;
+        disjoint(key, key_len, salt, salt_len)?;
         // SAFETY: caller contract.
         let key = unsafe { ptr::out_bytes(key, key_len) }?;
         // SAFETY: caller contract.
@@ -329,7 +345,7 @@ pub unsafe extern "C" fn sotto_call_signal_free(signal: *mut *mut sotto_call_sig
 }
 
 /// Refuses old and replayed offers (60 s old, 30 s ahead, or a call id
-/// among the last 256 let through).
+/// let through while its offer is younger than 60 s; at most 256 of those).
 ///
 /// Thread safety: may move between threads; use from one thread at a time.
 #[allow(non_camel_case_types)]
@@ -356,7 +372,8 @@ pub unsafe extern "C" fn sotto_offer_guard_new(out: *mut *mut sotto_offer_guard)
 
 /// Lets an offer for `call_id` sent at `sent_at_ms` (its envelope's time)
 /// through at `now_ms`, once: `SOTTO_STATUS_EXPIRED`, `_STALE` or
-/// `_DUPLICATE_MESSAGE` otherwise.
+/// `_DUPLICATE_MESSAGE` otherwise, and `_LIMIT_EXCEEDED` while 256 offers
+/// younger than 60 s are remembered.
 ///
 /// # Safety
 ///
@@ -479,7 +496,8 @@ pub unsafe extern "C" fn sotto_sframe_encryptor_sframe_len(
 ///
 /// `encryptor` is NULL or live; `metadata` and `frame` are NULL (with
 /// length 0) or readable for their lengths; `out` is NULL or writable for
-/// `out_cap` bytes and does not overlap `frame`; `written` is NULL or
+/// `out_cap` bytes (overlapping `frame` or `metadata`:
+/// `SOTTO_STATUS_INVALID_ARGUMENT`); `written` is NULL or
 /// writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sotto_sframe_encryptor_encrypt(
@@ -495,6 +513,8 @@ pub unsafe extern "C" fn sotto_sframe_encryptor_encrypt(
     boundary(|| {
         // SAFETY: caller contract.
         let e = unsafe { ptr::handle_mut(encryptor) }?;
+        disjoint(out, out_cap, frame, frame_len)?;
+        disjoint(out, out_cap, metadata, metadata_len)?;
         // SAFETY: caller contract.
         let metadata = unsafe { ptr::slice(metadata, metadata_len) }?;
         // SAFETY: caller contract.
@@ -596,7 +616,8 @@ pub unsafe extern "C" fn sotto_sframe_decryptor_remove_key(
 ///
 /// `decryptor` is NULL or live; `metadata` and `sframe` are NULL (with
 /// length 0) or readable for their lengths; `out` is NULL or writable for
-/// `out_cap` bytes and does not overlap `sframe`; `info` is NULL or
+/// `out_cap` bytes (overlapping `sframe` or `metadata`:
+/// `SOTTO_STATUS_INVALID_ARGUMENT`); `info` is NULL or
 /// writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn sotto_sframe_decryptor_decrypt(
@@ -612,6 +633,8 @@ pub unsafe extern "C" fn sotto_sframe_decryptor_decrypt(
     boundary(|| {
         // SAFETY: caller contract.
         let d = unsafe { ptr::handle_mut(decryptor) }?;
+        disjoint(out, out_cap, sframe, sframe_len)?;
+        disjoint(out, out_cap, metadata, metadata_len)?;
         // SAFETY: caller contract.
         let metadata = unsafe { ptr::slice(metadata, metadata_len) }?;
         // SAFETY: caller contract.
@@ -768,6 +791,8 @@ pub unsafe extern "C" fn sotto_group_call_encrypt(
     boundary(|| {
         // SAFETY: caller contract.
         let c = unsafe { ptr::handle_mut(call) }?;
+        disjoint(out, out_cap, frame, frame_len)?;
+        disjoint(out, out_cap, metadata, metadata_len)?;
         // SAFETY: caller contract.
         let metadata = unsafe { ptr::slice(metadata, metadata_len) }?;
         // SAFETY: caller contract.
@@ -805,6 +830,8 @@ pub unsafe extern "C" fn sotto_group_call_decrypt(
     boundary(|| {
         // SAFETY: caller contract.
         let c = unsafe { ptr::handle_mut(call) }?;
+        disjoint(out, out_cap, sframe, sframe_len)?;
+        disjoint(out, out_cap, metadata, metadata_len)?;
         // SAFETY: caller contract.
         let metadata = unsafe { ptr::slice(metadata, metadata_len) }?;
         // SAFETY: caller contract.

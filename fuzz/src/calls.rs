@@ -402,7 +402,7 @@ pub fn call_signal(data: &[u8]) {
     };
     let base = u64::from_be_bytes(*base);
     let mut guard = OfferGuard::new();
-    let mut recent: VecDeque<CallId> = VecDeque::new();
+    let mut recent: VecDeque<(CallId, u64)> = VecDeque::new();
     for step in rest.chunks(17) {
         let mut s = Script(step);
         let id: CallId = [s.u8() % 16; 16];
@@ -422,14 +422,19 @@ pub fn call_signal(data: &[u8]) {
             Err(Error::Expired)
         } else if sent > now.saturating_add(MAX_OFFER_SKEW_MS) {
             Err(Error::Stale)
-        } else if recent.contains(&id) {
+        } else if recent.iter().any(|(r, _)| *r == id) {
             Err(Error::Duplicate)
         } else {
-            if recent.len() == MAX_RECENT_CALLS {
-                recent.pop_front();
+            // An id is forgotten only once a replay of its offer would be
+            // too old; never while it could still pass.
+            let expired = |t: u64| t.saturating_add(MAX_OFFER_AGE_MS) < now;
+            if recent.len() >= MAX_RECENT_CALLS && !recent.iter().any(|(_, t)| expired(*t)) {
+                Err(Error::LimitExceeded)
+            } else {
+                recent.retain(|(_, t)| !expired(*t));
+                recent.push_back((id, sent));
+                Ok(())
             }
-            recent.push_back(id);
-            Ok(())
         };
         assert_eq!(r, want, "sent {sent} now {now}");
     }

@@ -11,8 +11,9 @@
 //! 0, participants: caller 0 and callee 1); a group call's key update
 //! carries the epoch secret and who takes part in it. [`OfferGuard`]
 //! refuses an offer sent more than [`MAX_OFFER_AGE_MS`] ago or more than
-//! [`MAX_OFFER_SKEW_MS`] ahead (by the envelope's time), and a call id seen
-//! among the last [`MAX_RECENT_CALLS`].
+//! [`MAX_OFFER_SKEW_MS`] ahead (by the envelope's time), and a call id it
+//! let through while that offer could still pass (at most
+//! [`MAX_RECENT_CALLS`] such offers at once).
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
@@ -227,11 +228,12 @@ impl CallSignal {
     }
 }
 
-/// Refuses old and replayed offers: remembers the last
-/// [`MAX_RECENT_CALLS`] call ids it let through.
+/// Refuses old and replayed offers: remembers the call ids it let through
+/// (with their offers' times) for as long as a replay of them would still
+/// be young enough to pass, at most [`MAX_RECENT_CALLS`] of them.
 #[derive(Clone, Debug, Default)]
 pub struct OfferGuard {
-    recent: VecDeque<CallId>,
+    recent: VecDeque<(CallId, u64)>,
 }
 
 impl OfferGuard {
@@ -244,6 +246,9 @@ impl OfferGuard {
     /// time) through at `now_ms`, once: older than [`MAX_OFFER_AGE_MS`] is
     /// [`Error::Expired`], further ahead than [`MAX_OFFER_SKEW_MS`]
     /// [`Error::Stale`], a call id let through before [`Error::Duplicate`].
+    /// An id is forgotten only once its offer is too old to pass again; with
+    /// [`MAX_RECENT_CALLS`] offers still that young, a new one is
+    /// [`Error::LimitExceeded`] (forgetting one would let its replay ring).
     /// Nothing changes on error.
     pub fn admit(&mut self, call_id: &CallId, sent_at_ms: u64, now_ms: u64) -> Result<()> {
         if sent_at_ms.saturating_add(MAX_OFFER_AGE_MS) < now_ms {
@@ -252,13 +257,16 @@ impl OfferGuard {
         if sent_at_ms > now_ms.saturating_add(MAX_OFFER_SKEW_MS) {
             return Err(Error::Stale);
         }
-        if self.recent.contains(call_id) {
+        if self.recent.iter().any(|(id, _)| id == call_id) {
             return Err(Error::Duplicate);
         }
-        if self.recent.len() >= MAX_RECENT_CALLS {
-            let _ = self.recent.pop_front();
+        let expired = |sent: u64| sent.saturating_add(MAX_OFFER_AGE_MS) < now_ms;
+        if self.recent.len() >= MAX_RECENT_CALLS && !self.recent.iter().any(|(_, t)| expired(*t)) {
+            return Err(Error::LimitExceeded);
         }
-        self.recent.push_back(*call_id);
+        // Only offers a replay of which would be `Expired` are forgotten.
+        self.recent.retain(|(_, t)| !expired(*t));
+        self.recent.push_back((*call_id, sent_at_ms));
         Ok(())
     }
 }
