@@ -617,18 +617,25 @@ fn a_failed_install_changes_nothing() {
     install(&mut [&mut a, &mut b], 5, &e1, &[0, 1], T0);
     let f0 = enc(&mut b, b"zero");
     let too_many: Vec<u32> = (0..33).collect();
-    let attempts: [(u32, Vec<u32>, Error); 6] = [
+    let attempts: [(u32, Vec<u32>, Error); 7] = [
         (6, vec![1, 2], Error::NotAMember),
         (6, vec![0, 1, 1], Error::Malformed),
         (6, too_many, Error::LimitExceeded),
         (5, vec![0, 1], Error::Stale),
         (4, vec![0, 1], Error::Stale),
         (0, vec![0, 1], Error::Stale),
+        (u32::MAX, vec![0, 1], Error::TooFarAhead),
     ];
     for (epoch, who, err) in attempts {
         assert_eq!(a.install(epoch, &sec(&e2), &who, T0 + 1), Err(err));
         assert_eq!(a.epoch(), Some(5));
     }
+    // Epoch 5's secret again, under a new number.
+    assert_eq!(
+        a.install(6, &sec(&e1), &[0, 1], T0 + 1),
+        Err(Error::Duplicate)
+    );
+    assert_eq!(a.epoch(), Some(5));
     // Still epoch 5, the same keys and windows, counting on.
     assert_eq!(dec(&mut a, &f0, T0 + 2).unwrap().2, b"zero");
     assert_eq!(dec(&mut a, &f0, T0 + 2), Err(Error::Duplicate));
@@ -636,11 +643,8 @@ fn a_failed_install_changes_nothing() {
     assert_eq!(SframeHeader::decode(&f1).unwrap().0.ctr, 0);
     assert_eq!(dec(&mut b, &f1, T0 + 2).unwrap(), (5, 0, b"one".to_vec()));
     // And a later epoch still installs.
-    install(&mut [&mut a, &mut b], u32::MAX, &e2, &[0, 1], T0 + 3);
-    assert_eq!(
-        a.install(u32::MAX, &sec(&e2), &[0, 1], T0 + 4),
-        Err(Error::Stale)
-    );
+    install(&mut [&mut a, &mut b], 6, &e2, &[0, 1], T0 + 3);
+    assert_eq!(a.install(6, &sec(&e2), &[0, 1], T0 + 4), Err(Error::Stale));
 }
 
 #[test]

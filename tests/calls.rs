@@ -257,6 +257,7 @@ fn a_group_call_through_joins_and_leaves() {
     }
     // A stale or repeated epoch, or one that leaves us out, changes nothing.
     let e = parties[0].call.epoch();
+    let e4 = CallSecret::generate(&mut rng);
     assert_eq!(
         parties[0].call.install(3, &e3, &[0, 1, 3], T).unwrap_err(),
         Error::Stale
@@ -266,11 +267,11 @@ fn a_group_call_through_joins_and_leaves() {
         Error::Stale
     );
     assert_eq!(
-        parties[0].call.install(4, &e3, &[1, 3], T).unwrap_err(),
+        parties[0].call.install(4, &e4, &[1, 3], T).unwrap_err(),
         Error::NotAMember
     );
     assert_eq!(
-        parties[0].call.install(4, &e3, &[0, 1, 1], T).unwrap_err(),
+        parties[0].call.install(4, &e4, &[0, 1, 1], T).unwrap_err(),
         Error::Malformed
     );
     assert_eq!(parties[0].call.epoch(), e);
@@ -313,4 +314,49 @@ fn a_key_update_mid_call_is_seamless_for_frames_in_order() {
         assert_eq!(epoch, if i <= 25 { 1 } else { 2 });
         assert_eq!(body, vec![i as u8; 100]);
     }
+}
+
+#[test]
+fn reused_secrets_far_epochs_and_other_calls_are_refused() {
+    let mut rng = TestRng::new(4);
+    let mut a = party(0);
+    let s1 = CallSecret::generate(&mut rng);
+    a.call.install(1, &s1, &[0, 1], T).unwrap();
+    // The same secret under a new epoch number: a former participant who
+    // held it would read the new epoch.
+    assert_eq!(
+        a.call.install(2, &s1, &[0, 1], T).unwrap_err(),
+        Error::Duplicate
+    );
+    let s2 = CallSecret::generate(&mut rng);
+    assert_eq!(
+        a.call
+            .install(1 + sotto::calls::MAX_EPOCH_STEP + 1, &s2, &[0, 1], T)
+            .unwrap_err(),
+        Error::TooFarAhead
+    );
+    assert_eq!(a.call.epoch(), Some(1));
+    a.call
+        .install(1 + sotto::calls::MAX_EPOCH_STEP, &s2, &[0, 1], T)
+        .unwrap();
+    // A key update for another call, or a message without a secret.
+    let mut other = signal(
+        CallSignalKind::KeyUpdate,
+        Some(CallSecret::generate(&mut rng)),
+        vec![0, 1],
+    );
+    other.call_id = [1u8; 16];
+    other.epoch = 2000;
+    assert_eq!(
+        a.call.install_signal(&other, T).unwrap_err(),
+        Error::WrongType
+    );
+    let answer = signal(CallSignalKind::Answer, None, vec![]);
+    assert_eq!(
+        a.call.install_signal(&answer, T).unwrap_err(),
+        Error::WrongType
+    );
+    other.call_id = CALL;
+    a.call.install_signal(&other, T).unwrap();
+    assert_eq!(a.call.epoch(), Some(2000));
 }

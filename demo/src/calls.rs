@@ -167,19 +167,10 @@ pub(crate) fn calls(
         participants,
     };
     let e1 = epoch(rng, 1, vec![0, 1, 2]);
-    a.call
-        .install(1, e1.secret.as_ref().unwrap(), &e1.participants, NOW_MS)
-        .unwrap();
+    a.call.install_signal(&e1, NOW_MS).unwrap();
     for (m, d) in [(&mut b, &mut *bob), (&mut c, &mut *carol)] {
         let got = signal(rng, alice, d, &e1, NOW_MS);
-        m.call
-            .install(
-                got.epoch,
-                got.secret.as_ref().unwrap(),
-                &got.participants,
-                NOW_MS,
-            )
-            .unwrap();
+        m.call.install_signal(&got, NOW_MS).unwrap();
     }
     println!(
         "    Alice's device draws epoch 1's secret and sends it pairwise, inside each 1:1 session"
@@ -217,28 +208,14 @@ pub(crate) fn calls(
     alice.connect(rng, server, "Dave").unwrap();
     let mut d = member(3, "Dave");
     let e2 = epoch(rng, 2, vec![0, 1, 2, 3]);
-    a.call
-        .install(
-            2,
-            e2.secret.as_ref().unwrap(),
-            &e2.participants,
-            NOW_MS + 2000,
-        )
-        .unwrap();
+    a.call.install_signal(&e2, NOW_MS + 2000).unwrap();
     for (m, dev) in [
         (&mut b, &mut *bob),
         (&mut c, &mut *carol),
         (&mut d, &mut dave),
     ] {
         let got = signal(rng, alice, dev, &e2, NOW_MS + 2000);
-        m.call
-            .install(
-                got.epoch,
-                got.secret.as_ref().unwrap(),
-                &got.participants,
-                NOW_MS + 2000,
-            )
-            .unwrap();
+        m.call.install_signal(&got, NOW_MS + 2000).unwrap();
     }
     for m in [&mut a, &mut b, &mut c, &mut d] {
         m.read = 0;
@@ -268,24 +245,10 @@ pub(crate) fn calls(
     };
     signal(rng, carol, alice, &left, NOW_MS + 3000);
     let e3 = epoch(rng, 3, vec![0, 1, 3]);
-    a.call
-        .install(
-            3,
-            e3.secret.as_ref().unwrap(),
-            &e3.participants,
-            NOW_MS + 3000,
-        )
-        .unwrap();
+    a.call.install_signal(&e3, NOW_MS + 3000).unwrap();
     for (m, dev) in [(&mut b, &mut *bob), (&mut d, &mut dave)] {
         let got = signal(rng, alice, dev, &e3, NOW_MS + 3000);
-        m.call
-            .install(
-                got.epoch,
-                got.secret.as_ref().unwrap(),
-                &got.participants,
-                NOW_MS + 3000,
-            )
-            .unwrap();
+        m.call.install_signal(&got, NOW_MS + 3000).unwrap();
     }
     for m in [&mut a, &mut b, &mut c, &mut d] {
         m.read = 0;

@@ -55,7 +55,8 @@ pub unsafe extern "C" fn sotto_server_certificate_issue(
         let key = identity_key(unsafe { ptr::array::<64>(server_key) }?)?;
         // SAFETY: caller contract.
         let out = unsafe { ptr::out(out) }?;
-        *out = sotto_buffer::from_vec(ServerCertificate::issue(&root.inner, key_id, &key).to_bytes());
+        *out =
+            sotto_buffer::from_vec(ServerCertificate::issue(&root.inner, key_id, &key).to_bytes());
         Ok(())
     })
 }

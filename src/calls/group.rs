@@ -12,7 +12,10 @@
 //!
 //! Whoever is not a participant of an epoch never gets its secret: a
 //! participant who left reads nothing of the next epoch, and one who
-//! joined reads nothing of the epochs before.
+//! joined reads nothing of the epochs before. A secret installed before is
+//! refused ([`Error::Duplicate`]: reused, it would let a former
+//! participant in), and so is an epoch more than [`MAX_EPOCH_STEP`] ahead
+//! ([`Error::TooFarAhead`]: it would leave no epoch for anyone after it).
 
 use super::keys::{CallId, CallSecret, group_kid};
 use super::sframe::{SframeDecryptor, SframeEncryptor, SframeInfo, SframeSuite};
@@ -23,6 +26,14 @@ pub const MAX_CALL_PARTICIPANTS: usize = 32;
 /// How long frames of the previous epoch still play after a new one is
 /// installed, in milliseconds.
 pub const EPOCH_OVERLAP_MS: u64 = 2_000;
+/// The furthest a new epoch may be ahead of the current one: honest epochs
+/// count up by one per join or leave, and a participant jumping to the end
+/// of the range would leave no epoch for anyone after it.
+pub const MAX_EPOCH_STEP: u32 = 1_000;
+/// How many installed epoch secrets a call remembers (by digest) to refuse
+/// one used again: a secret reused under a new epoch number would let
+/// whoever held it before (a participant who left) read the new epoch.
+pub const MAX_REMEMBERED_SECRETS: usize = 64;
 
 /// One device's side of a group call.
 #[derive(Debug)]
@@ -35,6 +46,8 @@ pub struct GroupCall {
     decryptor: SframeDecryptor,
     /// The previous epoch and when its keys go.
     retiring: Option<(u32, u64)>,
+    /// Digests of the epoch secrets installed, newest last.
+    used: alloc::collections::VecDeque<[u8; 16]>,
 }
 
 /// What a decrypted group-call frame was.
@@ -59,7 +72,19 @@ impl GroupCall {
             encryptor: None,
             decryptor: SframeDecryptor::new(suite),
             retiring: None,
+            used: alloc::collections::VecDeque::new(),
         }
+    }
+
+    /// Installs the epoch a key update (or a group call's offer) carries:
+    /// as [`Self::install`], for this call only ([`Error::WrongType`] for
+    /// another call id, or a message that carries no secret).
+    pub fn install_signal(&mut self, signal: &super::CallSignal, now_ms: u64) -> Result<()> {
+        if signal.call_id != self.call {
+            return Err(Error::WrongType);
+        }
+        let secret = signal.secret.as_ref().ok_or(Error::WrongType)?;
+        self.install(signal.epoch, secret, &signal.participants, now_ms)
     }
 
     /// The call's id.
@@ -85,6 +110,16 @@ impl GroupCall {
     ) -> Result<()> {
         if self.epoch.is_some_and(|e| epoch <= e) {
             return Err(Error::Stale);
+        }
+        if self
+            .epoch
+            .is_some_and(|e| epoch.saturating_sub(e) > MAX_EPOCH_STEP)
+        {
+            return Err(Error::TooFarAhead);
+        }
+        let digest = secret.digest(&self.call);
+        if self.used.contains(&digest) {
+            return Err(Error::Duplicate);
         }
         if participants.len() > MAX_CALL_PARTICIPANTS {
             return Err(Error::LimitExceeded);
@@ -117,6 +152,10 @@ impl GroupCall {
         self.encryptor = Some(encryptor);
         self.retiring = previous.map(|e| (e, now_ms.saturating_add(EPOCH_OVERLAP_MS)));
         self.epoch = Some(epoch);
+        if self.used.len() >= MAX_REMEMBERED_SECRETS {
+            let _ = self.used.pop_front();
+        }
+        self.used.push_back(digest);
         Ok(())
     }
 

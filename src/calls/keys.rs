@@ -140,6 +140,15 @@ impl CallSecret {
         CallSecret(alloc::boxed::Box::new(Secret32::new(*self.0.expose())))
     }
 
+    /// A 16-byte digest naming the secret within a call (to refuse one
+    /// used again), from which nothing about the secret follows.
+    pub(crate) fn digest(&self, call: &CallId) -> [u8; 16] {
+        let full = crypto::sha256(&[b"sotto v1 call secret digest", call, self.0.expose()]);
+        let mut out = [0u8; 16];
+        out.copy_from_slice(&full[..16]);
+        out
+    }
+
     /// Equality in constant time.
     pub(crate) fn ct_eq(&self, other: &Self) -> bool {
         use subtle::ConstantTimeEq;

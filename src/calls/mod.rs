@@ -50,7 +50,10 @@ pub mod keys;
 pub mod sframe;
 mod signal;
 
-pub use group::{CallFrame, EPOCH_OVERLAP_MS, GroupCall, MAX_CALL_PARTICIPANTS};
+pub use group::{
+    CallFrame, EPOCH_OVERLAP_MS, GroupCall, MAX_CALL_PARTICIPANTS, MAX_EPOCH_STEP,
+    MAX_REMEMBERED_SECRETS,
+};
 pub use keys::{CALL_ID_LEN, CallId, CallSecret, Direction, SrtpKeys, SrtpProfile, group_kid};
 pub use signal::{
     CallSignal, CallSignalKind, MAX_OFFER_AGE_MS, MAX_OFFER_SKEW_MS, MAX_RECENT_CALLS, OfferGuard,
