@@ -9,7 +9,8 @@
 //! opened in the middle; an encrypted backup restored onto a new phone; and
 //! a laptop linked to Alice's account, which every message then reaches
 //! until she removes it; and calls, 1:1 and in a group through a
-//! forwarding unit that routes media it cannot read. Each device keeps everything in its own encrypted store file
+//! forwarding unit that routes media it cannot read; and a sealed message
+//! whose sender the server never learns. Each device keeps everything in its own encrypted store file
 //! in a temporary folder.
 //!
 //! Run: `cargo run --release -p sotto-demo`
@@ -26,6 +27,7 @@ mod devices;
 mod disappearing;
 mod media;
 mod net;
+mod sealed;
 
 use std::time::Instant;
 
@@ -215,6 +217,7 @@ fn main() {
         &mut bob,
         &mut carol,
     );
+    sealed::sealed_sender(&mut rng, &mut alice, &mut bob);
 
     println!(
         "\nDone: every message was read only by its recipients; the server relayed {} bytes of ciphertext it cannot read.",
@@ -236,7 +239,8 @@ fn main() {
   - a laptop linked by QR code: the contact's code changes, one message reaches every device,
     the removed laptop reads nothing new, and a business's hosted device labels its chat;
   - calls: SRTP keys from a secret in an encrypted offer, and a group call of SFrame frames
-    through a forwarding unit that cannot read them, a new epoch at every join and leave.
+    through a forwarding unit that cannot read them, a new epoch at every join and leave;
+  - sealed sender: a message the server routes knowing only its recipient, the sender proved to Bob.
 Timings include a durable commit: each store call flushes its transaction to disk before returning
 (that flush dominates; the cryptography itself takes a few microseconds, see TESTING.md)."
     );
