@@ -117,6 +117,39 @@ fn disjoint(a: *const u8, a_len: usize, b: *const u8, b_len: usize) -> Result<()
     Ok(())
 }
 
+/// The three buffers of a frame call, checked disjoint (the output over
+/// the input or the metadata is `SOTTO_STATUS_INVALID_ARGUMENT`) before any
+/// slice over them exists.
+struct FrameIo<'a> {
+    metadata: &'a [u8],
+    input: &'a [u8],
+    out: &'a mut [u8],
+}
+
+/// # Safety
+///
+/// `metadata` and `input` are NULL (with length 0) or readable for their
+/// lengths; `out` is NULL or writable for `out_cap` bytes.
+unsafe fn frame_io<'a>(
+    metadata: *const u8,
+    metadata_len: usize,
+    input: *const u8,
+    input_len: usize,
+    out: *mut u8,
+    out_cap: usize,
+) -> Result<FrameIo<'a>, sotto_status> {
+    disjoint(out, out_cap, input, input_len)?;
+    disjoint(out, out_cap, metadata, metadata_len)?;
+    Ok(FrameIo {
+        // SAFETY: caller contract.
+        metadata: unsafe { ptr::slice(metadata, metadata_len) }?,
+        // SAFETY: caller contract.
+        input: unsafe { ptr::slice(input, input_len) }?,
+        // SAFETY: caller contract; disjoint from the two above.
+        out: unsafe { ptr::out_bytes_or_empty(out, out_cap) }?,
+    })
+}
+
 /// A new call message for `call_id`: an offer or key update gets a fresh
 /// secret and names `participants` (`count` indices, at most 32,
 /// distinct); an answer, leave or end names none (`count` 0). Send its
@@ -513,17 +546,11 @@ pub unsafe extern "C" fn sotto_sframe_encryptor_encrypt(
     boundary(|| {
         // SAFETY: caller contract.
         let e = unsafe { ptr::handle_mut(encryptor) }?;
-        disjoint(out, out_cap, frame, frame_len)?;
-        disjoint(out, out_cap, metadata, metadata_len)?;
-        // SAFETY: caller contract.
-        let metadata = unsafe { ptr::slice(metadata, metadata_len) }?;
-        // SAFETY: caller contract.
-        let frame = unsafe { ptr::slice(frame, frame_len) }?;
-        // SAFETY: caller contract.
-        let out = unsafe { ptr::out_bytes_or_empty(out, out_cap) }?;
+        // SAFETY: caller contract, forwarded.
+        let io = unsafe { frame_io(metadata, metadata_len, frame, frame_len, out, out_cap) }?;
         // SAFETY: caller contract.
         let written = unsafe { ptr::out(written) }?;
-        *written = e.inner.encrypt(metadata, frame, out)?;
+        *written = e.inner.encrypt(io.metadata, io.input, io.out)?;
         Ok(())
     })
 }
@@ -633,17 +660,11 @@ pub unsafe extern "C" fn sotto_sframe_decryptor_decrypt(
     boundary(|| {
         // SAFETY: caller contract.
         let d = unsafe { ptr::handle_mut(decryptor) }?;
-        disjoint(out, out_cap, sframe, sframe_len)?;
-        disjoint(out, out_cap, metadata, metadata_len)?;
-        // SAFETY: caller contract.
-        let metadata = unsafe { ptr::slice(metadata, metadata_len) }?;
-        // SAFETY: caller contract.
-        let sframe = unsafe { ptr::slice(sframe, sframe_len) }?;
-        // SAFETY: caller contract.
-        let out = unsafe { ptr::out_bytes_or_empty(out, out_cap) }?;
+        // SAFETY: caller contract, forwarded.
+        let io = unsafe { frame_io(metadata, metadata_len, sframe, sframe_len, out, out_cap) }?;
         // SAFETY: caller contract.
         let info = unsafe { ptr::out(info) }?;
-        let got = d.inner.decrypt(metadata, sframe, out)?;
+        let got = d.inner.decrypt(io.metadata, io.input, io.out)?;
         *info = sotto_sframe_info {
             kid: got.kid,
             ctr: got.ctr,
@@ -794,17 +815,11 @@ pub unsafe extern "C" fn sotto_group_call_encrypt(
     boundary(|| {
         // SAFETY: caller contract.
         let c = unsafe { ptr::handle_mut(call) }?;
-        disjoint(out, out_cap, frame, frame_len)?;
-        disjoint(out, out_cap, metadata, metadata_len)?;
-        // SAFETY: caller contract.
-        let metadata = unsafe { ptr::slice(metadata, metadata_len) }?;
-        // SAFETY: caller contract.
-        let frame = unsafe { ptr::slice(frame, frame_len) }?;
-        // SAFETY: caller contract.
-        let out = unsafe { ptr::out_bytes_or_empty(out, out_cap) }?;
+        // SAFETY: caller contract, forwarded.
+        let io = unsafe { frame_io(metadata, metadata_len, frame, frame_len, out, out_cap) }?;
         // SAFETY: caller contract.
         let written = unsafe { ptr::out(written) }?;
-        *written = c.inner.encrypt(metadata, frame, out)?;
+        *written = c.inner.encrypt(io.metadata, io.input, io.out)?;
         Ok(())
     })
 }
@@ -833,17 +848,11 @@ pub unsafe extern "C" fn sotto_group_call_decrypt(
     boundary(|| {
         // SAFETY: caller contract.
         let c = unsafe { ptr::handle_mut(call) }?;
-        disjoint(out, out_cap, sframe, sframe_len)?;
-        disjoint(out, out_cap, metadata, metadata_len)?;
-        // SAFETY: caller contract.
-        let metadata = unsafe { ptr::slice(metadata, metadata_len) }?;
-        // SAFETY: caller contract.
-        let sframe = unsafe { ptr::slice(sframe, sframe_len) }?;
-        // SAFETY: caller contract.
-        let out = unsafe { ptr::out_bytes_or_empty(out, out_cap) }?;
+        // SAFETY: caller contract, forwarded.
+        let io = unsafe { frame_io(metadata, metadata_len, sframe, sframe_len, out, out_cap) }?;
         // SAFETY: caller contract.
         let frame_info = unsafe { ptr::out(frame_info) }?;
-        let f = c.inner.decrypt(metadata, sframe, out, now_ms)?;
+        let f = c.inner.decrypt(io.metadata, io.input, io.out, now_ms)?;
         *frame_info = sotto_call_frame {
             epoch: f.epoch,
             sender: f.sender,

@@ -124,6 +124,49 @@ fn ctr_apply(enc: &[u8; 16], nonce: &[u8; 12], buf: &mut [u8]) {
     cipher.apply_keystream(buf);
 }
 
+/// AES-GCM (either key size) sealing `input` into `body`, the tag into
+/// `tag_out`, with the joined associated data.
+fn gcm_seal<A>(
+    c: &A,
+    nonce: &[u8; 12],
+    aad: (&[u8], &[u8]),
+    input: &[u8],
+    body: &mut [u8],
+    tag_out: &mut [u8],
+) -> Result<()>
+where
+    A: AeadInOut<NonceSize = aes_gcm::aead::consts::U12, TagSize = aes_gcm::aead::consts::U16>,
+{
+    let mut buf = [0u8; MAX_SFRAME_AAD_LEN];
+    let ad = joined(&mut buf, aad)?;
+    let io = InOutBuf::new(input, body).map_err(|_| Error::Internal)?;
+    let tag = c
+        .encrypt_inout_detached(&Array::from(*nonce), ad, io)
+        .map_err(|_| Error::LimitExceeded)?;
+    tag_out.copy_from_slice(&tag);
+    Ok(())
+}
+
+/// AES-GCM (either key size) opening `input` into `out` if `tag` verifies.
+fn gcm_open<A>(
+    c: &A,
+    nonce: &[u8; 12],
+    aad: (&[u8], &[u8]),
+    input: &[u8],
+    tag: &[u8],
+    out: &mut [u8],
+) -> Result<()>
+where
+    A: AeadInOut<NonceSize = aes_gcm::aead::consts::U12, TagSize = aes_gcm::aead::consts::U16>,
+{
+    let mut buf = [0u8; MAX_SFRAME_AAD_LEN];
+    let ad = joined(&mut buf, aad)?;
+    let tag: [u8; 16] = tag.try_into().map_err(|_| Error::Internal)?;
+    let io = InOutBuf::new(input, out).map_err(|_| Error::Internal)?;
+    c.decrypt_inout_detached(&Array::from(*nonce), ad, io, &Array::from(tag))
+        .map_err(|_| Error::AuthenticationFailed)
+}
+
 impl SframeAead {
     /// Builds the AEAD of a suite from its key (`Nk` bytes).
     pub(crate) fn new(suite: u16, key: &[u8]) -> Result<Self> {
@@ -181,24 +224,8 @@ impl SframeAead {
             .get_mut(..self.tag_len())
             .ok_or(Error::BufferTooSmall)?;
         match self {
-            SframeAead::Gcm128(c) => {
-                let mut buf = [0u8; MAX_SFRAME_AAD_LEN];
-                let ad = joined(&mut buf, aad)?;
-                let io = InOutBuf::new(input, body).map_err(|_| Error::Internal)?;
-                let tag = c
-                    .encrypt_inout_detached(&Array::from(*nonce), ad, io)
-                    .map_err(|_| Error::LimitExceeded)?;
-                tag_out.copy_from_slice(&tag);
-            }
-            SframeAead::Gcm256(c) => {
-                let mut buf = [0u8; MAX_SFRAME_AAD_LEN];
-                let ad = joined(&mut buf, aad)?;
-                let io = InOutBuf::new(input, body).map_err(|_| Error::Internal)?;
-                let tag = c
-                    .encrypt_inout_detached(&Array::from(*nonce), ad, io)
-                    .map_err(|_| Error::LimitExceeded)?;
-                tag_out.copy_from_slice(&tag);
-            }
+            SframeAead::Gcm128(c) => gcm_seal(&**c, nonce, aad, input, body, tag_out)?,
+            SframeAead::Gcm256(c) => gcm_seal(&**c, nonce, aad, input, body, tag_out)?,
             SframeAead::CtrHmac128 { keys, tag_len } => {
                 if aad.0.len().saturating_add(aad.1.len()) > MAX_SFRAME_AAD_LEN {
                     return Err(Error::LimitExceeded);
@@ -226,22 +253,8 @@ impl SframeAead {
             return Err(Error::Internal);
         }
         match self {
-            SframeAead::Gcm128(c) => {
-                let mut buf = [0u8; MAX_SFRAME_AAD_LEN];
-                let ad = joined(&mut buf, aad)?;
-                let tag: [u8; 16] = tag.try_into().map_err(|_| Error::Internal)?;
-                let io = InOutBuf::new(input, out).map_err(|_| Error::Internal)?;
-                c.decrypt_inout_detached(&Array::from(*nonce), ad, io, &Array::from(tag))
-                    .map_err(|_| Error::AuthenticationFailed)
-            }
-            SframeAead::Gcm256(c) => {
-                let mut buf = [0u8; MAX_SFRAME_AAD_LEN];
-                let ad = joined(&mut buf, aad)?;
-                let tag: [u8; 16] = tag.try_into().map_err(|_| Error::Internal)?;
-                let io = InOutBuf::new(input, out).map_err(|_| Error::Internal)?;
-                c.decrypt_inout_detached(&Array::from(*nonce), ad, io, &Array::from(tag))
-                    .map_err(|_| Error::AuthenticationFailed)
-            }
+            SframeAead::Gcm128(c) => gcm_open(&**c, nonce, aad, input, tag, out),
+            SframeAead::Gcm256(c) => gcm_open(&**c, nonce, aad, input, tag, out),
             SframeAead::CtrHmac128 { keys, tag_len } => {
                 if aad.0.len().saturating_add(aad.1.len()) > MAX_SFRAME_AAD_LEN {
                     return Err(Error::LimitExceeded);
