@@ -812,7 +812,7 @@ impl Store {
                 decrypt_from(tx, keys, rng, user, index, message, now_ms / 1000)?;
             let envelope = Envelope::decode(&got.plaintext)?;
             let timer = merge_timer::<KIND_CONTACT, R>(tx, keys, rng, user, &envelope, now_ms)?;
-            expiry::after_device_receive(tx, keys, user, &mut record, &timer, now_ms)?;
+            expiry::after_receive(tx, keys, user, &mut record, &timer, now_ms)?;
             save_session(tx, keys, rng, user, device.index, record)?;
             let from = Origin {
                 sender: Some(got.sender),

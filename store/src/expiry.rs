@@ -82,8 +82,10 @@ pub(crate) fn set_due(
     Ok(())
 }
 
-/// After a 1:1 receive: stamps the record's new kept keys and updates the
-/// conversation's due time.
+/// After a 1:1 receive (from a contact, or from one of its devices):
+/// stamps the record's new kept keys and moves the conversation's due time
+/// earlier if they expire first (the contact's other sessions are not
+/// loaded: the row keeps the earliest due, and the purge recomputes it).
 pub(crate) fn after_receive(
     conn: &Connection,
     keys: &Keys,
@@ -98,7 +100,7 @@ pub(crate) fn after_receive(
         // a due time left from one turned off is cleared by the purge.
         return Ok(());
     }
-    set_due(
+    merge_due(
         conn,
         keys,
         KIND_CONTACT,
@@ -210,31 +212,6 @@ fn earliest(a: Option<u64>, b: Option<u64>) -> Option<u64> {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
-}
-
-/// After a receive from one of a contact's devices: stamps that session's
-/// new kept keys and moves the conversation's due time earlier if they
-/// expire first (the other sessions are not loaded: the row keeps the
-/// earliest due).
-pub(crate) fn after_device_receive(
-    conn: &Connection,
-    keys: &Keys,
-    user: &[u8],
-    record: &mut SessionRecord,
-    timer: &DisappearingTimer,
-    now_ms: u64,
-) -> Result<()> {
-    record.stamp_skipped_keys(now_ms / 1000);
-    if !timer.is_on() {
-        return Ok(());
-    }
-    merge_due(
-        conn,
-        keys,
-        KIND_CONTACT,
-        user,
-        due_at(record.oldest_kept_stamp(), timer),
-    )
 }
 
 /// Sets the due time of `(kind, name)` to the earlier of its current one
