@@ -967,6 +967,39 @@ fn our_own_new_device_joins_every_group_we_hold_and_leaves_them_rotated() {
     assert_ne!(club.chain_id(), chain);
 }
 
+#[test]
+fn keys_kept_in_a_device_session_disappear_with_the_timer() {
+    let path = dir("devices", "expiry");
+    let mut r = rng();
+    let mut users = alice_and_bob(&path, &mut r, &[]);
+    connect(&mut users, 0, 0, b"bob", &mut r);
+    let hour = 3_600_000;
+    let change = store(&mut users, 0, 0)
+        .send_to_user(&mut r, b"bob", &Content::TimerChange(3600), NOW_MS)
+        .unwrap()
+        .outgoing;
+    deliver(&mut users, b"alice", 0, &change, NOW_MS, &mut r);
+    let mut sent = Vec::new();
+    for t in ["one", "two", "three"] {
+        sent.push(send(&mut users, 0, 0, b"bob", t, &mut r));
+    }
+    // "three" arrives first: the keys of "one" and "two" are kept.
+    deliver(&mut users, b"alice", 0, &sent[2], NOW_MS + 1000, &mut r);
+    let purged = store(&mut users, 1, 0)
+        .purge_expired(&mut r, NOW_MS + 2 * hour)
+        .unwrap();
+    assert_eq!(purged.kept_keys, 2);
+    // "one" arrives after it would have expired: its key is gone.
+    let late = store(&mut users, 1, 0).receive_from_device(
+        &mut r,
+        b"alice",
+        0,
+        &sent[0][0].message,
+        NOW_MS + 2 * hour,
+    );
+    assert_eq!(late.unwrap_err(), Error::Core(CoreError::Duplicate));
+}
+
 // ---------------------------------------------------------------------------
 // Property: devices join and leave, 1:1 messages arrive in any order.
 // ---------------------------------------------------------------------------
