@@ -1254,7 +1254,9 @@ sotto_status sotto_group_call_install(struct sotto_group_call *call,
                                       uint64_t now_ms);
 
 // Writes to `*out_len` how many bytes our next frame of `frame_len` bytes
-// takes (no epoch yet: `SOTTO_STATUS_UNKNOWN_SENDER_KEY`).
+// takes (no epoch yet: `SOTTO_STATUS_UNKNOWN_SENDER_KEY`; a length whose
+// frame would not fit in a `size_t`: `SOTTO_STATUS_LIMIT_EXCEEDED`, as
+// for `sotto_sframe_encryptor_sframe_len`).
 //
 // # Safety
 //

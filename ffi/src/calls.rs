@@ -771,7 +771,9 @@ pub unsafe extern "C" fn sotto_group_call_install(
 }
 
 /// Writes to `*out_len` how many bytes our next frame of `frame_len` bytes
-/// takes (no epoch yet: `SOTTO_STATUS_UNKNOWN_SENDER_KEY`).
+/// takes (no epoch yet: `SOTTO_STATUS_UNKNOWN_SENDER_KEY`; a length whose
+/// frame would not fit in a `size_t`: `SOTTO_STATUS_LIMIT_EXCEEDED`, as
+/// for `sotto_sframe_encryptor_sframe_len`).
 ///
 /// # Safety
 ///
@@ -787,10 +789,13 @@ pub unsafe extern "C" fn sotto_group_call_sframe_len(
         let c = unsafe { ptr::handle(call) }?;
         // SAFETY: caller contract.
         let out_len = unsafe { ptr::out(out_len) }?;
+        if c.inner.epoch().is_none() {
+            return Err(sotto_status::UnknownSenderKey);
+        }
         *out_len = c
             .inner
             .sframe_len(frame_len)
-            .ok_or(sotto_status::UnknownSenderKey)?;
+            .ok_or(sotto_status::LimitExceeded)?;
         Ok(())
     })
 }

@@ -841,7 +841,7 @@ fn kotlin_kinds(kinds: &[Kind]) -> String {
 }
 
 /// The JNI source files with natives, in the order `Native.kt` lists them.
-const JNI_FILES: [&str; 12] = [
+const JNI_FILES: [&str; 13] = [
     "library.rs",
     "objects.rs",
     "session.rs",
@@ -854,6 +854,7 @@ const JNI_FILES: [&str; 12] = [
     "media.rs",
     "backup.rs",
     "devices.rs",
+    "calls.rs",
 ];
 
 /// The Kotlin type of a JNI parameter or result type.

@@ -444,6 +444,26 @@ extern "system" fn Java_org_sotto_Native_storeIsHosted(
     })
 }
 
+/// `sotto_store_group_is_hosted`.
+#[cfg(feature = "store")]
+#[unsafe(no_mangle)]
+extern "system" fn Java_org_sotto_Native_storeGroupIsHosted(
+    env: *mut JNIEnv,
+    _: jclass,
+    store: jlong,
+    group_id: jbyteArray,
+) -> bool {
+    entry(env, false, |env| {
+        let g = env.bytes(group_id)?;
+        let mut hosted = 0u8;
+        // SAFETY: a live, locked store; a live buffer; `hosted` is writable.
+        ok(unsafe {
+            sotto_store_group_is_hosted(handle(store), g.as_ptr(), g.len(), &mut hosted)
+        })?;
+        Ok(hosted == 1)
+    })
+}
+
 /// `sotto_store_devices_without_session`: the device addresses, in the C
 /// encoding.
 #[cfg(feature = "store")]

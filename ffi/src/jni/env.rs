@@ -314,6 +314,24 @@ impl Env {
         Ok(out)
     }
 
+    /// Copies a `long[]` argument of at most `max` elements (more is
+    /// `LIMIT_EXCEEDED`, a `null` array `NULL_PARAMETER`).
+    pub(crate) fn long_vec(&self, array: jlongArray, max: usize) -> Res<Vec<jlong>> {
+        let n = self.length(array)?;
+        if n > max {
+            return Err(sotto_status::LimitExceeded);
+        }
+        let mut out = vec![0; n];
+        if n > 0 {
+            let len = jsize::try_from(n).map_err(|_| sotto_status::LimitExceeded)?;
+            // SAFETY: valid environment; a live array of `len` elements;
+            // `out` has `len` elements.
+            unsafe { (self.table().GetLongArrayRegion)(self.0, array, 0, len, out.as_mut_ptr()) };
+            self.check(false)?;
+        }
+        Ok(out)
+    }
+
     /// A new `long[]` holding `values`.
     pub(crate) fn long_array(&self, values: &[jlong]) -> Res<jlongArray> {
         let len = jsize::try_from(values.len()).map_err(|_| sotto_status::LimitExceeded)?;

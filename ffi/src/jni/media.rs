@@ -117,7 +117,7 @@ macro_rules! stream_kind {
 
 /// A count the library wrote, as an `int` (one beyond `Integer.MAX_VALUE`
 /// is `LIMIT_EXCEEDED`).
-fn int(n: usize) -> Res<jint> {
+pub(super) fn int(n: usize) -> Res<jint> {
     jint::try_from(n).map_err(|_| sotto_status::LimitExceeded)
 }
 
@@ -140,7 +140,7 @@ fn size(n: usize) -> Res<jlong> {
 /// Runs a C call that writes into a buffer of `need` bytes, then copies
 /// what it wrote into `output` from `output_offset` on. The room is
 /// checked first, so a short array changes nothing.
-fn into_array(
+pub(super) fn into_array(
     env: &Env,
     output: jbyteArray,
     output_offset: jint,

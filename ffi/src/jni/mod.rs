@@ -24,6 +24,7 @@
 
 #[cfg(feature = "store")]
 mod backup;
+mod calls;
 mod devices;
 mod env;
 mod envelope;

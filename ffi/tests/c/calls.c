@@ -152,6 +152,7 @@ static void calls_group(void) {
     IS(sotto_group_call_install(c, got, NOW * 1000), SOTTO_STATUS_STALE);
     sotto_call_signal_free(&got);
     OK(sotto_group_call_sframe_len(a, sizeof frame, &need));
+    IS(sotto_group_call_sframe_len(a, SIZE_MAX, &need), SOTTO_STATUS_LIMIT_EXCEEDED);
     OK(sotto_group_call_encrypt(a, NULL, 0, frame, sizeof frame, sf, sizeof sf, &len));
     CHECK(len == need);
     OK(sotto_group_call_decrypt(b, NULL, 0, sf, len, plain, sizeof plain, NOW * 1000, &f));

@@ -11,7 +11,8 @@ public enum ContentType {
     public static let attachment = UInt16(SOTTO_CONTENT_ATTACHMENT)
     /// A 48-byte location payload (arrives as `Content.other` for now).
     public static let location = UInt16(SOTTO_CONTENT_LOCATION)
-    /// Call signalling (reserved; arrives as `Content.other`).
+    /// Call signalling: a `CallSignal`'s encoding (arrives as `Content.other`;
+    /// read it with `CallSignal(decoding:)`).
     public static let call = UInt16(SOTTO_CONTENT_CALL)
     /// A disappearing-timer change (`Content.timerChange`).
     public static let timerChange = UInt16(SOTTO_CONTENT_TIMER_CHANGE)

@@ -400,6 +400,17 @@ extension Store {
         }
     }
 
+    /// Whether a member of the group saved under `groupId` is a device its
+    /// account's signed list marks as run by a service provider: label the
+    /// group. A group not saved throws `SottoError.notFound`.
+    public func isGroupHosted(groupId: Data) throws -> Bool {
+        try locked { h in
+            var hosted: UInt8 = 0
+            try groupId.withCBytes { g, n in try check(sotto_store_group_is_hosted(h, g, n, &hosted)) }
+            return hosted == 1
+        }
+    }
+
     /// The devices of `user` and of our own account that `sendToUser` needs
     /// a session with and has none: fetch their bundles and `initiateDevice`.
     public func devicesWithoutSession(user: Data) throws -> [DeviceAddress] {

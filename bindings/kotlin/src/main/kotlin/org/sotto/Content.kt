@@ -14,7 +14,7 @@ object ContentType {
     /** A 48-byte location payload (arrives as [Content.Other] for now). */
     const val LOCATION = 4
 
-    /** Call signalling (reserved; arrives as [Content.Other]). */
+    /** Call signalling: a [CallSignal]'s encoding (arrives as [Content.Other]; read it with [CallSignal.decode]). */
     const val CALL = 5
 
     /** A disappearing-timer change ([Content.TimerChange]). */

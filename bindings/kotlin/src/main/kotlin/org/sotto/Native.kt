@@ -151,12 +151,36 @@ internal object Native {
     @JvmStatic external fun storeDevices(store: Long, user: ByteArray): ByteArray
     @JvmStatic external fun storeDeviceChanges(store: Long, user: ByteArray): ByteArray
     @JvmStatic external fun storeIsHosted(store: Long, user: ByteArray): Boolean
+    @JvmStatic external fun storeGroupIsHosted(store: Long, groupId: ByteArray): Boolean
     @JvmStatic external fun storeDevicesWithoutSession(store: Long, user: ByteArray): ByteArray
     @JvmStatic external fun storeInitiateDevice(store: Long, user: ByteArray, index: Long, bundle: ByteArray, now: Long)
     @JvmStatic external fun storeSendToUser(store: Long, user: ByteArray, contentType: Int, body: ByteArray, nowMs: Long, sent: LongArray): ByteArray
     @JvmStatic external fun storeOutgoingDevice(store: Long, id: Long, index: LongArray): ByteArray
     @JvmStatic external fun storeReceiveFromDevice(store: Long, user: ByteArray, index: Long, message: ByteArray, nowMs: Long, id: LongArray, info: LongArray): ByteArray
     @JvmStatic external fun storeSecurityCode(store: Long, localId: ByteArray, user: ByteArray, remoteId: ByteArray): Long
+
+    // Calls: call messages and their SRTP keys, the offer guard, SFrame encryptors and decryptors, and group calls (ffi/src/jni/calls.rs)
+    @JvmStatic external fun callSignalNew(kind: Int, callId: ByteArray, epoch: Long, video: Boolean, participants: LongArray): Long
+    @JvmStatic external fun callSignalDecode(body: ByteArray): Long
+    @JvmStatic external fun callSignalEncode(signal: Long): ByteArray
+    @JvmStatic external fun callSignalInfo(signal: Long, info: LongArray): ByteArray
+    @JvmStatic external fun callSignalParticipants(signal: Long): LongArray
+    @JvmStatic external fun callSignalSrtp(signal: Long, profile: Int, direction: Int, salt: Array<ByteArray?>): ByteArray
+    @JvmStatic external fun offerGuardNew(): Long
+    @JvmStatic external fun offerGuardAdmit(guard: Long, callId: ByteArray, sentAtMs: Long, nowMs: Long)
+    @JvmStatic external fun sframeEncryptorNew(suite: Int, kid: Long, baseKey: ByteArray): Long
+    @JvmStatic external fun sframeEncryptorSframeLen(encryptor: Long, frameLen: Int): Int
+    @JvmStatic external fun sframeEncryptorEncrypt(encryptor: Long, metadata: ByteArray, frame: ByteArray, offset: Int, length: Int, output: ByteArray, outputOffset: Int): Int
+    @JvmStatic external fun sframeDecryptorNew(suite: Int): Long
+    @JvmStatic external fun sframeDecryptorAddKey(decryptor: Long, kid: Long, baseKey: ByteArray)
+    @JvmStatic external fun sframeDecryptorRemoveKey(decryptor: Long, kid: Long)
+    @JvmStatic external fun sframeDecryptorDecrypt(decryptor: Long, metadata: ByteArray, sframe: ByteArray, offset: Int, length: Int, output: ByteArray, outputOffset: Int, info: LongArray): Int
+    @JvmStatic external fun groupCallNew(callId: ByteArray, suite: Int, me: Long): Long
+    @JvmStatic external fun groupCallInstall(call: Long, signal: Long, nowMs: Long)
+    @JvmStatic external fun groupCallSframeLen(call: Long, frameLen: Int): Int
+    @JvmStatic external fun groupCallEncrypt(call: Long, metadata: ByteArray, frame: ByteArray, offset: Int, length: Int, output: ByteArray, outputOffset: Int): Int
+    @JvmStatic external fun groupCallDecrypt(call: Long, metadata: ByteArray, sframe: ByteArray, offset: Int, length: Int, output: ByteArray, outputOffset: Int, nowMs: Long, info: LongArray): Int
+    @JvmStatic external fun callFree(kind: Int, handle: Long)
 
     // generated: end
 }

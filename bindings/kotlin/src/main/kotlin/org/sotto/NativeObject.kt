@@ -8,9 +8,10 @@ package org.sotto
  * a call uses it. A call after [close] throws [IllegalStateException].
  *
  * Lock order, for calls that take two objects: a [Store] before what it
- * saves; an object before the [Identity] or [TrustStore] it reads.
+ * saves; an object before the [Identity] or [TrustStore] it reads; a
+ * [GroupCall] before the [CallSignal] it installs.
  */
-abstract class NativeObject internal constructor(internal val kind: Int, handle: Long) : AutoCloseable {
+abstract class NativeObject internal constructor(internal val handleKind: Int, handle: Long) : AutoCloseable {
     internal var handle: Long = handle
         private set
 
@@ -27,7 +28,7 @@ abstract class NativeObject internal constructor(internal val kind: Int, handle:
     }
 
     /** Frees the live handle [h] by its kind; the classes outside `Kind` free their own. */
-    internal open fun free(h: Long) = Native.free(kind, h)
+    internal open fun free(h: Long) = Native.free(handleKind, h)
 
     /** Runs [block] with the live handle, under this object's lock. */
     internal inline fun <R> locked(block: (Long) -> R): R = synchronized(this) {
@@ -44,8 +45,8 @@ abstract class NativeObject internal constructor(internal val kind: Int, handle:
  */
 abstract class StatefulObject internal constructor(kind: Int, handle: Long) : NativeObject(kind, handle) {
     /** The plain state encoding. It holds keys: store it only encrypted. */
-    fun exported(): ByteArray = locked { Native.export(kind, it) }
+    fun exported(): ByteArray = locked { Native.export(handleKind, it) }
 
     /** The state encrypted under [key] (32 bytes). */
-    fun sealed(key: ByteArray): ByteArray = locked { Native.seal(kind, it, key) }
+    fun sealed(key: ByteArray): ByteArray = locked { Native.seal(handleKind, it, key) }
 }

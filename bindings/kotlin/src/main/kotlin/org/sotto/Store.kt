@@ -70,7 +70,7 @@ class Store private constructor(handle: Long) : NativeObject(Kind.STORE, handle)
      * device's own identity and prekeys go through [setDevice].
      */
     fun save(obj: StatefulObject, name: ByteArray): Unit =
-        locked { s -> obj.locked { o -> Native.storeSave(obj.kind, s, name, o) } }
+        locked { s -> obj.locked { o -> Native.storeSave(obj.handleKind, s, name, o) } }
 
     private fun load(kind: Int, name: ByteArray): Long = locked { Native.storeLoad(kind, it, name) }
 
@@ -329,6 +329,13 @@ class Store private constructor(handle: Long) : NativeObject(Kind.STORE, handle)
 
     /** Whether a device of [user] is run by a service provider (its account signed it so): label the conversation. */
     fun isHosted(user: ByteArray): Boolean = locked { Native.storeIsHosted(it, user) }
+
+    /**
+     * Whether a member of the group saved under [groupId] is a device its
+     * account's signed list marks as run by a service provider: label the
+     * group. A group not saved is [SottoError.NOT_FOUND].
+     */
+    fun isGroupHosted(groupId: ByteArray): Boolean = locked { Native.storeGroupIsHosted(it, groupId) }
 
     /**
      * The devices of [user] and of our own account that [sendToUser] needs

@@ -85,8 +85,8 @@ val kindTests = listOf(
         Store(java.io.File(dir, "s.db").path, key, durable = false).use { store ->
             for (how in listOf("exported", "sealed", "stored")) {
                 for ((obj, works) in everyKind()) {
-                    restore(obj.kind, how, obj, key, store).use(works)
-                    assertError(SottoError.DECRYPT_FAILED) { Native.open(obj.kind, ByteArray(32), obj.sealed(key)) }
+                    restore(obj.handleKind, how, obj, key, store).use(works)
+                    assertError(SottoError.DECRYPT_FAILED) { Native.open(obj.handleKind, ByteArray(32), obj.sealed(key)) }
                 }
             }
             // The typed loaders find what save stored under a name.
