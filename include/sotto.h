@@ -1242,7 +1242,10 @@ sotto_status sotto_group_call_new(const uint8_t *call_id,
 // Installs the epoch an offer or key update (`signal`) carries, at
 // `now_ms`: its epoch must be above the current one
 // (`SOTTO_STATUS_STALE`), this device among its participants
-// (`SOTTO_STATUS_NOT_A_MEMBER`), for this call (`SOTTO_STATUS_WRONG_TYPE`).
+// (`SOTTO_STATUS_NOT_A_MEMBER`), for this call (`SOTTO_STATUS_WRONG_TYPE`),
+// at most 1,000 epochs ahead (`SOTTO_STATUS_TOO_FAR_AHEAD`), with a secret
+// never installed before (`SOTTO_STATUS_DUPLICATE_MESSAGE`: a reused one
+// would let a former participant in).
 // The previous epoch's frames play for 2 s more. Nothing changes on
 // error.
 //
