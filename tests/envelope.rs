@@ -13,9 +13,8 @@
 
 use proptest::prelude::*;
 use sotto::envelope::{
-    AttachmentDescriptor, CONTENT_CALL, CONTENT_TEXT, Content, DisappearingTimer, Envelope,
-    MAX_RECEIPT_IDS, MAX_TIMESTAMP_MS, Receipt, ReceiptKind, TIMER_7_DAYS, TIMER_24_HOURS,
-    TIMER_90_DAYS,
+    AttachmentDescriptor, CONTENT_TEXT, Content, DisappearingTimer, Envelope, MAX_RECEIPT_IDS,
+    MAX_TIMESTAMP_MS, Receipt, ReceiptKind, TIMER_7_DAYS, TIMER_24_HOURS, TIMER_90_DAYS,
 };
 use sotto::{Error, Location, Precision, Zeroizing};
 
@@ -59,8 +58,17 @@ fn all_contents() -> Vec<Content> {
             kind: ReceiptKind::Read,
             sent_at_ms: vec![NOW - 5, NOW - 4],
         }),
+        Content::DeviceHistory(attachment()),
+        Content::Call(sotto::calls::CallSignal {
+            kind: sotto::calls::CallSignalKind::KeyUpdate,
+            call_id: [3; 16],
+            epoch: 2,
+            video: true,
+            secret: Some(sotto::calls::CallSecret::from_bytes(&[9; 32]).unwrap()),
+            participants: vec![0, 1, 2],
+        }),
         Content::Unknown {
-            content_type: CONTENT_CALL,
+            content_type: 9,
             body: Zeroizing::new(vec![1, 2]),
         },
         Content::Unknown {
