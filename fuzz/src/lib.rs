@@ -136,7 +136,10 @@ mod seeds {
             let opened = open(&p.bob, root, &input, sealed_sender::NOW_MS);
             match name.as_str() {
                 "seed-server-certificate" => {
-                    ServerCertificate::from_bytes(&input).unwrap().verify(root).unwrap();
+                    ServerCertificate::from_bytes(&input)
+                        .unwrap()
+                        .verify(root)
+                        .unwrap();
                 }
                 "seed-sender-certificate" | "seed-sender-certificate-long-id" => {
                     let c = SenderCertificate::from_bytes(&input).unwrap();

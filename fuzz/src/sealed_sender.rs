@@ -79,13 +79,21 @@ pub fn sealed_sender(data: &[u8]) {
     }
 
     if let Ok(c) = SenderCertificate::from_bytes(data) {
-        assert_eq!(c.to_bytes().unwrap(), data, "a sender certificate has one encoding");
+        assert_eq!(
+            c.to_bytes().unwrap(),
+            data,
+            "a sender certificate has one encoding"
+        );
         assert_eq!(
             ServerCertificate::from_bytes(&c.server.to_bytes()).unwrap(),
             c.server
         );
         if c.verify(root, NOW_MS).is_ok() {
-            assert_eq!(c.server.key, *p.server.public_key(), "verified under the root");
+            assert_eq!(
+                c.server.key,
+                *p.server.public_key(),
+                "verified under the root"
+            );
         }
     }
 
@@ -163,7 +171,10 @@ pub fn seeds() -> Vec<(String, Vec<u8>)> {
 
     let mut out = vec![
         ("seed-server-certificate".to_string(), server.to_bytes()),
-        ("seed-sender-certificate".to_string(), cert.to_bytes().unwrap()),
+        (
+            "seed-sender-certificate".to_string(),
+            cert.to_bytes().unwrap(),
+        ),
         (
             "seed-sender-certificate-long-id".to_string(),
             long_id.to_bytes().unwrap(),
