@@ -21,6 +21,9 @@ mod media;
 #[path = "../fuzz/src/calls.rs"]
 mod calls;
 
+#[path = "../fuzz/src/sealed_sender.rs"]
+mod sealed_sender;
+
 use std::path::Path;
 
 /// Runs `f` on every file of the target's corpus and regressions; returns
@@ -48,7 +51,7 @@ fn replay(target: &str, f: fn(&[u8])) -> usize {
 
 #[test]
 fn fuzz_corpora_replay_clean() {
-    let targets: [(&str, fn(&[u8])); 13] = [
+    let targets: [(&str, fn(&[u8])); 14] = [
         ("decoders", targets::decoders),
         ("envelope", targets::envelope),
         ("session_decrypt", targets::session_decrypt),
@@ -62,6 +65,7 @@ fn fuzz_corpora_replay_clean() {
         ("backup", media::backup),
         ("sframe", calls::sframe),
         ("call_signal", calls::call_signal),
+        ("sealed_sender", sealed_sender::sealed_sender),
     ];
     let mut total = 0;
     for (name, f) in targets {

@@ -6,13 +6,14 @@
 pub mod calls;
 pub mod ffi_target;
 pub mod media;
+pub mod sealed_sender;
 pub mod targets;
 
 #[cfg(test)]
 mod seeds {
     use std::path::Path;
 
-    use crate::{calls, media};
+    use crate::{calls, media, sealed_sender};
 
     /// Every seed runs clean through its target, and is what it claims to
     /// be: a stream, blob or backup that decrypts.
@@ -116,6 +117,59 @@ mod seeds {
         for (target, name, input) in calls::seeds() {
             let dir = root.join(target);
             std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(name), input).unwrap();
+        }
+    }
+
+    /// Every sealed-sender seed runs clean through the target, and is what
+    /// its name says: the certificates decode and verify, the genuine
+    /// envelopes open from the fixed sender, the others are refused for
+    /// their reason.
+    #[test]
+    fn sealed_sender_seeds_run_clean() {
+        use sotto::Error;
+        use sotto::sealed_sender::{SenderCertificate, ServerCertificate, open};
+
+        let p = sealed_sender::parties();
+        let root = p.root.public_key();
+        for (name, input) in sealed_sender::seeds() {
+            let opened = open(&p.bob, root, &input, sealed_sender::NOW_MS);
+            match name.as_str() {
+                "seed-server-certificate" => {
+                    ServerCertificate::from_bytes(&input)
+                        .unwrap()
+                        .verify(root)
+                        .unwrap();
+                }
+                "seed-sender-certificate" | "seed-sender-certificate-long-id" => {
+                    let c = SenderCertificate::from_bytes(&input).unwrap();
+                    c.verify(root, sealed_sender::NOW_MS).unwrap();
+                }
+                n if n.starts_with("seed-envelope-genuine-") => {
+                    assert_eq!(opened.unwrap().identity, *p.alice.public_key());
+                }
+                "seed-envelope-expired" => assert_eq!(opened.err(), Some(Error::Expired)),
+                "seed-envelope-other-root" => {
+                    assert_eq!(opened.err(), Some(Error::InvalidSignature));
+                }
+                "seed-envelope-to-carol" => {
+                    assert_eq!(opened.err(), Some(Error::AuthenticationFailed));
+                }
+                _ => unreachable!("{name}"),
+            }
+            sealed_sender::sealed_sender(&input);
+            println!("sealed_sender/{name}: {} bytes", input.len());
+        }
+    }
+
+    /// Writes the seeds into `fuzz/corpus/sealed_sender/`:
+    /// `cargo test --lib -- --ignored write_sealed_sender_seeds` in `fuzz/`.
+    #[test]
+    #[ignore = "writes the sealed_sender target's seed inputs into its corpus"]
+    fn write_sealed_sender_seeds() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/sealed_sender");
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, input) in sealed_sender::seeds() {
             std::fs::write(dir.join(name), input).unwrap();
         }
     }

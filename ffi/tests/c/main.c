@@ -8,6 +8,7 @@
 #include "media.c"
 #include "calls.c"
 #include "devices.c"
+#include "sealed.c"
 
 int main(void) {
     run_scenarios();
@@ -22,5 +23,7 @@ int main(void) {
     calls_group();
     devices_multi();
     devices_history();
+    sealed_sender_open_close();
+    sealed_sender_stores();
     return report();
 }
