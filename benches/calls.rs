@@ -56,8 +56,9 @@
 
 mod common;
 
+use common::{median, median_of, time};
+
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use aes_gcm::aead::array::Array;
@@ -458,44 +459,6 @@ fn group_call(c: &mut Criterion) {
     g.finish();
 }
 
-/// Where criterion keeps its results: `CRITERION_HOME`, or `criterion` in
-/// the target directory.
-fn criterion_dir() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return home.into();
-    }
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
-        .join("criterion")
-}
-
-/// The median (in seconds) criterion wrote for `group/bench` during this
-/// run (not before `since`: a filtered run leaves older results alone).
-fn median(group: &str, bench: &str, since: SystemTime) -> Option<f64> {
-    let path = criterion_dir()
-        .join(group)
-        .join(bench.replace('/', "_"))
-        .join("new/estimates.json");
-    if std::fs::metadata(&path).ok()?.modified().ok()? < since {
-        return None;
-    }
-    let json = std::fs::read_to_string(path).ok()?;
-    let at = json.find("\"median\":")?;
-    let rest = &json[at..];
-    let rest = &rest[rest.find("\"point_estimate\":")? + "\"point_estimate\":".len()..];
-    let end = rest.find([',', '}'])?;
-    rest[..end].parse::<f64>().ok().map(|ns| ns * 1e-9)
-}
-
-fn time(s: f64) -> String {
-    match s {
-        s if s >= 1e-3 => format!("{:.2} ms", s * 1e3),
-        s if s >= 1e-6 => format!("{:.3} µs", s * 1e6),
-        s => format!("{:.1} ns", s * 1e9),
-    }
-}
-
 fn mib_s(s: f64) -> f64 {
     FRAME as f64 / s / (1u64 << 20) as f64
 }
@@ -564,11 +527,6 @@ fn summary(since: SystemTime) {
 const ROUNDS: usize = 21;
 /// Passes over the ring each contender makes per round.
 const PASSES: usize = 8;
-
-fn median_of(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
 
 /// Runs each of `fs` once per round, the order rotating from round to
 /// round, so that all see the same machine load; each returns the time it

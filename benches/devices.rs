@@ -36,7 +36,6 @@
 )]
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use criterion::measurement::WallTime;
@@ -52,6 +51,8 @@ use sotto::{
 };
 
 mod common;
+
+use common::{median, median_of, time};
 
 use common::{NOW, Rng};
 
@@ -394,44 +395,6 @@ fn verify(c: &mut Criterion) {
     g.finish();
 }
 
-/// Where criterion keeps its results: `CRITERION_HOME`, or `criterion` in
-/// the target directory.
-fn criterion_dir() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return home.into();
-    }
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
-        .join("criterion")
-}
-
-/// The median (in seconds) criterion wrote for `group/bench` during this
-/// run (not before `since`: a filtered run leaves older results alone).
-fn median(group: &str, bench: &str, since: SystemTime) -> Option<f64> {
-    let path = criterion_dir()
-        .join(group)
-        .join(bench.replace('/', "_"))
-        .join("new/estimates.json");
-    if std::fs::metadata(&path).ok()?.modified().ok()? < since {
-        return None;
-    }
-    let json = std::fs::read_to_string(path).ok()?;
-    let at = json.find("\"median\":")?;
-    let rest = &json[at..];
-    let rest = &rest[rest.find("\"point_estimate\":")? + "\"point_estimate\":".len()..];
-    let end = rest.find([',', '}'])?;
-    rest[..end].parse::<f64>().ok().map(|ns| ns * 1e-9)
-}
-
-fn time(s: f64) -> String {
-    match s {
-        s if s >= 1.0 => format!("{s:.2} s"),
-        s if s >= 1e-3 => format!("{:.2} ms", s * 1e3),
-        s => format!("{:.2} µs", s * 1e6),
-    }
-}
-
 /// The fan-out line: its time, the floor's and Session::encrypt's, and the
 /// ratios to each.
 fn fanout_line(label: &str, fan: f64, floor: f64, bare: f64, ratio: f64, bare_ratio: f64) {
@@ -494,11 +457,6 @@ fn summary(since: SystemTime) {
 /// Rounds of the paired comparison.
 const ROUNDS: usize = 21;
 
-fn median_of(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 /// Times `batch` calls of each of `fs` once per round, the order rotating
 /// from round to round, so that all see the same machine load; returns each
 /// round's times per call.
@@ -522,12 +480,12 @@ fn paired(batch: usize, fs: &mut [&mut dyn FnMut()]) -> Vec<Vec<f64>> {
 
 /// Contender `i`'s median time over the rounds.
 fn med(rows: &[Vec<f64>], i: usize) -> f64 {
-    median_of(rows.iter().map(|row| row[i]).collect())
+    median_of(&mut rows.iter().map(|row| row[i]).collect::<Vec<_>>())
 }
 
 /// The median over the rounds of contender `a`'s time ÷ contender `b`'s.
 fn ratio(rows: &[Vec<f64>], a: usize, b: usize) -> f64 {
-    median_of(rows.iter().map(|row| row[a] / row[b]).collect())
+    median_of(&mut rows.iter().map(|row| row[a] / row[b]).collect::<Vec<_>>())
 }
 
 /// The same comparisons paired round by round.

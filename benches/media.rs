@@ -33,8 +33,11 @@
     clippy::cast_precision_loss
 )]
 
+mod common;
+
+use common::{median, median_of, time};
+
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use aead_stream::{DecryptorBE32, EncryptorBE32};
@@ -372,44 +375,6 @@ fn argon2(c: &mut Criterion) {
     g.finish();
 }
 
-/// Where criterion keeps its results: `CRITERION_HOME`, or `criterion` in
-/// the target directory.
-fn criterion_dir() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return home.into();
-    }
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
-        .join("criterion")
-}
-
-/// The median (in seconds) criterion wrote for `group/bench` during this
-/// run (not before `since`: a filtered run leaves older results alone).
-fn median(group: &str, bench: &str, since: SystemTime) -> Option<f64> {
-    let path = criterion_dir()
-        .join(group)
-        .join(bench.replace('/', "_"))
-        .join("new/estimates.json");
-    if std::fs::metadata(&path).ok()?.modified().ok()? < since {
-        return None;
-    }
-    let json = std::fs::read_to_string(path).ok()?;
-    let at = json.find("\"median\":")?;
-    let rest = &json[at..];
-    let rest = &rest[rest.find("\"point_estimate\":")? + "\"point_estimate\":".len()..];
-    let end = rest.find([',', '}'])?;
-    rest[..end].parse::<f64>().ok().map(|ns| ns * 1e-9)
-}
-
-fn time(s: f64) -> String {
-    match s {
-        s if s >= 1.0 => format!("{s:.2} s"),
-        s if s >= 1e-3 => format!("{:.2} ms", s * 1e3),
-        s => format!("{:.2} µs", s * 1e6),
-    }
-}
-
 fn gib_s(s: f64) -> f64 {
     LEN as f64 / s / (1u64 << 30) as f64
 }
@@ -485,11 +450,6 @@ fn summary(since: SystemTime) {
 const ROUNDS: usize = 21;
 /// Buffers each contender of the paired comparison cycles through.
 const POOL: usize = 4;
-
-fn median_of(v: &mut [f64]) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
 
 /// Times each of `fs` once per round, the order rotating from round to
 /// round, so that all see the same machine load; returns each one's median

@@ -39,7 +39,6 @@
 )]
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
 
 use criterion::measurement::WallTime;
@@ -55,6 +54,8 @@ use sotto::sealed_sender::{
 use sotto::{IdentityKey, IdentityKeyPair};
 
 mod common;
+
+use common::{median, median_of, time};
 
 use common::Rng;
 
@@ -289,43 +290,6 @@ fn sealed(c: &mut Criterion) {
     g.finish();
 }
 
-/// Where criterion keeps its results: `CRITERION_HOME`, or `criterion` in
-/// the target directory.
-fn criterion_dir() -> PathBuf {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return home.into();
-    }
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
-        .join("criterion")
-}
-
-/// The median (in seconds) criterion wrote for `group/bench` during this
-/// run (not before `since`: a filtered run leaves older results alone).
-fn median(group: &str, bench: &str, since: SystemTime) -> Option<f64> {
-    let path = criterion_dir()
-        .join(group)
-        .join(bench.replace('/', "_"))
-        .join("new/estimates.json");
-    if std::fs::metadata(&path).ok()?.modified().ok()? < since {
-        return None;
-    }
-    let json = std::fs::read_to_string(path).ok()?;
-    let at = json.find("\"median\":")?;
-    let rest = &json[at..];
-    let rest = &rest[rest.find("\"point_estimate\":")? + "\"point_estimate\":".len()..];
-    let end = rest.find([',', '}'])?;
-    rest[..end].parse::<f64>().ok().map(|ns| ns * 1e-9)
-}
-
-fn time(s: f64) -> String {
-    match s {
-        s if s >= 1e-3 => format!("{:.2} ms", s * 1e3),
-        s => format!("{:.1} µs", s * 1e6),
-    }
-}
-
 /// The two lines: each operation, its floor(s) and the ratios.
 fn lines(label: &str, t: [f64; 5], seal_ratios: (f64, f64), open_ratio: f64) {
     let [seal, floor, floor_keygen, open, open_floor] = t;
@@ -375,11 +339,6 @@ fn summary(since: SystemTime) {
 /// Rounds of the paired comparison.
 const ROUNDS: usize = 21;
 
-fn median_of(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
-}
-
 /// Times `batch` calls of each of `fs` once per round, the order rotating
 /// from round to round, so that all see the same machine load; returns each
 /// round's times per call.
@@ -402,11 +361,11 @@ fn paired(batch: usize, fs: &mut [&mut dyn FnMut()]) -> Vec<Vec<f64>> {
 }
 
 fn med(rows: &[Vec<f64>], i: usize) -> f64 {
-    median_of(rows.iter().map(|row| row[i]).collect())
+    median_of(&mut rows.iter().map(|row| row[i]).collect::<Vec<_>>())
 }
 
 fn ratio(rows: &[Vec<f64>], a: usize, b: usize) -> f64 {
-    median_of(rows.iter().map(|row| row[a] / row[b]).collect())
+    median_of(&mut rows.iter().map(|row| row[a] / row[b]).collect::<Vec<_>>())
 }
 
 /// The same comparisons paired round by round.

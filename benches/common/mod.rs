@@ -1,5 +1,14 @@
 //! Setup shared by the benchmarks.
-#![allow(dead_code, missing_docs, clippy::unwrap_used)]
+#![allow(
+    dead_code,
+    missing_docs,
+    clippy::unwrap_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use rand_core::UnwrapErr;
 use sotto::{IdentityKeyPair, PrekeyBundle, PrekeyStore, Session};
@@ -24,4 +33,52 @@ pub(crate) fn steady_pair(r: &mut Rng) -> (Session, Session) {
     let reply = b.encrypt(r, b"hi").unwrap();
     a.decrypt(&reply).unwrap();
     (a, b)
+}
+
+// ------------------------------------------------------------ reports
+
+/// Where criterion keeps its results: `CRITERION_HOME`, or `criterion` in
+/// the target directory.
+pub(crate) fn criterion_dir() -> PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return home.into();
+    }
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target"))
+        .join("criterion")
+}
+
+/// The median (in seconds) criterion wrote for `group/bench` during this
+/// run (not before `since`: a filtered run leaves older results alone).
+pub(crate) fn median(group: &str, bench: &str, since: SystemTime) -> Option<f64> {
+    let path = criterion_dir()
+        .join(group)
+        .join(bench.replace('/', "_"))
+        .join("new/estimates.json");
+    if std::fs::metadata(&path).ok()?.modified().ok()? < since {
+        return None;
+    }
+    let json = std::fs::read_to_string(path).ok()?;
+    let at = json.find("\"median\":")?;
+    let rest = &json[at..];
+    let rest = &rest[rest.find("\"point_estimate\":")? + "\"point_estimate\":".len()..];
+    let end = rest.find([',', '}'])?;
+    rest[..end].parse::<f64>().ok().map(|ns| ns * 1e-9)
+}
+
+/// A duration in seconds, in the unit that reads best.
+pub(crate) fn time(s: f64) -> String {
+    match s {
+        s if s >= 1.0 => format!("{s:.2} s"),
+        s if s >= 1e-3 => format!("{:.2} ms", s * 1e3),
+        s if s >= 1e-6 => format!("{:.2} µs", s * 1e6),
+        s => format!("{:.1} ns", s * 1e9),
+    }
+}
+
+/// The median of `v` (sorted in place).
+pub(crate) fn median_of(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
