@@ -1000,6 +1000,46 @@ fn keys_kept_in_a_device_session_disappear_with_the_timer() {
     assert_eq!(late.unwrap_err(), Error::Core(CoreError::Duplicate));
 }
 
+#[test]
+fn a_store_with_devices_still_reports_and_backs_up() {
+    let path = dir("devices", "report-backup");
+    let mut r = rng();
+    let mut users = vec![
+        User::new(&path, "alice", &mut r),
+        User::new(&path, "bob", &mut r),
+    ];
+    users[0].add(&path, &mut r, DeviceKind::Companion);
+    sync(&mut users, &mut r);
+    let out = send(&mut users, 0, 0, b"bob", "before the backup", &mut r);
+    deliver(&mut users, b"alice", 0, &out, NOW_MS, &mut r);
+    let phone = store(&mut users, 0, 0);
+    let report = phone.account_report(NOW_MS).unwrap();
+    assert!(report.contains("\"contacts\"") && report.contains("bob"));
+    let key = sotto::backup::BackupKey::generate(&mut r);
+    let mut backup = Vec::new();
+    phone
+        .backup(
+            &mut r,
+            sotto::backup::BackupSecret::Key(&key),
+            &mut &b""[..],
+            &mut backup,
+        )
+        .unwrap();
+    let mut fresh = Store::open(path.join("restored.db"), &[6u8; 32], &mut r).unwrap();
+    let mut export = Vec::new();
+    fresh
+        .restore(
+            &mut r,
+            sotto::backup::BackupSecret::Key(&key),
+            &mut &backup[..],
+            &mut export,
+            NOW,
+        )
+        .unwrap();
+    // Sessions and device lists are not in a backup: take the lists again.
+    assert!(fresh.devices(b"bob").unwrap().is_none());
+}
+
 // ---------------------------------------------------------------------------
 // Property: devices join and leave, 1:1 messages arrive in any order.
 // ---------------------------------------------------------------------------
