@@ -184,6 +184,11 @@ impl<'a> Cursor<'a> {
 }
 
 impl DeviceRow {
+    /// The verified devices this row holds.
+    pub(crate) fn devices(&self) -> &VerifiedDevices {
+        &self.devices
+    }
+
     fn encode(&self) -> Result<Zeroizing<Vec<u8>>> {
         let len = u8::try_from(self.user.len()).map_err(|_| Error::InvalidName)?;
         let count = u8::try_from(self.devices.devices.len()).map_err(|_| Error::Corrupt)?;
@@ -317,7 +322,7 @@ pub(crate) fn load_row(conn: &Connection, keys: &Keys, user: &[u8]) -> Result<Op
 }
 
 /// Our own account's row, if its list was set.
-fn load_own(conn: &Connection, keys: &Keys) -> Result<Option<DeviceRow>> {
+pub(crate) fn load_own(conn: &Connection, keys: &Keys) -> Result<Option<DeviceRow>> {
     match objects::load_row::<DeviceRow>(conn, keys, OWN) {
         Ok(r) => Ok(Some(r)),
         Err(Error::NotFound) => Ok(None),

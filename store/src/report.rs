@@ -19,6 +19,7 @@ use crate::json::{Value, obj};
 use rusqlite::Connection;
 
 use super::conversations::{KIND_CONTACT, KIND_GROUP, Row};
+use super::devices;
 use super::objects::{self, Stored};
 use super::trust::ContactTrust;
 use super::{Keys, Store, storage_error};
@@ -29,7 +30,7 @@ use sotto::{
 };
 
 /// The version of the report's layout.
-pub const REPORT_VERSION: u32 = 1;
+pub const REPORT_VERSION: u32 = 2;
 
 fn hex(bytes: &[u8]) -> String {
     use core::fmt::Write;
@@ -38,6 +39,15 @@ fn hex(bytes: &[u8]) -> String {
         let _ = write!(s, "{b:02x}");
     }
     s
+}
+
+/// The report's name of a device kind.
+fn kind_name(kind: sotto::devices::DeviceKind) -> &'static str {
+    match kind {
+        sotto::devices::DeviceKind::Primary => "primary",
+        sotto::devices::DeviceKind::Companion => "companion",
+        sotto::devices::DeviceKind::Hosted => "hosted",
+    }
 }
 
 fn fingerprint(identity: &IdentityKey) -> String {
@@ -134,12 +144,28 @@ impl Store {
             )
             .ok();
         let account_fp = identity.as_ref().map(fingerprint);
-        let devices: Vec<Value> = account_fp
-            .iter()
-            .map(|fp| {
-                obj! { "device" => "this device", "kind" => "primary", "identity_fingerprint" => fp.clone() }
-            })
-            .collect();
+        // Our account's devices from its signed list, else this device alone.
+        let devices: Vec<Value> = match devices::load_own(conn, keys)? {
+            Some(own) => own
+                .devices()
+                .devices
+                .iter()
+                .map(|d| {
+                    let which = if Some(d.identity) == identity {
+                        "this device".to_string()
+                    } else {
+                        format!("device {}", d.index)
+                    };
+                    obj! { "device" => which, "kind" => kind_name(d.kind), "identity_fingerprint" => fingerprint(&d.identity) }
+                })
+                .collect(),
+            None => account_fp
+                .iter()
+                .map(|fp| {
+                    obj! { "device" => "this device", "kind" => "primary", "identity_fingerprint" => fp.clone() }
+                })
+                .collect(),
+        };
 
         // Contacts: trust records and conversation rows, by name.
         let mut names: Vec<Vec<u8>> = Vec::new();
@@ -172,9 +198,32 @@ impl Store {
                         .collect()
                 })
                 .unwrap_or_default();
+            let listed = devices::load_row(conn, keys, c)?;
+            let contact_devices: Vec<Value> = listed
+                .as_ref()
+                .map(|row| {
+                    row.devices()
+                        .devices
+                        .iter()
+                        .map(|d| {
+                            obj! {
+                                "index" => d.index,
+                                "kind" => kind_name(d.kind),
+                                "identity_fingerprint" => fingerprint(&d.identity),
+                                "added_at" => rfc3339(d.added_at),
+                            }
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            let hosted = listed
+                .as_ref()
+                .is_some_and(|row| row.devices().any_hosted());
             contacts.push(obj! {
                 "id" => id,
                 "id_hex" => id_hex,
+                "devices" => contact_devices,
+                "hosted" => hosted,
                 "identity_fingerprint" => record.map(|r| fingerprint(&r.identity)),
                 "first_seen" => record.map(|r| rfc3339(r.first_seen)),
                 "verified" => record.is_some_and(|r| r.verified),

@@ -1014,7 +1014,30 @@ fn a_store_with_devices_still_reports_and_backs_up() {
     deliver(&mut users, b"alice", 0, &out, NOW_MS, &mut r);
     let phone = store(&mut users, 0, 0);
     let report = phone.account_report(NOW_MS).unwrap();
-    assert!(report.contains("\"contacts\"") && report.contains("bob"));
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../docs/account-report.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&report).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    assert!(validator.is_valid(&json), "{report}");
+    // Our account's two devices, this one first; Bob's one device.
+    let ours = json["account"]["devices"].as_array().unwrap();
+    assert_eq!(ours.len(), 2);
+    assert_eq!(ours[0]["device"], "this device");
+    assert_eq!(ours[1]["kind"], "companion");
+    let bob = json["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "bob")
+        .unwrap();
+    assert_eq!(bob["devices"].as_array().unwrap().len(), 1);
+    assert_eq!(bob["hosted"], false);
     let key = sotto::backup::BackupKey::generate(&mut r);
     let mut backup = Vec::new();
     phone

@@ -88,7 +88,7 @@ static void store_content(void) {
         char *text = (char *)malloc(json.len + 1);
         memcpy(text, json.data, json.len);
         text[json.len] = 0;
-        CHECK(strstr(text, "\"report_version\": 1") != NULL);
+        CHECK(strstr(text, "\"report_version\": 2") != NULL);
         CHECK(strstr(text, "\"id\": \"alice\"") != NULL);
         CHECK(strstr(text, "hello") == NULL && strstr(text, "too late") == NULL);
         free(text);
