@@ -3083,7 +3083,8 @@ sotto_status sotto_store_account_report(const struct sotto_store *store,
 // key rotates in those groups: their ids go to `*rotated`, a name list:
 // send each its distribution); devices that joined are added to the
 // groups holding a sibling device (`*joined`, a name list: send them our
-// distribution). `*rotated` and `*joined` may be NULL.
+// distribution). `rotated` and `joined` may be NULL, not the same buffer
+// (`SOTTO_STATUS_INVALID_ARGUMENT`).
 //
 // # Safety
 //

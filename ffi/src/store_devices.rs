@@ -76,7 +76,8 @@ fn name_list(names: &[Vec<u8>]) -> Result<Vec<u8>, sotto_status> {
 /// key rotates in those groups: their ids go to `*rotated`, a name list:
 /// send each its distribution); devices that joined are added to the
 /// groups holding a sibling device (`*joined`, a name list: send them our
-/// distribution). `*rotated` and `*joined` may be NULL.
+/// distribution). `rotated` and `joined` may be NULL, not the same buffer
+/// (`SOTTO_STATUS_INVALID_ARGUMENT`).
 ///
 /// # Safety
 ///
@@ -108,6 +109,10 @@ pub unsafe extern "C" fn sotto_store_set_devices(
         let records_bytes = unsafe { ptr::slice(records_bytes, records_len) }?;
         // SAFETY: caller contract.
         let update = unsafe { ptr::out(update) }?;
+        if !rotated.is_null() && core::ptr::eq(rotated, joined) {
+            // One buffer for both lists would lose the first.
+            return Err(sotto_status::InvalidArgument);
+        }
         // SAFETY: caller contract.
         let rotated = unsafe { ptr::out_mut(rotated) };
         // SAFETY: caller contract.
