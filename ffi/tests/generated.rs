@@ -841,7 +841,7 @@ fn kotlin_kinds(kinds: &[Kind]) -> String {
 }
 
 /// The JNI source files with natives, in the order `Native.kt` lists them.
-const JNI_FILES: [&str; 13] = [
+const JNI_FILES: [&str; 14] = [
     "library.rs",
     "objects.rs",
     "session.rs",
@@ -855,6 +855,7 @@ const JNI_FILES: [&str; 13] = [
     "backup.rs",
     "devices.rs",
     "calls.rs",
+    "sealed_sender.rs",
 ];
 
 /// The Kotlin type of a JNI parameter or result type.

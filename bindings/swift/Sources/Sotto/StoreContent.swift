@@ -132,8 +132,9 @@ extension Store {
         }
     }
 
-    /// Runs a send on `name` under the store's lock.
-    private func sending<S: BinaryInteger>(
+    /// Runs a send on `name` under the store's lock (also for the sealed
+    /// send, `SealedSender.swift`).
+    func sending<S: BinaryInteger>(
         _ name: Data,
         _ f: (OpaquePointer, UnsafePointer<UInt8>?, Int, UnsafeMutablePointer<sotto_sent>,
             UnsafeMutablePointer<sotto_buffer>) -> S

@@ -182,5 +182,14 @@ internal object Native {
     @JvmStatic external fun groupCallDecrypt(call: Long, metadata: ByteArray, sframe: ByteArray, offset: Int, length: Int, output: ByteArray, outputOffset: Int, nowMs: Long, info: LongArray): Int
     @JvmStatic external fun callFree(kind: Int, handle: Long)
 
+    // Sealed sender: the service's certificates, sealing and opening envelopes, and the store's sealed send and receive (ffi/src/jni/sealed_sender.rs)
+    @JvmStatic external fun serverCertificateIssue(root: Long, keyId: Long, serverKey: ByteArray): ByteArray
+    @JvmStatic external fun senderCertificateIssue(server: Long, serverCertificate: ByteArray, sender: ByteArray, identity: ByteArray, device: Long, expiresMs: Long): ByteArray
+    @JvmStatic external fun senderCertificateVerify(certificate: ByteArray, trustRoot: ByteArray, nowMs: Long)
+    @JvmStatic external fun sealedSenderSeal(sender: Long, certificate: ByteArray, recipient: ByteArray, message: ByteArray): ByteArray
+    @JvmStatic external fun sealedSenderOpen(recipient: Long, trustRoot: ByteArray, sealed: ByteArray, nowMs: Long, from: LongArray, sender: Array<ByteArray?>): ByteArray
+    @JvmStatic external fun storeSendSealed(store: Long, contact: ByteArray, contentType: Int, body: ByteArray, certificate: ByteArray, nowMs: Long, sent: LongArray): ByteArray
+    @JvmStatic external fun storeReceiveSealed(store: Long, trustRoot: ByteArray, sealed: ByteArray, nowMs: Long, id: LongArray, info: LongArray, contact: Array<ByteArray?>): ByteArray
+
     // generated: end
 }

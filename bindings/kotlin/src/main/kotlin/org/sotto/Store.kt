@@ -260,6 +260,29 @@ class Store private constructor(handle: Long) : NativeObject(Kind.STORE, handle)
     fun groupReceive(groupId: ByteArray, from: IdentityKey, message: ByteArray, nowMs: Long): Received =
         receiving { s, id, info -> Native.storeGroupReceive(s, groupId, from.raw, message, nowMs, id, info) }
 
+    /**
+     * Sends [content] to [contact] as [send] does, sealed with our sender
+     * [certificate] ([SealedSender.issueSenderCertificate]): the message is
+     * an envelope that names no sender. A certificate for another identity
+     * is [SottoError.WRONG_TYPE], with nothing sent.
+     */
+    fun sendSealed(contact: ByteArray, content: Content, certificate: ByteArray, nowMs: Long): Sent =
+        sending { s, sent -> Native.storeSendSealed(s, contact, content.type, content.body(), certificate, nowMs, sent) }
+
+    /**
+     * Receives a sealed envelope at [nowMs] with the pinned [trustRoot], as
+     * [receive] does for the contact its certificate names (its sender's
+     * user id, [ReceivedSealed.contact]). The inner message must come from
+     * the identity that sealed it ([SottoError.UNTRUSTED_IDENTITY]
+     * otherwise); the other refusals are [SealedSender.open]'s. Nothing is
+     * committed on error.
+     */
+    fun receiveSealed(trustRoot: IdentityKey, sealed: ByteArray, nowMs: Long): ReceivedSealed {
+        val contact = arrayOfNulls<ByteArray>(1)
+        val received = receiving { s, id, info -> Native.storeReceiveSealed(s, trustRoot.raw, sealed, nowMs, id, info, contact) }
+        return ReceivedSealed(contact[0]!!, received)
+    }
+
     /** Runs a receive, which reports the inbox id in `id[0]` and what the message carries in `info`. */
     private inline fun receiving(call: (Long, LongArray, LongArray) -> ByteArray): Received = locked { s ->
         val id = LongArray(1)
