@@ -161,7 +161,8 @@ pub fn seal<R: CryptoRng + ?Sized>(
 /// A tampered envelope is [`Error::AuthenticationFailed`]; a certificate
 /// forged or under another root [`Error::InvalidSignature`], expired
 /// [`Error::Expired`], naming another identity than the sealed one
-/// [`Error::UntrustedIdentity`].
+/// [`Error::UntrustedIdentity`]; a message longer than
+/// [`MAX_SEALED_MESSAGE_LEN`] [`Error::LimitExceeded`].
 pub fn open(
     recipient: &IdentityKeyPair,
     trust_root: &IdentityKey,
@@ -196,7 +197,12 @@ pub fn open(
     let mut r = Reader::new(&inner);
     let cert_len = usize::from(r.u16()?);
     let certificate = SenderCertificate::from_bytes(r.bytes(cert_len)?)?;
-    let message = Zeroizing::new(r.rest().to_vec());
+    let rest = r.rest();
+    // The bound `seal` keeps; a hand-built envelope may carry more.
+    if rest.len() > MAX_SEALED_MESSAGE_LEN {
+        return Err(Error::LimitExceeded);
+    }
+    let message = Zeroizing::new(rest.to_vec());
     certificate.verify(trust_root, now_ms)?;
     if certificate.identity != identity {
         return Err(Error::UntrustedIdentity);

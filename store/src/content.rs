@@ -265,6 +265,15 @@ impl Store {
         now_ms: u64,
         sealed_by: Option<&IdentityKey>,
     ) -> Result<Incoming> {
+        // A prekey message claiming another identity than the sealer's is
+        // refused before the trust records see it: otherwise its identity
+        // change would be committed as pending for the certificate's contact.
+        if let Some(sealer) = sealed_by
+            && sotto::message_kind(message)? == sotto::MessageKind::Prekey
+            && sotto::inspect_prekey_message(message)?.identity != *sealer
+        {
+            return Err(Error::Core(sotto::Error::UntrustedIdentity));
+        }
         let outcome = self.transaction(|tx, keys| {
             let (mut record, got) =
                 match decrypt_in(tx, keys, rng, contact, message, now_ms / 1000)? {
