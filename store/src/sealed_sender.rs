@@ -58,7 +58,10 @@ impl Store {
     /// certificate's sender id as the contact's name, then received as
     /// [`Store::receive`] does, the inner message required to come from the
     /// identity that sealed it ([`sotto::Error::UntrustedIdentity`]
-    /// otherwise). Nothing is committed on any error.
+    /// otherwise). Nothing is committed on any error but one, as for
+    /// [`Store::receive`]: a genuine identity change of the contact (the
+    /// sealer and the inner message agree) under the Block policy is
+    /// [`sotto::Error::IdentityChanged`] with the change held as pending.
     pub fn receive_sealed<R: CryptoRng + ?Sized>(
         &mut self,
         rng: &mut R,
