@@ -2631,7 +2631,9 @@ sotto_status sotto_store_send_sealed(struct sotto_store *store,
 // names (its sender id, to `*contact`): the inner message must come from
 // the identity that sealed it (`SOTTO_STATUS_UNTRUSTED_IDENTITY`
 // otherwise); see `sotto_sealed_sender_open` for the other refusals.
-// Nothing is committed on error.
+// Nothing is committed on error, except a genuine identity change under
+// policy block (`SOTTO_STATUS_IDENTITY_CHANGED`, held as pending), as for
+// `sotto_store_receive`.
 //
 // # Safety
 //
