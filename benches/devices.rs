@@ -36,7 +36,7 @@
 )]
 
 use std::hint::black_box;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, criterion_group};
@@ -52,7 +52,7 @@ use sotto::{
 
 mod common;
 
-use common::{median, median_of, time};
+use common::{ROUNDS, med, median, paired, ratio, time};
 
 use common::{NOW, Rng};
 
@@ -452,40 +452,6 @@ fn summary(since: SystemTime) {
             ours / s17,
         );
     }
-}
-
-/// Rounds of the paired comparison.
-const ROUNDS: usize = 21;
-
-/// Times `batch` calls of each of `fs` once per round, the order rotating
-/// from round to round, so that all see the same machine load; returns each
-/// round's times per call.
-fn paired(batch: usize, fs: &mut [&mut dyn FnMut()]) -> Vec<Vec<f64>> {
-    let n = fs.len();
-    (0..ROUNDS)
-        .map(|round| {
-            let mut row = vec![0.0; n];
-            for k in 0..n {
-                let i = (round + k) % n;
-                let t = Instant::now();
-                for _ in 0..batch {
-                    fs[i]();
-                }
-                row[i] = t.elapsed().as_secs_f64() / batch as f64;
-            }
-            row
-        })
-        .collect()
-}
-
-/// Contender `i`'s median time over the rounds.
-fn med(rows: &[Vec<f64>], i: usize) -> f64 {
-    median_of(&mut rows.iter().map(|row| row[i]).collect::<Vec<_>>())
-}
-
-/// The median over the rounds of contender `a`'s time ÷ contender `b`'s.
-fn ratio(rows: &[Vec<f64>], a: usize, b: usize) -> f64 {
-    median_of(&mut rows.iter().map(|row| row[a] / row[b]).collect::<Vec<_>>())
 }
 
 /// The same comparisons paired round by round.

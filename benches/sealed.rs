@@ -39,7 +39,7 @@
 )]
 
 use std::hint::black_box;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, criterion_group};
@@ -55,7 +55,7 @@ use sotto::{IdentityKey, IdentityKeyPair};
 
 mod common;
 
-use common::{median, median_of, time};
+use common::{ROUNDS, med, median, paired, ratio, time};
 
 use common::Rng;
 
@@ -334,38 +334,6 @@ fn summary(since: SystemTime) {
     ) {
         lines("1 KiB", [s, sf, sk, o, of], (s / sf, s / sk), o / of);
     }
-}
-
-/// Rounds of the paired comparison.
-const ROUNDS: usize = 21;
-
-/// Times `batch` calls of each of `fs` once per round, the order rotating
-/// from round to round, so that all see the same machine load; returns each
-/// round's times per call.
-fn paired(batch: usize, fs: &mut [&mut dyn FnMut()]) -> Vec<Vec<f64>> {
-    let n = fs.len();
-    (0..ROUNDS)
-        .map(|round| {
-            let mut row = vec![0.0; n];
-            for k in 0..n {
-                let i = (round + k) % n;
-                let t = Instant::now();
-                for _ in 0..batch {
-                    fs[i]();
-                }
-                row[i] = t.elapsed().as_secs_f64() / batch as f64;
-            }
-            row
-        })
-        .collect()
-}
-
-fn med(rows: &[Vec<f64>], i: usize) -> f64 {
-    median_of(&mut rows.iter().map(|row| row[i]).collect::<Vec<_>>())
-}
-
-fn ratio(rows: &[Vec<f64>], a: usize, b: usize) -> f64 {
-    median_of(&mut rows.iter().map(|row| row[a] / row[b]).collect::<Vec<_>>())
 }
 
 /// The same comparisons paired round by round.

@@ -15,6 +15,7 @@
 mod common;
 
 use common::TestRng;
+use common::sealed::World;
 use sotto::sealed_sender::{
     LABEL_SEALED_EPHEMERAL, LABEL_SEALED_STATIC, MAX_SEALED_MESSAGE_LEN, SenderCertificate,
     ServerCertificate, open, seal,
@@ -24,39 +25,8 @@ use sotto::{Error, IdentityKeyPair, crypto};
 const NOW: u64 = 1_800_000_000_000;
 const DAY: u64 = 86_400_000;
 
-struct World {
-    root: IdentityKeyPair,
-    server: IdentityKeyPair,
-    server_cert: ServerCertificate,
-    alice: IdentityKeyPair,
-    bob: IdentityKeyPair,
-    cert: SenderCertificate,
-}
-
 fn world(seed: u64) -> World {
-    let mut rng = TestRng::new(seed);
-    let root = IdentityKeyPair::generate(&mut rng);
-    let server = IdentityKeyPair::generate(&mut rng);
-    let server_cert = ServerCertificate::issue(&root, 7, server.public_key());
-    let alice = IdentityKeyPair::generate(&mut rng);
-    let bob = IdentityKeyPair::generate(&mut rng);
-    let cert = SenderCertificate::issue(
-        &server,
-        &server_cert,
-        b"alice@example",
-        alice.public_key(),
-        2,
-        NOW + DAY,
-    )
-    .unwrap();
-    World {
-        root,
-        server,
-        server_cert,
-        alice,
-        bob,
-        cert,
-    }
+    common::sealed::world(seed, b"alice@example", NOW + DAY)
 }
 
 /// An envelope from `sender` to `w.bob` whose decrypted body is exactly

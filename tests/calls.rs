@@ -180,13 +180,11 @@ fn old_future_and_replayed_offers_are_refused() {
 }
 
 struct Party {
-    index: u32,
     call: GroupCall,
 }
 
 fn party(index: u32) -> Party {
     Party {
-        index,
         call: GroupCall::new(CALL, SframeSuite::AesGcm256Sha512, index),
     }
 }
@@ -289,7 +287,6 @@ fn a_group_call_through_joins_and_leaves() {
         b"tamper me".to_vec()
     );
     assert_eq!(group_kid(3, 1) >> 32, 3);
-    let _ = parties.iter().map(|p| p.index).sum::<u32>();
 }
 
 #[test]

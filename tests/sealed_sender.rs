@@ -14,6 +14,7 @@
 mod common;
 
 use common::TestRng;
+use common::sealed::World;
 use sotto::sealed_sender::{
     LABEL_SEALED_EPHEMERAL, LABEL_SEALED_STATIC, SenderCertificate, ServerCertificate, open, seal,
 };
@@ -22,39 +23,8 @@ use sotto::{Error, IdentityKeyPair, crypto};
 const NOW: u64 = 1_800_000_000_000;
 const DAY: u64 = 86_400_000;
 
-struct World {
-    root: IdentityKeyPair,
-    server: IdentityKeyPair,
-    server_cert: ServerCertificate,
-    alice: IdentityKeyPair,
-    bob: IdentityKeyPair,
-    cert: SenderCertificate,
-}
-
 fn world(seed: u64) -> World {
-    let mut rng = TestRng::new(seed);
-    let root = IdentityKeyPair::generate(&mut rng);
-    let server = IdentityKeyPair::generate(&mut rng);
-    let server_cert = ServerCertificate::issue(&root, 7, server.public_key());
-    let alice = IdentityKeyPair::generate(&mut rng);
-    let bob = IdentityKeyPair::generate(&mut rng);
-    let cert = SenderCertificate::issue(
-        &server,
-        &server_cert,
-        b"+15550100",
-        alice.public_key(),
-        2,
-        NOW + DAY,
-    )
-    .unwrap();
-    World {
-        root,
-        server,
-        server_cert,
-        alice,
-        bob,
-        cert,
-    }
+    common::sealed::world(seed, b"+15550100", NOW + DAY)
 }
 
 #[test]
@@ -169,7 +139,6 @@ fn forged_expired_and_foreign_certificates_are_refused() {
         seal(&mut rng, &w.bob, &w.cert, w.alice.public_key(), b"hi").unwrap_err(),
         Error::WrongType
     );
-    let _ = &w.server;
 }
 
 /// Mallory seals with her own identity but puts Alice's certificate

@@ -8,7 +8,7 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use rand_core::UnwrapErr;
 use sotto::{IdentityKeyPair, PrekeyBundle, PrekeyStore, Session};
@@ -81,4 +81,38 @@ pub(crate) fn time(s: f64) -> String {
 pub(crate) fn median_of(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
+}
+
+/// Rounds of the paired comparison.
+pub(crate) const ROUNDS: usize = 21;
+
+/// Times `batch` calls of each of `fs` once per round, the order rotating
+/// from round to round, so that all see the same machine load; returns each
+/// round's times per call.
+pub(crate) fn paired(batch: usize, fs: &mut [&mut dyn FnMut()]) -> Vec<Vec<f64>> {
+    let n = fs.len();
+    (0..ROUNDS)
+        .map(|round| {
+            let mut row = vec![0.0; n];
+            for k in 0..n {
+                let i = (round + k) % n;
+                let t = Instant::now();
+                for _ in 0..batch {
+                    fs[i]();
+                }
+                row[i] = t.elapsed().as_secs_f64() / batch as f64;
+            }
+            row
+        })
+        .collect()
+}
+
+/// Contender `i`'s median time over the rounds.
+pub(crate) fn med(rows: &[Vec<f64>], i: usize) -> f64 {
+    median_of(&mut rows.iter().map(|row| row[i]).collect::<Vec<_>>())
+}
+
+/// The median over the rounds of contender `a`'s time ÷ contender `b`'s.
+pub(crate) fn ratio(rows: &[Vec<f64>], a: usize, b: usize) -> f64 {
+    median_of(&mut rows.iter().map(|row| row[a] / row[b]).collect::<Vec<_>>())
 }

@@ -59,7 +59,6 @@ impl Sfu {
 
 struct Member {
     index: u32,
-    name: &'static str,
     call: GroupCall,
     read: usize,
 }
@@ -146,13 +145,12 @@ pub(crate) fn calls(
     let mut call_id: CallId = [0u8; 16];
     rand_core::Rng::fill_bytes(rng, &mut call_id);
     let suite = SframeSuite::AesGcm128Sha256;
-    let member = |index, name| Member {
+    let member = |index| Member {
         index,
-        name,
         call: GroupCall::new(call_id, suite, index),
         read: 0,
     };
-    let (mut a, mut b, mut c) = (member(0, "Alice"), member(1, "Bob"), member(2, "Carol"));
+    let (mut a, mut b, mut c) = (member(0), member(1), member(2));
     // One participant's device draws each epoch's secret.
     let epoch = |rng: &mut Rng, epoch, participants: Vec<u32>| CallSignal {
         kind: if epoch == 1 {
@@ -206,7 +204,7 @@ pub(crate) fn calls(
     let mut dave = Device::new(rng, "Dave", dir, 5);
     server.publish(&dave);
     alice.connect(rng, server, "Dave").unwrap();
-    let mut d = member(3, "Dave");
+    let mut d = member(3);
     let e2 = epoch(rng, 2, vec![0, 1, 2, 3]);
     a.call.install_signal(&e2, NOW_MS + 2000).unwrap();
     for (m, dev) in [
@@ -263,6 +261,5 @@ pub(crate) fn calls(
         "    the forwarding unit routed {} frames and read none",
         sfu.routed
     );
-    let _ = [a.name, b.name, c.name, d.name];
     drop(dave);
 }

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests and benchmarks.
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
+pub mod sealed;
+
 use core::convert::Infallible;
 
 use rand_core::{TryCryptoRng, TryRng};
