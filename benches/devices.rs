@@ -79,6 +79,7 @@ impl Device {
             identity: *self.key.public_key(),
             signed_prekey: self.store.signed_prekey(),
             one_time_prekey: None,
+            pq_prekey: None,
         }
     }
 }

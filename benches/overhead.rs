@@ -84,6 +84,7 @@ fn rust_pair() -> (Session, Session) {
         identity: *bob.public_key(),
         signed_prekey: store.signed_prekey(),
         one_time_prekey: Some(opk),
+        pq_prekey: None,
     };
     let mut a = Session::initiate(&mut rng, &alice, &bundle).unwrap();
     let m = a.encrypt(&mut rng, b"hi").unwrap();

@@ -42,6 +42,7 @@ fn sotto_parties(rng: &mut Rng) -> Sotto {
         identity: *bob.public_key(),
         signed_prekey: store.signed_prekey(),
         one_time_prekey: Some(opk),
+        pq_prekey: None,
     };
     Sotto {
         alice,

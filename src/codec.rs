@@ -61,6 +61,15 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A flags byte whose bits are all within `allowed`.
+    pub(crate) fn flags(&mut self, allowed: u8) -> Result<u8> {
+        let b = self.u8()?;
+        if b & !allowed != 0 {
+            return Err(Error::Malformed);
+        }
+        Ok(b)
+    }
+
     /// A minimal LEB128 varint that fits in a `u32` (1 to 5 bytes).
     pub(crate) fn varint_u32(&mut self) -> Result<u32> {
         let mut value: u32 = 0;
@@ -106,11 +115,6 @@ pub(crate) fn put_varint_u32(out: &mut Vec<u8>, mut v: u32) {
         v >>= 7;
     }
     out.push(v as u8);
-}
-
-/// Appends a flag byte.
-pub(crate) fn put_flag(out: &mut Vec<u8>, b: bool) {
-    out.push(u8::from(b));
 }
 
 #[cfg(test)]

@@ -106,6 +106,10 @@ pub enum Error {
     /// ([`crate::devices::DEVICE_LIST_TTL_SECS`]) or than the version
     /// already seen: fetch a fresh one; until then, send to no device of it.
     StaleDeviceList,
+    /// The policy requires post-quantum session setup (PQXDH) and the
+    /// bundle or prekey message offers none: a downgrade, refused before
+    /// anything changed.
+    PostQuantumRequired,
     /// Something the SDK's own invariants rule out happened (a value the
     /// code itself produced failed to encode or decode). Never caused by
     /// input alone; report it as a bug. Nothing was changed.
@@ -135,6 +139,7 @@ impl fmt::Display for Error {
             Error::BufferTooSmall => "output buffer too small",
             Error::StreamClosed => "stream already finished or failed",
             Error::StaleDeviceList => "the device list is stale or rolled back",
+            Error::PostQuantumRequired => "post-quantum session setup required",
             Error::UnknownSenderKey => "unknown sender key",
             Error::GroupMismatch => "distribution message for another group",
             Error::UntrustedIdentity => "identity not trusted for this contact",

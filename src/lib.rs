@@ -24,6 +24,7 @@
 //!     identity: *bob.public_key(),
 //!     signed_prekey: bob_store.signed_prekey(),
 //!     one_time_prekey: opks.first().copied(),
+//!     pq_prekey: bob_store.pq_prekey(), // PQXDH: ML-KEM-1024 as well as X25519
 //! };
 //!
 //! // Alice starts a session and sends.
@@ -67,6 +68,8 @@ mod sealed;
 pub mod sealed_sender;
 mod secret;
 mod session;
+#[cfg(test)]
+mod test_rng;
 mod trust;
 mod wire;
 
@@ -81,14 +84,16 @@ pub use group::{
 pub use identity::{IDENTITY_KEY_LEN, IdentityKey, IdentityKeyPair};
 pub use location::{Location, LocationShare, LocationViewer, Precision};
 pub use prekeys::{
-    LABEL_SIGNED_PREKEY, MAX_ACCEPTED_BASE_KEYS, MAX_ONE_TIME_PREKEYS, OneTimePrekeyPublic,
-    PrekeyBundle, PrekeyStore, SIGNED_PREKEY_GRACE_SECS, SignedPrekeyPublic,
+    LABEL_PQ_PREKEY, LABEL_SIGNED_PREKEY, MAX_ACCEPTED_BASE_KEYS, MAX_BUNDLE_LEN,
+    MAX_ONE_TIME_PREKEYS, MAX_PQ_ONE_TIME_PREKEYS, OneTimePrekeyPublic, PqPolicy, PqPrekeyKind,
+    PqPrekeyPublic, PrekeyBundle, PrekeyStore, SIGNED_PREKEY_GRACE_SECS, SignedPrekeyPublic,
 };
 pub use sealed::{LABEL_STATE, STATE_VERSION};
 pub use session::{
-    Accepted, LABEL_MESSAGE_KEYS, LABEL_RATCHET, LABEL_SESSION_AD, LABEL_X3DH,
-    MAX_ARCHIVED_SESSIONS, MAX_OLD_CHAINS, MAX_SKIP, MAX_SKIPPED_KEYS, MessageKind,
-    PrekeyMessageInfo, Received, Session, SessionRecord, inspect_prekey_message, message_kind,
+    Accepted, LABEL_MESSAGE_KEYS, LABEL_PQXDH, LABEL_PQXDH_SESSION_AD, LABEL_RATCHET,
+    LABEL_SESSION_AD, LABEL_X3DH, MAX_ARCHIVED_SESSIONS, MAX_OLD_CHAINS, MAX_SKIP,
+    MAX_SKIPPED_KEYS, MessageKind, PrekeyMessageInfo, Received, Session, SessionRecord,
+    inspect_prekey_message, message_kind,
 };
 pub use trust::{
     IdentityStatus, MAX_CONTACT_ID_LEN, MAX_TRUST_RECORDS, PendingChange, TrustPolicy, TrustRecord,

@@ -2,21 +2,23 @@
 //! and type bytes of the plain forms, and their encryption under the host's
 //! key.
 //!
-//! Plain form: `version (0x03) | object type | fields`, strict like the wire
+//! Plain form: `version (0x04) | object type | fields`, strict like the wire
 //! formats. It holds private keys: it is returned in a buffer that wipes
 //! itself when dropped, and should only be written to storage encrypted.
 //!
 //! Encrypted form (what apps should store):
 //!
 //! ```text
-//! 0x03 | sealed type | nonce (12, random) | AES-256-GCM-SIV(host key, nonce, plain form, AD) ‖ tag (16)
+//! 0x04 | sealed type | nonce (12, random) | AES-256-GCM-SIV(host key, nonce, plain form, AD) ‖ tag (16)
 //! AD = "sotto v1 state" ‖ version ‖ sealed type
 //! ```
 //!
 //! Version 0x03 added the time each skipped message key was kept (so that
-//! keys of disappearing messages can be deleted at expiry). States of
-//! version 0x02 are still read, their skipped keys with no time; they are
-//! written back as 0x03.
+//! keys of disappearing messages can be deleted at expiry). Version 0x04
+//! added post-quantum prekeys to the prekey store and whether a session was
+//! set up with PQXDH. States of versions 0x02 and 0x03 are still read
+//! (skipped keys with no time; no post-quantum fields); they are written
+//! back as 0x04.
 //!
 //! The host supplies the 32-byte key (for example from the platform
 //! keychain). Random 96-bit nonces are safe for far more than 2^32 saves
@@ -33,8 +35,10 @@ use crate::error::{Error, Result};
 use crate::secret::SecretBuf;
 
 /// Version byte of every state encoding defined by this release.
-pub const STATE_VERSION: u8 = 0x03;
-/// The previous version, still read (skipped keys without a time).
+pub const STATE_VERSION: u8 = 0x04;
+/// Version 0x04 is this one: post-quantum prekeys and sessions.
+pub(crate) const STATE_VERSION_4: u8 = 0x04;
+/// The earliest version still read (skipped keys without a time).
 pub(crate) const STATE_VERSION_2: u8 = 0x02;
 /// Associated-data prefix of encrypted state.
 pub const LABEL_STATE: &[u8] = b"sotto v1 state";
@@ -63,7 +67,7 @@ pub(crate) fn begin(object_type: u8, capacity: usize) -> SecretBuf {
 /// Checks the version and type of a plain encoding and returns the version.
 pub(crate) fn check(r: &mut Reader<'_>, object_type: u8) -> Result<u8> {
     let version = r.u8()?;
-    if version != STATE_VERSION && version != STATE_VERSION_2 {
+    if !(STATE_VERSION_2..=STATE_VERSION).contains(&version) {
         return Err(Error::UnsupportedVersion);
     }
     if r.u8()? != object_type {

@@ -46,6 +46,7 @@ impl Dev {
             identity: *self.id.public_key(),
             signed_prekey: self.prekeys.signed_prekey(),
             one_time_prekey: None,
+            pq_prekey: None,
         }
     }
 }
@@ -150,6 +151,7 @@ fn a_bundle_of_another_identity_is_refused() {
         identity: *bob.devices[1].0.id.public_key(),
         signed_prekey: mallory.prekeys.signed_prekey(),
         one_time_prekey: None,
+        pq_prekey: None,
     };
     assert!(
         laptop

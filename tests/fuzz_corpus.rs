@@ -21,6 +21,8 @@ mod media;
 #[path = "../fuzz/src/calls.rs"]
 mod calls;
 
+#[path = "../fuzz/src/pqxdh.rs"]
+mod pqxdh;
 #[path = "../fuzz/src/sealed_sender.rs"]
 mod sealed_sender;
 
@@ -51,7 +53,7 @@ fn replay(target: &str, f: fn(&[u8])) -> usize {
 
 #[test]
 fn fuzz_corpora_replay_clean() {
-    let targets: [(&str, fn(&[u8])); 14] = [
+    let targets: [(&str, fn(&[u8])); 15] = [
         ("decoders", targets::decoders),
         ("envelope", targets::envelope),
         ("session_decrypt", targets::session_decrypt),
@@ -66,6 +68,7 @@ fn fuzz_corpora_replay_clean() {
         ("sframe", calls::sframe),
         ("call_signal", calls::call_signal),
         ("sealed_sender", sealed_sender::sealed_sender),
+        ("pqxdh", pqxdh::pqxdh),
     ];
     let mut total = 0;
     for (name, f) in targets {

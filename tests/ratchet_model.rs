@@ -1,5 +1,7 @@
 //! A property-based state machine over two parties: send, deliver in any
-//! order, drop, duplicate, tamper, serialize and restore.
+//! order, drop, duplicate, tamper, serialize and restore. Each case sets the
+//! session up with PQXDH or with X3DH (a bundle without a post-quantum
+//! prekey), chosen by proptest.
 //!
 //! Properties checked after every step:
 //! * every untampered message decrypts to its plaintext at its first delivery
@@ -21,7 +23,7 @@ mod common;
 
 use std::collections::HashSet;
 
-use common::{Established, TestRng, device, establish};
+use common::{Established, TestRng, device, establish_from};
 use proptest::prelude::*;
 use sotto::{Error, IdentityKeyPair, MAX_OLD_CHAINS, Session};
 
@@ -89,7 +91,14 @@ fn key_and_counter(wire: &[u8]) -> ([u8; 32], u32) {
     let mut at = 2;
     if wire[1] == sotto::TYPE_PREKEY_MESSAGE {
         at += 64 + 32 + 4;
-        at += 1 + if wire[at] == 1 { 4 } else { 0 };
+        let flags = wire[at];
+        at += 1;
+        if flags & 1 != 0 {
+            at += 4; // one-time prekey id
+        }
+        if flags & 2 != 0 {
+            at += 1 + 4 + sotto::crypto::KEM_CIPHERTEXT_LEN; // PQXDH
+        }
     }
     let key = wire[at..at + 32].try_into().unwrap();
     at += 32;
@@ -110,15 +119,22 @@ fn varint(wire: &[u8], at: &mut usize) -> u32 {
     }
 }
 
-fn run(seed: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
+fn run(seed: u64, pq: bool, ops: Vec<Op>) -> Result<(), TestCaseError> {
     let mut rng = TestRng::new(seed);
     let alice = IdentityKeyPair::generate(&mut rng);
     let mut bob = device(&mut rng, 1);
+    let bundle = if pq {
+        bob.bundle(true)
+    } else {
+        bob.x3dh_bundle(true)
+    };
     let Established {
         alice: mut a,
         bob: mut b,
         first,
-    } = establish(&mut rng, &alice, &mut bob, true, b"first");
+    } = establish_from(&mut rng, &alice, &mut bob, &bundle, b"first");
+    prop_assert_eq!(a.is_post_quantum(), pq);
+    prop_assert_eq!(b.is_post_quantum(), pq);
     let key = [0x33u8; 32];
 
     // dirs[0]: to Bob (sent by Alice); dirs[1]: to Alice.
@@ -250,7 +266,11 @@ fn run(seed: u64, ops: Vec<Op>) -> Result<(), TestCaseError> {
 
 proptest! {
     #[test]
-    fn two_party_model(seed in any::<u64>(), ops in proptest::collection::vec(op(), 1..80)) {
-        run(seed, ops)?;
+    fn two_party_model(
+        seed in any::<u64>(),
+        pq in any::<bool>(),
+        ops in proptest::collection::vec(op(), 1..80),
+    ) {
+        run(seed, pq, ops)?;
     }
 }

@@ -48,6 +48,7 @@ impl Peer {
             identity: *self.identity.public_key(),
             signed_prekey: self.prekeys.signed_prekey(),
             one_time_prekey: None,
+            pq_prekey: None,
         }
     }
 

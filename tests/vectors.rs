@@ -258,6 +258,7 @@ fn frozen_session_vectors() {
         identity: *bob.public_key(),
         signed_prekey: store.signed_prekey(),
         one_time_prekey: Some(opks[1]),
+        pq_prekey: None,
     };
     let mut a = Session::initiate(&mut rng, &alice, &bundle).unwrap();
     let m1 = a.encrypt(&mut rng, b"first message").unwrap();
@@ -287,6 +288,57 @@ fn frozen_session_vectors() {
     // Plaintexts are padded to whole 32-byte blocks (PROTOCOL.md §6.3).
     assert_eq!(m1.len(), 2 + 64 + 32 + 4 + 1 + 4 + 32 + 1 + 1 + 32 + 16);
     assert_eq!(r1.len(), 2 + 32 + 1 + 1 + 32 + 16);
+}
+
+/// A fixed-seed PQXDH conversation: a bundle with a one-time post-quantum
+/// prekey, the first prekey message (with its KEM ciphertext), the reply
+/// and both sessions' state. ML-KEM-1024 is deterministic given its seed and
+/// the encapsulation's random bytes, so every byte is fixed by the seed.
+#[test]
+fn frozen_pqxdh_session_vectors() {
+    let mut rng = TestRng::new(0x5077_0004);
+    let now = 1_800_000_000;
+    let alice = IdentityKeyPair::generate(&mut rng);
+    let bob = IdentityKeyPair::generate(&mut rng);
+    let mut store = PrekeyStore::new(&mut rng, &bob, now);
+    let opks = store.generate_one_time_prekeys(&mut rng, 1).unwrap();
+    let pq = store
+        .generate_pq_one_time_prekeys(&mut rng, &bob, 2, now)
+        .unwrap();
+    let bundle = PrekeyBundle {
+        identity: *bob.public_key(),
+        signed_prekey: store.signed_prekey(),
+        one_time_prekey: Some(opks[0]),
+        pq_prekey: Some(pq[1]),
+    };
+    let mut a = Session::initiate(&mut rng, &alice, &bundle).unwrap();
+    let m1 = a.encrypt(&mut rng, b"first message").unwrap();
+    let mut b = store.accept(&bob, &m1, now).unwrap().session;
+    let r1 = b.encrypt(&mut rng, b"first reply").unwrap();
+    assert_eq!(a.decrypt(&r1).unwrap(), b"first reply");
+    assert!(a.is_post_quantum() && b.is_post_quantum());
+    assert_eq!(store.pq_one_time_prekey_count(), 1);
+
+    let got = [
+        ("bundle", digest(&bundle.to_bytes())),
+        ("prekey message", digest(&m1)),
+        ("reply", digest(&r1)),
+        ("alice state", digest(&a.to_bytes())),
+        ("bob state", digest(&b.to_bytes())),
+        ("bob store", digest(&store.to_bytes())),
+    ];
+    check_frozen(include_str!("vectors/pqxdh.txt"), &got);
+    let kem = crypto::KEM_PUBLIC_LEN;
+    assert_eq!(
+        bundle.to_bytes().len(),
+        2 + 64 + 4 + 8 + 32 + 64 + 1 + 4 + 32 + 1 + 4 + 8 + kem + 64
+    );
+    assert_eq!(bundle.to_bytes().len(), sotto::MAX_BUNDLE_LEN);
+    let ct = crypto::KEM_CIPHERTEXT_LEN;
+    assert_eq!(
+        m1.len(),
+        2 + 64 + 32 + 4 + 1 + 4 + 1 + 4 + ct + 32 + 1 + 1 + 32 + 16
+    );
 }
 
 /// Compares digests with a committed file of `name: digest` lines.

@@ -26,6 +26,7 @@ pub(crate) fn steady_pair(r: &mut Rng) -> (Session, Session) {
         identity: *bob.public_key(),
         signed_prekey: store.signed_prekey(),
         one_time_prekey: None,
+        pq_prekey: None,
     };
     let mut a = Session::initiate(r, &alice, &bundle).unwrap();
     let m = a.encrypt(r, b"hi").unwrap();

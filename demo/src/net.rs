@@ -17,7 +17,7 @@ use rand_core::UnwrapErr;
 use sotto::location::inspect_location_update;
 use sotto::{
     Group, IdentityKey, IdentityKeyPair, IdentityStatus, LocationViewer, OneTimePrekeyPublic,
-    PrekeyBundle, PrekeyStore, TrustRecord, message_kind,
+    PqPrekeyPublic, PrekeyBundle, PrekeyStore, TrustRecord, message_kind,
 };
 use sotto_store::{Error, Store};
 
@@ -56,10 +56,18 @@ pub(crate) struct Envelope {
 
 #[derive(Default)]
 pub(crate) struct Server {
-    bundles: HashMap<&'static str, (PrekeyBundle, VecDeque<OneTimePrekeyPublic>)>,
+    /// Per user: the bundle, its one-time prekeys and its one-time
+    /// post-quantum prekeys.
+    bundles: HashMap<&'static str, Published>,
     mailboxes: HashMap<&'static str, VecDeque<Envelope>>,
     pub(crate) relayed: usize,
 }
+
+type Published = (
+    PrekeyBundle,
+    VecDeque<OneTimePrekeyPublic>,
+    VecDeque<PqPrekeyPublic>,
+);
 
 impl Server {
     pub(crate) fn publish(&mut self, d: &Device) {
@@ -68,16 +76,21 @@ impl Server {
             identity: d.public,
             signed_prekey: prekeys.signed_prekey(),
             one_time_prekey: None,
+            pq_prekey: prekeys.pq_prekey(),
         };
+        let pq = prekeys.pq_one_time_prekeys().into();
         self.bundles
-            .insert(d.name, (bundle, prekeys.one_time_prekeys().into()));
+            .insert(d.name, (bundle, prekeys.one_time_prekeys().into(), pq));
     }
 
-    /// Hands out a bundle with one one-time prekey, deleting it.
+    /// Hands out a bundle with one one-time prekey and one one-time
+    /// post-quantum prekey, deleting both (the last-resort post-quantum
+    /// prekey once those have run out).
     pub(crate) fn fetch(&mut self, user: &str) -> Vec<u8> {
-        let (bundle, opks) = self.bundles.get_mut(user).expect("user has published");
+        let (bundle, opks, pq) = self.bundles.get_mut(user).expect("user has published");
         PrekeyBundle {
             one_time_prekey: opks.pop_front(),
+            pq_prekey: pq.pop_front().or(bundle.pq_prekey),
             ..*bundle
         }
         .to_bytes()
@@ -131,6 +144,9 @@ impl Device {
         let mut prekeys = PrekeyStore::new(rng, &identity, NOW);
         prekeys
             .generate_one_time_prekeys(rng, one_time_prekeys)
+            .unwrap();
+        prekeys
+            .generate_pq_one_time_prekeys(rng, &identity, one_time_prekeys / 4, NOW)
             .unwrap();
         // The store keeps the trust records itself, under the Block policy.
         db.set_device(rng, &identity, &prekeys).unwrap();

@@ -198,6 +198,7 @@ fn one_to_one(rng: &mut Rng0) -> usize {
         identity: *bob.public_key(),
         signed_prekey: store.signed_prekey(),
         one_time_prekey: None,
+        pq_prekey: None,
     };
     let mut a = Session::initiate(rng, &alice, &bundle).unwrap();
     let first = a.encrypt(rng, b"first").unwrap();

@@ -136,6 +136,7 @@ pub unsafe extern "C" fn sotto_prekey_store_bundle(
             identity: *id.inner.public_key(),
             signed_prekey: s.inner.signed_prekey(),
             one_time_prekey,
+            pq_prekey: s.inner.pq_prekey(),
         };
         *out = sotto_buffer::from_vec(bundle.to_bytes());
         Ok(())

@@ -37,6 +37,7 @@ impl From<sotto::Error> for sotto_status {
             E::BufferTooSmall => sotto_status::BufferTooSmall,
             E::StreamClosed => sotto_status::StreamClosed,
             E::StaleDeviceList => sotto_status::StaleDeviceList,
+            E::PostQuantumRequired => sotto_status::PostQuantumRequired,
             E::Internal => sotto_status::Internal,
         }
     }

@@ -62,6 +62,8 @@ pub enum sotto_status {
     WrongKey = 214,
     /// An account's device list is past its time-to-live or older than the version already seen; fetch a fresh one.
     StaleDeviceList = 215,
+    /// The policy requires post-quantum session setup (PQXDH) and the bundle or prekey message offers no post-quantum prekey (a downgrade); nothing changed.
+    PostQuantumRequired = 216,
     /// A counter is exhausted: a new session, sender key or share is needed.
     CounterExhausted = 300,
     /// The identity is not the one trusted for this contact.
@@ -100,7 +102,7 @@ pub enum sotto_status {
 
 impl sotto_status {
     /// Every status, in the order declared.
-    pub(crate) const ALL: [sotto_status; 43] = [
+    pub(crate) const ALL: [sotto_status; 44] = [
         sotto_status::Ok,
         sotto_status::NullParameter,
         sotto_status::BufferTooSmall,
@@ -127,6 +129,7 @@ impl sotto_status {
         sotto_status::Expired,
         sotto_status::WrongKey,
         sotto_status::StaleDeviceList,
+        sotto_status::PostQuantumRequired,
         sotto_status::CounterExhausted,
         sotto_status::UntrustedIdentity,
         sotto_status::UnknownContact,
@@ -180,6 +183,7 @@ impl sotto_status {
             sotto_status::Expired => c"the location share has ended",
             sotto_status::WrongKey => c"wrong key or password",
             sotto_status::StaleDeviceList => c"the device list is stale or rolled back",
+            sotto_status::PostQuantumRequired => c"post-quantum session setup required",
             sotto_status::CounterExhausted => c"counter exhausted",
             sotto_status::UntrustedIdentity => c"identity not trusted for this contact",
             sotto_status::UnknownContact => c"unknown contact",

@@ -318,6 +318,7 @@ fn keys(rng: &mut Rng0, needles: &mut Needles) {
             identity: *id.public_key(),
             signed_prekey: store.signed_prekey(),
             one_time_prekey: Some(*otk),
+            pq_prekey: None,
         };
         let mut s = Session::initiate(rng, &alice, &bundle).unwrap();
         needles.add_export(&s.to_bytes(), "session");
@@ -357,11 +358,16 @@ fn session_pair(rng: &mut Rng0, needles: &mut Needles) -> (Session, Session) {
     needles.add_export(&alice.to_bytes(), "identity");
     needles.add_export(&bob.to_bytes(), "identity");
     let mut store = PrekeyStore::new(rng, &bob, NOW);
+    store
+        .generate_pq_one_time_prekeys(rng, &bob, 2, NOW)
+        .unwrap();
     needles.add_export(&store.to_bytes(), "prekey store");
+    // PQXDH over a one-time ML-KEM prekey: its seed is a needle too.
     let bundle = PrekeyBundle {
         identity: *bob.public_key(),
         signed_prekey: store.signed_prekey(),
         one_time_prekey: None,
+        pq_prekey: store.pq_one_time_prekeys().first().copied(),
     };
     let mut a = Session::initiate(rng, &alice, &bundle).unwrap();
     let m = canary_message(rng, needles, 0);

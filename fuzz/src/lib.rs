@@ -6,6 +6,7 @@
 pub mod calls;
 pub mod ffi_target;
 pub mod media;
+pub mod pqxdh;
 pub mod sealed_sender;
 pub mod targets;
 
@@ -13,7 +14,7 @@ pub mod targets;
 mod seeds {
     use std::path::Path;
 
-    use crate::{calls, media, sealed_sender};
+    use crate::{calls, media, pqxdh, sealed_sender};
 
     /// Every seed runs clean through its target, and is what it claims to
     /// be: a stream, blob or backup that decrypts.
@@ -117,6 +118,34 @@ mod seeds {
         for (target, name, input) in calls::seeds() {
             let dir = root.join(target);
             std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(name), input).unwrap();
+        }
+    }
+
+    /// Every PQXDH seed runs clean through the target, and the genuine
+    /// messages are accepted by the fixed responder.
+    #[test]
+    fn pqxdh_seeds_run_clean() {
+        let f = pqxdh::fixture();
+        for (name, input) in pqxdh::seeds() {
+            if !name.starts_with("seed-patch") {
+                let bob = sotto::IdentityKeyPair::from_bytes(&f.bob_identity).unwrap();
+                let mut store = sotto::PrekeyStore::from_bytes(&f.bob_store).unwrap();
+                let s = store.accept(&bob, &input, pqxdh::NOW).unwrap().session;
+                assert!(s.is_post_quantum(), "{name}");
+            }
+            pqxdh::pqxdh(&input);
+        }
+    }
+
+    /// Writes the PQXDH seeds into `fuzz/corpus/pqxdh/`:
+    /// `cargo test --lib -- --ignored write_pqxdh_seeds` in `fuzz/`.
+    #[test]
+    #[ignore = "writes the pqxdh target's seed inputs into its corpus"]
+    fn write_pqxdh_seeds() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus/pqxdh");
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, input) in pqxdh::seeds() {
             std::fs::write(dir.join(name), input).unwrap();
         }
     }

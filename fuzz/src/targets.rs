@@ -93,6 +93,7 @@ fn fixtures() -> &'static Fixtures {
             identity: *bob.public_key(),
             signed_prekey: store.signed_prekey(),
             one_time_prekey: Some(opk),
+            pq_prekey: store.pq_prekey(),
         };
         let mut a = Session::initiate(&mut rng, &alice, &bundle).unwrap();
         let first = a.encrypt(&mut rng, b"first").unwrap();

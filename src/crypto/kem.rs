@@ -7,6 +7,8 @@
 //! encaps    = (ciphertext 1568 bytes, shared secret 32 bytes) from 32 random bytes
 //! decaps    = the shared secret, or FIPS 203's implicit rejection for a ciphertext that is not
 //!             the encapsulation of one: a pseudorandom secret, never an error
+//! EncodeKEM = 0x08 ‖ encapsulation key (1569 bytes): what signatures and hashes cover, its
+//!             type byte disjoint from every X25519 or Ed25519 encoding we sign
 //! ```
 
 use alloc::boxed::Box;
@@ -15,6 +17,7 @@ use alloc::vec::Vec;
 use ml_kem::array::Array;
 use ml_kem::kem::{Decapsulate, KeyExport};
 use ml_kem::{DecapsulationKey1024, EncapsulationKey1024};
+use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
@@ -26,6 +29,28 @@ pub const KEM_PUBLIC_LEN: usize = 1568;
 pub const KEM_CIPHERTEXT_LEN: usize = 1568;
 /// Bytes of the seed a key pair is made from (and stored as).
 pub const KEM_SEED_LEN: usize = 64;
+/// Type byte of `EncodeKEM`: an ML-KEM-1024 encapsulation key.
+pub const KEM_KEY_TYPE: u8 = 0x08;
+
+/// `(ciphertext, shared secret)` of encapsulating to `public`, which must
+/// pass FIPS 203's input check ([`Error::InvalidKey`]).
+pub(crate) fn encapsulate<R: CryptoRng + ?Sized>(
+    public: &[u8; KEM_PUBLIC_LEN],
+    rng: &mut R,
+) -> Result<(Box<[u8; KEM_CIPHERTEXT_LEN]>, Secret32)> {
+    let ek = public_key(public)?;
+    let mut m = Zeroizing::new(Array::from([0u8; 32]));
+    rng.fill_bytes(m.as_mut_slice());
+    let (ct, ss) = ek.encapsulate_deterministic(&m);
+    let ss = Zeroizing::new(ss);
+    let mut ciphertext = Box::new([0u8; KEM_CIPHERTEXT_LEN]);
+    ciphertext.copy_from_slice(ct.as_slice());
+    let mut out = [0u8; 32];
+    out.copy_from_slice(ss.as_slice());
+    let secret = Secret32::new(out);
+    zeroize::Zeroize::zeroize(&mut out);
+    Ok((ciphertext, secret))
+}
 
 /// An ML-KEM-1024 key pair, boxed (moving it moves a pointer) and wiped on
 /// drop.
@@ -52,10 +77,11 @@ impl KemKeyPair {
     /// The shared secret of `ciphertext` (exactly [`KEM_CIPHERTEXT_LEN`]
     /// bytes, else [`Error::Malformed`]).
     pub(crate) fn decapsulate(&self, ciphertext: &[u8]) -> Result<Secret32> {
-        let ss = self
-            .dk
-            .decapsulate_slice(ciphertext)
-            .map_err(|_| Error::Malformed)?;
+        let ss = Zeroizing::new(
+            self.dk
+                .decapsulate_slice(ciphertext)
+                .map_err(|_| Error::Malformed)?,
+        );
         let mut out = [0u8; 32];
         out.copy_from_slice(ss.as_slice());
         Ok(Secret32::new(out))

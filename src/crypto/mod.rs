@@ -666,7 +666,8 @@ pub(crate) fn argon2id(
 mod kem;
 mod sframe;
 pub use kem::{
-    KEM_CIPHERTEXT_LEN, KEM_PUBLIC_LEN, KEM_SEED_LEN, mlkem1024_decapsulate,
+    KEM_CIPHERTEXT_LEN, KEM_KEY_TYPE, KEM_PUBLIC_LEN, KEM_SEED_LEN, mlkem1024_decapsulate,
     mlkem1024_encapsulate_with, mlkem1024_public_from_seed,
 };
+pub(crate) use kem::{KemKeyPair, encapsulate as kem_encapsulate};
 pub(crate) use sframe::{SframeAead, sframe_hkdf};

@@ -16,6 +16,8 @@ use crate::crypto::{self, DhKeyPair};
 use crate::error::Result;
 use crate::identity::{IdentityKey, IdentityKeyPair};
 
+use super::pq_prekey::{PqPrekey, PqPrekeyKind};
+
 /// Signature label of a signed prekey.
 pub const LABEL_SIGNED_PREKEY: &[u8] = b"sotto v1 signed prekey";
 
@@ -57,12 +59,15 @@ impl SignedPrekeyPublic {
     }
 }
 
-/// A signed prekey with its private key.
+/// A signed prekey with its private key, and the last-resort post-quantum
+/// prekey made with it (same id and time; none in a store written before
+/// post-quantum prekeys, until its next rotation).
 pub(super) struct SignedPrekey {
     pub(super) id: u32,
     pub(super) pair: DhKeyPair,
     pub(super) created_at: u64,
     pub(super) signature: [u8; 64],
+    pub(super) pq: Option<PqPrekey>,
 }
 
 impl SignedPrekey {
@@ -80,11 +85,13 @@ impl SignedPrekey {
             pair.public(),
         );
         let signature = crypto::sign(identity.signing(), LABEL_SIGNED_PREKEY, &m);
+        let pq = PqPrekey::generate(rng, identity, PqPrekeyKind::LastResort, id, created_at);
         SignedPrekey {
             id,
             pair,
             created_at,
             signature,
+            pq: Some(pq),
         }
     }
 

@@ -15,15 +15,22 @@
 //!   `accepted = { (spk_id, base_key[..16]) }`; a full list refuses new
 //!   sessions with [`Error::LimitExceeded`] until the signed prekey is
 //!   rotated ([`PrekeyStore::should_rotate`] says so well before).
+//! * Post-quantum prekeys (ML-KEM-1024, for PQXDH): a last-resort one made
+//!   and rotated with each signed prekey (same id, same grace period), and
+//!   up to [`MAX_PQ_ONE_TIME_PREKEYS`] one-time ones, consumed like
+//!   one-time prekeys. Under [`PqPolicy::Require`] a prekey message
+//!   without a post-quantum prekey is [`Error::PostQuantumRequired`].
 
 use alloc::vec::Vec;
 
 use rand_core::CryptoRng;
 
-use crate::crypto::DhKeyPair;
+use crate::crypto::{DhKeyPair, KemKeyPair};
 use crate::error::{Error, Result};
 use crate::identity::IdentityKeyPair;
 
+use super::bundle::PqPolicy;
+use super::pq_prekey::{PqPrekey, PqPrekeyKind, PqPrekeyPublic};
 use super::prekey::{OneTimePrekey, OneTimePrekeyPublic, SignedPrekey, SignedPrekeyPublic};
 
 /// How long a replaced signed prekey still accepts new sessions (30 days), so
@@ -31,6 +38,9 @@ use super::prekey::{OneTimePrekey, OneTimePrekeyPublic, SignedPrekey, SignedPrek
 pub const SIGNED_PREKEY_GRACE_SECS: u64 = 30 * 24 * 60 * 60;
 /// The most one-time prekeys a store holds.
 pub const MAX_ONE_TIME_PREKEYS: usize = 1000;
+/// The most one-time post-quantum prekeys a store holds (each is kept as a
+/// 64-byte seed; its public key is 1568 bytes on the server).
+pub const MAX_PQ_ONE_TIME_PREKEYS: usize = 100;
 /// The most accepted base keys a store remembers (over the current and the
 /// previous signed prekey): 16 bytes each, 64 KiB at most.
 pub const MAX_ACCEPTED_BASE_KEYS: usize = 4096;
@@ -50,6 +60,9 @@ pub struct PrekeyStore {
     /// `(signed prekey id, first 16 bytes of the base key)` of every prekey
     /// message accepted under a signed prekey still held, oldest first.
     pub(super) accepted: Vec<(u32, [u8; BASE_KEY_TAG_LEN])>,
+    pub(super) pq_one_time: Vec<PqPrekey>,
+    pub(super) next_pq_id: u32,
+    pub(super) pq_policy: PqPolicy,
 }
 
 impl core::fmt::Debug for PrekeyStore {
@@ -57,13 +70,16 @@ impl core::fmt::Debug for PrekeyStore {
         f.debug_struct("PrekeyStore")
             .field("signed_prekey_id", &self.current.id)
             .field("one_time_prekeys", &self.one_time.len())
+            .field("pq_one_time_prekeys", &self.pq_one_time.len())
+            .field("pq_policy", &self.pq_policy)
             .finish_non_exhaustive()
     }
 }
 
 impl PrekeyStore {
-    /// A new store with a signed prekey (id 1) created at `now` (seconds since
-    /// the Unix epoch) and no one-time prekeys yet.
+    /// A new store with a signed prekey (id 1) and its last-resort
+    /// post-quantum prekey, created at `now` (seconds since the Unix epoch),
+    /// no one-time prekeys yet, and [`PqPolicy::Prefer`].
     pub fn new<R: CryptoRng + ?Sized>(rng: &mut R, identity: &IdentityKeyPair, now: u64) -> Self {
         PrekeyStore {
             current: SignedPrekey::generate(rng, identity, 1, now),
@@ -72,7 +88,77 @@ impl PrekeyStore {
             next_signed_id: 2,
             next_one_time_id: 1,
             accepted: Vec::new(),
+            pq_one_time: Vec::new(),
+            next_pq_id: 1,
+            pq_policy: PqPolicy::Prefer,
         }
+    }
+
+    /// The last-resort post-quantum prekey made with the current signed
+    /// prekey, to publish; `None` for a store written before post-quantum
+    /// prekeys, until [`PrekeyStore::rotate_signed_prekey`].
+    pub fn pq_prekey(&self) -> Option<PqPrekeyPublic> {
+        self.current.pq.as_ref().map(PqPrekey::public)
+    }
+
+    /// Whether accepting a prekey message requires a post-quantum prekey.
+    pub fn pq_policy(&self) -> PqPolicy {
+        self.pq_policy
+    }
+
+    /// Sets whether accepting a prekey message requires a post-quantum
+    /// prekey (kept with the store). Apps apply the same policy to the
+    /// bundles they initiate from ([`crate::Session::initiate_with`]).
+    pub fn set_pq_policy(&mut self, policy: PqPolicy) {
+        self.pq_policy = policy;
+    }
+
+    /// Generates `count` one-time post-quantum prekeys signed by
+    /// `identity` and returns their public halves to upload. Fails with
+    /// [`Error::LimitExceeded`] (and generates nothing) if the store would
+    /// then hold more than [`MAX_PQ_ONE_TIME_PREKEYS`], and with
+    /// [`Error::InvalidSignature`] if `identity` is not the one that signed
+    /// the store's signed prekey.
+    pub fn generate_pq_one_time_prekeys<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        identity: &IdentityKeyPair,
+        count: usize,
+        now: u64,
+    ) -> Result<Vec<PqPrekeyPublic>> {
+        let total = self
+            .pq_one_time
+            .len()
+            .checked_add(count)
+            .ok_or(Error::LimitExceeded)?;
+        if total > MAX_PQ_ONE_TIME_PREKEYS {
+            return Err(Error::LimitExceeded);
+        }
+        self.current.public().verify(identity.public_key())?;
+        let count_u32 = u32::try_from(count).map_err(|_| Error::LimitExceeded)?;
+        let end = self
+            .next_pq_id
+            .checked_add(count_u32)
+            .ok_or(Error::CounterExhausted)?;
+        let mut out = Vec::with_capacity(count);
+        for id in self.next_pq_id..end {
+            let key = PqPrekey::generate(rng, identity, PqPrekeyKind::OneTime, id, now);
+            out.push(key.public());
+            self.pq_one_time.push(key);
+        }
+        self.next_pq_id = end;
+        Ok(out)
+    }
+
+    /// How many one-time post-quantum prekeys are left; replenish when low.
+    pub fn pq_one_time_prekey_count(&self) -> usize {
+        self.pq_one_time.len()
+    }
+
+    /// The public halves of every unused one-time post-quantum prekey (one
+    /// ML-KEM key generation each).
+    pub fn pq_one_time_prekeys(&self) -> Vec<PqPrekeyPublic> {
+        self.pq_one_time.iter().map(PqPrekey::public).collect()
     }
 
     /// The current signed prekey, to publish.
@@ -188,12 +274,14 @@ impl PrekeyStore {
         Ok(out)
     }
 
-    /// Deletes every one-time prekey not yet used. For a prekey store
+    /// Deletes every one-time prekey, classical and post-quantum, not yet
+    /// used. For a prekey store
     /// restored from a backup: the server's copies of its one-time prekeys
     /// may have been used since the backup was made, and accepting one again
     /// would let a recorded first message be replayed. Publish new ones.
     pub fn clear_one_time_prekeys(&mut self) {
         self.one_time.clear();
+        self.pq_one_time.clear();
     }
 
     /// Drops the previous signed prekey now rather than at the end of its
@@ -216,28 +304,39 @@ impl PrekeyStore {
         self.one_time.iter().map(OneTimePrekey::public).collect()
     }
 
+    /// The signed prekey `id`: current, or previous within its grace period
+    /// at `now`.
+    fn signed(&self, id: u32, now: u64) -> Result<&SignedPrekey> {
+        if self.current.id == id {
+            return Ok(&self.current);
+        }
+        match &self.previous {
+            Some((old, retired))
+                if old.id == id && now < retired.saturating_add(SIGNED_PREKEY_GRACE_SECS) =>
+            {
+                Ok(old)
+            }
+            _ => Err(Error::UnknownSignedPrekey),
+        }
+    }
+
     /// The private prekeys a prekey message names: the signed prekey
-    /// (current, or previous within its grace period at `now`) and the
-    /// one-time prekey, if any. Nothing is consumed.
+    /// (current, or previous within its grace period at `now`), the
+    /// one-time prekey, if any, and the post-quantum prekey, if any (a
+    /// last-resort one is its signed prekey's, looked up the same way).
+    /// Nothing is consumed. Under [`PqPolicy::Require`] a message without a
+    /// post-quantum prekey is [`Error::PostQuantumRequired`].
     pub(crate) fn look_up(
         &self,
         spk_id: u32,
         opk_id: Option<u32>,
+        pq: Option<(PqPrekeyKind, u32)>,
         now: u64,
     ) -> Result<PrekeySecrets<'_>> {
-        let spk = if self.current.id == spk_id {
-            &self.current
-        } else {
-            match &self.previous {
-                Some((old, retired))
-                    if old.id == spk_id
-                        && now < retired.saturating_add(SIGNED_PREKEY_GRACE_SECS) =>
-                {
-                    old
-                }
-                _ => return Err(Error::UnknownSignedPrekey),
-            }
-        };
+        if pq.is_none() && self.pq_policy == PqPolicy::Require {
+            return Err(Error::PostQuantumRequired);
+        }
+        let spk = self.signed(spk_id, now)?;
         let opk = match opk_id {
             None => None,
             Some(id) => match self.one_time.iter().find(|k| k.id == id) {
@@ -248,17 +347,36 @@ impl PrekeyStore {
                 None => return Err(Error::UnknownOneTimePrekey),
             },
         };
+        let pq = match pq {
+            None => None,
+            Some((PqPrekeyKind::LastResort, id)) => {
+                let key = self.signed(id, now)?.pq.as_ref();
+                Some(key.ok_or(Error::UnknownSignedPrekey)?.key_pair())
+            }
+            Some((PqPrekeyKind::OneTime, id)) => match self.pq_one_time.iter().find(|k| k.id == id)
+            {
+                Some(k) => Some(k.key_pair()),
+                None if id != 0 && id < self.next_pq_id => {
+                    return Err(Error::OneTimePrekeyReused);
+                }
+                None => return Err(Error::UnknownOneTimePrekey),
+            },
+        };
         Ok(PrekeySecrets {
             signed: &spk.pair,
             one_time: opk,
+            pq,
         })
     }
 
-    /// Deletes the one-time prekey `opk_id` (once the session it set up has
-    /// decrypted its first message).
-    pub(crate) fn consume(&mut self, opk_id: Option<u32>) {
+    /// Deletes the one-time prekeys a session used (once it has decrypted
+    /// its first message).
+    pub(crate) fn consume(&mut self, opk_id: Option<u32>, pq: Option<(PqPrekeyKind, u32)>) {
         if let Some(id) = opk_id {
             self.one_time.retain(|k| k.id != id);
+        }
+        if let Some((PqPrekeyKind::OneTime, id)) = pq {
+            self.pq_one_time.retain(|k| k.id != id);
         }
     }
 }
@@ -281,4 +399,6 @@ pub(crate) struct PrekeySecrets<'a> {
     pub(crate) signed: &'a DhKeyPair,
     /// The one-time prekey, if the message used one.
     pub(crate) one_time: Option<&'a DhKeyPair>,
+    /// The post-quantum prekey's key pair, if the message used one.
+    pub(crate) pq: Option<KemKeyPair>,
 }

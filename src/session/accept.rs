@@ -1,8 +1,10 @@
 //! The responder's side of session setup: a prekey message, the prekey
-//! store's private prekeys, X3DH and the first decrypt.
+//! store's private prekeys, X3DH or PQXDH and the first decrypt.
 //!
-//! The one-time prekey the message names is consumed only once the message
-//! has decrypted, so a forged or corrupted prekey message uses up nothing.
+//! The one-time prekeys (classical and post-quantum) the message names are
+//! consumed only once the message has decrypted, so a forged or corrupted
+//! prekey message uses up nothing. Under [`crate::PqPolicy::Require`] the
+//! store refuses a message without a post-quantum prekey.
 //! The message's base key is then remembered while its signed prekey is
 //! held: accepting the same prekey message again (a replay, or the second
 //! message of a burst given to `accept` instead of to the session it
@@ -12,7 +14,7 @@ use alloc::vec::Vec;
 
 use crate::error::{Error, Result};
 use crate::identity::IdentityKeyPair;
-use crate::prekeys::PrekeyStore;
+use crate::prekeys::{PqPrekeyKind, PrekeyStore};
 
 use super::Session;
 use super::wire::parse;
@@ -62,24 +64,23 @@ impl PrekeyStore {
         now: u64,
     ) -> Result<(Accepted, AcceptCommit)> {
         let parsed = parse(message)?;
-        let pre = parsed.preamble.ok_or(Error::WrongType)?;
+        let pre = parsed.preamble.as_ref().ok_or(Error::WrongType)?;
         self.check_base_key(pre.spk_id, &pre.base_key)?;
-        let secrets = self.look_up(pre.spk_id, pre.opk_id, now)?;
+        let secrets = self.look_up(pre.spk_id, pre.opk_id, pre.pq_id(), now)?;
+        let commit = AcceptCommit {
+            spk_id: pre.spk_id,
+            opk_id: pre.opk_id,
+            pq: pre.pq_id(),
+            base_key: pre.base_key,
+        };
         let (session, plaintext) = Session::respond(identity, &secrets, &parsed)?;
-        Ok((
-            Accepted { session, plaintext },
-            AcceptCommit {
-                spk_id: pre.spk_id,
-                opk_id: pre.opk_id,
-                base_key: pre.base_key,
-            },
-        ))
+        Ok((Accepted { session, plaintext }, commit))
     }
 
     /// Consumes the one-time prekey and remembers the base key of an
     /// accepted prekey message.
     pub(crate) fn commit(&mut self, commit: AcceptCommit) {
-        self.consume(commit.opk_id);
+        self.consume(commit.opk_id, commit.pq);
         self.remember_base_key(commit.spk_id, &commit.base_key);
     }
 }
@@ -88,5 +89,6 @@ impl PrekeyStore {
 pub(crate) struct AcceptCommit {
     spk_id: u32,
     opk_id: Option<u32>,
+    pq: Option<(PqPrekeyKind, u32)>,
     base_key: [u8; 32],
 }

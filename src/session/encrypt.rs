@@ -63,7 +63,7 @@ impl Session {
                 .saturating_add(padding::padded_len(plaintext.len()).unwrap_or(0))
                 .saturating_add(TAG_LEN),
         );
-        encode_header(&mut out, self.pending.as_ref(), &header);
+        encode_header(&mut out, self.pending.as_deref(), &header);
         let header_len = out.len();
         let mut ad = [0u8; 32 + MAX_HEADER_LEN];
         let ad = fill_ad(&mut ad, &self.ad, &out)?;

@@ -1,4 +1,4 @@
-//! A 1:1 session: X3DH setup followed by the Double Ratchet.
+//! A 1:1 session: X3DH or PQXDH setup followed by the Double Ratchet.
 //!
 //! Initialisation (Double Ratchet spec §3.3, with our deferral of §6.5):
 //!
@@ -30,7 +30,7 @@ pub use accept::Accepted;
 pub use ratchet::{LABEL_MESSAGE_KEYS, LABEL_RATCHET, MAX_OLD_CHAINS, MAX_SKIP, MAX_SKIPPED_KEYS};
 pub use record::{MAX_ARCHIVED_SESSIONS, Received, SessionRecord};
 pub use wire::{MessageKind, PrekeyMessageInfo, inspect_prekey_message, message_kind};
-pub use x3dh::{LABEL_SESSION_AD, LABEL_X3DH};
+pub use x3dh::{LABEL_PQXDH, LABEL_PQXDH_SESSION_AD, LABEL_SESSION_AD, LABEL_X3DH};
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -38,19 +38,20 @@ use alloc::vec::Vec;
 use rand_core::CryptoRng;
 
 use crate::chain::Chain;
-use crate::crypto::DhKeyPair;
+use crate::crypto::{DhKeyPair, KEM_CIPHERTEXT_LEN};
 use crate::error::{Error, Result};
 use crate::identity::{IdentityKey, IdentityKeyPair};
-use crate::prekeys::{PrekeyBundle, PrekeySecrets};
+use crate::prekeys::{PqPolicy, PrekeyBundle, PrekeySecrets};
 use crate::secret::Secret32;
 use ratchet::kdf_rk;
 use receiving::ReceiverChain;
 use skipped::SkippedKeys;
-use wire::{Parsed, Preamble};
-use x3dh::PrekeyBundleParts;
+use wire::{Parsed, PqPreamble, Preamble};
+use x3dh::{PrekeyBundleParts, ResponderKeys};
 
-/// Largest header a message can have (prekey preamble, two 5-byte varints).
-const MAX_HEADER_LEN: usize = 2 + 64 + 32 + 4 + 1 + 4 + 32 + 5 + 5;
+/// Largest header a message can have (prekey preamble with a one-time
+/// prekey and a KEM ciphertext, two 5-byte varints).
+const MAX_HEADER_LEN: usize = 2 + 64 + 32 + 4 + 1 + 4 + 1 + 4 + KEM_CIPHERTEXT_LEN + 32 + 5 + 5;
 
 /// An end-to-end encrypted conversation with one remote device.
 ///
@@ -71,8 +72,13 @@ pub struct Session {
     receiving: Option<ReceiverChain>,
     old_chains: Vec<ReceiverChain>,
     skipped: SkippedKeys,
-    pending: Option<Preamble>,
+    /// Boxed: `None` is then a null pointer, never 128 bytes of whatever
+    /// the stack held when the session was built (which a move into the
+    /// heap would copy along).
+    pending: Option<Box<Preamble>>,
     their_base_key: Option<[u8; 32]>,
+    /// Set up with PQXDH (a KEM secret in the root key), not X3DH.
+    post_quantum: bool,
     /// While archived in a [`SessionRecord`]: when it was archived, seconds
     /// since the epoch (0 until stamped, and while current).
     retired_at: u64,
@@ -83,6 +89,7 @@ impl core::fmt::Debug for Session {
         f.debug_struct("Session")
             .field("remote_identity", &self.remote_identity)
             .field("awaiting_reply", &self.pending.is_some())
+            .field("post_quantum", &self.post_quantum)
             .field("skipped_keys", &self.skipped.len())
             .field("old_chains", &self.old_chains.len())
             .finish_non_exhaustive()
@@ -90,28 +97,57 @@ impl core::fmt::Debug for Session {
 }
 
 impl Session {
-    /// Starts a session as the initiator from a responder's prekey bundle.
+    /// Starts a session as the initiator from a responder's prekey bundle:
+    /// PQXDH if the bundle has a post-quantum prekey, else X3DH
+    /// ([`PqPolicy::Prefer`]; see [`Session::initiate_with`]).
     ///
-    /// Verifies the signed prekey's signature (strict Ed25519) and that every
-    /// DH output is contributory. The session's messages are prekey messages
-    /// until the first reply decrypts.
+    /// Verifies the prekeys' signatures (strict Ed25519), the KEM key's
+    /// encoding, and that every DH output is contributory. The session's
+    /// messages are prekey messages until the first reply decrypts.
     pub fn initiate<R: CryptoRng + ?Sized>(
         rng: &mut R,
         identity: &IdentityKeyPair,
         bundle: &PrekeyBundle,
     ) -> Result<Session> {
+        Self::initiate_with(rng, identity, bundle, PqPolicy::Prefer)
+    }
+
+    /// [`Session::initiate`] under `policy`: with [`PqPolicy::Require`], a
+    /// bundle without a post-quantum prekey is
+    /// [`Error::PostQuantumRequired`] (no downgrade to X3DH).
+    pub fn initiate_with<R: CryptoRng + ?Sized>(
+        rng: &mut R,
+        identity: &IdentityKeyPair,
+        bundle: &PrekeyBundle,
+        policy: PqPolicy,
+    ) -> Result<Session> {
+        bundle.check_policy(policy)?;
         bundle.verify()?;
         let parts = PrekeyBundleParts {
             identity: &bundle.identity,
             spk: &bundle.signed_prekey.public,
             opk: bundle.one_time_prekey.as_ref().map(|o| &o.public),
+            pq: bundle.pq_prekey.as_ref().map(|p| &p.public),
         };
-        let (sk, base_key) = x3dh::initiate(rng, identity, &parts)?;
+        let x3dh::Initiated {
+            setup,
+            base_key,
+            ciphertext,
+        } = x3dh::initiate(rng, identity, &parts)?;
+        let pq = match (ciphertext, &bundle.pq_prekey) {
+            (Some(ciphertext), Some(p)) => Some(PqPreamble {
+                kind: p.kind,
+                id: p.id,
+                ciphertext,
+            }),
+            _ => None,
+        };
+        let post_quantum = pq.is_some();
         let dhs = DhKeyPair::generate(rng);
         let dh = dhs.agree(&bundle.signed_prekey.public)?;
-        let (root, ck) = kdf_rk(&sk, &dh);
+        let (root, ck) = kdf_rk(&setup.sk, &dh);
         Ok(Session {
-            ad: x3dh::session_ad(identity.public_key(), &bundle.identity),
+            ad: setup.ad,
             remote_identity: bundle.identity,
             root: Box::new(root),
             dhs,
@@ -121,38 +157,44 @@ impl Session {
             receiving: None,
             old_chains: Vec::new(),
             skipped: SkippedKeys::default(),
-            pending: Some(Preamble {
+            pending: Some(Box::new(Preamble {
                 identity: *identity.public_key(),
                 base_key,
                 spk_id: bundle.signed_prekey.id,
                 opk_id: bundle.one_time_prekey.map(|o| o.id),
-            }),
+                pq,
+            })),
             their_base_key: None,
+            post_quantum,
             retired_at: 0,
         })
     }
 
-    /// The responder's side: runs X3DH with the prekeys the message named
-    /// (looked up in the responder's prekey store) and decrypts the first
-    /// message. Returns the session and the plaintext; on any error nothing
-    /// is kept.
+    /// The responder's side: runs X3DH or PQXDH with the prekeys the
+    /// message named (looked up in the responder's prekey store) and
+    /// decrypts the first message. Returns the session and the plaintext;
+    /// on any error nothing is kept.
     fn respond(
         identity: &IdentityKeyPair,
         prekeys: &PrekeySecrets<'_>,
         message: &Parsed<'_>,
     ) -> Result<(Session, Vec<u8>)> {
         let pre = message.preamble.as_ref().ok_or(Error::WrongType)?;
-        let sk = x3dh::respond(
-            identity,
-            prekeys.signed,
-            prekeys.one_time,
-            &pre.identity,
-            &pre.base_key,
-        )?;
+        let pq = match (&prekeys.pq, &pre.pq) {
+            (Some(pair), Some(p)) => Some((pair, &*p.ciphertext)),
+            (None, None) => None,
+            _ => return Err(Error::Internal),
+        };
+        let keys = ResponderKeys {
+            spk: prekeys.signed,
+            opk: prekeys.one_time,
+            pq,
+        };
+        let setup = x3dh::respond(identity, &keys, &pre.identity, &pre.base_key)?;
         let mut session = Session {
-            ad: x3dh::session_ad(&pre.identity, identity.public_key()),
+            ad: setup.ad,
             remote_identity: pre.identity,
-            root: Box::new(sk),
+            root: Box::new(setup.sk),
             dhs: prekeys.signed.duplicate(),
             dhr: None,
             sending: None,
@@ -162,6 +204,7 @@ impl Session {
             skipped: SkippedKeys::default(),
             pending: None,
             their_base_key: Some(pre.base_key),
+            post_quantum: keys.pq.is_some(),
             retired_at: 0,
         };
         let plaintext = session.decrypt_parsed(message)?;
@@ -177,6 +220,12 @@ impl Session {
     /// that its messages still carry the session-setup preamble.
     pub fn is_awaiting_reply(&self) -> bool {
         self.pending.is_some()
+    }
+
+    /// True if the session was set up with PQXDH (its keys rest on ML-KEM
+    /// as well as X25519), false for X3DH.
+    pub fn is_post_quantum(&self) -> bool {
+        self.post_quantum
     }
 
     /// Number of skipped message keys currently stored.

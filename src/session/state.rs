@@ -1,19 +1,22 @@
 //! Persistence of a session.
 //!
 //! ```text
-//! 0x01 | 0x83 | ad (32) | remote identity (64) | root key (32)
+//! 0x04 | 0x83 | ad (32) | remote identity (64) | root key (32)
 //!      | DHs private (32) | DHs public (32)
 //!      | has_dhr u8 | [DHr (32)]
 //!      | has_sending u8 | [CKs (32) | Ns u32]
 //!      | PN u32
 //!      | has_receiving u8 | [ratchet key (32) | CKr (32) | Nr u32]
-//!      | has_pending u8 | [identity (64) | base key (32) | spk_id u32 | has_opk u8 | [opk_id u32]]
+//!      | has_pending u8 | [identity (64) | base key (32) | spk_id u32
+//!                           | flags u8 | [opk_id u32] | [pq kind u8 | pq_id u32 | kem ct (1568)]]
+//!                           (the prekey message's encoding; flags was has_opk before 0x04)
 //!      | has_their_base u8 | [base key (32)]
 //!      | old count u8 (≤ MAX_OLD_CHAINS)
 //!      | count × (ratchet key (32) | CK (32) | next u32 | end u32 | closed_at u64 (absent in 0x02))
 //!      | skipped count u16 (≤ MAX_SKIPPED_KEYS)
 //!      | count × (ratchet key (32) | n u32 | stored_at u64 (absent in version 0x02) | seed (32))
 //!      | retired_at u64 (absent in version 0x02): when a session record archived it
+//!      | post_quantum u8 (absent before 0x04): set up with PQXDH
 //! ```
 
 use alloc::boxed::Box;
@@ -24,7 +27,7 @@ use zeroize::Zeroizing;
 
 use crate::chain::Chain;
 use crate::codec::Reader;
-use crate::crypto::DhKeyPair;
+use crate::crypto::{DhKeyPair, KEM_CIPHERTEXT_LEN};
 use crate::error::{Error, Result};
 use crate::identity::IdentityKey;
 use crate::sealed::{self, TYPE_SESSION};
@@ -34,7 +37,7 @@ use super::Session;
 use super::ratchet::{MAX_OLD_CHAINS, MAX_SKIPPED_KEYS};
 use super::receiving::ReceiverChain;
 use super::skipped::{SkippedKey, SkippedKeys};
-use super::wire::Preamble;
+use super::wire::{Preamble, put_prekey_ids, read_prekey_ids};
 
 fn secret(r: &mut Reader<'_>) -> Result<Secret32> {
     let mut a = r.array::<32>()?;
@@ -82,10 +85,10 @@ impl Session {
             out.extend_from_slice(&p.identity.to_bytes());
             out.extend_from_slice(&p.base_key);
             out.extend_from_slice(&p.spk_id.to_be_bytes());
-            out.push(u8::from(p.opk_id.is_some()));
-            if let Some(id) = p.opk_id {
-                out.extend_from_slice(&id.to_be_bytes());
-            }
+            // Public bytes (ids and the KEM ciphertext), as the message has them.
+            let mut ids = Vec::with_capacity(1 + 4 + 1 + 4 + KEM_CIPHERTEXT_LEN);
+            put_prekey_ids(&mut ids, p.opk_id, p.pq.as_ref());
+            out.extend_from_slice(&ids);
         }
         out.push(u8::from(self.their_base_key.is_some()));
         if let Some(b) = &self.their_base_key {
@@ -114,6 +117,9 @@ impl Session {
         }
         if v3 {
             out.extend_from_slice(&self.retired_at.to_be_bytes());
+        }
+        if version >= sealed::STATE_VERSION_4 {
+            out.push(u8::from(self.post_quantum));
         }
         let mut out = out.into_zeroizing();
         if let Some(v) = out.first_mut() {
@@ -149,12 +155,17 @@ impl Session {
             None
         };
         let pending = if r.flag()? {
-            Some(Preamble {
-                identity: IdentityKey::from_bytes(r.bytes(64)?)?,
-                base_key: r.array()?,
-                spk_id: r.u32()?,
-                opk_id: if r.flag()? { Some(r.u32()?) } else { None },
-            })
+            let identity = IdentityKey::from_bytes(r.bytes(64)?)?;
+            let base_key = r.array()?;
+            let spk_id = r.u32()?;
+            let (opk_id, pq) = read_prekey_ids(&mut r)?;
+            Some(Box::new(Preamble {
+                identity,
+                base_key,
+                spk_id,
+                opk_id,
+                pq,
+            }))
         } else {
             None
         };
@@ -202,7 +213,15 @@ impl Session {
         } else {
             r.u64()?
         };
+        let post_quantum = version >= sealed::STATE_VERSION_4 && r.flag()?;
         r.finish()?;
+        // A session still sending its setup says how it was set up.
+        if pending
+            .as_ref()
+            .is_some_and(|p| p.pq.is_some() != post_quantum)
+        {
+            return Err(Error::Malformed);
+        }
         // A session can send only if it has a chain or can make one.
         if sending.is_none() && dhr.is_none() {
             return Err(Error::Malformed);
@@ -220,6 +239,7 @@ impl Session {
             skipped,
             pending,
             their_base_key,
+            post_quantum,
             retired_at,
         })
     }
@@ -240,30 +260,11 @@ mod tests {
     use super::*;
     use crate::{IdentityKeyPair, PrekeyBundle, PrekeyStore};
 
-    struct Rng(u64);
-    impl rand_core::TryRng for Rng {
-        type Error = core::convert::Infallible;
-        fn try_next_u32(&mut self) -> core::result::Result<u32, Self::Error> {
-            Ok(self.try_next_u64()? as u32)
-        }
-        fn try_next_u64(&mut self) -> core::result::Result<u64, Self::Error> {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            Ok(self.0)
-        }
-        fn try_fill_bytes(&mut self, dst: &mut [u8]) -> core::result::Result<(), Self::Error> {
-            for b in dst {
-                *b = (self.try_next_u64()? >> 56) as u8;
-            }
-            Ok(())
-        }
-    }
-    impl rand_core::TryCryptoRng for Rng {}
+    use crate::test_rng::Rng;
 
     /// A version-0x02 state (no times on kept keys) still opens, with its
-    /// keys unstamped, and is written back as 0x03.
+    /// keys unstamped, and so does a 0x03 one (no post-quantum flag); both
+    /// are written back as 0x04.
     #[test]
     fn version_2_states_are_read() {
         let mut rng = Rng(7);
@@ -274,6 +275,7 @@ mod tests {
             identity: *bob.public_key(),
             signed_prekey: prekeys.signed_prekey(),
             one_time_prekey: None,
+            pq_prekey: None,
         };
         let mut a = Session::initiate(&mut rng, &alice, &bundle).unwrap();
         let first = a.encrypt(&mut rng, b"0").unwrap();
@@ -288,8 +290,12 @@ mod tests {
         assert_eq!(b.skipped_key_count(), 4);
         b.stamp_skipped_keys(100);
         let v2 = b.encode(sealed::STATE_VERSION_2);
-        let v3 = b.to_bytes();
+        let v3 = b.encode(0x03);
+        let v4 = b.to_bytes();
         assert_eq!(v3.len() - v2.len(), 4 * 8 + 8);
+        assert_eq!(v4.len() - v3.len(), 1);
+        assert!(!Session::from_bytes(&v3).unwrap().is_post_quantum());
+        assert_eq!(Session::from_bytes(&v3).unwrap().to_bytes()[..], v4[..]);
         let mut old = Session::from_bytes(&v2).unwrap();
         assert_eq!(old.skipped_key_count(), 4);
         // Unstamped keys are never forgotten by age until stamped.
@@ -299,7 +305,7 @@ mod tests {
         assert_eq!(old.forget_kept_keys(200), 4);
         assert_eq!(old.to_bytes()[0], sealed::STATE_VERSION);
         // The stamped state keeps its times.
-        let mut new = Session::from_bytes(&v3).unwrap();
+        let mut new = Session::from_bytes(&v4).unwrap();
         assert_eq!(new.forget_kept_keys(99), 0);
         assert_eq!(new.forget_kept_keys(100), 4);
     }

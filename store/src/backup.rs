@@ -42,7 +42,7 @@
 //! #     let id = IdentityKeyPair::generate(&mut rng);
 //! #     let prekeys = PrekeyStore::new(&mut rng, &id, now);
 //! #     store.set_device(&mut rng, &id, &prekeys)?;
-//! #     let bundle = PrekeyBundle { identity: *id.public_key(), signed_prekey: prekeys.signed_prekey(), one_time_prekey: None };
+//! #     let bundle = PrekeyBundle { identity: *id.public_key(), signed_prekey: prekeys.signed_prekey(), one_time_prekey: None, pq_prekey: None };
 //! #     Ok((store, bundle))
 //! # };
 //! # let (mut alice, _) = device("alice.db", 1)?;

@@ -28,7 +28,7 @@
 //! #     let mut store = Store::open(dir.join(name), &[7u8; 32], rng)?;
 //! #     let id = IdentityKeyPair::generate(rng);
 //! #     let prekeys = PrekeyStore::new(rng, &id, now_ms / 1000);
-//! #     let bundle = PrekeyBundle { identity: *id.public_key(), signed_prekey: prekeys.signed_prekey(), one_time_prekey: None };
+//! #     let bundle = PrekeyBundle { identity: *id.public_key(), signed_prekey: prekeys.signed_prekey(), one_time_prekey: None, pq_prekey: None };
 //! #     store.set_device(rng, &id, &prekeys)?;
 //! #     Ok((store, bundle))
 //! # };

@@ -35,7 +35,7 @@
 //! #     let mut store = Store::open(dir.join(name), &[7u8; 32], rng)?;
 //! #     let id = IdentityKeyPair::generate(rng);
 //! #     let prekeys = PrekeyStore::new(rng, &id, now);
-//! #     let bundle = PrekeyBundle { identity: *id.public_key(), signed_prekey: prekeys.signed_prekey(), one_time_prekey: None };
+//! #     let bundle = PrekeyBundle { identity: *id.public_key(), signed_prekey: prekeys.signed_prekey(), one_time_prekey: None, pq_prekey: None };
 //! #     store.set_device(rng, &id, &prekeys)?;
 //! #     Ok((store, id, bundle))
 //! # };
@@ -651,7 +651,9 @@ impl Store {
     /// Starts a session with device `index` of `user` from its prekey
     /// bundle, which must be that device's (the identity its account
     /// signed: [`sotto::Error::UntrustedIdentity`] otherwise). A device
-    /// not on the list is [`sotto::Error::UntrustedIdentity`] too.
+    /// not on the list is [`sotto::Error::UntrustedIdentity`] too, and a
+    /// bundle without a post-quantum prekey under
+    /// [`sotto::PqPolicy::Require`] is [`sotto::Error::PostQuantumRequired`].
     pub fn initiate_device<R: CryptoRng + ?Sized>(
         &mut self,
         rng: &mut R,
@@ -661,6 +663,7 @@ impl Store {
         now: u64,
     ) -> Result<()> {
         self.transaction(|tx, keys| {
+            objects::check_pq_policy(tx, keys, bundle)?;
             let row = load_row(tx, keys, user)?.ok_or(Error::NotFound)?;
             let device = *row
                 .devices

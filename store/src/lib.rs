@@ -45,6 +45,7 @@
 //!     identity: *bob_id.public_key(),
 //!     signed_prekey: prekeys.signed_prekey(),
 //!     one_time_prekey: None,
+//!     pq_prekey: prekeys.pq_prekey(),
 //! };
 //! bob.set_device(&mut rng, &bob_id, &prekeys)?;
 //!

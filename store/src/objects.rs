@@ -256,12 +256,31 @@ pub(super) fn save_device<T: Stored, R: CryptoRng + ?Sized>(
     save_row(conn, keys, rng, DEVICE, object)
 }
 
-/// Refuses prekeys whose signed prekey `identity` did not sign.
+/// Refuses prekeys whose signed prekey, or last-resort post-quantum
+/// prekey, `identity` did not sign.
 fn check_device(identity: &IdentityKeyPair, prekeys: &PrekeyStore) -> Result<()> {
     prekeys
         .signed_prekey()
         .verify(identity.public_key())
-        .map_err(|_| Error::DeviceMismatch)
+        .map_err(|_| Error::DeviceMismatch)?;
+    match prekeys.pq_prekey() {
+        Some(pq) => pq
+            .verify(identity.public_key())
+            .map_err(|_| Error::DeviceMismatch),
+        None => Ok(()),
+    }
+}
+
+/// [`sotto::Error::PostQuantumRequired`] if this device's policy requires
+/// PQXDH and `bundle` offers no post-quantum prekey; checked before any
+/// session starts.
+pub(crate) fn check_pq_policy(
+    conn: &Connection,
+    keys: &Keys,
+    bundle: &sotto::PrekeyBundle,
+) -> Result<()> {
+    let prekeys: PrekeyStore = load_device(conn, keys)?;
+    Ok(bundle.check_policy(prekeys.pq_policy())?)
 }
 
 impl Store {
@@ -302,7 +321,8 @@ impl Store {
     /// Replaces this device's prekey store (after a signed-prekey rotation or
     /// new one-time prekeys). Fails with [`Error::NoDeviceIdentity`] before
     /// [`Store::set_device`], and with [`Error::DeviceMismatch`] for prekeys
-    /// signed by another identity.
+    /// signed by another identity. The stored post-quantum policy is kept:
+    /// only [`Store::set_pq_policy`] changes it.
     pub fn set_device_prekeys<R: CryptoRng + ?Sized>(
         &mut self,
         rng: &mut R,
@@ -311,7 +331,36 @@ impl Store {
         self.transaction(|tx, keys| {
             let identity = load_device::<IdentityKeyPair>(tx, keys)?;
             check_device(&identity, prekeys)?;
-            save_device(tx, keys, rng, prekeys)
+            let old: PrekeyStore = load_device(tx, keys)?;
+            if old.pq_policy() == prekeys.pq_policy() {
+                return save_device(tx, keys, rng, prekeys);
+            }
+            let mut copy = PrekeyStore::from_bytes(&prekeys.to_bytes())?;
+            copy.set_pq_policy(old.pq_policy());
+            save_device(tx, keys, rng, &copy)
+        })
+    }
+
+    /// This device's post-quantum policy: under
+    /// [`sotto::PqPolicy::Require`], [`Store::initiate`] and
+    /// [`Store::initiate_device`] refuse a bundle without a post-quantum
+    /// prekey, and a first message set up without one is refused, both with
+    /// [`sotto::Error::PostQuantumRequired`]. Before [`Store::set_device`]
+    /// it is [`Error::NoDeviceIdentity`].
+    pub fn pq_policy(&self) -> Result<sotto::PqPolicy> {
+        Ok(load_device::<PrekeyStore>(&self.conn, &self.keys)?.pq_policy())
+    }
+
+    /// Sets this device's post-quantum policy (see [`Store::pq_policy`]).
+    pub fn set_pq_policy<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        policy: sotto::PqPolicy,
+    ) -> Result<()> {
+        self.transaction(|tx, keys| {
+            let mut prekeys: PrekeyStore = load_device(tx, keys)?;
+            prekeys.set_pq_policy(policy);
+            save_device(tx, keys, rng, &prekeys)
         })
     }
 

@@ -235,6 +235,9 @@ impl Store {
     /// [`sotto::Error::IdentityChanged`] under [`sotto::TrustPolicy::Block`],
     /// with the change held as pending). The new session becomes current;
     /// earlier ones with the same identity stay archived for late messages.
+    /// It is set up with PQXDH when the bundle has a post-quantum prekey; a
+    /// bundle without one is [`sotto::Error::PostQuantumRequired`] under
+    /// [`sotto::PqPolicy::Require`] ([`Store::set_pq_policy`]).
     pub fn initiate<R: CryptoRng + ?Sized>(
         &mut self,
         rng: &mut R,
@@ -243,6 +246,7 @@ impl Store {
         now: u64,
     ) -> Result<sotto::IdentityStatus> {
         let outcome = self.transaction(|tx, keys| {
+            objects::check_pq_policy(tx, keys, bundle)?;
             let identity: IdentityKeyPair = objects::load_device(tx, keys)?;
             let mut record = load_record(tx, keys, contact)?;
             let mut trust = trust::load(tx, keys, contact)?;
@@ -319,6 +323,16 @@ impl Store {
         Ok(trust::load(&self.conn, &self.keys, contact)?
             .record(contact)
             .copied())
+    }
+
+    /// Whether the current session with `contact` was set up with PQXDH
+    /// (its keys rest on ML-KEM-1024 as well as X25519): what an app shows
+    /// as "quantum-resistant". No session is [`Error::NotFound`].
+    pub fn is_post_quantum(&self, contact: &[u8]) -> Result<bool> {
+        load_record(&self.conn, &self.keys, contact)?
+            .current()
+            .map(sotto::Session::is_post_quantum)
+            .ok_or(Error::NotFound)
     }
 
     /// The policy for identity changes; [`sotto::TrustPolicy::Block`] until

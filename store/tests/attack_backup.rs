@@ -140,6 +140,7 @@ fn a_one_time_prekey_is_not_reused_after_restore() {
         identity: *id.public_key(),
         signed_prekey: prekeys.signed_prekey(),
         one_time_prekey: Some(otpks[0]),
+        pq_prekey: None,
     };
     let key = BackupKey::generate(r);
     let backup = backup_of(&alice, r, &key);

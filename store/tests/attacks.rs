@@ -47,6 +47,7 @@ fn user(d: &Path, name: &str, r: &mut Rng) -> User {
         identity: *id.public_key(),
         signed_prekey: prekeys.signed_prekey(),
         one_time_prekey: None,
+        pq_prekey: None,
     };
     store.set_device(r, &id, &prekeys).unwrap();
     User {

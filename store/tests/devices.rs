@@ -46,6 +46,7 @@ fn new_device(path: &std::path::Path, name: &str, r: &mut Rng, kind: DeviceKind)
         identity: *id.public_key(),
         signed_prekey: prekeys.signed_prekey(),
         one_time_prekey: None,
+        pq_prekey: None,
     };
     store.set_device(r, &id, &prekeys).unwrap();
     Device {
@@ -563,6 +564,7 @@ fn a_bundle_carrying_another_identity_is_refused() {
         identity: laptop_bundle.identity,
         signed_prekey: mallory.bundle.signed_prekey,
         one_time_prekey: None,
+        pq_prekey: None,
     };
     for bundle in [&phone_bundle, &mallory.bundle] {
         assert_eq!(

@@ -51,6 +51,7 @@ fn device(d: &Path, name: &str, r: &mut Rng) -> Device {
         identity: *id.public_key(),
         signed_prekey: prekeys.signed_prekey(),
         one_time_prekey: None,
+        pq_prekey: None,
     };
     store.set_device(r, &id, &prekeys).unwrap();
     Device { store, id, bundle }

@@ -46,6 +46,7 @@ fn alice_and_bob(d: &Path, r: &mut Rng) -> (Store, Store) {
         identity: *bob_id.public_key(),
         signed_prekey: prekeys.signed_prekey(),
         one_time_prekey: Some(otk),
+        pq_prekey: None,
     };
     bob.set_device(r, &bob_id, &prekeys).unwrap();
 

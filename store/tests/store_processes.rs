@@ -53,6 +53,7 @@ fn setup(d: &Path) {
         identity: *bob_id.public_key(),
         signed_prekey: prekeys.signed_prekey(),
         one_time_prekey: None,
+        pq_prekey: None,
     };
     bob.set_device(&mut r, &bob_id, &prekeys).unwrap();
     let mut alice = Store::open(d.join("alice.db"), &ALICE_KEY, &mut r).unwrap();

@@ -255,7 +255,7 @@ fn hostile_names_keep_the_report_valid() {
     assert_eq!(doc["contacts"].as_array().unwrap().len(), names.len());
 }
 
-/// A version-3 sealed state relabelled 0x02 (or the reverse) does not open.
+/// A version-4 sealed state relabelled 0x03 (or the reverse) does not open.
 #[test]
 fn sealed_state_version_cannot_be_relabelled() {
     let mut r = rng();
@@ -266,13 +266,14 @@ fn sealed_state_version_cannot_be_relabelled() {
         identity: *b.public_key(),
         signed_prekey: prekeys.signed_prekey(),
         one_time_prekey: None,
+        pq_prekey: None,
     };
     let s = Session::initiate(&mut r, &a, &bundle).unwrap();
     let key = [7u8; 32];
     let mut sealed = s.seal(&key, &mut r).unwrap();
-    assert_eq!(sealed[0], 0x03);
+    assert_eq!(sealed[0], 0x04);
     assert!(Session::open(&key, &sealed).is_ok());
-    sealed[0] = 0x02;
+    sealed[0] = 0x03;
     assert_eq!(
         Session::open(&key, &sealed).err(),
         Some(sotto::Error::AuthenticationFailed)
@@ -401,6 +402,7 @@ fn refiled_prekey_message_and_the_timer() {
         identity: *bob_id.public_key(),
         signed_prekey: bob_pk.signed_prekey(),
         one_time_prekey: None,
+        pq_prekey: None,
     };
     mallory
         .initiate(&mut r, b"bob", &bundle, NOW_MS / 1000)

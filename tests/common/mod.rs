@@ -84,8 +84,18 @@ pub fn device(rng: &mut TestRng, one_time_prekeys: usize) -> Device {
 }
 
 impl Device {
-    /// The bundle a server would hand out, with the first one-time prekey if asked.
+    /// The bundle a server would hand out, with the first one-time prekey if
+    /// asked, and the last-resort post-quantum prekey (PQXDH).
     pub fn bundle(&self, with_one_time_prekey: bool) -> PrekeyBundle {
+        PrekeyBundle {
+            pq_prekey: self.store.pq_prekey(),
+            ..self.x3dh_bundle(with_one_time_prekey)
+        }
+    }
+
+    /// [`Device::bundle`] without the post-quantum prekey (a peer that has
+    /// not published one: X3DH).
+    pub fn x3dh_bundle(&self, with_one_time_prekey: bool) -> PrekeyBundle {
         PrekeyBundle {
             identity: *self.identity.public_key(),
             signed_prekey: self.store.signed_prekey(),
@@ -94,6 +104,7 @@ impl Device {
             } else {
                 None
             },
+            pq_prekey: None,
         }
     }
 }
@@ -113,7 +124,19 @@ pub fn establish(
     with_one_time_prekey: bool,
     text: &[u8],
 ) -> Established {
-    let mut a = Session::initiate(rng, alice, &bob.bundle(with_one_time_prekey)).unwrap();
+    let bundle = bob.bundle(with_one_time_prekey);
+    establish_from(rng, alice, bob, &bundle, text)
+}
+
+/// [`establish`] from a given bundle of Bob's.
+pub fn establish_from(
+    rng: &mut TestRng,
+    alice: &IdentityKeyPair,
+    bob: &mut Device,
+    bundle: &PrekeyBundle,
+    text: &[u8],
+) -> Established {
+    let mut a = Session::initiate(rng, alice, bundle).unwrap();
     let first = a.encrypt(rng, text).unwrap();
     let accepted = bob.store.accept(&bob.identity, &first, NOW).unwrap();
     assert_eq!(accepted.plaintext, text);

@@ -59,9 +59,9 @@ pub fn secret_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
         at: 2,
         secrets: Vec::new(),
     };
-    // States (types 0x81 and up) carry the state version (§7), 0x03;
+    // States (types 0x81 and up) carry the state version (§7), 0x04;
     // distributions the wire version (§10.1, §12.3), 0x02.
-    let expected = if bytes[1] >= 0x81 { 0x03 } else { 0x02 };
+    let expected = if bytes[1] >= 0x81 { 0x04 } else { 0x02 };
     assert_eq!(bytes[0], expected, "version");
     match bytes[1] {
         // Identity: ed25519 seed ‖ x25519 private.
@@ -69,10 +69,15 @@ pub fn secret_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
         // Prekey store.
         0x82 => {
             c.skip(8);
+            // Signed prekey, then its last-resort ML-KEM seed if any.
             let spk = |c: &mut Cursor<'_>| {
                 c.skip(4 + 8);
                 c.secret(32);
                 c.skip(32 + 64);
+                if c.flag() {
+                    c.secret(64);
+                    c.skip(64);
+                }
             };
             spk(&mut c);
             if c.flag() {
@@ -87,6 +92,14 @@ pub fn secret_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
             // Accepted base keys: spk id ‖ 16 bytes of a public key.
             let accepted = c.u16();
             c.skip(accepted * 20);
+            // Policy ‖ next PQ id, then one-time ML-KEM prekeys:
+            // id ‖ created ‖ seed ‖ signature.
+            c.skip(1 + 4);
+            for _ in 0..c.u16() {
+                c.skip(4 + 8);
+                c.secret(64);
+                c.skip(64);
+            }
         }
         // Session.
         0x83 => {
@@ -107,10 +120,16 @@ pub fn secret_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
                 c.secret(32); // CKr
                 c.skip(4);
             }
+            // Pending preamble: flags bit 0 a one-time prekey id, bit 1 the
+            // PQXDH part (kind ‖ id ‖ KEM ciphertext).
             if c.flag() {
                 c.skip(64 + 32 + 4);
-                if c.flag() {
+                let flags = c.u8();
+                if flags & 1 != 0 {
                     c.skip(4);
+                }
+                if flags & 2 != 0 {
+                    c.skip(1 + 4 + 1568);
                 }
             }
             if c.flag() {
@@ -128,6 +147,7 @@ pub fn secret_ranges(bytes: &[u8]) -> Vec<Range<usize>> {
                 c.secret(32);
             }
             c.skip(8); // retired_at
+            c.skip(1); // post_quantum
         }
         // Group.
         0x84 => {

@@ -22,6 +22,7 @@ fn main() -> Result<(), sotto_store::Error> {
         identity: *bob_identity.public_key(),
         signed_prekey: bob_prekeys.signed_prekey(),
         one_time_prekey: one_time.first().copied(),
+        pq_prekey: bob_prekeys.pq_prekey(), // post-quantum setup (PQXDH)
     }
     .to_bytes();
 

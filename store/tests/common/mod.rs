@@ -35,7 +35,8 @@ pub fn dir(suite: &str, name: &str) -> PathBuf {
 }
 
 /// A registered device: its store (identity and prekeys set), its bundle
-/// (without a one-time prekey) and its identity.
+/// (without a one-time prekey, with the last-resort post-quantum prekey:
+/// PQXDH) and its identity.
 pub fn device(d: &Path, name: &str, r: &mut Rng) -> (Store, PrekeyBundle, IdentityKeyPair) {
     let mut store = Store::open(d.join(format!("{name}.db")), &[3u8; 32], r).unwrap();
     let id = IdentityKeyPair::generate(r);
@@ -44,6 +45,7 @@ pub fn device(d: &Path, name: &str, r: &mut Rng) -> (Store, PrekeyBundle, Identi
         identity: *id.public_key(),
         signed_prekey: prekeys.signed_prekey(),
         one_time_prekey: None,
+        pq_prekey: prekeys.pq_prekey(),
     };
     store.set_device(r, &id, &prekeys).unwrap();
     (store, bundle, id)

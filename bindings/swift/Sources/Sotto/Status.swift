@@ -55,6 +55,8 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
     case wrongKey
     /// An account's device list is past its time-to-live or older than the version already seen; fetch a fresh one.
     case staleDeviceList
+    /// The policy requires post-quantum session setup (PQXDH) and the bundle or prekey message offers no post-quantum prekey (a downgrade); nothing changed.
+    case postQuantumRequired
     /// A counter is exhausted: a new session, sender key or share is needed.
     case counterExhausted
     /// The identity is not the one trusted for this contact.
@@ -120,6 +122,7 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
         case 213: self = .expired
         case 214: self = .wrongKey
         case 215: self = .staleDeviceList
+        case 216: self = .postQuantumRequired
         case 300: self = .counterExhausted
         case 301: self = .untrustedIdentity
         case 302: self = .unknownContact
@@ -169,6 +172,7 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
         case .expired: return 213
         case .wrongKey: return 214
         case .staleDeviceList: return 215
+        case .postQuantumRequired: return 216
         case .counterExhausted: return 300
         case .untrustedIdentity: return 301
         case .unknownContact: return 302

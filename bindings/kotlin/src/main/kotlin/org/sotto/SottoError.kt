@@ -57,6 +57,8 @@ enum class SottoError(val code: Int) {
     WRONG_KEY(214),
     /** An account's device list is past its time-to-live or older than the version already seen; fetch a fresh one. */
     STALE_DEVICE_LIST(215),
+    /** The policy requires post-quantum session setup (PQXDH) and the bundle or prekey message offers no post-quantum prekey (a downgrade); nothing changed. */
+    POST_QUANTUM_REQUIRED(216),
     /** A counter is exhausted: a new session, sender key or share is needed. */
     COUNTER_EXHAUSTED(300),
     /** The identity is not the one trusted for this contact. */
