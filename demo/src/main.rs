@@ -37,7 +37,8 @@ use net::{
 };
 use rand_core::UnwrapErr;
 use sotto::{
-    Group, Location, LocationShare, LocationViewer, Precision, ScanResult, SecurityCode, Session,
+    Group, Location, LocationShare, LocationViewer, PqPolicy, Precision, PrekeyBundle, ScanResult,
+    SecurityCode, Session,
 };
 use sotto_store::{Error, Store};
 
@@ -53,7 +54,7 @@ fn main() {
     );
 
     println!(
-        "1. Alice, Bob and Carol register: identity, signed prekey and 20 one-time prekeys each."
+        "1. Alice, Bob and Carol register: identity, signed prekey, 20 one-time prekeys and 5 one-time\n   post-quantum (ML-KEM-1024) prekeys each."
     );
     let t = Instant::now();
     let mut alice = Device::new(&mut rng, "Alice", &dir, 20);
@@ -67,12 +68,27 @@ fn main() {
         t.elapsed().as_secs_f64() * 1e3
     );
 
-    println!("2. Alice fetches Bob's bundle, verifies its signature and starts a session (X3DH).");
+    println!(
+        "2. Alice's app requires post-quantum setup. She fetches Bob's bundle, verifies its two\n   signatures and starts a session with PQXDH (X3DH plus ML-KEM-1024)."
+    );
+    alice.db.set_pq_policy(&mut rng, PqPolicy::Require).unwrap();
+    let stripped = PrekeyBundle {
+        pq_prekey: None,
+        ..PrekeyBundle::from_bytes(&server.fetch("Carol")).unwrap()
+    };
+    println!(
+        "    a bundle of Carol's that the server stripped of its ML-KEM prekey: {:?} (no downgrade)",
+        alice
+            .db
+            .initiate(&mut rng, b"Carol", &stripped, NOW)
+            .unwrap_err()
+    );
     let t = Instant::now();
     let status = alice.connect(&mut rng, &mut server, "Bob").unwrap();
     println!(
-        "    session set up in {:.0} µs; Bob's identity: {status:?} (trusted on first use, not yet verified)\n",
-        micros(t)
+        "    session set up in {:.0} µs, post-quantum: {}; Bob's identity: {status:?} (trusted on first\n    use, not yet verified)\n",
+        micros(t),
+        alice.db.is_post_quantum(b"Bob").unwrap()
     );
 
     println!("3. Alice sends three messages while Bob is offline; they carry the setup preamble.");
@@ -84,6 +100,11 @@ fn main() {
     ] {
         first.push(alice.say(&mut rng, &mut server, "Bob", text));
     }
+    println!(
+        "    each is a prekey message of {} B: {} B of it are the ML-KEM-1024 ciphertext and its prekey's id",
+        first[0].bytes.len(),
+        1 + 4 + sotto::crypto::KEM_CIPHERTEXT_LEN
+    );
     println!("\n4. Bob comes online. The server delivers them in reverse order.");
     let mut inbox = server.take_all("Bob");
     inbox.reverse();
@@ -225,7 +246,8 @@ fn main() {
     );
     println!(
         "\nWhat this run showed:
-  - sessions set up through an untrusted server from published bundles (X3DH), then the Double Ratchet;
+  - sessions set up through an untrusted server from published bundles with PQXDH (X3DH plus
+    ML-KEM-1024, a stripped bundle refused), then the Double Ratchet;
   - messages lost, delayed, reordered, replayed and tampered with: each read once, or refused with nothing changed;
   - a restart mid-conversation: every state was committed to an encrypted store file as it changed;
   - a stranger's first message filed under a contact's name refused, the contact's session untouched;
