@@ -273,6 +273,8 @@ enum sotto_status
   SOTTO_STATUS_STALE_DEVICE_LIST = 215,
   // The policy requires post-quantum session setup (PQXDH) and the bundle or prekey message offers no post-quantum prekey (a downgrade); nothing changed.
   SOTTO_STATUS_POST_QUANTUM_REQUIRED = 216,
+  // The prekeys given are a copy taken before the saved ones rotated their signed prekey; take a fresh copy (sotto_store_device_prekeys); nothing was written.
+  SOTTO_STATUS_STALE_PREKEYS = 217,
   // A counter is exhausted: a new session, sender key or share is needed.
   SOTTO_STATUS_COUNTER_EXHAUSTED = 300,
   // The identity is not the one trusted for this contact.

@@ -110,6 +110,11 @@ pub enum Error {
     /// bundle or prekey message offers none: a downgrade, refused before
     /// anything changed.
     PostQuantumRequired,
+    /// A copy of a device's prekeys is older than the saved ones: the saved
+    /// store rotated its signed prekey since the copy was taken
+    /// ([`crate::PrekeyStore::reconcile`]). Take a fresh copy; nothing
+    /// changed.
+    StalePrekeys,
     /// Something the SDK's own invariants rule out happened (a value the
     /// code itself produced failed to encode or decode). Never caused by
     /// input alone; report it as a bug. Nothing was changed.
@@ -140,6 +145,7 @@ impl fmt::Display for Error {
             Error::StreamClosed => "stream already finished or failed",
             Error::StaleDeviceList => "the device list is stale or rolled back",
             Error::PostQuantumRequired => "post-quantum session setup required",
+            Error::StalePrekeys => "the prekeys are an older copy than the saved ones",
             Error::UnknownSenderKey => "unknown sender key",
             Error::GroupMismatch => "distribution message for another group",
             Error::UntrustedIdentity => "identity not trusted for this contact",

@@ -428,3 +428,46 @@ fn sizes_of_the_pq_bundle_and_prekey_message() {
         Some(Error::Malformed)
     );
 }
+
+#[test]
+fn a_stale_copy_reconciled_with_the_saved_store_keeps_what_was_used_used() {
+    let mut rng = TestRng::new(11);
+    let mut bob = device(&mut rng, 2);
+    let bundles = with_pq_one_time(&mut rng, &mut bob, 2);
+    let mut copy = PrekeyStore::from_bytes(&bob.store.to_bytes()).unwrap();
+    // The saved store accepts a first message over one-time keys of both
+    // kinds; meanwhile the app's copy gains new keys.
+    let m = first_message(
+        &mut rng,
+        &PrekeyBundle {
+            one_time_prekey: bob.store.one_time_prekeys().first().copied(),
+            ..bundles[0]
+        },
+    );
+    bob.store.accept(&bob.identity, &m, NOW).unwrap();
+    copy.generate_one_time_prekeys(&mut rng, 3).unwrap();
+    copy.generate_pq_one_time_prekeys(&mut rng, &bob.identity, 1, NOW)
+        .unwrap();
+    copy.reconcile(&bob.store).unwrap();
+    assert_eq!(copy.one_time_prekey_count(), 1 + 3);
+    assert_eq!(copy.pq_one_time_prekey_count(), 1 + 1);
+    assert_eq!(copy.accepted_count(), 1);
+    assert_eq!(
+        copy.accept(&bob.identity, &m, NOW).err(),
+        Some(Error::Duplicate)
+    );
+    // A copy that rotated past the saved store's signed prekey reconciles;
+    // one taken before a rotation of the saved store is stale.
+    let mut rotated = PrekeyStore::from_bytes(&copy.to_bytes()).unwrap();
+    rotated
+        .rotate_signed_prekey(&mut rng, &bob.identity, NOW)
+        .unwrap();
+    rotated.reconcile(&bob.store).unwrap();
+    let stale = PrekeyStore::from_bytes(&copy.to_bytes()).unwrap();
+    bob.store
+        .rotate_signed_prekey(&mut rng, &bob.identity, NOW)
+        .unwrap();
+    let mut stale2 = PrekeyStore::from_bytes(&stale.to_bytes()).unwrap();
+    assert_eq!(stale2.reconcile(&bob.store), Err(Error::StalePrekeys));
+    assert_eq!(stale2.to_bytes().to_vec(), stale.to_bytes().to_vec());
+}

@@ -38,6 +38,7 @@ impl From<sotto::Error> for sotto_status {
             E::StreamClosed => sotto_status::StreamClosed,
             E::StaleDeviceList => sotto_status::StaleDeviceList,
             E::PostQuantumRequired => sotto_status::PostQuantumRequired,
+            E::StalePrekeys => sotto_status::StalePrekeys,
             E::Internal => sotto_status::Internal,
         }
     }

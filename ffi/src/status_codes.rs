@@ -64,6 +64,8 @@ pub enum sotto_status {
     StaleDeviceList = 215,
     /// The policy requires post-quantum session setup (PQXDH) and the bundle or prekey message offers no post-quantum prekey (a downgrade); nothing changed.
     PostQuantumRequired = 216,
+    /// The prekeys given are a copy taken before the saved ones rotated their signed prekey; take a fresh copy (sotto_store_device_prekeys); nothing was written.
+    StalePrekeys = 217,
     /// A counter is exhausted: a new session, sender key or share is needed.
     CounterExhausted = 300,
     /// The identity is not the one trusted for this contact.
@@ -102,7 +104,7 @@ pub enum sotto_status {
 
 impl sotto_status {
     /// Every status, in the order declared.
-    pub(crate) const ALL: [sotto_status; 44] = [
+    pub(crate) const ALL: [sotto_status; 45] = [
         sotto_status::Ok,
         sotto_status::NullParameter,
         sotto_status::BufferTooSmall,
@@ -130,6 +132,7 @@ impl sotto_status {
         sotto_status::WrongKey,
         sotto_status::StaleDeviceList,
         sotto_status::PostQuantumRequired,
+        sotto_status::StalePrekeys,
         sotto_status::CounterExhausted,
         sotto_status::UntrustedIdentity,
         sotto_status::UnknownContact,
@@ -184,6 +187,7 @@ impl sotto_status {
             sotto_status::WrongKey => c"wrong key or password",
             sotto_status::StaleDeviceList => c"the device list is stale or rolled back",
             sotto_status::PostQuantumRequired => c"post-quantum session setup required",
+            sotto_status::StalePrekeys => c"the prekeys are an older copy than the saved ones",
             sotto_status::CounterExhausted => c"counter exhausted",
             sotto_status::UntrustedIdentity => c"identity not trusted for this contact",
             sotto_status::UnknownContact => c"unknown contact",

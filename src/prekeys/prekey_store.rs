@@ -292,6 +292,59 @@ impl PrekeyStore {
     /// replayed. Rotate first, then call this.
     pub fn retire_previous_signed_prekey(&mut self) {
         self.previous = None;
+        self.forget_dropped_prekeys();
+    }
+
+    /// Brings this copy of the device's prekeys, taken earlier (and perhaps
+    /// given new one-time prekeys or a rotation since), up to date with
+    /// `saved`, the copy that went on accepting first messages: one-time
+    /// prekeys (classical and post-quantum) that `saved` used are dropped,
+    /// the first messages it accepted are remembered, its id counters and
+    /// post-quantum policy are kept. Saving a stale copy whole would bring
+    /// used one-time prekeys back and forget accepted first messages, so a
+    /// recorded first message could be accepted again.
+    ///
+    /// [`Error::StalePrekeys`] if `saved` has a signed prekey this copy does
+    /// not (it rotated since the copy was taken; take a fresh copy), and
+    /// [`Error::LimitExceeded`] if the accepted first messages would exceed
+    /// [`MAX_ACCEPTED_BASE_KEYS`] (rotate first). On error nothing changes.
+    pub fn reconcile(&mut self, saved: &PrekeyStore) -> Result<()> {
+        // `saved`'s current signed prekey must be one this copy holds (the
+        // same key), or one it has rotated past.
+        let spk = &saved.current;
+        match self.signed_by_id(spk.id) {
+            Some(ours) if ours.pair.public() == spk.pair.public() => {}
+            None if spk.id < self.current.id => {}
+            _ => return Err(Error::StalePrekeys),
+        }
+        let mut accepted: Vec<(u32, [u8; BASE_KEY_TAG_LEN])> =
+            Vec::with_capacity(self.accepted.len().saturating_add(saved.accepted.len()));
+        for entry in self.accepted.iter().chain(saved.accepted.iter()) {
+            if self.signed_by_id(entry.0).is_some() && !accepted.contains(entry) {
+                accepted.push(*entry);
+            }
+        }
+        if accepted.len() > MAX_ACCEPTED_BASE_KEYS {
+            return Err(Error::LimitExceeded);
+        }
+        self.one_time.retain(|k| {
+            k.id >= saved.next_one_time_id || saved.one_time.iter().any(|s| s.id == k.id)
+        });
+        self.pq_one_time
+            .retain(|k| k.id >= saved.next_pq_id || saved.pq_one_time.iter().any(|s| s.id == k.id));
+        self.next_one_time_id = self.next_one_time_id.max(saved.next_one_time_id);
+        self.next_pq_id = self.next_pq_id.max(saved.next_pq_id);
+        self.accepted = accepted;
+        self.pq_policy = saved.pq_policy;
+        Ok(())
+    }
+
+    /// The signed prekey `id` this store holds (current or previous, at any
+    /// time).
+    fn signed_by_id(&self, id: u32) -> Option<&SignedPrekey> {
+        core::iter::once(&self.current)
+            .chain(self.previous.as_ref().map(|(p, _)| p))
+            .find(|k| k.id == id)
     }
 
     /// How many one-time prekeys are left; replenish when low.

@@ -12,7 +12,8 @@
 //!      | pq count × (id u32 | created u64 | seed (64) | sig (64))
 //! ```
 //!
-//! Every accepted entry names the current or the previous signed prekey. A
+//! Accepted entries naming a signed prekey no longer held are dropped on
+//! reading (they can no longer match any message). A
 //! last-resort post-quantum prekey shares its signed prekey's id and time.
 //! A store of an earlier version loads with no post-quantum prekeys (none
 //! is made without randomness): rotate its signed prekey to get one.
@@ -200,10 +201,12 @@ impl PrekeyStore {
         for _ in 0..accepted_count {
             let id = r.u32()?;
             let tag: [u8; BASE_KEY_TAG_LEN] = r.array()?;
-            if id != current.id && Some(id) != previous_id {
-                return Err(Error::Malformed);
+            // An entry naming a signed prekey no longer held is dropped:
+            // a message naming that prekey is refused anyway (stores that
+            // retired their previous signed prekey kept such entries).
+            if id == current.id || Some(id) == previous_id {
+                accepted.push((id, tag));
             }
-            accepted.push((id, tag));
         }
         let (pq_policy, next_pq_id, pq_one_time) = if v4 {
             read_pq(&mut r)?

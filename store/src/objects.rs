@@ -285,7 +285,8 @@ pub(crate) fn check_pq_policy(
 
 impl Store {
     /// Sets this device's identity and prekey store, in one transaction,
-    /// replacing any earlier ones. Call it once at registration, before the
+    /// replacing any earlier ones (for the same identity, the saved
+    /// post-quantum policy is kept). Call it once at registration, before the
     /// first message arrives: [`Store::decrypt`] answers a first message
     /// with them. Prekeys signed by another identity are
     /// [`Error::DeviceMismatch`], and nothing is written.
@@ -314,15 +315,35 @@ impl Store {
                 .map_err(storage_error)?;
             }
             save_device(tx, keys, rng, identity)?;
-            save_device(tx, keys, rng, prekeys)
+            // The same identity keeps its post-quantum policy: registering
+            // again never lowers Require.
+            let saved_policy = match load_device::<PrekeyStore>(tx, keys) {
+                Ok(p) if same => Some(p.pq_policy()),
+                Ok(_) | Err(Error::NoDeviceIdentity | Error::Corrupt) => None,
+                Err(e) => return Err(e),
+            };
+            match saved_policy {
+                Some(policy) if policy != prekeys.pq_policy() => {
+                    let mut copy = PrekeyStore::from_bytes(&prekeys.to_bytes())?;
+                    copy.set_pq_policy(policy);
+                    save_device(tx, keys, rng, &copy)
+                }
+                _ => save_device(tx, keys, rng, prekeys),
+            }
         })
     }
 
     /// Replaces this device's prekey store (after a signed-prekey rotation or
-    /// new one-time prekeys). Fails with [`Error::NoDeviceIdentity`] before
-    /// [`Store::set_device`], and with [`Error::DeviceMismatch`] for prekeys
-    /// signed by another identity. The stored post-quantum policy is kept:
-    /// only [`Store::set_pq_policy`] changes it.
+    /// new one-time prekeys), reconciled with the saved one in the same
+    /// transaction ([`PrekeyStore::reconcile`]): one-time prekeys used since
+    /// `prekeys` was copied stay used, accepted first messages stay
+    /// remembered, and the post-quantum policy is kept (only
+    /// [`Store::set_pq_policy`] changes it), so a stale copy can never let a
+    /// first message be accepted twice. Fails with
+    /// [`Error::NoDeviceIdentity`] before [`Store::set_device`], with
+    /// [`Error::DeviceMismatch`] for prekeys signed by another identity, and
+    /// with [`sotto::Error::StalePrekeys`] for a copy older than a rotation
+    /// of the saved store (take a fresh copy with [`Store::device_prekeys`]).
     pub fn set_device_prekeys<R: CryptoRng + ?Sized>(
         &mut self,
         rng: &mut R,
@@ -331,12 +352,9 @@ impl Store {
         self.transaction(|tx, keys| {
             let identity = load_device::<IdentityKeyPair>(tx, keys)?;
             check_device(&identity, prekeys)?;
-            let old: PrekeyStore = load_device(tx, keys)?;
-            if old.pq_policy() == prekeys.pq_policy() {
-                return save_device(tx, keys, rng, prekeys);
-            }
+            let saved: PrekeyStore = load_device(tx, keys)?;
             let mut copy = PrekeyStore::from_bytes(&prekeys.to_bytes())?;
-            copy.set_pq_policy(old.pq_policy());
+            copy.reconcile(&saved)?;
             save_device(tx, keys, rng, &copy)
         })
     }

@@ -390,7 +390,6 @@ fn set_device_prekeys_keeps_the_stored_policy() {
 /// Re-registering the same identity with `set_device` (an app that runs
 /// its registration again) must not lower a `Require` policy either.
 #[test]
-#[ignore = "finding: set_device with the same identity replaces the stored PqPolicy::Require by the given store's Prefer"]
 fn set_device_with_the_same_identity_keeps_the_policy() {
     let d = dir(SUITE, "set_device_policy");
     let mut r = rng();
@@ -408,7 +407,6 @@ fn set_device_with_the_same_identity_keeps_the_policy() {
 /// consumed in between, nor forget that message's base key: a replay of it
 /// under another contact's name must stay `Duplicate`.
 #[test]
-#[ignore = "finding: set_device_prekeys stores a stale copy whole: consumed one-time (PQ) prekeys come back and accepted base keys are forgotten, so a first message can be replayed under another name"]
 fn a_stale_prekey_store_does_not_undo_consumption() {
     let d = dir(SUITE, "stale");
     let mut r = rng();
@@ -436,7 +434,6 @@ fn a_stale_prekey_store_does_not_undo_consumption() {
 /// message must keep working: its prekeys open, and first messages to the
 /// new bundle are accepted.
 #[test]
-#[ignore = "finding: restore_state rotates then retires the previous signed prekey, keeping its accepted base keys; the restored prekey row no longer opens (Corrupt)"]
 fn a_restored_device_that_had_accepted_a_session_still_works() {
     let d = dir(SUITE, "restore");
     let mut r = rng();

@@ -57,6 +57,8 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
     case staleDeviceList
     /// The policy requires post-quantum session setup (PQXDH) and the bundle or prekey message offers no post-quantum prekey (a downgrade); nothing changed.
     case postQuantumRequired
+    /// The prekeys given are a copy taken before the saved ones rotated their signed prekey; take a fresh copy (sotto_store_device_prekeys); nothing was written.
+    case stalePrekeys
     /// A counter is exhausted: a new session, sender key or share is needed.
     case counterExhausted
     /// The identity is not the one trusted for this contact.
@@ -123,6 +125,7 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
         case 214: self = .wrongKey
         case 215: self = .staleDeviceList
         case 216: self = .postQuantumRequired
+        case 217: self = .stalePrekeys
         case 300: self = .counterExhausted
         case 301: self = .untrustedIdentity
         case 302: self = .unknownContact
@@ -173,6 +176,7 @@ public enum SottoError: Error, Equatable, CustomStringConvertible {
         case .wrongKey: return 214
         case .staleDeviceList: return 215
         case .postQuantumRequired: return 216
+        case .stalePrekeys: return 217
         case .counterExhausted: return 300
         case .untrustedIdentity: return 301
         case .unknownContact: return 302
