@@ -191,7 +191,10 @@ impl SessionRecord {
     /// identity is recorded; a changed one under
     /// [`crate::TrustPolicy::Block`] is [`Error::IdentityChanged`] (the
     /// change is held as pending, nothing else changes). Returns what the
-    /// trust store said.
+    /// trust store said. The session is set up with PQXDH whenever the
+    /// bundle has a post-quantum prekey; to refuse one without, call
+    /// [`PrekeyBundle::check_policy`] with [`crate::PqPolicy::Require`]
+    /// first (the store does).
     pub fn initiate<R: CryptoRng + ?Sized>(
         &mut self,
         rng: &mut R,
