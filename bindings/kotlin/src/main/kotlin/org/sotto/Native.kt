@@ -8,7 +8,7 @@ package org.sotto
  */
 internal object Native {
     /** The C ABI version these classes are written for (`SOTTO_ABI_VERSION`). */
-    const val ABI_VERSION = 6
+    const val ABI_VERSION = 7
 
     init {
         System.loadLibrary("sotto_ffi")
