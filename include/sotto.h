@@ -19,7 +19,7 @@
 
 // The version of this C ABI. A release that changes any signature, layout
 // or status value increments it.
-#define SOTTO_ABI_VERSION 6
+#define SOTTO_ABI_VERSION 7
 
 // Length of an encoded public identity.
 #define SOTTO_IDENTITY_KEY_LEN 64
@@ -2460,6 +2460,131 @@ sotto_status sotto_attachment_reader_decrypt(const struct sotto_attachment_reade
 // `reader` is NULL, or points to NULL or to a live handle.
 void sotto_attachment_reader_free(struct sotto_attachment_reader **reader);
 
+// Generates `count` one-time post-quantum prekeys signed by `identity`
+// (one ML-KEM-1024 key generation each), to publish with
+// `sotto_prekey_store_bundle_pq`. More than `MAX_PQ_ONE_TIME_PREKEYS` (100)
+// held is `SOTTO_STATUS_LIMIT_EXCEEDED`; an `identity` other than the one
+// that signed the store's signed prekey is `SOTTO_STATUS_INVALID_SIGNATURE`.
+// On failure nothing is generated.
+//
+// # Safety
+//
+// `store` and `identity` are NULL or live.
+sotto_status sotto_prekey_store_generate_pq_one_time_prekeys(struct sotto_prekey_store *store,
+                                                             const struct sotto_identity *identity,
+                                                             size_t count,
+                                                             uint64_t now);
+
+// Writes how many one-time post-quantum prekeys the store holds.
+//
+// # Safety
+//
+// `store` is NULL or live; `out` is NULL or writable.
+sotto_status sotto_prekey_store_pq_one_time_prekey_count(const struct sotto_prekey_store *store,
+                                                         size_t *out);
+
+// Encodes a prekey bundle as `sotto_prekey_store_bundle` does (the
+// `one_time_index`-th one-time prekey, `SIZE_MAX` for none), with the
+// `pq_one_time_index`-th one-time post-quantum prekey the store holds, or
+// with `SIZE_MAX` its last-resort one (none for a store saved before
+// post-quantum prekeys, until its signed prekey is rotated). Either index
+// beyond its count is `SOTTO_STATUS_INVALID_ARGUMENT`.
+//
+// # Safety
+//
+// `store` and `identity` are NULL or live; `out` is NULL or writable.
+sotto_status sotto_prekey_store_bundle_pq(const struct sotto_prekey_store *store,
+                                          const struct sotto_identity *identity,
+                                          size_t one_time_index,
+                                          size_t pq_one_time_index,
+                                          struct sotto_buffer *out);
+
+// Sets the store's post-quantum policy for accepting first messages: 0
+// prefer (the default), 1 require (a prekey message set up without a
+// post-quantum prekey is `SOTTO_STATUS_POST_QUANTUM_REQUIRED` in
+// `sotto_prekey_store_accept`). It is kept in the store's state.
+//
+// # Safety
+//
+// `store` is NULL or live.
+sotto_status sotto_prekey_store_set_pq_policy(struct sotto_prekey_store *store,
+                                              uint32_t policy_code);
+
+// Writes the store's post-quantum policy to `*policy_code`: 0 prefer, 1
+// require.
+//
+// # Safety
+//
+// `store` is NULL or live; `policy_code` is NULL or writable.
+sotto_status sotto_prekey_store_pq_policy(const struct sotto_prekey_store *store,
+                                          uint32_t *policy_code);
+
+// Starts a session from a prekey bundle as `sotto_session_initiate` does,
+// under the post-quantum policy `policy_code`: with 1 (require) a bundle
+// without a post-quantum prekey is `SOTTO_STATUS_POST_QUANTUM_REQUIRED`
+// (no downgrade to X3DH); with 0 (prefer) it is the same as
+// `sotto_session_initiate`.
+//
+// # Safety
+//
+// `identity` is NULL or live; `bundle` is NULL or has `len` readable bytes;
+// `out` is NULL or writable.
+sotto_status sotto_session_initiate_with_policy(const struct sotto_identity *identity,
+                                                const uint8_t *bundle,
+                                                size_t len,
+                                                uint32_t policy_code,
+                                                struct sotto_session **out);
+
+// Writes 1 to `*post_quantum` if the session was set up with PQXDH (its
+// keys rest on ML-KEM-1024 as well as X25519), 0 if with X3DH.
+//
+// # Safety
+//
+// `session` is NULL or live; `post_quantum` is NULL or writable.
+sotto_status sotto_session_is_post_quantum(const struct sotto_session *session,
+                                           uint8_t *post_quantum);
+
+#if defined(SOTTO_STORE)
+// Sets this device's post-quantum policy, kept with its prekeys (committed):
+// 0 prefer (the default), 1 require (`sotto_store_initiate` and
+// `sotto_store_initiate_device` refuse a bundle without a post-quantum
+// prekey, and a first message set up without one is refused, both with
+// `SOTTO_STATUS_POST_QUANTUM_REQUIRED`). `sotto_store_set_device_prekeys`
+// keeps it. Before `sotto_store_set_device` it is
+// `SOTTO_STATUS_NO_DEVICE_IDENTITY`.
+//
+// # Safety
+//
+// `store` is NULL or live.
+sotto_status sotto_store_set_pq_policy(struct sotto_store *store, uint32_t policy_code);
+#endif
+
+#if defined(SOTTO_STORE)
+// Writes this device's post-quantum policy to `*policy_code`: 0 prefer, 1
+// require. Before `sotto_store_set_device` it is
+// `SOTTO_STATUS_NO_DEVICE_IDENTITY`.
+//
+// # Safety
+//
+// `store` is NULL or live; `policy_code` is NULL or writable.
+sotto_status sotto_store_pq_policy(const struct sotto_store *store, uint32_t *policy_code);
+#endif
+
+#if defined(SOTTO_STORE)
+// Writes 1 to `*post_quantum` if the current session with `contact` was
+// set up with PQXDH (what an app shows as quantum-resistant), 0 if with
+// X3DH. No session with `contact` is `SOTTO_STATUS_NOT_FOUND`.
+//
+// # Safety
+//
+// `store` is NULL or live; `contact` is NULL (with length 0) or readable
+// for `contact_len` bytes; `post_quantum` is NULL or writable.
+sotto_status sotto_store_is_post_quantum(const struct sotto_store *store,
+                                         const uint8_t *contact,
+                                         size_t contact_len,
+                                         uint8_t *post_quantum);
+#endif
+
 // Creates a prekey store with a fresh signed prekey signed by `identity`.
 //
 // # Safety
@@ -2496,9 +2621,11 @@ sotto_status sotto_prekey_store_rotate_signed_prekey(struct sotto_prekey_store *
                                                      uint64_t now);
 
 // Encodes the prekey bundle the server hands out: the identity, the signed
-// prekey and the `one_time_index`-th one-time prekey the store holds
+// prekey, the `one_time_index`-th one-time prekey the store holds
 // (`SIZE_MAX` for none; an index beyond the count is
-// `SOTTO_STATUS_INVALID_ARGUMENT`).
+// `SOTTO_STATUS_INVALID_ARGUMENT`) and the last-resort post-quantum prekey,
+// so that sessions from it use PQXDH (`sotto_prekey_store_bundle_pq` picks
+// a one-time post-quantum prekey instead).
 //
 // # Safety
 //

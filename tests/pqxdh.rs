@@ -352,10 +352,13 @@ fn pq_one_time_prekeys_replenish_within_their_limit() {
         bob.store.pq_one_time_prekey_count(),
         MAX_PQ_ONE_TIME_PREKEYS
     );
-    assert_eq!(
-        bob.store.pq_one_time_prekeys().len(),
-        MAX_PQ_ONE_TIME_PREKEYS
-    );
+    let all = bob.store.pq_one_time_prekeys();
+    assert_eq!(all.len(), MAX_PQ_ONE_TIME_PREKEYS);
+    // One by index is the same key as in the list; past the last is none.
+    for i in [0, 1, MAX_PQ_ONE_TIME_PREKEYS - 1] {
+        assert_eq!(bob.store.pq_one_time_prekey(i), Some(all[i]));
+    }
+    assert_eq!(bob.store.pq_one_time_prekey(MAX_PQ_ONE_TIME_PREKEYS), None);
     // A store restored from backup drops its one-time keys, PQ ones too.
     bob.store.clear_one_time_prekeys();
     assert_eq!(bob.store.pq_one_time_prekey_count(), 0);

@@ -46,6 +46,7 @@ mod location;
 mod media;
 mod objects;
 mod panic;
+mod pqxdh;
 mod prekeys;
 mod ptr;
 mod rng;
@@ -75,6 +76,7 @@ pub use group::*;
 pub use identity::*;
 pub use location::*;
 pub use media::*;
+pub use pqxdh::*;
 pub use prekeys::*;
 pub use sealed_sender::*;
 pub use session::*;
@@ -93,7 +95,7 @@ use crate::panic::last;
 
 /// The version of this C ABI. A release that changes any signature, layout
 /// or status value increments it.
-pub const SOTTO_ABI_VERSION: u32 = 6;
+pub const SOTTO_ABI_VERSION: u32 = 7;
 /// Length of an encoded public identity.
 pub const SOTTO_IDENTITY_KEY_LEN: usize = 64;
 /// Length of a host storage key (for the `_seal` and `_open` functions).

@@ -1,6 +1,6 @@
 //! Prekey stores and bundles.
 
-use sotto::{PrekeyBundle, PrekeyStore};
+use sotto::{IdentityKeyPair, PqPrekeyPublic, PrekeyBundle, PrekeyStore};
 
 use crate::buffer::sotto_buffer;
 use crate::identity::sotto_identity;
@@ -101,9 +101,11 @@ pub unsafe extern "C" fn sotto_prekey_store_rotate_signed_prekey(
 }
 
 /// Encodes the prekey bundle the server hands out: the identity, the signed
-/// prekey and the `one_time_index`-th one-time prekey the store holds
+/// prekey, the `one_time_index`-th one-time prekey the store holds
 /// (`SIZE_MAX` for none; an index beyond the count is
-/// `SOTTO_STATUS_INVALID_ARGUMENT`).
+/// `SOTTO_STATUS_INVALID_ARGUMENT`) and the last-resort post-quantum prekey,
+/// so that sessions from it use PQXDH (`sotto_prekey_store_bundle_pq` picks
+/// a one-time post-quantum prekey instead).
 ///
 /// # Safety
 ///
@@ -122,25 +124,42 @@ pub unsafe extern "C" fn sotto_prekey_store_bundle(
         let id = unsafe { ptr::handle(identity) }?;
         // SAFETY: caller contract.
         let out = unsafe { ptr::out(out) }?;
-        let one_time_prekey = if one_time_index == usize::MAX {
-            None
-        } else {
-            Some(
-                *s.inner
-                    .one_time_prekeys()
-                    .get(one_time_index)
-                    .ok_or(sotto_status::InvalidArgument)?,
-            )
-        };
-        let bundle = PrekeyBundle {
-            identity: *id.inner.public_key(),
-            signed_prekey: s.inner.signed_prekey(),
-            one_time_prekey,
-            pq_prekey: s.inner.pq_prekey(),
-        };
-        *out = sotto_buffer::from_vec(bundle.to_bytes());
+        *out = sotto_buffer::from_vec(bundle(
+            &s.inner,
+            &id.inner,
+            one_time_index,
+            s.inner.pq_prekey(),
+        )?);
         Ok(())
     })
+}
+
+/// The encoded bundle of `store` under `identity`, with the
+/// `one_time_index`-th one-time prekey (`usize::MAX` for none; an index
+/// beyond the count is `InvalidArgument`) and `pq_prekey`.
+pub(crate) fn bundle(
+    store: &PrekeyStore,
+    identity: &IdentityKeyPair,
+    one_time_index: usize,
+    pq_prekey: Option<PqPrekeyPublic>,
+) -> Result<Vec<u8>, sotto_status> {
+    let one_time_prekey = if one_time_index == usize::MAX {
+        None
+    } else {
+        Some(
+            *store
+                .one_time_prekeys()
+                .get(one_time_index)
+                .ok_or(sotto_status::InvalidArgument)?,
+        )
+    };
+    let bundle = PrekeyBundle {
+        identity: *identity.public_key(),
+        signed_prekey: store.signed_prekey(),
+        one_time_prekey,
+        pq_prekey,
+    };
+    Ok(bundle.to_bytes())
 }
 
 /// Accepts the first message of a new session: creates the session and

@@ -841,7 +841,7 @@ fn kotlin_kinds(kinds: &[Kind]) -> String {
 }
 
 /// The JNI source files with natives, in the order `Native.kt` lists them.
-const JNI_FILES: [&str; 14] = [
+const JNI_FILES: [&str; 15] = [
     "library.rs",
     "objects.rs",
     "session.rs",
@@ -856,6 +856,7 @@ const JNI_FILES: [&str; 14] = [
     "devices.rs",
     "calls.rs",
     "sealed_sender.rs",
+    "pqxdh.rs",
 ];
 
 /// The Kotlin type of a JNI parameter or result type.

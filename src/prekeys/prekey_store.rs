@@ -161,6 +161,13 @@ impl PrekeyStore {
         self.pq_one_time.iter().map(PqPrekey::public).collect()
     }
 
+    /// The public half of the `index`-th unused one-time post-quantum prekey
+    /// (in the order of [`PrekeyStore::pq_one_time_prekeys`]), expanding
+    /// only that one; `None` past the last.
+    pub fn pq_one_time_prekey(&self, index: usize) -> Option<PqPrekeyPublic> {
+        self.pq_one_time.get(index).map(PqPrekey::public)
+    }
+
     /// The current signed prekey, to publish.
     pub fn signed_prekey(&self) -> SignedPrekeyPublic {
         self.current.public()

@@ -33,6 +33,7 @@ mod kinds;
 mod library;
 mod media;
 mod objects;
+mod pqxdh;
 mod sealed_sender;
 mod session;
 #[cfg(feature = "store")]

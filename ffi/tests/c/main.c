@@ -9,6 +9,7 @@
 #include "calls.c"
 #include "devices.c"
 #include "sealed.c"
+#include "pqxdh.c"
 
 int main(void) {
     run_scenarios();
@@ -25,5 +26,7 @@ int main(void) {
     devices_history();
     sealed_sender_open_close();
     sealed_sender_stores();
+    pqxdh_sessions();
+    pqxdh_stores();
     return report();
 }

@@ -32,11 +32,70 @@ public final class PrekeyStore: NativeObject, @unchecked Sendable {
         }
     }
 
-    /// The bundle to publish, with the one-time prekey at `oneTimeIndex`.
+    /// The bundle to publish, with the one-time prekey at `oneTimeIndex` and
+    /// the last-resort post-quantum prekey (so sessions from it use PQXDH).
     public func bundle(identity: Identity, oneTimeIndex: Int = 0) throws -> Data {
         return try locked { handle in
             try identity.locked { id in
                 try takeBuffer { sotto_prekey_store_bundle(handle, id, oneTimeIndex, $0) }
+            }
+        }
+    }
+
+    /// The bundle to publish, with the one-time prekey at `oneTimeIndex`
+    /// (`nil`: none) and the one-time post-quantum prekey at
+    /// `pqOneTimeIndex` (`nil`: the last-resort one). An index past the
+    /// last, or negative, throws `SottoError.invalidArgument`.
+    public func bundle(identity: Identity, oneTimeIndex: Int?, pqOneTimeIndex: Int?) throws -> Data {
+        guard (oneTimeIndex ?? 0) >= 0, (pqOneTimeIndex ?? 0) >= 0 else { throw SottoError.invalidArgument }
+        // -1 passes as SIZE_MAX: no one-time prekey, the last-resort post-quantum one.
+        let oneTime = oneTimeIndex ?? -1
+        let pq = pqOneTimeIndex ?? -1
+        return try locked { handle in
+            try identity.locked { id in
+                try takeBuffer { sotto_prekey_store_bundle_pq(handle, id, oneTime, pq, $0) }
+            }
+        }
+    }
+
+    /// Adds `count` one-time post-quantum (ML-KEM-1024) prekeys signed by
+    /// `identity`, created at `now` (seconds since the epoch): at most 100
+    /// held (`SottoError.limitExceeded`), and only under the identity that
+    /// signed this store's signed prekey (`SottoError.invalidSignature`). A
+    /// failure adds none.
+    public func generatePqOneTimePrekeys(_ count: Int, identity: Identity, now: UInt64) throws {
+        return try locked { handle in
+            try identity.locked { id in
+                try check(sotto_prekey_store_generate_pq_one_time_prekeys(handle, id, count, now))
+            }
+        }
+    }
+
+    /// How many one-time post-quantum prekeys are left.
+    public var pqOneTimePrekeyCount: Int {
+        return locked { handle in
+            var n = 0
+            _ = sotto_prekey_store_pq_one_time_prekey_count(handle, &n)
+            return n
+        }
+    }
+
+    /// Whether `accept` requires a first message set up with a post-quantum
+    /// prekey (`.require`: otherwise `SottoError.postQuantumRequired`). Kept
+    /// in this store's state; `.prefer` by default.
+    public var pqPolicy: PqPolicy {
+        get {
+            return locked { handle in
+                var code: UInt32 = 0
+                let status = sotto_prekey_store_pq_policy(handle, &code)
+                precondition(status == 0, "a live prekey store always has a policy")
+                return PqPolicy(rawValue: code) ?? .prefer
+            }
+        }
+        set {
+            locked { handle in
+                let status = sotto_prekey_store_set_pq_policy(handle, newValue.rawValue)
+                precondition(status == 0, "every PqPolicy has a valid code")
             }
         }
     }
@@ -76,6 +135,16 @@ public final class PrekeyStore: NativeObject, @unchecked Sendable {
     }
 }
 
+/// Whether a session may be set up without a post-quantum KEM (PQXDH).
+public enum PqPolicy: UInt32, Sendable {
+    /// PQXDH whenever the bundle offers a post-quantum prekey, X3DH
+    /// otherwise (the default).
+    case prefer = 0
+    /// Refuse a bundle or first message without one
+    /// (`SottoError.postQuantumRequired`): no downgrade to X3DH.
+    case require = 1
+}
+
 /// A Double Ratchet session with one remote device. Wiped when released.
 /// May be shared between threads: calls run one at a time.
 public final class Session: NativeObject, @unchecked Sendable {
@@ -87,6 +156,30 @@ public final class Session: NativeObject, @unchecked Sendable {
             try bundle.withCBytes { p, n in try check(sotto_session_initiate(id, p, n, &h)) }
         }
         self.init(handle: h!)
+    }
+
+    /// Starts a session from a bundle under `policy`: with `.require` a
+    /// bundle without a post-quantum prekey throws
+    /// `SottoError.postQuantumRequired` (no downgrade to X3DH).
+    public convenience init(identity: Identity, bundle: Data, policy: PqPolicy) throws {
+        var h: OpaquePointer?
+        try identity.locked { id in
+            try bundle.withCBytes { p, n in
+                try check(sotto_session_initiate_with_policy(id, p, n, policy.rawValue, &h))
+            }
+        }
+        self.init(handle: h!)
+    }
+
+    /// Whether the session was set up with PQXDH (its keys rest on
+    /// ML-KEM-1024 as well as X25519).
+    public var isPostQuantum: Bool {
+        return locked { handle in
+            var pq: UInt8 = 0
+            let status = sotto_session_is_post_quantum(handle, &pq)
+            precondition(status == 0, "a live session always knows how it was set up")
+            return pq == 1
+        }
     }
 
     deinit {

@@ -342,6 +342,36 @@ public final class Store: NativeObject, @unchecked Sendable {
         try locked { handle in try check(sotto_store_set_trust_policy(handle, policy.rawValue)) }
     }
 
+    /// This device's post-quantum policy; `.prefer` until set. Before
+    /// `setDevice` it throws `SottoError.noDeviceIdentity`.
+    public func pqPolicy() throws -> PqPolicy {
+        try locked { handle in
+            var code: UInt32 = 0
+            try check(sotto_store_pq_policy(handle, &code))
+            guard let policy = PqPolicy(rawValue: code) else { throw SottoError.internal }
+            return policy
+        }
+    }
+
+    /// Sets this device's post-quantum policy (committed, kept by
+    /// `setDevicePrekeys`): under `.require`, `initiate` refuses a bundle
+    /// without a post-quantum prekey and `decrypt` a first message set up
+    /// without one, both with `SottoError.postQuantumRequired`.
+    public func setPqPolicy(_ policy: PqPolicy) throws {
+        try locked { handle in try check(sotto_store_set_pq_policy(handle, policy.rawValue)) }
+    }
+
+    /// Whether the current session with `contact` was set up with PQXDH
+    /// (show it as quantum-resistant). No session throws
+    /// `SottoError.notFound`.
+    public func isPostQuantum(contact: Data) throws -> Bool {
+        try locked { handle in
+            var pq: UInt8 = 0
+            try contact.withCBytes { c, n in try check(sotto_store_is_post_quantum(handle, c, n, &pq)) }
+            return pq == 1
+        }
+    }
+
     /// Accepts `contact`'s pending identity change to `identity`, after the
     /// user saw the notice: it becomes trusted, unverified, and a message
     /// refused with `SottoError.identityChanged` then decrypts. Another

@@ -8,7 +8,7 @@ package org.sotto
  */
 internal object Native {
     /** The C ABI version these classes are written for (`SOTTO_ABI_VERSION`). */
-    const val ABI_VERSION = 6
+    const val ABI_VERSION = 7
 
     init {
         System.loadLibrary("sotto_ffi")
@@ -190,6 +190,18 @@ internal object Native {
     @JvmStatic external fun sealedSenderOpen(recipient: Long, trustRoot: ByteArray, sealed: ByteArray, nowMs: Long, from: LongArray, sender: Array<ByteArray?>): ByteArray
     @JvmStatic external fun storeSendSealed(store: Long, contact: ByteArray, contentType: Int, body: ByteArray, certificate: ByteArray, nowMs: Long, sent: LongArray): ByteArray
     @JvmStatic external fun storeReceiveSealed(store: Long, trustRoot: ByteArray, sealed: ByteArray, nowMs: Long, id: LongArray, info: LongArray, contact: Array<ByteArray?>): ByteArray
+
+    // Post-quantum session setup (PQXDH) (ffi/src/jni/pqxdh.rs)
+    @JvmStatic external fun prekeysGeneratePq(prekeys: Long, identity: Long, count: Int, now: Long)
+    @JvmStatic external fun prekeysPqCount(prekeys: Long): Int
+    @JvmStatic external fun prekeysBundlePq(prekeys: Long, identity: Long, oneTimeIndex: Int, pqOneTimeIndex: Int): ByteArray
+    @JvmStatic external fun prekeysSetPqPolicy(prekeys: Long, policy: Int)
+    @JvmStatic external fun prekeysPqPolicy(prekeys: Long): Int
+    @JvmStatic external fun sessionInitiateWithPolicy(identity: Long, bundle: ByteArray, policy: Int): Long
+    @JvmStatic external fun sessionIsPostQuantum(session: Long): Boolean
+    @JvmStatic external fun storeSetPqPolicy(store: Long, policy: Int)
+    @JvmStatic external fun storePqPolicy(store: Long): Int
+    @JvmStatic external fun storeIsPostQuantum(store: Long, contact: ByteArray): Boolean
 
     // generated: end
 }

@@ -18,9 +18,47 @@ class PrekeyStore private constructor(handle: Long) : StatefulObject(Kind.PREKEY
     fun rotateSignedPrekey(identity: Identity, now: Long): Unit =
         locked { p -> identity.locked { i -> Native.prekeysRotate(p, i, now) } }
 
-    /** The bundle to publish, with the one-time prekey at [oneTimeIndex]. */
+    /**
+     * The bundle to publish, with the one-time prekey at [oneTimeIndex] and
+     * the last-resort post-quantum prekey (so sessions from it use PQXDH).
+     */
     fun bundle(identity: Identity, oneTimeIndex: Int = 0): ByteArray =
         locked { p -> identity.locked { i -> Native.prekeysBundle(p, i, oneTimeIndex) } }
+
+    /**
+     * The bundle to publish, with the one-time prekey at [oneTimeIndex]
+     * (null: none) and the one-time post-quantum prekey at [pqOneTimeIndex]
+     * (null: the last-resort one). An index past the last, or negative, is
+     * [SottoError.INVALID_ARGUMENT].
+     */
+    fun bundle(identity: Identity, oneTimeIndex: Int?, pqOneTimeIndex: Int?): ByteArray {
+        if ((oneTimeIndex ?: 0) < 0 || (pqOneTimeIndex ?: 0) < 0) throw SottoException(SottoError.INVALID_ARGUMENT)
+        return locked { p ->
+            identity.locked { i -> Native.prekeysBundlePq(p, i, oneTimeIndex ?: -1, pqOneTimeIndex ?: -1) }
+        }
+    }
+
+    /**
+     * Adds [count] one-time post-quantum (ML-KEM-1024) prekeys signed by
+     * [identity], created at [now] (seconds since the epoch): at most 100
+     * held ([SottoError.LIMIT_EXCEEDED]), and only under the identity that
+     * signed this store's signed prekey ([SottoError.INVALID_SIGNATURE]).
+     * A failure adds none.
+     */
+    fun generatePqOneTimePrekeys(identity: Identity, count: Int, now: Long): Unit =
+        locked { p -> identity.locked { i -> Native.prekeysGeneratePq(p, i, count, now) } }
+
+    /** How many one-time post-quantum prekeys are left. */
+    val pqOneTimePrekeyCount: Int get() = locked { Native.prekeysPqCount(it) }
+
+    /**
+     * Whether [accept] requires a first message set up with a post-quantum
+     * prekey ([PqPolicy.REQUIRE]: otherwise [SottoError.POST_QUANTUM_REQUIRED]).
+     * Kept in this store's state; [PqPolicy.PREFER] by default.
+     */
+    var pqPolicy: PqPolicy
+        get() = locked { PqPolicy.of(Native.prekeysPqPolicy(it)) }
+        set(policy) = locked { Native.prekeysSetPqPolicy(it, policy.code) }
 
     /**
      * Accepts a first (prekey) message: the new session and the plaintext.
@@ -50,6 +88,19 @@ class PrekeyStore private constructor(handle: Long) : StatefulObject(Kind.PREKEY
         fun fromSealed(sealed: ByteArray, key: ByteArray) = PrekeyStore(Native.open(Kind.PREKEYS, key, sealed))
 
         internal fun adopt(handle: Long) = PrekeyStore(handle)
+    }
+}
+
+/** Whether a session may be set up without a post-quantum KEM (PQXDH). */
+enum class PqPolicy(internal val code: Int) {
+    /** PQXDH whenever the bundle offers a post-quantum prekey, X3DH otherwise (the default). */
+    PREFER(0),
+
+    /** Refuse a bundle or first message without one ([SottoError.POST_QUANTUM_REQUIRED]): no downgrade. */
+    REQUIRE(1);
+
+    internal companion object {
+        fun of(code: Int): PqPolicy = entries.first { it.code == code }
     }
 }
 
@@ -83,11 +134,23 @@ class Session private constructor(handle: Long) : StatefulObject(Kind.SESSION, h
     /** The remote device's identity. */
     val remoteIdentity: IdentityKey get() = locked { IdentityKey(Native.sessionRemoteIdentity(it)) }
 
+    /** Whether the session was set up with PQXDH (its keys rest on ML-KEM-1024 as well as X25519). */
+    val isPostQuantum: Boolean get() = locked { Native.sessionIsPostQuantum(it) }
+
     companion object {
         /** Starts a session from a bundle fetched from the server (its signature is verified). */
         @JvmStatic
         fun initiate(identity: Identity, bundle: ByteArray): Session =
             Session(identity.locked { Native.sessionInitiate(it, bundle) })
+
+        /**
+         * Starts a session from a bundle under [policy]: with
+         * [PqPolicy.REQUIRE] a bundle without a post-quantum prekey is
+         * [SottoError.POST_QUANTUM_REQUIRED] (no downgrade to X3DH).
+         */
+        @JvmStatic
+        fun initiate(identity: Identity, bundle: ByteArray, policy: PqPolicy): Session =
+            Session(identity.locked { Native.sessionInitiateWithPolicy(it, bundle, policy.code) })
 
         /** Restores a session from [exported]. */
         @JvmStatic

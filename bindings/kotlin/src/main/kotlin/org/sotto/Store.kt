@@ -198,6 +198,24 @@ class Store private constructor(handle: Long) : NativeObject(Kind.STORE, handle)
     }
 
     /**
+     * Sets this device's post-quantum policy (committed, kept by
+     * [setDevicePrekeys]): under [PqPolicy.REQUIRE], [initiate] refuses a
+     * bundle without a post-quantum prekey and [decrypt] a first message set
+     * up without one, both with [SottoError.POST_QUANTUM_REQUIRED].
+     * Before [setDevice] it is [SottoError.NO_DEVICE_IDENTITY].
+     */
+    fun setPqPolicy(policy: PqPolicy): Unit = locked { Native.storeSetPqPolicy(it, policy.code) }
+
+    /** This device's post-quantum policy; [PqPolicy.PREFER] until set. */
+    fun pqPolicy(): PqPolicy = locked { PqPolicy.of(Native.storePqPolicy(it)) }
+
+    /**
+     * Whether the current session with [contact] was set up with PQXDH (show
+     * it as quantum-resistant). No session is [SottoError.NOT_FOUND].
+     */
+    fun isPostQuantum(contact: ByteArray): Boolean = locked { Native.storeIsPostQuantum(it, contact) }
+
+    /**
      * Accepts [contact]'s pending identity change to [identity], after the
      * user saw the notice: it becomes trusted, unverified, and a message
      * refused with [SottoError.IDENTITY_CHANGED] then decrypts. Another

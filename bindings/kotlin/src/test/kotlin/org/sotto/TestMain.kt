@@ -8,7 +8,7 @@ import kotlin.system.exitProcess
  * and "N passed, M failed"; exits 1 if any failed.
  */
 fun main() {
-    val all = sessionTests + groupTests + locationTests + verifyTests + storeTests + groupStoreTests + contentTests + mediaTests + devicesTests + callsTests + sealedSenderTests + objectTests + kindTests
+    val all = sessionTests + groupTests + locationTests + verifyTests + storeTests + groupStoreTests + contentTests + mediaTests + devicesTests + callsTests + sealedSenderTests + pqxdhTests + objectTests + kindTests
     var passed = 0
     var failed = 0
     for ((name, test) in all) {
