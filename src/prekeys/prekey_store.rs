@@ -126,22 +126,16 @@ impl PrekeyStore {
         count: usize,
         now: u64,
     ) -> Result<Vec<PqPrekeyPublic>> {
-        let total = self
-            .pq_one_time
-            .len()
-            .checked_add(count)
-            .ok_or(Error::LimitExceeded)?;
-        if total > MAX_PQ_ONE_TIME_PREKEYS {
-            return Err(Error::LimitExceeded);
-        }
+        let ids = new_ids(
+            self.pq_one_time.len(),
+            count,
+            MAX_PQ_ONE_TIME_PREKEYS,
+            self.next_pq_id,
+        )?;
         self.current.public().verify(identity.public_key())?;
-        let count_u32 = u32::try_from(count).map_err(|_| Error::LimitExceeded)?;
-        let end = self
-            .next_pq_id
-            .checked_add(count_u32)
-            .ok_or(Error::CounterExhausted)?;
+        let end = ids.end;
         let mut out = Vec::with_capacity(count);
-        for id in self.next_pq_id..end {
+        for id in ids {
             let key = PqPrekey::generate(rng, identity, PqPrekeyKind::OneTime, id, now);
             out.push(key.public());
             self.pq_one_time.push(key);
@@ -255,21 +249,15 @@ impl PrekeyStore {
         rng: &mut R,
         count: usize,
     ) -> Result<Vec<OneTimePrekeyPublic>> {
-        let total = self
-            .one_time
-            .len()
-            .checked_add(count)
-            .ok_or(Error::LimitExceeded)?;
-        if total > MAX_ONE_TIME_PREKEYS {
-            return Err(Error::LimitExceeded);
-        }
-        let count_u32 = u32::try_from(count).map_err(|_| Error::LimitExceeded)?;
-        let end = self
-            .next_one_time_id
-            .checked_add(count_u32)
-            .ok_or(Error::CounterExhausted)?;
+        let ids = new_ids(
+            self.one_time.len(),
+            count,
+            MAX_ONE_TIME_PREKEYS,
+            self.next_one_time_id,
+        )?;
+        let end = ids.end;
         let mut out = Vec::with_capacity(count);
-        for id in self.next_one_time_id..end {
+        for id in ids {
             let key = OneTimePrekey {
                 id,
                 pair: DhKeyPair::generate(rng),
@@ -439,6 +427,19 @@ impl PrekeyStore {
             self.pq_one_time.retain(|k| k.id != id);
         }
     }
+}
+
+/// The ids of `count` new one-time keys from `next`, when `held` are held
+/// and at most `max` may be: [`Error::LimitExceeded`] beyond it,
+/// [`Error::CounterExhausted`] past `u32::MAX`.
+fn new_ids(held: usize, count: usize, max: usize, next: u32) -> Result<core::ops::Range<u32>> {
+    let total = held.checked_add(count).ok_or(Error::LimitExceeded)?;
+    if total > max {
+        return Err(Error::LimitExceeded);
+    }
+    let count = u32::try_from(count).map_err(|_| Error::LimitExceeded)?;
+    let end = next.checked_add(count).ok_or(Error::CounterExhausted)?;
+    Ok(next..end)
 }
 
 /// The first [`BASE_KEY_TAG_LEN`] bytes of a base key.
