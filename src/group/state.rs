@@ -1,7 +1,7 @@
 //! Persistence of a group.
 //!
 //! ```text
-//! 0x01 | 0x84 | id_len u8 (1..=64) | id | owner identity (64)
+//! 0x04 | 0x84 | id_len u8 (1..=64) | id | owner identity (64)
 //!      | own: chain_id u32 | iteration u32 | chain key (32) | signing seed (32)
 //!      | member count u16 (≤ MAX_GROUP_MEMBERS)
 //!      | per member: identity (64) | key count u8 (≤ MAX_SENDER_KEY_STATES)

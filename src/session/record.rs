@@ -401,7 +401,7 @@ impl SessionRecord {
     /// The plain state encoding (holds keys; wiped on drop):
     ///
     /// ```text
-    /// 0x01 | 0x88 | has_current u8 | [len u32 | session state]
+    /// 0x04 | 0x88 | has_current u8 | [len u32 | session state]
     ///      | archived u8 (≤ MAX_ARCHIVED_SESSIONS) | archived × (len u32 | session state)
     /// ```
     pub fn to_bytes(&self) -> Zeroizing<Vec<u8>> {

@@ -1,7 +1,7 @@
 //! Persistence of a trust store.
 //!
 //! ```text
-//! 0x01 | 0x85 | policy u8 (0 block, 1 warn) | count u32 (≤ MAX_TRUST_RECORDS)
+//! 0x04 | 0x85 | policy u8 (0 block, 1 warn) | count u32 (≤ MAX_TRUST_RECORDS)
 //!      | per record, contact ids strictly increasing:
 //!        contact_len u8 (1..=255) | contact | identity (64) | first_seen u64 | verified u8
 //!        | has_pending u8 | [identity (64) | seen_at u64]
