@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! shell  = the group's state encoding with every member's key count 0
-//! member = 0x01 | 0x89 | identity (64) | key count u8 (≤ MAX_SENDER_KEY_STATES) | keys
+//! member = 0x04 | 0x89 | identity (64) | key count u8 (≤ MAX_SENDER_KEY_STATES) | keys
 //!          (each key as in the group's state encoding)
 //! ```
 //!

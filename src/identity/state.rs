@@ -1,4 +1,4 @@
-//! Persistence of an identity: `0x01 | 0x81 | ed25519 seed (32) | x25519 private (32)`.
+//! Persistence of an identity: `0x04 | 0x81 | ed25519 seed (32) | x25519 private (32)`.
 //!
 //! The X25519 private key is the one the seed derives (`clamp(SHA-512(seed)[0..32])`);
 //! an encoding holding any other (an identity whose halves were generated
