@@ -473,4 +473,13 @@ fn a_stale_copy_reconciled_with_the_saved_store_keeps_what_was_used_used() {
     let mut stale2 = PrekeyStore::from_bytes(&stale.to_bytes()).unwrap();
     assert_eq!(stale2.reconcile(&bob.store), Err(Error::StalePrekeys));
     assert_eq!(stale2.to_bytes().to_vec(), stale.to_bytes().to_vec());
+    // A new set of prekeys for the same identity shares no signed prekey:
+    // it takes only the saved policy, and the saved store's first message
+    // cannot be accepted by it.
+    bob.store.set_pq_policy(PqPolicy::Require);
+    let mut fresh = PrekeyStore::new(&mut rng, &bob.identity, NOW);
+    fresh.reconcile(&bob.store).unwrap();
+    assert_eq!(fresh.pq_policy(), PqPolicy::Require);
+    assert_eq!(fresh.accepted_count(), 0);
+    assert!(fresh.accept(&bob.identity, &m, NOW).is_err());
 }

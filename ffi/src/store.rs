@@ -422,10 +422,13 @@ unsafe fn next_entry(
 }
 
 /// Sets this device's identity and prekey store (copies of both), in one
-/// transaction, replacing any earlier ones. Call it once at registration,
-/// before the first message arrives: `sotto_store_decrypt` answers a first
-/// message with them. Prekeys signed by another identity are
-/// `SOTTO_STATUS_DEVICE_MISMATCH`, and nothing is written.
+/// transaction, replacing any earlier ones. For the same identity again, the
+/// prekeys are reconciled with the saved ones as in
+/// `sotto_store_set_device_prekeys`. Call it once at registration, before
+/// the first message arrives: `sotto_store_decrypt` answers a first message
+/// with them. Prekeys signed by another identity are
+/// `SOTTO_STATUS_DEVICE_MISMATCH`, an outdated copy of the saved ones
+/// `SOTTO_STATUS_STALE_PREKEYS`, and nothing is written.
 ///
 /// # Safety
 ///
@@ -450,9 +453,13 @@ pub unsafe extern "C" fn sotto_store_set_device(
 }
 
 /// Replaces this device's prekey store (after a signed-prekey rotation or new
-/// one-time prekeys). Before `sotto_store_set_device` it is
-/// `SOTTO_STATUS_NO_DEVICE_IDENTITY`; prekeys signed by another identity are
-/// `SOTTO_STATUS_DEVICE_MISMATCH`.
+/// one-time prekeys), reconciled with the saved one in the same transaction:
+/// one-time prekeys used since `prekeys` was copied stay used, accepted first
+/// messages stay remembered, and the post-quantum policy is kept. Before
+/// `sotto_store_set_device` it is `SOTTO_STATUS_NO_DEVICE_IDENTITY`; prekeys
+/// signed by another identity are `SOTTO_STATUS_DEVICE_MISMATCH`; a copy taken
+/// before the saved prekeys rotated is `SOTTO_STATUS_STALE_PREKEYS` (take a
+/// fresh one with `sotto_store_device_prekeys`). Nothing is written on error.
 ///
 /// # Safety
 ///

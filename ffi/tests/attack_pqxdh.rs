@@ -1175,8 +1175,9 @@ fn failures_and_freed_outputs_leak_nothing() {
     free_identity(bob);
 }
 
+/// Registering again with a prekey store handle kept from before used to
+/// bring used one-time post-quantum prekeys back (a finding: now reconciled).
 #[test]
-#[ignore = "finding: sotto_store_set_device with the same identity and an older prekey handle restores used one-time post-quantum prekeys and forgets accepted first messages, so a replayed first message is accepted again"]
 fn registering_again_with_an_old_handle_does_not_bring_used_pq_keys_back() {
     let bob = identity();
     let alice = identity();

@@ -299,11 +299,24 @@ impl PrekeyStore {
     /// used one-time prekeys back and forget accepted first messages, so a
     /// recorded first message could be accepted again.
     ///
+    /// A store that shares no signed prekey with `saved` is a new set of
+    /// prekeys, not a copy: it takes only `saved`'s policy (no first message
+    /// `saved` accepted can be accepted by it, since each names a signed
+    /// prekey it does not hold).
+    ///
     /// [`Error::StalePrekeys`] if `saved` has a signed prekey this copy does
     /// not (it rotated since the copy was taken; take a fresh copy), and
     /// [`Error::LimitExceeded`] if the accepted first messages would exceed
     /// [`MAX_ACCEPTED_BASE_KEYS`] (rotate first). On error nothing changes.
     pub fn reconcile(&mut self, saved: &PrekeyStore) -> Result<()> {
+        let shares = saved.signed_prekeys().any(|s| {
+            self.signed_prekeys()
+                .any(|o| o.pair.public() == s.pair.public())
+        });
+        if !shares {
+            self.pq_policy = saved.pq_policy;
+            return Ok(());
+        }
         // `saved`'s current signed prekey must be one this copy holds (the
         // same key), or one it has rotated past.
         let spk = &saved.current;
@@ -334,12 +347,15 @@ impl PrekeyStore {
         Ok(())
     }
 
+    /// The signed prekeys this store holds: current, then previous.
+    fn signed_prekeys(&self) -> impl Iterator<Item = &SignedPrekey> {
+        core::iter::once(&self.current).chain(self.previous.as_ref().map(|(p, _)| p))
+    }
+
     /// The signed prekey `id` this store holds (current or previous, at any
     /// time).
     fn signed_by_id(&self, id: u32) -> Option<&SignedPrekey> {
-        core::iter::once(&self.current)
-            .chain(self.previous.as_ref().map(|(p, _)| p))
-            .find(|k| k.id == id)
+        self.signed_prekeys().find(|k| k.id == id)
     }
 
     /// How many one-time prekeys are left; replenish when low.

@@ -285,10 +285,13 @@ pub(crate) fn check_pq_policy(
 
 impl Store {
     /// Sets this device's identity and prekey store, in one transaction,
-    /// replacing any earlier ones (for the same identity, the saved
-    /// post-quantum policy is kept). Call it once at registration, before the
-    /// first message arrives: [`Store::decrypt`] answers a first message
-    /// with them. Prekeys signed by another identity are
+    /// replacing any earlier ones. For the same identity again, the prekeys
+    /// are reconciled with the saved ones as [`Store::set_device_prekeys`]
+    /// does (a copy of them cannot bring used one-time prekeys back, an
+    /// outdated one is [`sotto::Error::StalePrekeys`], and the post-quantum
+    /// policy is kept). Call it once at registration, before the first
+    /// message arrives: [`Store::decrypt`] answers a first message with
+    /// them. Prekeys signed by another identity are
     /// [`Error::DeviceMismatch`], and nothing is written.
     pub fn set_device<R: CryptoRng + ?Sized>(
         &mut self,
@@ -315,20 +318,21 @@ impl Store {
                 .map_err(storage_error)?;
             }
             save_device(tx, keys, rng, identity)?;
-            // The same identity keeps its post-quantum policy: registering
-            // again never lowers Require.
-            let saved_policy = match load_device::<PrekeyStore>(tx, keys) {
-                Ok(p) if same => Some(p.pq_policy()),
+            // The same identity again: its prekeys are reconciled with the
+            // saved ones as in `set_device_prekeys` (used one-time prekeys
+            // stay used, the post-quantum policy is never lowered).
+            let saved = match load_device::<PrekeyStore>(tx, keys) {
+                Ok(p) if same => Some(p),
                 Ok(_) | Err(Error::NoDeviceIdentity | Error::Corrupt) => None,
                 Err(e) => return Err(e),
             };
-            match saved_policy {
-                Some(policy) if policy != prekeys.pq_policy() => {
+            match saved {
+                Some(saved) => {
                     let mut copy = PrekeyStore::from_bytes(&prekeys.to_bytes())?;
-                    copy.set_pq_policy(policy);
+                    copy.reconcile(&saved)?;
                     save_device(tx, keys, rng, &copy)
                 }
-                _ => save_device(tx, keys, rng, prekeys),
+                None => save_device(tx, keys, rng, prekeys),
             }
         })
     }
