@@ -277,11 +277,17 @@ fn an_invalid_kem_key_is_refused_before_anything_is_sent() {
     let mut rng = TestRng::new(6);
     let alice = device(&mut rng, 0);
     let bob = device(&mut rng, 0);
-    // All 0xFF: every coefficient is out of range (FIPS 203 §7.2). The
-    // signature fails first; either way no session starts.
+    // All 0xFF: every coefficient is out of range (FIPS 203 §7.2). Bob
+    // did not sign it, so the signature refuses it first, under either
+    // policy (a signed out-of-range key is `InvalidKey`: attack_pqxdh.rs).
     let mut b = bob.bundle(false);
     b.pq_prekey.as_mut().unwrap().public = [0xFF; KEM_PUBLIC_LEN];
-    assert!(Session::initiate(&mut rng, &alice.identity, &b).is_err());
+    for policy in [PqPolicy::Prefer, PqPolicy::Require] {
+        assert_eq!(
+            Session::initiate_with(&mut rng, &alice.identity, &b, policy).err(),
+            Some(Error::InvalidSignature)
+        );
+    }
 }
 
 #[test]

@@ -159,7 +159,11 @@ impl DhKeyPair {
         }
     }
 
-    /// `DH(self, their)`, refused when not contributory.
+    /// `DH(self, their)`, refused when not contributory. Never inlined:
+    /// the contributory verdict is then a branch here, on the marked line
+    /// (the one declassification point), rather than a select whose result
+    /// a caller branches on wherever the optimizer puts it.
+    #[inline(never)]
     pub(crate) fn agree(&self, their: &[u8; 32]) -> Result<Secret32> {
         let shared = self.secret.diffie_hellman(&PublicKey::from(*their));
         // ct-declassify: contributory-dh (the next line)

@@ -22,7 +22,7 @@ use super::ratchet::{LABEL_MESSAGE_KEYS, MAX_OLD_CHAINS, MAX_SKIP, kdf_rk};
 use super::receiving::ReceiverChain;
 use super::skipped::SkippedKey;
 use super::wire::{Header, Parsed, parse};
-use super::{MAX_HEADER_LEN, Session, fill_ad};
+use super::{MessageAd, Session};
 
 impl Session {
     /// Decrypts a message from the remote device.
@@ -42,8 +42,8 @@ impl Session {
 
     pub(super) fn decrypt_parsed(&mut self, p: &Parsed<'_>) -> Result<Vec<u8>> {
         let h = &p.header;
-        let mut ad_buf = [0u8; 32 + MAX_HEADER_LEN];
-        let ad = fill_ad(&mut ad_buf, &self.ad, p.header_bytes)?;
+        let ad_buf = MessageAd::new(&self.ad, p.header_bytes)?;
+        let ad = ad_buf.bytes();
 
         // 1. The current receiving chain.
         if let Some(chain) = self.receiving.as_mut()

@@ -22,7 +22,7 @@ use crate::trust::TrustStore;
 
 use super::ratchet::{LABEL_MESSAGE_KEYS, kdf_rk};
 use super::wire::{Header, encode_header};
-use super::{MAX_HEADER_LEN, Session, fill_ad};
+use super::{MAX_CLASSIC_HEADER_LEN, MessageAd, PQ_PREAMBLE_LEN, Session};
 
 /// The sending half of a DH ratchet step, not yet committed. `PN` needs no
 /// field: the receiving half already set `prev_sending_len`.
@@ -58,15 +58,21 @@ impl Session {
             pn: self.prev_sending_len,
             n: chain.next(),
         };
+        let pq = self.pending.as_ref().is_some_and(|p| p.pq.is_some());
+        let header_capacity = if pq {
+            MAX_CLASSIC_HEADER_LEN.saturating_add(PQ_PREAMBLE_LEN)
+        } else {
+            MAX_CLASSIC_HEADER_LEN
+        };
         let mut out = Vec::with_capacity(
-            MAX_HEADER_LEN
+            header_capacity
                 .saturating_add(padding::padded_len(plaintext.len()).unwrap_or(0))
                 .saturating_add(TAG_LEN),
         );
         encode_header(&mut out, self.pending.as_deref(), &header);
         let header_len = out.len();
-        let mut ad = [0u8; 32 + MAX_HEADER_LEN];
-        let ad = fill_ad(&mut ad, &self.ad, &out)?;
+        let ad_buf = MessageAd::new(&self.ad, &out)?;
+        let ad = ad_buf.bytes();
         padding::pad_into(&mut out, plaintext)?;
         MessageKey::derive(&adv.seed, LABEL_MESSAGE_KEYS)
             .seal_in_place(ad, &mut out, header_len)?;

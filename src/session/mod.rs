@@ -49,9 +49,13 @@ use skipped::SkippedKeys;
 use wire::{Parsed, PqPreamble, Preamble};
 use x3dh::{PrekeyBundleParts, ResponderKeys};
 
-/// Largest header a message can have (prekey preamble with a one-time
-/// prekey and a KEM ciphertext, two 5-byte varints).
-const MAX_HEADER_LEN: usize = 2 + 64 + 32 + 4 + 1 + 4 + 1 + 4 + KEM_CIPHERTEXT_LEN + 32 + 5 + 5;
+/// Largest header of any message but a PQXDH prekey message (an X3DH
+/// preamble with a one-time prekey, two 5-byte varints).
+const MAX_CLASSIC_HEADER_LEN: usize = 2 + 64 + 32 + 4 + 1 + 4 + 32 + 5 + 5;
+/// What a PQXDH preamble adds: kind, id and the KEM ciphertext.
+const PQ_PREAMBLE_LEN: usize = 1 + 4 + KEM_CIPHERTEXT_LEN;
+/// Largest header a message can have.
+const MAX_HEADER_LEN: usize = MAX_CLASSIC_HEADER_LEN + PQ_PREAMBLE_LEN;
 
 /// An end-to-end encrypted conversation with one remote device.
 ///
@@ -296,16 +300,37 @@ impl Session {
     }
 }
 
-/// `AD ‖ header_bytes` in a stack buffer.
-fn fill_ad<'a>(
-    buf: &'a mut [u8; 32 + MAX_HEADER_LEN],
-    ad: &[u8; 32],
-    header: &[u8],
-) -> Result<&'a [u8]> {
-    let total = header.len().checked_add(32).ok_or(Error::Malformed)?;
-    let out = buf.get_mut(..total).ok_or(Error::Malformed)?;
-    let (a, b) = out.split_at_mut(32);
-    a.copy_from_slice(ad);
-    b.copy_from_slice(header);
-    Ok(out)
+/// `AD ‖ header_bytes`, the associated data of a message: on the stack,
+/// except for a PQXDH prekey message, whose header (with its 1568-byte KEM
+/// ciphertext) goes on the heap, so that every other message neither
+/// allocates nor clears a buffer sized for it.
+enum MessageAd {
+    Stack([u8; 32 + MAX_CLASSIC_HEADER_LEN], usize),
+    Heap(Vec<u8>),
+}
+
+impl MessageAd {
+    /// [`Error::Malformed`] for a header longer than any message has.
+    fn new(ad: &[u8; 32], header: &[u8]) -> Result<Self> {
+        if header.len() > MAX_HEADER_LEN {
+            return Err(Error::Malformed);
+        }
+        if header.len() > MAX_CLASSIC_HEADER_LEN {
+            return Ok(MessageAd::Heap([&ad[..], header].concat()));
+        }
+        let total = header.len().checked_add(32).ok_or(Error::Malformed)?;
+        let mut buf = [0u8; 32 + MAX_CLASSIC_HEADER_LEN];
+        let out = buf.get_mut(..total).ok_or(Error::Malformed)?;
+        let (a, b) = out.split_at_mut(32);
+        a.copy_from_slice(ad);
+        b.copy_from_slice(header);
+        Ok(MessageAd::Stack(buf, total))
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            MessageAd::Stack(buf, len) => buf.get(..*len).unwrap_or(&[]),
+            MessageAd::Heap(v) => v,
+        }
+    }
 }
